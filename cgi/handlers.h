@@ -1,0 +1,23 @@
+/* Every handler: validates its input, calls lib/, renders. Returns the HTTP
+ * status it produced. The router has already authenticated the caller and
+ * checked the scope and the query keys. */
+#ifndef KC_HANDLERS_H
+#define KC_HANDLERS_H
+
+#include "request.h"
+#include "response.h"
+
+int kc_h_livez(struct kc_req *req);
+int kc_h_healthz(struct kc_req *req);
+int kc_h_business_get(struct kc_req *req);
+int kc_h_agent_get(struct kc_req *req);
+int kc_h_agent_routing_patch(struct kc_req *req);
+int kc_h_numbers_list(struct kc_req *req);
+int kc_h_audit_list(struct kc_req *req);
+
+/* The actor for audit rows written on behalf of the authenticated key. */
+struct kc_actor kc_req_actor(const struct kc_req *req);
+/* 500 problem for a failure that is ours, with the request id to quote. */
+int kc_internal_error(struct kc_req *req);
+
+#endif

@@ -1,0 +1,154 @@
+/* The FastCGI program: one request at a time per process, a DB connection
+ * kept across requests, everything else freed at the end of each turn. */
+#include "kc_config.h"
+#include "kc_db.h"
+#include "kc_id.h"
+#include "kc_log.h"
+#include "request.h"
+#include "response.h"
+#include "routes.h"
+
+#include <fcgiapp.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* SIGTERM from the web server: stop accepting after the current request.
+ * FCGX_ShutdownPending only sets a flag, and without SA_RESTART accept()
+ * returns EINTR, so the loop ends and the process exits cleanly. */
+static void
+on_term(int sig)
+{
+	(void)sig;
+	FCGX_ShutdownPending();
+}
+
+static int
+read_body(FCGX_Request *fr, const char *clen, struct kc_buf *body,
+	  struct kc_req *req)
+{
+	char chunk[16384];
+	long long want = -1;
+	char *end;
+	int n;
+
+	if (clen && *clen) {
+		errno = 0;
+		want = strtoll(clen, &end, 10);
+		if (errno || *end || want < 0)
+			return kc_problem(req, 400, "invalid_request", NULL,
+					  "bad Content-Length");
+		if (want > KC_BODY_MAX)
+			return kc_problem(req, 413, "body_too_large", NULL,
+					  "the request body may be at most "
+					  "%d bytes",
+					  KC_BODY_MAX);
+	}
+	while ((n = FCGX_GetStr(chunk, sizeof(chunk), fr->in)) > 0)
+		if (kc_buf_append(body, chunk, (size_t)n) != 0)
+			return kc_problem(req, 413, "body_too_large", NULL,
+					  "the request body may be at most "
+					  "%d bytes",
+					  KC_BODY_MAX);
+	return 0;
+}
+
+static void
+serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db **db)
+{
+	const char *method, *uri;
+	struct kc_req req;
+	struct kc_buf body, head;
+	struct kc_verr e;
+	struct timespec t0, t1;
+	char err[256];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kc_req_init(&req);
+	kc_buf_init(&body, KC_BODY_MAX);
+	kc_buf_init(&head, 4096);
+	if (kc_id_new("req", req.request_id, sizeof(req.request_id)) != 0)
+		snprintf(req.request_id, sizeof(req.request_id), "req_unknown");
+	kc_log_context(req.request_id);
+	req.cfg = cfg;
+	if (*db == NULL && (*db = kc_db_open(cfg, err, sizeof(err))) == NULL)
+		kc_err("%s", err);
+	req.db = *db;
+	method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+	uri = FCGX_GetParam("REQUEST_URI", fr->envp);
+	req.authorization = FCGX_GetParam("HTTP_AUTHORIZATION", fr->envp);
+	req.idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", fr->envp);
+	if (kc_method_parse(method, &req.method) != 0) {
+		snprintf(req.resp.allow, sizeof(req.resp.allow),
+			 "GET, POST, PATCH, DELETE");
+		kc_problem(&req, 405, "method_not_allowed", NULL,
+			   "unsupported method");
+	} else if (kc_req_set_uri(&req, uri, &e) != 0) {
+		kc_problem_verr(&req, &e);
+	} else if (read_body(fr, FCGX_GetParam("CONTENT_LENGTH", fr->envp),
+			     &body, &req) == 0) {
+		req.body = body.data ? body.data : "";
+		req.body_len = body.len;
+		kc_dispatch(&req);
+	}
+	if (req.resp.status == 0)
+		kc_problem(&req, 500, "internal", NULL, "no response");
+	if (kc_resp_headers(&req, &head) == 0) {
+		FCGX_PutStr(head.data, (int)head.len, fr->out);
+		if (req.method != KC_M_HEAD && req.resp.body.len)
+			FCGX_PutStr(req.resp.body.data, (int)req.resp.body.len,
+				    fr->out);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	kc_info("%s %s %d %.1fms%s%s", method ? method : "-",
+		req.path ? req.path : "-", req.resp.status,
+		(double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+		req.authed ? " key=" : "",
+		req.authed ? req.auth.key_public_id : "");
+	kc_log_context(NULL);
+	kc_buf_free(&head);
+	kc_buf_free(&body);
+	kc_req_free(&req);
+}
+
+int
+main(void)
+{
+	struct kc_config cfg;
+	struct kc_db *db = NULL;
+	struct sigaction sa;
+	FCGX_Request fr;
+	char err[512];
+
+	if (kc_config_load(&cfg, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kaicalls.fcgi: %s\n", err);
+		return 1;
+	}
+	kc_log_init("kaicalls.fcgi", cfg.log_level);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	if ((db = kc_db_open(&cfg, err, sizeof(err))) == NULL)
+		kc_warn("%s (will retry per request)", err);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		kc_err("FastCGI initialisation failed");
+		return 1;
+	}
+	while (FCGX_Accept_r(&fr) >= 0) {
+		serve(&fr, &cfg, &db);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	kc_db_close(db);
+	kc_config_free(&cfg);
+	return 0;
+}

@@ -1,0 +1,85 @@
+/* One API request as the handlers see it: method, path, validated query,
+ * bounded body, the caller once authenticated, and the response being
+ * built. Nothing here knows about FastCGI, so it can be fuzzed. */
+#ifndef KC_REQUEST_H
+#define KC_REQUEST_H
+
+#include "kc_apikey.h"
+#include "kc_buf.h"
+#include "kc_config.h"
+#include "kc_db.h"
+#include "kc_json.h"
+
+#include <stddef.h>
+
+#define KC_BODY_MAX   (1024 * 1024)
+#define KC_QUERY_MAX  16
+#define KC_PARAMS_MAX 4
+#define KC_PARAM_LEN  64
+
+enum kc_method {
+	KC_M_GET = 1 << 0,
+	KC_M_POST = 1 << 1,
+	KC_M_PATCH = 1 << 2,
+	KC_M_DELETE = 1 << 3,
+	KC_M_PUT = 1 << 4,
+	KC_M_HEAD = 1 << 5,
+	KC_M_OPTIONS = 1 << 6,
+};
+
+struct kc_qparam {
+	char *key;
+	char *val;
+};
+
+struct kc_resp {
+	int status;
+	const char *content_type;
+	struct kc_buf body;
+	char allow[96];       /* 405: the methods the path accepts */
+	int bearer_challenge; /* 401: 1 challenge, 2 also invalid_token */
+};
+
+struct kc_req {
+	enum kc_method method;
+	char *path; /* without the query string */
+	struct kc_qparam q[KC_QUERY_MAX];
+	size_t nq;
+	const char *body; /* borrowed: the FastCGI loop owns it */
+	size_t body_len;
+	const char *authorization;
+	const char *idempotency_key;
+	char request_id[KC_ID_MAX];
+	char params[KC_PARAMS_MAX][KC_PARAM_LEN];
+	size_t nparams;
+	struct kc_auth auth;
+	int authed;
+	struct kc_db *db; /* NULL when the database cannot be reached */
+	const struct kc_config *cfg;
+	struct kc_resp resp;
+};
+
+void kc_req_init(struct kc_req *req);
+void kc_req_free(struct kc_req *req);
+int kc_method_parse(const char *s, enum kc_method *m);
+const char *kc_method_name(enum kc_method m);
+/* Splits a request URI into path and query and parses the query: percent
+ * decoding, no duplicate keys, at most KC_QUERY_MAX pairs. 0 or -1 with e
+ * (400). */
+int kc_req_set_uri(struct kc_req *req, const char *uri, struct kc_verr *e);
+const char *kc_query_get(const struct kc_req *req, const char *key);
+/* An integer query value in [min, max], def when absent. */
+int kc_query_int(const struct kc_req *req, const char *key, long long min,
+		 long long max, long long def, long long *out,
+		 struct kc_verr *e);
+/* Every query key must appear in allowed (comma-separated). */
+int kc_query_allowed(const struct kc_req *req, const char *allowed,
+		     struct kc_verr *e);
+/* limit (1..100, default 20) and starting_after, which must look like an id
+ * with the given prefix. */
+int kc_query_page(const struct kc_req *req, const char *id_prefix, int *limit,
+		  const char **starting_after, struct kc_verr *e);
+/* The body as a JSON object, or NULL with e. */
+json_t *kc_req_json(const struct kc_req *req, struct kc_verr *e);
+
+#endif

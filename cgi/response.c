@@ -1,0 +1,144 @@
+#include "response.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *
+kc_status_text(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 429:
+		return "Too Many Requests";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Internal Server Error";
+	}
+}
+
+int
+kc_reply_json(struct kc_req *req, int status, json_t *v)
+{
+	char *s;
+
+	kc_buf_reset(&req->resp.body);
+	if (v == NULL || (s = json_dumps(v, JSON_COMPACT)) == NULL) {
+		json_decref(v);
+		return kc_problem(req, 500, "internal", NULL,
+				  "the response could not be built");
+	}
+	json_decref(v);
+	req->resp.status = status;
+	req->resp.content_type = "application/json";
+	if (kc_buf_puts(&req->resp.body, s) != 0 ||
+	    kc_buf_putc(&req->resp.body, '\n') != 0) {
+		free(s);
+		return kc_problem(req, 500, "internal", NULL,
+				  "the response is too large");
+	}
+	free(s);
+	return status;
+}
+
+int
+kc_problem(struct kc_req *req, int status, const char *code, const char *field,
+	   const char *fmt, ...)
+{
+	char detail[512], type[128];
+	json_t *p;
+	char *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	/* The type is a stable URI a client can switch on; code is the same
+	 * thing without the URI for convenience. */
+	snprintf(type, sizeof(type), "https://docs.kaicalls.com/errors/%s",
+		 code);
+	p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type, "title",
+		      kc_status_text(status), "status", status, "detail",
+		      detail, "code", code, "request_id", req->request_id);
+	if (p && field && *field)
+		json_object_set_new(p, "field", json_string(field));
+	kc_buf_reset(&req->resp.body);
+	req->resp.status = status;
+	req->resp.content_type = "application/problem+json";
+	if (p && (s = json_dumps(p, JSON_COMPACT)) != NULL) {
+		kc_buf_puts(&req->resp.body, s);
+		kc_buf_putc(&req->resp.body, '\n');
+		free(s);
+	}
+	json_decref(p);
+	return status;
+}
+
+int
+kc_problem_verr(struct kc_req *req, const struct kc_verr *e)
+{
+	return kc_problem(req, e->status ? e->status : 400,
+			  e->code[0] ? e->code : "invalid_request",
+			  e->field[0] ? e->field : NULL, "%s", e->msg);
+}
+
+int
+kc_resp_headers(const struct kc_req *req, struct kc_buf *out)
+{
+	const struct kc_resp *r = &req->resp;
+	int rc = 0;
+
+	rc |= kc_buf_printf(out, "Status: %d %s\r\n", r->status,
+			    kc_status_text(r->status));
+	if (r->content_type)
+		rc |=
+		    kc_buf_printf(out, "Content-Type: %s\r\n", r->content_type);
+	rc |= kc_buf_printf(out, "Content-Length: %zu\r\n", r->body.len);
+	rc |= kc_buf_puts(out, "Cache-Control: no-store\r\n"
+			       "X-Content-Type-Options: nosniff\r\n"
+			       "X-Frame-Options: DENY\r\n"
+			       "Referrer-Policy: no-referrer\r\n"
+			       "Content-Security-Policy: default-src 'none'; "
+			       "frame-ancestors 'none'\r\n");
+	if (req->request_id[0])
+		rc |=
+		    kc_buf_printf(out, "X-Request-Id: %s\r\n", req->request_id);
+	if (r->status == 405 && r->allow[0])
+		rc |= kc_buf_printf(out, "Allow: %s\r\n", r->allow);
+	/* RFC 6750: name the error only when a token was presented. */
+	if (r->status == 401 && r->bearer_challenge)
+		rc |= kc_buf_printf(
+		    out,
+		    "WWW-Authenticate: Bearer realm=\"kaicalls\"%s"
+		    "\r\n",
+		    r->bearer_challenge > 1 ? ", error=\"invalid_token\"" : "");
+	rc |= kc_buf_puts(out, "\r\n");
+	return rc ? -1 : 0;
+}

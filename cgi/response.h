@@ -1,0 +1,19 @@
+/* Building responses: JSON bodies, RFC 9457 problems, and the header block
+ * with the security headers every response carries. */
+#ifndef KC_RESPONSE_H
+#define KC_RESPONSE_H
+
+#include "request.h"
+
+/* Serialises and takes v. Returns status, for "return kc_reply_json(...)". */
+int kc_reply_json(struct kc_req *req, int status, json_t *v);
+/* An application/problem+json response; field may be NULL. */
+int kc_problem(struct kc_req *req, int status, const char *code,
+	       const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+int kc_problem_verr(struct kc_req *req, const struct kc_verr *e);
+/* The CGI header block ("Status: ...\r\n...\r\n\r\n") for req->resp. */
+int kc_resp_headers(const struct kc_req *req, struct kc_buf *out);
+const char *kc_status_text(int status);
+
+#endif

@@ -1,0 +1,169 @@
+/* The whole API in one table. The router, not the handlers, answers 404,
+ * 405, 401 and 403, so no handler can forget to. */
+#include "routes.h"
+#include "handlers.h"
+#include "kc_log.h"
+#include "kc_scope.h"
+
+#include <string.h>
+#include <strings.h>
+
+#define PAGE "limit,starting_after"
+
+static const struct kc_route routes[] = {
+    {KC_M_GET, "/livez", kc_h_livez, 0, KC_R_PUBLIC, NULL},
+    {KC_M_GET, "/healthz", kc_h_healthz, 0, KC_R_PUBLIC, NULL},
+    {KC_M_GET, "/v1/business", kc_h_business_get, 0, 0, NULL},
+    {KC_M_GET, "/v1/agent", kc_h_agent_get, KC_SCOPE_AGENTS_READ, 0, NULL},
+    {KC_M_PATCH, "/v1/agent/routing", kc_h_agent_routing_patch,
+     KC_SCOPE_AGENTS_WRITE, 0, NULL},
+    {KC_M_GET, "/v1/phone-numbers", kc_h_numbers_list, KC_SCOPE_NUMBERS_READ, 0,
+     PAGE},
+    {KC_M_GET, "/v1/audit-log", kc_h_audit_list, KC_SCOPE_AUDIT_READ, 0, PAGE},
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Matches path against pattern segment by segment; "{...}" captures one
+ * non-empty segment of id characters into req->params. */
+static int
+match(const char *pattern, const char *path, struct kc_req *req)
+{
+	const char *p = pattern, *s = path;
+	size_t n, plen;
+
+	req->nparams = 0;
+	while (*p && *s) {
+		if (*p == '{') {
+			n = strcspn(s, "/");
+			if (n == 0 || n >= KC_PARAM_LEN ||
+			    req->nparams == KC_PARAMS_MAX ||
+			    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+				      "OPQRSTUVWXYZ0123456789_-") < n)
+				return 0;
+			memcpy(req->params[req->nparams], s, n);
+			req->params[req->nparams++][n] = '\0';
+			s += n;
+			p = strchr(p, '}');
+			if (p == NULL)
+				return 0;
+			p++;
+			continue;
+		}
+		plen = strcspn(p, "{");
+		if (strncmp(p, s, plen) != 0)
+			return 0;
+		p += plen;
+		s += plen;
+	}
+	return *p == '\0' && *s == '\0';
+}
+
+const struct kc_route *
+kc_route_match(struct kc_req *req, int *status, char *allow, size_t allowlen)
+{
+	const struct kc_route *found = NULL;
+	unsigned allowed = 0;
+	size_t i, o = 0;
+
+	for (i = 0; i < NROUTES; i++) {
+		if (!match(routes[i].pattern, req->path, req))
+			continue;
+		allowed |= routes[i].method;
+		if (routes[i].method == req->method && found == NULL)
+			found = &routes[i];
+	}
+	if (found) {
+		/* Re-run the match to leave the winning route's params. */
+		match(found->pattern, req->path, req);
+		return found;
+	}
+	*status = allowed ? 405 : 404;
+	if (allowlen)
+		allow[0] = '\0';
+	for (i = 0; allowed && i < 7; i++)
+		if (allowed & (1u << i)) {
+			int n = snprintf(
+			    allow + o, allowlen - o, "%s%s", o ? ", " : "",
+			    kc_method_name((enum kc_method)(1u << i)));
+			if (n < 0 || (size_t)n >= allowlen - o)
+				break;
+			o += (size_t)n;
+		}
+	return NULL;
+}
+
+static int
+authenticate(struct kc_req *req)
+{
+	const char *h = req->authorization, *tok;
+
+	req->resp.bearer_challenge = 1;
+	if (h == NULL || *h == '\0')
+		return kc_problem(req, 401, "missing_api_key", NULL,
+				  "send your API key as "
+				  "'Authorization: Bearer kc_live_...'");
+	if (strncasecmp(h, "Bearer ", 7) != 0)
+		return kc_problem(req, 401, "invalid_api_key", NULL,
+				  "the Authorization header must use the "
+				  "Bearer scheme");
+	for (tok = h + 7; *tok == ' '; tok++)
+		;
+	req->resp.bearer_challenge = 2;
+	if (req->db == NULL)
+		return kc_problem(req, 503, "unavailable", NULL,
+				  "the service cannot reach its database; "
+				  "try again shortly");
+	switch (kc_key_authenticate(req->db, tok, &req->auth)) {
+	case KC_AUTH_OK:
+		req->authed = 1;
+		req->resp.bearer_challenge = 0;
+		return 0;
+	case KC_AUTH_MALFORMED:
+		return kc_problem(req, 401, "invalid_api_key", NULL,
+				  "the API key is malformed");
+	case KC_AUTH_REVOKED:
+		return kc_problem(req, 401, "api_key_revoked", NULL,
+				  "the API key has been revoked");
+	case KC_AUTH_EXPIRED:
+		return kc_problem(req, 401, "api_key_expired", NULL,
+				  "the API key has expired");
+	case KC_AUTH_UNKNOWN:
+		return kc_problem(req, 401, "invalid_api_key", NULL,
+				  "the API key is not valid");
+	case KC_AUTH_ERROR:
+		break;
+	}
+	req->resp.bearer_challenge = 0;
+	return kc_problem(req, 503, "unavailable", NULL,
+			  "the service cannot reach its database; try again "
+			  "shortly");
+}
+
+int
+kc_dispatch(struct kc_req *req)
+{
+	const struct kc_route *r;
+	struct kc_verr e;
+	int status, rc;
+
+	if ((r = kc_route_match(req, &status, req->resp.allow,
+				sizeof(req->resp.allow))) == NULL) {
+		if (status == 405)
+			return kc_problem(req, 405, "method_not_allowed", NULL,
+					  "%s is not allowed here; use %s",
+					  kc_method_name(req->method),
+					  req->resp.allow);
+		return kc_problem(req, 404, "not_found", NULL,
+				  "no such resource");
+	}
+	if (!(r->flags & KC_R_PUBLIC) && (rc = authenticate(req)) != 0)
+		return rc;
+	if (r->scope && !(req->auth.scopes & r->scope))
+		return kc_problem(req, 403, "missing_scope", NULL,
+				  "this API key lacks the scope %s",
+				  kc_scope_name(r->scope));
+	if (kc_query_allowed(req, r->query, &e) != 0)
+		return kc_problem_verr(req, &e);
+	return r->fn(req);
+}

@@ -1,0 +1,31 @@
+#ifndef KC_ROUTES_H
+#define KC_ROUTES_H
+
+#include "request.h"
+
+#include <stdint.h>
+
+typedef int (*kc_handler)(struct kc_req *);
+
+enum kc_route_flags {
+	KC_R_PUBLIC = 1 << 0, /* no API key */
+};
+
+struct kc_route {
+	enum kc_method method;
+	const char *pattern; /* "{id}" matches one path segment */
+	kc_handler fn;
+	uint32_t scope; /* 0: any valid key */
+	unsigned flags;
+	const char *query; /* allowed query keys, comma-separated */
+};
+
+/* Finds the route for method and path, filling req->params. NULL with
+ * *status 404, or 405 and allow listing the methods the path takes. */
+const struct kc_route *kc_route_match(struct kc_req *req, int *status,
+				      char *allow, size_t allowlen);
+/* Routes, authenticates, checks scope and query, runs the handler.
+ * Returns the status; req->resp holds the response. */
+int kc_dispatch(struct kc_req *req);
+
+#endif

@@ -1,0 +1,91 @@
+/* kcctl [--conf FILE] [--json] VERB ...: admin verbs now, cron jobs later.
+ * Exit status: 0 done, 1 failed, 2 bad usage. */
+#include "kcctl.h"
+#include "kc_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "usage: kcctl [--conf FILE] [--json] COMMAND ...\n"
+    "\n"
+    "  migrate                                   apply sql/ migrations\n"
+    "  business create NAME [--timezone TZ]      new business and agent\n"
+    "  number add --business ID NUMBER [--label TEXT]\n"
+    "  key create --business ID --name NAME [--scopes LIST]\n"
+    "                                            new API key (read scopes "
+    "unless --scopes; '*' is all)\n"
+    "  key list --business ID\n"
+    "  key revoke ID\n"
+    "  key rotate ID [--grace 24h]               new key; the old one "
+    "works until the grace ends\n"
+    "  demo-seed --env-file FILE                 the demo business and "
+    "its key\n"
+    "\n"
+    "The configuration is FILE, else $KC_CONF; KC_DB_* variables "
+    "override it.\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(struct kcctl *, int, char **);
+} verbs[] = {
+    {"migrate", kcctl_migrate},     {"business", kcctl_business},
+    {"number", kcctl_number},       {"key", kcctl_key},
+    {"demo-seed", kcctl_demo_seed},
+};
+
+int
+main(int argc, char **argv)
+{
+	struct kcctl k;
+	const char *conf = NULL;
+	char err[512], **args;
+	int i, n = 0, rc = KCCTL_USAGE;
+	size_t v;
+
+	memset(&k, 0, sizeof(k));
+	k.actor.type = "operator";
+	k.actor.id = "kcctl";
+	/* --conf and --json are global and may stand anywhere. */
+	if ((args = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
+		return KCCTL_FAIL;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			k.json = 1;
+		else if (strcmp(argv[i], "--conf") == 0 && i + 1 < argc)
+			conf = argv[++i];
+		else if (strncmp(argv[i], "--conf=", 7) == 0)
+			conf = argv[i] + 7;
+		else if (strcmp(argv[i], "--help") == 0 ||
+			 strcmp(argv[i], "-h") == 0) {
+			fputs(help, stdout);
+			free(args);
+			return KCCTL_OK;
+		} else
+			args[n++] = argv[i];
+	}
+	if (n == 0) {
+		fputs(help, stderr);
+		free(args);
+		return KCCTL_USAGE;
+	}
+	if (kc_config_load(&k.cfg, conf, err, sizeof(err)) != 0) {
+		rc = kcctl_fail(&k, "configuration: %s", err);
+		free(args);
+		return rc;
+	}
+	kc_log_init("kcctl", k.cfg.log_level);
+	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (strcmp(args[0], verbs[v].name) == 0)
+			break;
+	if (v == sizeof(verbs) / sizeof(verbs[0]))
+		rc = kcctl_usage(&k, "unknown command '%s' (see kcctl --help)",
+				 args[0]);
+	else
+		rc = verbs[v].fn(&k, n, args);
+	kc_db_close(k.db);
+	kc_config_free(&k.cfg);
+	free(args);
+	return rc;
+}

@@ -1,0 +1,167 @@
+#include "kcctl.h"
+#include "kc_apikey.h"
+#include "kc_agent.h"
+#include "kc_scope.h"
+#include "kc_time.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: kcctl key create --business ID --name NAME [--scopes LIST]\n"
+    "       kcctl key list --business ID\n"
+    "       kcctl key revoke ID\n"
+    "       kcctl key rotate ID [--grace 24h]";
+
+static void
+created_text(const json_t *v)
+{
+	printf("created %s\nkey: %s\nThis is the only time the key is shown; "
+	       "store it now.\n",
+	       json_string_value(json_object_get(v, "id")),
+	       json_string_value(json_object_get(v, "key")));
+}
+
+static void
+list_text(const json_t *v)
+{
+	const json_t *k;
+	size_t i;
+
+	json_array_foreach(v, i, k)
+	{
+		const char *state = "active";
+		if (!json_is_null(json_object_get(k, "revoked_at")) &&
+		    json_object_get(k, "revoked_at"))
+			state = "revoked";
+		else if (json_object_get(k, "expires_at") &&
+			 !json_is_null(json_object_get(k, "expires_at")))
+			state = "expiring";
+		printf("%s  %-8s  %s  %s\n",
+		       json_string_value(json_object_get(k, "id")), state,
+		       json_string_value(json_object_get(k, "hint")),
+		       json_string_value(json_object_get(k, "name")));
+	}
+}
+
+static void
+revoked_text(const json_t *v)
+{
+	printf("revoked %s\n", json_string_value(json_object_get(v, "id")));
+}
+
+static void
+rotated_text(const json_t *v)
+{
+	printf("created %s to replace %s\nkey: %s\n%s keeps working until "
+	       "%s.\nThis is the only time the key is shown; store it now.\n",
+	       json_string_value(json_object_get(v, "id")),
+	       json_string_value(json_object_get(v, "rotated_from")),
+	       json_string_value(json_object_get(v, "key")),
+	       json_string_value(json_object_get(v, "rotated_from")),
+	       json_string_value(json_object_get(v, "old_key_expires_at")));
+}
+
+static int
+key_create(struct kcctl *k, const char *biz, const char *name,
+	   const char *scopes)
+{
+	char id[KC_ID_MAX], key[KC_KEY_MAX], bad[80];
+	uint32_t mask = KC_SCOPES_READ;
+	long long bid;
+	json_t *out;
+	int rc;
+
+	if (name == NULL || *name == '\0' || strlen(name) > 200)
+		return kcctl_usage(k, "--name NAME (1 to 200 bytes) is "
+				      "required");
+	if (scopes && kc_scope_parse(scopes, &mask, bad, sizeof(bad)) != 0)
+		return kcctl_usage(
+		    k, bad[0] ? "unknown scope '%s'" : "--scopes is empty%s",
+		    bad);
+	if ((rc = kcctl_business_id(k, biz, &bid)) != KCCTL_OK)
+		return rc;
+	if (kc_key_create(k->db, &k->actor, bid, biz, name, mask, id, key))
+		return kcctl_fail(k, "could not create the key");
+	out = json_pack("{s:s, s:s}", "id", id, "key", key);
+	memset(key, 0, sizeof(key));
+	return kcctl_emit(k, out, created_text);
+}
+
+int
+kcctl_key(struct kcctl *k, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"business", required_argument, NULL, 'b'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"scopes", required_argument, NULL, 's'},
+	    {"grace", required_argument, NULL, 'g'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *biz = NULL, *name = NULL, *scopes = NULL, *grace = NULL;
+	const char *verb, *id = NULL;
+	long long bid, secs = 86400;
+	json_t *out;
+	int c, rc;
+
+	if (argc < 2)
+		return kcctl_usage(k, "%s", usage);
+	verb = argv[1];
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "b:n:s:g:", opts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'b':
+			biz = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 's':
+			scopes = optarg;
+			break;
+		case 'g':
+			grace = optarg;
+			break;
+		default:
+			return kcctl_usage(k, "%s", usage);
+		}
+	}
+	if (optind + 1 < argc - 1)
+		return kcctl_usage(k, "%s", usage);
+	if (optind < argc - 1)
+		id = argv[optind + 1];
+	if (strcmp(verb, "create") == 0 && id == NULL)
+		return key_create(k, biz, name, scopes);
+	if (strcmp(verb, "list") == 0 && id == NULL) {
+		if ((rc = kcctl_business_id(k, biz, &bid)) != KCCTL_OK)
+			return rc;
+		if (kc_key_list(k->db, bid, &out) != 0)
+			return kcctl_fail(k, "could not list keys");
+		return kcctl_emit(k, out, list_text);
+	}
+	if ((strcmp(verb, "revoke") != 0 && strcmp(verb, "rotate") != 0) ||
+	    id == NULL || biz || name || scopes ||
+	    (grace && strcmp(verb, "rotate") != 0))
+		return kcctl_usage(k, "%s", usage);
+	if (!kc_id_valid("key", id))
+		return kcctl_usage(k, "'%s' is not a key id (key_...)", id);
+	if (grace && kc_duration_parse(grace, &secs) != 0)
+		return kcctl_usage(k, "--grace takes a duration such as 24h, "
+				      "30m, 90s or 0");
+	if (kcctl_db(k) == NULL)
+		return KCCTL_FAIL;
+	if (strcmp(verb, "revoke") == 0)
+		rc = kc_key_revoke(k->db, &k->actor, id, &out);
+	else
+		rc = kc_key_rotate(k->db, &k->actor, id, secs, &out);
+	if (rc == KC_NOTFOUND)
+		return kcctl_fail(k, "no key %s", id);
+	if (rc == KC_INVALID)
+		return kcctl_fail(k, "key %s is already revoked", id);
+	if (rc != 0)
+		return kcctl_fail(k, "could not %s %s", verb, id);
+	return kcctl_emit(
+	    k, out, strcmp(verb, "revoke") == 0 ? revoked_text : rotated_text);
+}

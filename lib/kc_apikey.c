@@ -1,0 +1,279 @@
+#include "kc_apikey.h"
+#include "kc_agent.h"
+#include "kc_crypto.h"
+#include "kc_log.h"
+#include "kc_scope.h"
+#include "kc_time.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int
+kc_key_format_valid(const char *key)
+{
+	size_t i, pl = sizeof(KC_KEY_PREFIX) - 1;
+
+	if (key == NULL || strncmp(key, KC_KEY_PREFIX, pl) != 0 ||
+	    strlen(key) != pl + KC_KEY_RANDLEN)
+		return 0;
+	for (i = pl; key[i]; i++)
+		if (!((key[i] >= '0' && key[i] <= '9') ||
+		      (key[i] >= 'A' && key[i] <= 'Z') ||
+		      (key[i] >= 'a' && key[i] <= 'z')))
+			return 0;
+	return 1;
+}
+
+enum kc_auth_result
+kc_key_authenticate(struct kc_db *db, const char *key, struct kc_auth *out)
+{
+	struct kc_rows *r;
+	char hash[65];
+	const char *stored;
+	enum kc_auth_result res = KC_AUTH_UNKNOWN;
+
+	if (!kc_key_format_valid(key))
+		return KC_AUTH_MALFORMED;
+	kc_sha256_hex(key, strlen(key), hash);
+	if (kc_db_query(db, KC_SQL_KEY_AUTH, KC_ARGS(kc_p_str(hash)), &r) != 0)
+		return KC_AUTH_ERROR;
+	if (r->nrows == 0)
+		goto out;
+	stored = kc_rows_get(r, 0, 5);
+	if (stored == NULL || strlen(stored) != 64 ||
+	    !kc_ct_equal(stored, hash, 64))
+		goto out;
+	if (kc_rows_int(r, 0, 6)) {
+		res = KC_AUTH_REVOKED;
+		goto out;
+	}
+	if (kc_rows_int(r, 0, 7)) {
+		res = KC_AUTH_EXPIRED;
+		goto out;
+	}
+	if (kc_scope_parse(kc_rows_get(r, 0, 4), &out->scopes, NULL, 0) != 0)
+		out->scopes = 0; /* a key whose scopes we cannot read may do
+				    nothing */
+	out->key_id = kc_rows_int(r, 0, 0);
+	snprintf(out->key_public_id, sizeof(out->key_public_id), "%s",
+		 kc_rows_get(r, 0, 1));
+	out->business_id = kc_rows_int(r, 0, 2);
+	snprintf(out->business_public_id, sizeof(out->business_public_id), "%s",
+		 kc_rows_get(r, 0, 3));
+	res = KC_AUTH_OK;
+	if (kc_rows_int(r, 0, 8) &&
+	    kc_db_exec(db, KC_SQL_KEY_TOUCH, KC_ARGS(kc_p_int(out->key_id)),
+		       NULL, NULL) != 0)
+		kc_warn("could not record last use of %s", out->key_public_id);
+out:
+	kc_rows_free(r);
+	return res;
+}
+
+static int
+insert_key(struct kc_db *db, long long business_id, const char *name,
+	   const char *scopes, char *id_out, char *key_out,
+	   unsigned long long *rowid)
+{
+	char hash[65], hint[24];
+	size_t pl = sizeof(KC_KEY_PREFIX) - 1;
+
+	memcpy(key_out, KC_KEY_PREFIX, pl);
+	if (kc_rand_base62(key_out + pl, KC_KEY_RANDLEN) != 0 ||
+	    kc_id_new("key", id_out, KC_ID_MAX) != 0)
+		return -1;
+	kc_sha256_hex(key_out, strlen(key_out), hash);
+	/* A hint lets people tell keys apart without storing the secret:
+	 * the last four characters, as Stripe shows them. */
+	snprintf(hint, sizeof(hint), "%s...%s", KC_KEY_PREFIX,
+		 key_out + strlen(key_out) - 4);
+	return kc_db_exec(db, KC_SQL_KEY_INSERT,
+			  KC_ARGS(kc_p_str(id_out), kc_p_int(business_id),
+				  kc_p_str(name), kc_p_str(hash),
+				  kc_p_str(hint), kc_p_str(scopes)),
+			  NULL, rowid);
+}
+
+static json_t *
+key_json(const struct kc_rows *r, size_t i)
+{
+	char c[KC_TIME_MAX], u[KC_TIME_MAX], e[KC_TIME_MAX], v[KC_TIME_MAX];
+	const char *scopes = kc_rows_get(r, i, 3);
+	json_t *sc = json_array();
+	const char *p = scopes;
+	size_t n;
+
+	while (p && *p) {
+		n = strcspn(p, ",");
+		json_array_append_new(sc, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	c[0] = u[0] = e[0] = v[0] = '\0';
+	kc_time_from_db(kc_rows_get(r, i, 4), c, sizeof(c));
+	kc_time_from_db(kc_rows_get(r, i, 5), u, sizeof(u));
+	kc_time_from_db(kc_rows_get(r, i, 6), e, sizeof(e));
+	kc_time_from_db(kc_rows_get(r, i, 7), v, sizeof(v));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s?, s:s?, s:s?}",
+			 "id", kc_rows_get(r, i, 0), "object", "api_key",
+			 "name", kc_rows_get(r, i, 1), "hint",
+			 kc_rows_get(r, i, 2), "scopes", sc, "created_at", c,
+			 "last_used_at", u[0] ? u : NULL, "expires_at",
+			 e[0] ? e : NULL, "revoked_at", v[0] ? v : NULL);
+}
+
+int
+kc_key_create(struct kc_db *db, const struct kc_actor *actor,
+	      long long business_id, const char *business_public_id,
+	      const char *name, uint32_t scopes, char *id_out, char *key_out)
+{
+	char list[512];
+	json_t *after;
+	int rc;
+
+	(void)business_public_id;
+	if (kc_scope_format(scopes, list, sizeof(list)) != 0 ||
+	    kc_db_begin(db) != 0)
+		return -1;
+	if (insert_key(db, business_id, name, list, id_out, key_out, NULL)) {
+		kc_db_rollback(db);
+		return -1;
+	}
+	after = json_pack("{s:s, s:s}", "name", name, "scopes", list);
+	rc = kc_audit_write(db, business_id, actor, "api_key.created",
+			    "api_key", id_out, NULL, after);
+	json_decref(after);
+	if (rc != 0) {
+		kc_db_rollback(db);
+		return -1;
+	}
+	return kc_db_commit(db);
+}
+
+int
+kc_key_list(struct kc_db *db, long long business_id, json_t **out)
+{
+	struct kc_rows *r;
+	size_t i;
+
+	if (kc_db_query(db, KC_SQL_KEY_LIST, KC_ARGS(kc_p_int(business_id)),
+			&r) != 0)
+		return -1;
+	*out = json_array();
+	for (i = 0; i < r->nrows; i++)
+		json_array_append_new(*out, key_json(r, i));
+	kc_rows_free(r);
+	return 0;
+}
+
+static int
+find_key(struct kc_db *db, const char *public_id, struct kc_rows **r)
+{
+	if (kc_db_query(db, KC_SQL_KEY_BY_PUBLIC, KC_ARGS(kc_p_str(public_id)),
+			r) != 0)
+		return -1;
+	if ((*r)->nrows == 0) {
+		kc_rows_free(*r);
+		*r = NULL;
+		return KC_NOTFOUND;
+	}
+	return 0;
+}
+
+int
+kc_key_get(struct kc_db *db, const char *public_id, json_t **out)
+{
+	struct kc_rows *r;
+	int rc;
+
+	if ((rc = find_key(db, public_id, &r)) != 0)
+		return rc;
+	*out = key_json(r, 0);
+	kc_rows_free(r);
+	return 0;
+}
+
+int
+kc_key_revoke(struct kc_db *db, const struct kc_actor *actor,
+	      const char *public_id, json_t **out)
+{
+	struct kc_rows *r = NULL;
+	unsigned long long n = 0;
+	int rc;
+
+	if (kc_db_begin(db) != 0)
+		return -1;
+	if ((rc = find_key(db, public_id, &r)) != 0)
+		goto fail;
+	rc = -1;
+	if (kc_db_exec(db, KC_SQL_KEY_REVOKE,
+		       KC_ARGS(kc_p_int(kc_rows_int(r, 0, 8))), &n, NULL) != 0)
+		goto fail;
+	if (n == 0) {
+		rc = KC_INVALID;
+		goto fail;
+	}
+	if (kc_audit_write(db, kc_rows_int(r, 0, 9), actor, "api_key.revoked",
+			   "api_key", public_id, NULL, NULL) != 0 ||
+	    kc_db_commit(db) != 0)
+		goto fail;
+	kc_rows_free(r);
+	return kc_key_get(db, public_id, out);
+fail:
+	kc_db_rollback(db);
+	kc_rows_free(r);
+	return rc;
+}
+
+int
+kc_key_rotate(struct kc_db *db, const struct kc_actor *actor,
+	      const char *public_id, long long grace, json_t **out)
+{
+	struct kc_rows *r = NULL, *o = NULL;
+	char id[KC_ID_MAX], key[KC_KEY_MAX], ts[KC_TIME_MAX];
+	unsigned long long rowid;
+	long long business;
+	json_t *after;
+	int rc;
+
+	if (kc_db_begin(db) != 0)
+		return -1;
+	if ((rc = find_key(db, public_id, &r)) != 0)
+		goto fail;
+	rc = KC_INVALID;
+	if (kc_rows_get(r, 0, 7) != NULL)
+		goto fail; /* revoked keys stay revoked */
+	rc = -1;
+	business = kc_rows_int(r, 0, 9);
+	if (insert_key(db, business, kc_rows_get(r, 0, 1), kc_rows_get(r, 0, 3),
+		       id, key, &rowid) != 0)
+		goto fail;
+	if (kc_db_exec(db, KC_SQL_KEY_EXPIRE,
+		       KC_ARGS(kc_p_int(grace), kc_p_int((long long)rowid),
+			       kc_p_int(kc_rows_int(r, 0, 8))),
+		       NULL, NULL) != 0)
+		goto fail;
+	if (find_key(db, public_id, &o) != 0)
+		goto fail;
+	kc_time_from_db(kc_rows_get(o, 0, 6), ts, sizeof(ts));
+	after =
+	    json_pack("{s:s, s:s}", "new_key_id", id, "old_key_expires_at", ts);
+	rc = kc_audit_write(db, business, actor, "api_key.rotated", "api_key",
+			    public_id, NULL, after);
+	json_decref(after);
+	if (rc != 0 || kc_db_commit(db) != 0) {
+		rc = -1;
+		goto fail;
+	}
+	*out = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "key", key,
+			 "rotated_from", public_id, "old_key_expires_at", ts);
+	memset(key, 0, sizeof(key));
+	kc_rows_free(r);
+	kc_rows_free(o);
+	return *out ? 0 : -1;
+fail:
+	memset(key, 0, sizeof(key));
+	kc_db_rollback(db);
+	kc_rows_free(r);
+	kc_rows_free(o);
+	return rc;
+}

@@ -1,0 +1,103 @@
+#include "kc_audit.h"
+#include "kc_id.h"
+#include "kc_json.h"
+#include "kc_time.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+kc_audit_write(struct kc_db *db, long long business_id,
+	       const struct kc_actor *actor, const char *action,
+	       const char *target_type, const char *target_id,
+	       const json_t *before, const json_t *after)
+{
+	char id[KC_ID_MAX], *b = NULL, *a = NULL;
+	int rc = -1;
+
+	if (kc_id_new("aud", id, sizeof(id)) != 0)
+		return -1;
+	if (before &&
+	    (b = json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		goto out;
+	if (after &&
+	    (a = json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		goto out;
+	rc = kc_db_exec(db, KC_SQL_AUDIT_INSERT,
+			KC_ARGS(kc_p_str(id), kc_p_int(business_id),
+				kc_p_str(actor->type), kc_p_str(actor->id),
+				kc_p_str(action), kc_p_str(target_type),
+				kc_p_str(target_id), kc_p_str(b), kc_p_str(a),
+				kc_p_str(actor->request_id)),
+			NULL, NULL);
+out:
+	free(b);
+	free(a);
+	return rc;
+}
+
+/* A stored JSON column back to a value; a NULL column is JSON null. */
+static json_t *
+stored_json(const char *s)
+{
+	json_t *v;
+
+	if (s == NULL)
+		return json_null();
+	v = json_loads(s, JSON_DECODE_ANY, NULL);
+	return v ? v : json_null();
+}
+
+int
+kc_audit_list(struct kc_db *db, long long business_id,
+	      const char *starting_after, int limit, json_t **out)
+{
+	struct kc_rows *r = NULL;
+	long long before = INT64_MAX;
+	json_t *data;
+	size_t i, n;
+	char ts[KC_TIME_MAX];
+	int rc;
+
+	if (starting_after) {
+		rc = kc_db_query(
+		    db, KC_SQL_AUDIT_CURSOR,
+		    KC_ARGS(kc_p_int(business_id), kc_p_str(starting_after)),
+		    &r);
+		if (rc != 0)
+			return -1;
+		if (r->nrows == 0) {
+			kc_rows_free(r);
+			return KC_NOTFOUND;
+		}
+		before = kc_rows_int(r, 0, 0);
+		kc_rows_free(r);
+	}
+	if (kc_db_query(db, KC_SQL_AUDIT_LIST,
+			KC_ARGS(kc_p_int(business_id), kc_p_int(before),
+				kc_p_int(limit + 1)),
+			&r) != 0)
+		return -1;
+	data = json_array();
+	n = r->nrows > (size_t)limit ? (size_t)limit : r->nrows;
+	for (i = 0; i < n; i++) {
+		kc_time_from_db(kc_rows_get(r, i, 9), ts, sizeof(ts));
+		json_array_append_new(
+		    data,
+		    json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:{s:s, s:s}, "
+			      "s:o, s:o, s:s?, s:s}",
+			      "id", kc_rows_get(r, i, 0), "object",
+			      "audit_entry", "actor", "type",
+			      kc_rows_get(r, i, 1), "id", kc_rows_get(r, i, 2),
+			      "action", kc_rows_get(r, i, 3), "target", "type",
+			      kc_rows_get(r, i, 4), "id", kc_rows_get(r, i, 5),
+			      "before", stored_json(kc_rows_get(r, i, 6)),
+			      "after", stored_json(kc_rows_get(r, i, 7)),
+			      "request_id", kc_rows_get(r, i, 8), "created_at",
+			      ts));
+	}
+	*out = kc_json_list(data, r->nrows > (size_t)limit);
+	kc_rows_free(r);
+	return *out ? 0 : -1;
+}

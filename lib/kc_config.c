@@ -1,0 +1,195 @@
+#include "kc_config.h"
+#include "kc_crypto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+set_str(char **dst, const char *v)
+{
+	char *p = strdup(v);
+
+	if (p == NULL)
+		return -1;
+	free(*dst);
+	*dst = p;
+	return 0;
+}
+
+static int
+parse_port(const char *v, unsigned *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *v == '\0' || *end != '\0' || n < 1 || n > 65535)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* Applies one setting; the same names serve the file and (upper-cased,
+ * KC_-prefixed) the environment. */
+static int
+apply(struct kc_config *c, const char *key, const char *val, char *err,
+      size_t errlen)
+{
+	if (strcmp(key, "db_host") == 0)
+		return set_str(&c->db_host, val);
+	if (strcmp(key, "db_socket") == 0)
+		return set_str(&c->db_socket, val);
+	if (strcmp(key, "db_user") == 0)
+		return set_str(&c->db_user, val);
+	if (strcmp(key, "db_password") == 0)
+		return set_str(&c->db_password, val);
+	if (strcmp(key, "db_name") == 0)
+		return set_str(&c->db_name, val);
+	if (strcmp(key, "sql_dir") == 0)
+		return set_str(&c->sql_dir, val);
+	if (strcmp(key, "db_port") == 0) {
+		if (parse_port(val, &c->db_port) != 0) {
+			snprintf(err, errlen, "db_port: not a port number");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "master_key") == 0) {
+		if (strlen(val) != 64 ||
+		    kc_hex_decode(val, c->master_key, 32) != 0) {
+			snprintf(err, errlen,
+				 "master_key: must be 64 hex characters");
+			return -1;
+		}
+		c->has_master_key = 1;
+		return 0;
+	}
+	if (strcmp(key, "log_level") == 0) {
+		if (kc_log_level_parse(val, &c->log_level) != 0) {
+			snprintf(err, errlen,
+				 "log_level: one of debug, info, warn, error");
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "unknown setting '%s'", key);
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int
+load_file(struct kc_config *c, const char *path, char *err, size_t errlen)
+{
+	char line[1024], sub[256];
+	FILE *f;
+	int lineno = 0, rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s = trim(line), *eq, *key, *val;
+
+		lineno++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		if ((eq = strchr(s, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%d: expected 'key = value'",
+				 path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		if (apply(c, key, val, sub, sizeof(sub)) != 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, sub);
+			rc = -1;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int
+kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
+{
+	static const struct {
+		const char *env, *key;
+	} envs[] = {
+	    {"KC_DB_HOST", "db_host"},         {"KC_DB_PORT", "db_port"},
+	    {"KC_DB_SOCKET", "db_socket"},     {"KC_DB_USER", "db_user"},
+	    {"KC_DB_PASSWORD", "db_password"}, {"KC_DB_NAME", "db_name"},
+	    {"KC_SQL_DIR", "sql_dir"},         {"KC_MASTER_KEY", "master_key"},
+	    {"KC_LOG_LEVEL", "log_level"},
+	};
+	char sub[256];
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->db_port = 3306;
+	c->log_level = KC_LOG_INFO;
+	if (set_str(&c->db_user, "kaicalls") != 0 ||
+	    set_str(&c->db_name, "kaicalls") != 0 ||
+	    set_str(&c->sql_dir, KC_SQL_DIR) != 0)
+		goto nomem;
+	if (path == NULL)
+		path = getenv("KC_CONF");
+	if (path != NULL && *path != '\0' &&
+	    load_file(c, path, err, errlen) != 0)
+		goto fail;
+	for (i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+		const char *v = getenv(envs[i].env);
+
+		if (v == NULL)
+			continue;
+		/* An empty KC_DB_HOST means "no host": fall back to socket. */
+		if (*v == '\0' && strcmp(envs[i].key, "db_host") == 0) {
+			free(c->db_host);
+			c->db_host = NULL;
+			continue;
+		}
+		if (apply(c, envs[i].key, v, sub, sizeof(sub)) != 0) {
+			snprintf(err, errlen, "%s: %s", envs[i].env, sub);
+			goto fail;
+		}
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	kc_config_free(c);
+	return -1;
+}
+
+void
+kc_config_free(struct kc_config *c)
+{
+	free(c->db_host);
+	free(c->db_socket);
+	free(c->db_user);
+	if (c->db_password)
+		memset(c->db_password, 0, strlen(c->db_password));
+	free(c->db_password);
+	free(c->db_name);
+	free(c->sql_dir);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,30 @@
+/* Process-wide configuration: a `key = value` file, then KC_* environment
+ * variables on top (so scripts and operators can point at another DB). */
+#ifndef KC_CONFIG_H
+#define KC_CONFIG_H
+
+#include "kc_log.h"
+
+#include <stddef.h>
+
+struct kc_config {
+	char *db_host; /* NULL: use db_socket */
+	unsigned db_port;
+	char *db_socket;
+	char *db_user;
+	char *db_password;
+	char *db_name;
+	char *sql_dir;
+	unsigned char master_key[32]; /* seals webhook secrets at rest */
+	int has_master_key;
+	enum kc_log_level log_level;
+};
+
+/* Loads path (or $KC_CONF when path is NULL; no file at all is fine when
+ * neither is set) and applies the environment. On failure err says why,
+ * naming the line. */
+int kc_config_load(struct kc_config *c, const char *path, char *err,
+		   size_t errlen);
+void kc_config_free(struct kc_config *c);
+
+#endif

@@ -1,0 +1,74 @@
+/* The one way to MariaDB: a connection with a cache of prepared statements
+ * named by enum kc_sql, typed parameters, and results as rows of strings.
+ * No caller sees MYSQL_BIND. */
+#ifndef KC_DB_H
+#define KC_DB_H
+
+#include "kc_config.h"
+#include "kc_sql.h"
+
+#include <stddef.h>
+
+enum kc_ptype { KC_PT_NULL, KC_PT_INT, KC_PT_STR };
+
+struct kc_param {
+	enum kc_ptype t;
+	long long i;
+	const char *s;
+	size_t n;
+};
+
+struct kc_param kc_p_int(long long v);
+/* A NULL string binds SQL NULL. */
+struct kc_param kc_p_str(const char *s);
+struct kc_param kc_p_strn(const char *s, size_t n);
+
+/* Rows of text cells; a SQL NULL is a NULL cell. Owned by the caller. */
+struct kc_rows {
+	size_t nrows, ncols;
+	size_t ncells; /* allocated cells, for freeing after a partial fetch */
+	char **cell;
+	unsigned long *len;
+};
+
+struct kc_db;
+
+struct kc_db *kc_db_open(const struct kc_config *cfg, char *err, size_t errlen);
+void kc_db_close(struct kc_db *db);
+int kc_db_ping(struct kc_db *db);
+
+/* Runs a statement that returns rows. *out is set (maybe with 0 rows) on
+ * success. 0 ok, -1 error (logged). */
+int kc_db_query(struct kc_db *db, enum kc_sql id, const struct kc_param *p,
+		size_t np, struct kc_rows **out);
+/* Runs a statement that changes rows. affected and insert_id may be NULL. */
+int kc_db_exec(struct kc_db *db, enum kc_sql id, const struct kc_param *p,
+	       size_t np, unsigned long long *affected,
+	       unsigned long long *insert_id);
+/* The server error number of the last failure (e.g. 1062 duplicate key). */
+unsigned kc_db_errno(const struct kc_db *db);
+
+int kc_db_begin(struct kc_db *db);
+int kc_db_commit(struct kc_db *db);
+int kc_db_rollback(struct kc_db *db);
+
+/* Plain text SQL, possibly several statements: for migrations only, whose
+ * DDL cannot be prepared. Never with request data. */
+int kc_db_exec_script(struct kc_db *db, const char *sql, char *err,
+		      size_t errlen);
+
+const char *kc_rows_get(const struct kc_rows *r, size_t row, size_t col);
+long long kc_rows_int(const struct kc_rows *r, size_t row, size_t col);
+void kc_rows_free(struct kc_rows *r);
+
+#define KC_NP(...)                                                             \
+	(sizeof((struct kc_param[]){__VA_ARGS__}) / sizeof(struct kc_param))
+/* KC_ARGS(a, b) expands to "array, count" for the calls above. */
+#define KC_ARGS(...)                                                           \
+	((const struct kc_param[]){__VA_ARGS__}), KC_NP(__VA_ARGS__)
+
+#define KC_ER_DUP_ENTRY 1062
+/* Returned by lookups when nothing matched (0 is found, -1 is an error). */
+#define KC_NOTFOUND 1
+
+#endif

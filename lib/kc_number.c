@@ -1,0 +1,117 @@
+#include "kc_number.h"
+#include "kc_json.h"
+#include "kc_phone.h"
+#include "kc_time.h"
+
+#include <stdio.h>
+
+int
+kc_number_add(struct kc_db *db, long long business_id, const char *e164,
+	      const char *label, char *id_out)
+{
+	struct kc_rows *r;
+	char id[KC_ID_MAX];
+	long long agent;
+	int rc;
+
+	if (!kc_e164_valid(e164) || kc_id_new("pn", id, sizeof(id)) != 0)
+		return -1;
+	if (kc_db_query(db, KC_SQL_AGENT_PRIMARY,
+			KC_ARGS(kc_p_int(business_id)), &r) != 0)
+		return -1;
+	agent = r->nrows ? kc_rows_int(r, 0, 0) : 0;
+	kc_rows_free(r);
+	rc = kc_db_exec(db, KC_SQL_NUMBER_INSERT,
+			KC_ARGS(kc_p_str(id), kc_p_int(business_id),
+				agent ? kc_p_int(agent) : kc_p_str(NULL),
+				kc_p_str(e164), kc_p_str(label ? label : ""),
+				kc_p_str("voice,sms")),
+			NULL, NULL);
+	if (rc == 0 && id_out)
+		snprintf(id_out, KC_ID_MAX, "%s", id);
+	return rc;
+}
+
+static json_t *
+capabilities(const char *csv)
+{
+	json_t *a = json_array();
+	const char *p = csv;
+	size_t n;
+
+	while (p && *p) {
+		n = 0;
+		while (p[n] && p[n] != ',')
+			n++;
+		json_array_append_new(a, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return a;
+}
+
+int
+kc_number_list(struct kc_db *db, long long business_id,
+	       const char *starting_after, int limit, json_t **out)
+{
+	struct kc_rows *r;
+	long long after = 0;
+	char ts[KC_TIME_MAX];
+	json_t *data;
+	size_t i, n;
+
+	if (starting_after) {
+		if (kc_db_query(db, KC_SQL_NUMBER_CURSOR,
+				KC_ARGS(kc_p_int(business_id),
+					kc_p_str(starting_after)),
+				&r) != 0)
+			return -1;
+		after = r->nrows ? kc_rows_int(r, 0, 0) : -1;
+		kc_rows_free(r);
+		if (after < 0)
+			return KC_NOTFOUND;
+	}
+	if (kc_db_query(db, KC_SQL_NUMBER_LIST,
+			KC_ARGS(kc_p_int(business_id), kc_p_int(after),
+				kc_p_int(limit + 1)),
+			&r) != 0)
+		return -1;
+	data = json_array();
+	n = r->nrows > (size_t)limit ? (size_t)limit : r->nrows;
+	for (i = 0; i < n; i++) {
+		kc_time_from_db(kc_rows_get(r, i, 5), ts, sizeof(ts));
+		json_array_append_new(
+		    data,
+		    json_pack("{s:s, s:s, s:s, s:s, s:o, s:s?, s:s}", "id",
+			      kc_rows_get(r, i, 0), "object", "phone_number",
+			      "number", kc_rows_get(r, i, 1), "label",
+			      kc_rows_get(r, i, 2), "capabilities",
+			      capabilities(kc_rows_get(r, i, 3)), "agent_id",
+			      kc_rows_get(r, i, 4), "created_at", ts));
+	}
+	*out = kc_json_list(data, r->nrows > (size_t)limit);
+	kc_rows_free(r);
+	return *out ? 0 : -1;
+}
+
+json_t *
+kc_number_by_agent(struct kc_db *db, long long business_id, long long agent_id)
+{
+	struct kc_rows *r;
+	json_t *a;
+	size_t i;
+
+	if (kc_db_query(db, KC_SQL_NUMBER_BY_AGENT,
+			KC_ARGS(kc_p_int(business_id), kc_p_int(agent_id)),
+			&r) != 0)
+		return NULL;
+	a = json_array();
+	for (i = 0; i < r->nrows; i++)
+		json_array_append_new(
+		    a, json_pack("{s:s, s:s, s:s, s:o}", "id",
+				 kc_rows_get(r, i, 0), "number",
+				 kc_rows_get(r, i, 1), "label",
+				 kc_rows_get(r, i, 2), "capabilities",
+				 capabilities(kc_rows_get(r, i, 3))));
+	kc_rows_free(r);
+	return a;
+}

@@ -1,0 +1,151 @@
+#include "kc_sql.h"
+
+/* Tenant data is always read with "business_id = ?" bound from the
+ * authenticated caller; the few lookups without it are by secret hash or
+ * serve the operator's kcctl. */
+static const struct {
+	const char *name, *sql;
+} stmts[KC_SQL__MAX] = {
+    [KC_SQL_HEALTH] = {"health", "SELECT 1"},
+    [KC_SQL_LOCK_GET] = {"lock_get", "SELECT GET_LOCK(?, ?)"},
+    [KC_SQL_LOCK_RELEASE] = {"lock_release", "SELECT RELEASE_LOCK(?)"},
+    [KC_SQL_MIGRATION_APPLIED] =
+	{"migration_applied",
+	 "SELECT version FROM schema_migrations ORDER BY version"},
+    [KC_SQL_MIGRATION_RECORD] =
+	{"migration_record",
+	 "INSERT INTO schema_migrations (version, name, applied_at) "
+	 "VALUES (?, ?, UTC_TIMESTAMP(6))"},
+
+    [KC_SQL_BUSINESS_INSERT] =
+	{"business_insert",
+	 "INSERT INTO businesses (public_id, name, timezone, slug, "
+	 "created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))"},
+    [KC_SQL_BUSINESS_BY_ID] =
+	{"business_by_id", "SELECT id, public_id, name, timezone, created_at "
+			   "FROM businesses WHERE id = ?"},
+    [KC_SQL_BUSINESS_BY_PUBLIC] =
+	{"business_by_public",
+	 "SELECT id, public_id, name, timezone, created_at "
+	 "FROM businesses WHERE public_id = ?"},
+    [KC_SQL_BUSINESS_BY_SLUG] =
+	{"business_by_slug", "SELECT id, public_id, name, timezone, created_at "
+			     "FROM businesses WHERE slug = ?"},
+
+    [KC_SQL_AGENT_INSERT] =
+	{"agent_insert",
+	 "INSERT INTO agents (public_id, business_id, name, prompt, "
+	 "voice, greeting, language, primary_of, routing, created_at, "
+	 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))"},
+    [KC_SQL_AGENT_PRIMARY] =
+	{"agent_primary",
+	 "SELECT id, public_id, name, prompt, voice, greeting, language, "
+	 "routing, created_at, updated_at FROM agents "
+	 "WHERE business_id = ? AND primary_of = business_id"},
+    [KC_SQL_AGENT_PRIMARY_LOCK] =
+	{"agent_primary_lock",
+	 "SELECT id, public_id, routing FROM agents "
+	 "WHERE business_id = ? AND primary_of = business_id FOR UPDATE"},
+    [KC_SQL_AGENT_ID_BY_PUBLIC] =
+	{"agent_id_by_public",
+	 "SELECT id FROM agents WHERE business_id = ? AND public_id = ?"},
+    [KC_SQL_AGENT_SET_ROUTING] =
+	{"agent_set_routing",
+	 "UPDATE agents SET routing = ?, updated_at = UTC_TIMESTAMP(6) "
+	 "WHERE business_id = ? AND id = ?"},
+    [KC_SQL_AGENT_SET_PROFILE] =
+	{"agent_set_profile",
+	 "UPDATE agents SET name = ?, prompt = ?, voice = ?, greeting = ?, "
+	 "language = ?, updated_at = UTC_TIMESTAMP(6) "
+	 "WHERE business_id = ? AND id = ?"},
+
+    [KC_SQL_NUMBER_INSERT] =
+	{"number_insert",
+	 "INSERT INTO phone_numbers (public_id, business_id, agent_id, "
+	 "e164, label, capabilities, created_at) "
+	 "VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"},
+    [KC_SQL_NUMBER_LIST] =
+	{"number_list",
+	 "SELECT n.public_id, n.e164, n.label, n.capabilities, "
+	 "a.public_id, n.created_at FROM phone_numbers n "
+	 "LEFT JOIN agents a ON a.id = n.agent_id "
+	 "AND a.business_id = n.business_id "
+	 "WHERE n.business_id = ? AND n.id > ? ORDER BY n.id LIMIT ?"},
+    [KC_SQL_NUMBER_CURSOR] = {"number_cursor",
+			      "SELECT id FROM phone_numbers "
+			      "WHERE business_id = ? AND public_id = ?"},
+    [KC_SQL_NUMBER_BY_AGENT] =
+	{"number_by_agent",
+	 "SELECT public_id, e164, label, capabilities FROM phone_numbers "
+	 "WHERE business_id = ? AND agent_id = ? ORDER BY id"},
+
+    [KC_SQL_KEY_INSERT] =
+	{"key_insert",
+	 "INSERT INTO api_keys (public_id, business_id, name, key_hash, "
+	 "key_hint, scopes, created_at) "
+	 "VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"},
+    /* Looked up by the SHA-256 of the presented key: the hash is the
+     * index, and the row's hash is compared again in constant time. */
+    [KC_SQL_KEY_AUTH] =
+	{"key_auth",
+	 "SELECT k.id, k.public_id, k.business_id, b.public_id, k.scopes, "
+	 "k.key_hash, k.revoked_at IS NOT NULL, "
+	 "k.expires_at IS NOT NULL AND k.expires_at <= UTC_TIMESTAMP(6), "
+	 "k.last_used_at IS NULL OR "
+	 "k.last_used_at < UTC_TIMESTAMP(6) - INTERVAL 60 SECOND "
+	 "FROM api_keys k JOIN businesses b ON b.id = k.business_id "
+	 "WHERE k.key_hash = ?"},
+    [KC_SQL_KEY_TOUCH] = {"key_touch",
+			  "UPDATE api_keys SET last_used_at = UTC_TIMESTAMP(6) "
+			  "WHERE id = ?"},
+    [KC_SQL_KEY_LIST] =
+	{"key_list", "SELECT public_id, name, key_hint, scopes, created_at, "
+		     "last_used_at, expires_at, revoked_at FROM api_keys "
+		     "WHERE business_id = ? ORDER BY id"},
+    [KC_SQL_KEY_BY_PUBLIC] =
+	{"key_by_public",
+	 "SELECT k.public_id, k.name, k.key_hint, k.scopes, k.created_at, "
+	 "k.last_used_at, k.expires_at, k.revoked_at, k.id, "
+	 "k.business_id, b.public_id FROM api_keys k "
+	 "JOIN businesses b ON b.id = k.business_id "
+	 "WHERE k.public_id = ?"},
+    [KC_SQL_KEY_REVOKE] = {"key_revoke",
+			   "UPDATE api_keys SET revoked_at = UTC_TIMESTAMP(6) "
+			   "WHERE id = ? AND revoked_at IS NULL"},
+    /* A rotated key ends after the grace period, or sooner if it was
+     * already due to. */
+    [KC_SQL_KEY_EXPIRE] =
+	{"key_expire",
+	 "UPDATE api_keys SET expires_at = LEAST(COALESCE(expires_at, "
+	 "'9999-12-31'), UTC_TIMESTAMP(6) + INTERVAL ? SECOND), "
+	 "rotated_to = ? WHERE id = ?"},
+
+    [KC_SQL_AUDIT_INSERT] =
+	{"audit_insert",
+	 "INSERT INTO audit_log (public_id, business_id, actor_type, "
+	 "actor_id, action, target_type, target_id, before_json, "
+	 "after_json, request_id, created_at) "
+	 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"},
+    [KC_SQL_AUDIT_LIST] =
+	{"audit_list",
+	 "SELECT public_id, actor_type, actor_id, action, target_type, "
+	 "target_id, before_json, after_json, request_id, created_at "
+	 "FROM audit_log WHERE business_id = ? AND id < ? "
+	 "ORDER BY id DESC LIMIT ?"},
+    [KC_SQL_AUDIT_CURSOR] =
+	{"audit_cursor",
+	 "SELECT id FROM audit_log WHERE business_id = ? AND public_id = ?"},
+};
+
+const char *
+kc_sql_text(enum kc_sql id)
+{
+	return stmts[id].sql;
+}
+
+const char *
+kc_sql_name(enum kc_sql id)
+{
+	return stmts[id].name;
+}

@@ -1,0 +1,42 @@
+/* Every SQL statement the programs run, by name (kcgi-framework's stmts[]
+ * table): one place to read, review and index-check all of it. */
+#ifndef KC_SQL_H
+#define KC_SQL_H
+
+enum kc_sql {
+	KC_SQL_HEALTH,
+	KC_SQL_LOCK_GET,
+	KC_SQL_LOCK_RELEASE,
+	KC_SQL_MIGRATION_APPLIED,
+	KC_SQL_MIGRATION_RECORD,
+	KC_SQL_BUSINESS_INSERT,
+	KC_SQL_BUSINESS_BY_ID,
+	KC_SQL_BUSINESS_BY_PUBLIC,
+	KC_SQL_BUSINESS_BY_SLUG,
+	KC_SQL_AGENT_INSERT,
+	KC_SQL_AGENT_PRIMARY,
+	KC_SQL_AGENT_PRIMARY_LOCK,
+	KC_SQL_AGENT_ID_BY_PUBLIC,
+	KC_SQL_AGENT_SET_ROUTING,
+	KC_SQL_AGENT_SET_PROFILE,
+	KC_SQL_NUMBER_INSERT,
+	KC_SQL_NUMBER_LIST,
+	KC_SQL_NUMBER_CURSOR,
+	KC_SQL_NUMBER_BY_AGENT,
+	KC_SQL_KEY_INSERT,
+	KC_SQL_KEY_AUTH,
+	KC_SQL_KEY_TOUCH,
+	KC_SQL_KEY_LIST,
+	KC_SQL_KEY_BY_PUBLIC,
+	KC_SQL_KEY_REVOKE,
+	KC_SQL_KEY_EXPIRE,
+	KC_SQL_AUDIT_INSERT,
+	KC_SQL_AUDIT_LIST,
+	KC_SQL_AUDIT_CURSOR,
+	KC_SQL__MAX
+};
+
+const char *kc_sql_text(enum kc_sql id);
+const char *kc_sql_name(enum kc_sql id);
+
+#endif

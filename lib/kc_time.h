@@ -1,0 +1,16 @@
+/* Time in the API is UTC RFC 3339; in MariaDB it is DATETIME(6) in UTC. */
+#ifndef KC_TIME_H
+#define KC_TIME_H
+
+#include <stddef.h>
+
+#define KC_TIME_MAX 40
+
+/* "2026-11-26 19:36:20.123456" (MariaDB) -> "2026-11-26T19:36:20.123Z". */
+int kc_time_from_db(const char *db, char *out, size_t outcap);
+/* RFC 3339 with Z or a numeric offset -> MariaDB UTC text. -1 if invalid. */
+int kc_time_to_db(const char *rfc3339, char *out, size_t outcap);
+/* Parses "24h", "30m", "90s", "2d" or a plain number of seconds. */
+int kc_duration_parse(const char *s, long long *seconds);
+
+#endif
