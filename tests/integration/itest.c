@@ -1,0 +1,213 @@
+#include "itest.h"
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct sink {
+	char *p;
+	size_t n;
+};
+
+static size_t
+collect(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct sink *s = userp;
+	size_t len = size * nmemb;
+	char *q = realloc(s->p, s->n + len + 1);
+
+	if (q == NULL)
+		return 0;
+	memcpy(q + s->n, data, len);
+	s->n += len;
+	q[s->n] = '\0';
+	s->p = q;
+	return len;
+}
+
+static const char *
+base_url(void)
+{
+	const char *u = getenv("KC_TEST_URL");
+
+	cr_assert(u != NULL && *u != '\0',
+		  "KC_TEST_URL is not set: run the integration tests through "
+		  "scripts/test, which starts the stack");
+	return u;
+}
+
+void
+itest_http(const char *method, const char *path, const char *key,
+	   const char *body, size_t body_len, const char *const *extra,
+	   struct itest_resp *out)
+{
+	struct sink b = {NULL, 0}, h = {NULL, 0};
+	struct curl_slist *hdrs = NULL;
+	char url[4096], auth[256];
+	CURL *c;
+	CURLcode rc;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(url, sizeof(url), "%s%s", base_url(), path);
+	c = curl_easy_init();
+	cr_assert(c != NULL);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	if (key) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	for (i = 0; extra && extra[i]; i++)
+		hdrs = curl_slist_append(hdrs, extra[i]);
+	if (body) {
+		hdrs =
+		    curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)body_len);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	rc = curl_easy_perform(c);
+	cr_assert(rc == CURLE_OK, "%s %s: %s", method, path,
+		  curl_easy_strerror(rc));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	out->body = b.p ? b.p : strdup("");
+	out->body_len = b.n;
+	out->headers = h.p ? h.p : strdup("");
+	for (i = 0; out->headers[i]; i++)
+		out->headers[i] = (char)tolower((unsigned char)out->headers[i]);
+	out->json = json_loadb(out->body, out->body_len, 0, NULL);
+}
+
+void
+itest_resp_free(struct itest_resp *r)
+{
+	free(r->body);
+	free(r->headers);
+	json_decref(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+char *
+itest_header(const struct itest_resp *r, const char *name)
+{
+	char pat[128], *p, *e;
+	size_t i;
+
+	snprintf(pat, sizeof(pat), "\n%s:", name);
+	for (i = 0; pat[i]; i++)
+		pat[i] = (char)tolower((unsigned char)pat[i]);
+	if ((p = strstr(r->headers, pat)) == NULL)
+		return NULL;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	e = strpbrk(p, "\r\n");
+	return strndup(p, e ? (size_t)(e - p) : strlen(p));
+}
+
+json_t *
+itest_kcctl(int *status, const char *const *args)
+{
+	const char *kcctl = getenv("KC_KCCTL"), *conf = getenv("KC_CONF");
+	const char *argv[32];
+	struct sink out = {NULL, 0};
+	char buf[4096];
+	int pfd[2], st;
+	size_t n = 0, i;
+	ssize_t r;
+	pid_t pid;
+	json_t *v;
+
+	cr_assert(kcctl && conf, "KC_KCCTL and KC_CONF must be set");
+	argv[n++] = kcctl;
+	argv[n++] = "--conf";
+	argv[n++] = conf;
+	argv[n++] = "--json";
+	for (i = 0; args[i] && n < 31; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	cr_assert(pipe(pfd) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(pfd[1], 1);
+		if (devnull >= 0)
+			dup2(devnull, 2);
+		close(pfd[0]);
+		execv(kcctl, (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((r = read(pfd[0], buf, sizeof(buf))) > 0)
+		collect(buf, 1, (size_t)r, &out);
+	close(pfd[0]);
+	waitpid(pid, &st, 0);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	v = out.p ? json_loads(out.p, 0, NULL) : NULL;
+	free(out.p);
+	return v;
+}
+
+void
+itest_key_new(const struct itest_tenant *t, const char *scopes, char *key,
+	      char *key_id)
+{
+	const char *with[] = {"key",      "create", "--business",
+			      t->biz,     "--name", "itest",
+			      "--scopes", scopes,   NULL};
+	const char *without[] = {"key",    "create", "--business", t->biz,
+				 "--name", "itest",  NULL};
+	json_t *v;
+	int st;
+
+	v = itest_kcctl(&st, scopes ? with : without);
+	cr_assert(st == 0 && v, "kcctl key create failed (%d)", st);
+	snprintf(key, 64, "%s", json_string_value(json_object_get(v, "key")));
+	snprintf(key_id, 64, "%s", json_string_value(json_object_get(v, "id")));
+	json_decref(v);
+}
+
+void
+itest_tenant_new(struct itest_tenant *t, const char *name, const char *scopes)
+{
+	const char *args[] = {"business", "create", name, NULL};
+	json_t *v;
+	int st;
+
+	v = itest_kcctl(&st, args);
+	cr_assert(st == 0 && v, "kcctl business create failed (%d)", st);
+	snprintf(t->biz, sizeof(t->biz), "%s",
+		 json_string_value(json_object_get(v, "id")));
+	json_decref(v);
+	itest_key_new(t, scopes, t->key, t->key_id);
+}
+
+void
+itest_random_number(char *out, size_t cap)
+{
+	unsigned char r[4];
+	FILE *f = fopen("/dev/urandom", "r");
+
+	cr_assert(f && fread(r, 1, sizeof(r), f) == sizeof(r));
+	fclose(f);
+	snprintf(out, cap, "+1555%07u",
+		 (unsigned)((r[0] << 16 | r[1] << 8 | r[2]) % 10000000u));
+}

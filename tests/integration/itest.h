@@ -1,0 +1,48 @@
+/* Helpers for the integration tests: HTTP to the running stack (libcurl)
+ * and kcctl against the same database. Both come from the environment that
+ * scripts/test sets: KC_TEST_URL, KC_KCCTL and KC_CONF. */
+#ifndef ITEST_H
+#define ITEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct itest_resp {
+	long status;
+	char *body;
+	size_t body_len;
+	char *headers; /* raw header block, lower-cased */
+	json_t *json;  /* parsed body, or NULL */
+};
+
+/* Sends one request; key and body may be NULL. Extra headers may be NULL
+ * or a NULL-terminated list of "Name: value" strings. */
+void itest_http(const char *method, const char *path, const char *key,
+		const char *body, size_t body_len, const char *const *extra,
+		struct itest_resp *out);
+#define itest_get(path, key, out)                                              \
+	itest_http("GET", path, key, NULL, 0, NULL, out)
+void itest_resp_free(struct itest_resp *r);
+/* The value of a response header (case-insensitive), malloc'd, or NULL. */
+char *itest_header(const struct itest_resp *r, const char *name);
+
+/* Runs kcctl --json with the given arguments; returns its parsed stdout
+ * (or NULL) and sets *status to its exit status. */
+json_t *itest_kcctl(int *status, const char *const *args);
+
+struct itest_tenant {
+	char biz[64];
+	char key[64];
+	char key_id[64];
+};
+
+/* A fresh business with one key of the given scopes (NULL: default). */
+void itest_tenant_new(struct itest_tenant *t, const char *name,
+		      const char *scopes);
+/* Another key for an existing business. */
+void itest_key_new(const struct itest_tenant *t, const char *scopes, char *key,
+		   char *key_id);
+/* A fresh random E.164 number in the 555 range. */
+void itest_random_number(char *out, size_t cap);
+
+#endif
