@@ -1,0 +1,103 @@
+/* libFuzzer target over everything a request passes through before the
+ * database: method, URI and query parsing, routing, paging, JSON body
+ * parsing, routing-object validation and merge patch, and the small
+ * parsers (scopes, E.164, times, durations). Input: "METHOD\nURI\nBODY". */
+#include "kc_json.h"
+#include "kc_phone.h"
+#include "kc_routing.h"
+#include "kc_scope.h"
+#include "kc_time.h"
+#include "request.h"
+#include "response.h"
+#include "routes.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+fuzz_strings(const char *s)
+{
+	char out[KC_TIME_MAX];
+	uint32_t mask;
+	long long secs;
+	char bad[64];
+
+	(void)kc_e164_valid(s);
+	(void)kc_time_to_db(s, out, sizeof(out));
+	(void)kc_duration_parse(s, &secs);
+	(void)kc_scope_parse(s, &mask, bad, sizeof(bad));
+}
+
+static void
+fuzz_body(struct kc_req *req, const char *body, size_t len)
+{
+	struct kc_verr e;
+	json_t *v, *base, *merged;
+
+	req->body = body;
+	req->body_len = len;
+	if ((v = kc_req_json(req, &e)) == NULL) {
+		kc_problem_verr(req, &e);
+		return;
+	}
+	if (kc_routing_validate(v, &e) != 0)
+		kc_problem_verr(req, &e);
+	base = kc_routing_default("agt_fuzz");
+	merged = kc_json_merge_patch(base, v);
+	if (merged && kc_routing_validate(merged, &e) != 0)
+		kc_problem_verr(req, &e);
+	json_decref(merged);
+	json_decref(base);
+	json_decref(v);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *copy, *uri, *body, allow[96];
+	struct kc_req req;
+	struct kc_verr e;
+	struct kc_buf head;
+	const char *after;
+	int status, limit;
+	long long n;
+
+	if (size > 64 * 1024)
+		return 0;
+	if ((copy = malloc(size + 1)) == NULL)
+		return 0;
+	memcpy(copy, data, size);
+	copy[size] = '\0';
+	kc_req_init(&req);
+	kc_buf_init(&head, 4096);
+	uri = strchr(copy, '\n');
+	if (uri)
+		*uri++ = '\0';
+	body = uri ? strchr(uri, '\n') : NULL;
+	if (body)
+		*body++ = '\0';
+	fuzz_strings(copy);
+	if (kc_method_parse(copy, &req.method) != 0)
+		req.method = KC_M_GET;
+	if (uri && kc_req_set_uri(&req, uri, &e) == 0) {
+		if (kc_route_match(&req, &status, allow, sizeof(allow)) == NULL)
+			kc_problem(&req, status, "not_found", NULL, "%s",
+				   allow);
+		(void)kc_query_allowed(&req, "limit,starting_after", &e);
+		(void)kc_query_page(&req, "pn", &limit, &after, &e);
+		(void)kc_query_int(&req, "n", -5, 5, 0, &n, &e);
+	}
+	if (body) {
+		fuzz_strings(body);
+		fuzz_body(&req, body, size - (size_t)(body - copy));
+	}
+	if (req.resp.status)
+		(void)kc_resp_headers(&req, &head);
+	kc_buf_free(&head);
+	kc_req_free(&req);
+	free(copy);
+	return 0;
+}
