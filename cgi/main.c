@@ -58,7 +58,8 @@ read_body(FCGX_Request *fr, const char *clen, struct kc_buf *body,
 }
 
 static void
-serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db **db)
+serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db **db,
+      struct kc_auth_cache *cache)
 {
 	const char *method, *uri;
 	struct kc_req req;
@@ -78,6 +79,7 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db **db)
 	if (*db == NULL && (*db = kc_db_open(cfg, err, sizeof(err))) == NULL)
 		kc_err("%s", err);
 	req.db = *db;
+	req.auth_cache = cache;
 	method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
 	uri = FCGX_GetParam("REQUEST_URI", fr->envp);
 	req.authorization = FCGX_GetParam("HTTP_AUTHORIZATION", fr->envp);
@@ -121,6 +123,7 @@ main(void)
 {
 	struct kc_config cfg;
 	struct kc_db *db = NULL;
+	struct kc_auth_cache *cache;
 	struct sigaction sa;
 	FCGX_Request fr;
 	char err[512];
@@ -130,6 +133,9 @@ main(void)
 		return 1;
 	}
 	kc_log_init("kaicalls.fcgi", cfg.log_level);
+	if ((cache = calloc(1, sizeof(*cache))) == NULL)
+		return 1;
+	cache->ttl_ms = cfg.auth_cache_ms;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
@@ -144,11 +150,12 @@ main(void)
 		return 1;
 	}
 	while (FCGX_Accept_r(&fr) >= 0) {
-		serve(&fr, &cfg, &db);
+		serve(&fr, &cfg, &db, cache);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);
 	kc_db_close(db);
+	free(cache);
 	kc_config_free(&cfg);
 	return 0;
 }

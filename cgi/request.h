@@ -55,6 +55,7 @@ struct kc_req {
 	struct kc_auth auth;
 	int authed;
 	struct kc_db *db; /* NULL when the database cannot be reached */
+	struct kc_auth_cache *auth_cache; /* the process's, may be NULL */
 	const struct kc_config *cfg;
 	struct kc_resp resp;
 };

@@ -114,7 +114,8 @@ authenticate(struct kc_req *req)
 		return kc_problem(req, 503, "unavailable", NULL,
 				  "the service cannot reach its database; "
 				  "try again shortly");
-	switch (kc_key_authenticate(req->db, tok, &req->auth)) {
+	switch (kc_key_authenticate_cached(req->db, req->auth_cache, tok,
+					   &req->auth)) {
 	case KC_AUTH_OK:
 		req->authed = 1;
 		req->resp.bearer_challenge = 0;

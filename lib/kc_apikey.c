@@ -6,7 +6,9 @@
 #include "kc_time.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int
 kc_key_format_valid(const char *key)
@@ -24,17 +26,72 @@ kc_key_format_valid(const char *key)
 	return 1;
 }
 
+static enum kc_auth_result authenticate_hash(struct kc_db *db, const char *hash,
+					     struct kc_auth *out);
+
 enum kc_auth_result
 kc_key_authenticate(struct kc_db *db, const char *key, struct kc_auth *out)
 {
-	struct kc_rows *r;
 	char hash[65];
-	const char *stored;
-	enum kc_auth_result res = KC_AUTH_UNKNOWN;
 
 	if (!kc_key_format_valid(key))
 		return KC_AUTH_MALFORMED;
 	kc_sha256_hex(key, strlen(key), hash);
+	return authenticate_hash(db, hash, out);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum kc_auth_result
+kc_key_authenticate_cached(struct kc_db *db, struct kc_auth_cache *cache,
+			   const char *key, struct kc_auth *out)
+{
+	enum kc_auth_result res;
+	unsigned slot;
+	long long now;
+	char hash[65], two[3];
+
+	if (cache == NULL || cache->ttl_ms <= 0)
+		return kc_key_authenticate(db, key, out);
+	if (!kc_key_format_valid(key))
+		return KC_AUTH_MALFORMED;
+	kc_sha256_hex(key, strlen(key), hash);
+	/* The hash is uniform: its first two hex digits pick the slot. */
+	two[0] = hash[0];
+	two[1] = hash[1];
+	two[2] = '\0';
+	slot = (unsigned)(strtoul(two, NULL, 16) % KC_AUTH_CACHE_SLOTS);
+	now = now_ms();
+	if (cache->slot[slot].until_ms > now &&
+	    kc_ct_equal(cache->slot[slot].hash, hash, 64)) {
+		*out = cache->slot[slot].auth;
+		return KC_AUTH_OK;
+	}
+	res = authenticate_hash(db, hash, out);
+	if (res == KC_AUTH_OK) {
+		memcpy(cache->slot[slot].hash, hash, sizeof(hash));
+		cache->slot[slot].auth = *out;
+		cache->slot[slot].until_ms = now + cache->ttl_ms;
+	} else if (kc_ct_equal(cache->slot[slot].hash, hash, 64)) {
+		cache->slot[slot].until_ms = 0;
+	}
+	return res;
+}
+
+static enum kc_auth_result
+authenticate_hash(struct kc_db *db, const char *hash, struct kc_auth *out)
+{
+	struct kc_rows *r;
+	const char *stored;
+	enum kc_auth_result res = KC_AUTH_UNKNOWN;
+
 	if (kc_db_query(db, KC_SQL_KEY_AUTH, KC_ARGS(kc_p_str(hash)), &r) != 0)
 		return KC_AUTH_ERROR;
 	if (r->nrows == 0)

@@ -39,6 +39,26 @@ int kc_key_format_valid(const char *key);
 enum kc_auth_result kc_key_authenticate(struct kc_db *db, const char *key,
 					struct kc_auth *out);
 
+/* A small per-process cache of successful authentications, so the hot
+ * path does not pay a database round trip for the key on every request.
+ * Revocation and expiry therefore take effect within ttl_ms (default
+ * 1000 ms, the config's auth_cache_ms; 0 turns the cache off). */
+#define KC_AUTH_CACHE_SLOTS 64
+struct kc_auth_cache {
+	long long ttl_ms;
+	struct {
+		char hash[65];
+		long long until_ms; /* CLOCK_MONOTONIC */
+		struct kc_auth auth;
+	} slot[KC_AUTH_CACHE_SLOTS];
+};
+
+/* kc_key_authenticate through the cache (which may be NULL). */
+enum kc_auth_result kc_key_authenticate_cached(struct kc_db *db,
+					       struct kc_auth_cache *cache,
+					       const char *key,
+					       struct kc_auth *out);
+
 /* Creates a key; key_out (KC_KEY_MAX) receives the secret. */
 int kc_key_create(struct kc_db *db, const struct kc_actor *actor,
 		  long long business_id, const char *business_public_id,

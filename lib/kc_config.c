@@ -67,6 +67,18 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 		c->has_master_key = 1;
 		return 0;
 	}
+	if (strcmp(key, "auth_cache_ms") == 0) {
+		char *end;
+		errno = 0;
+		c->auth_cache_ms = strtoll(val, &end, 10);
+		if (errno || *val == '\0' || *end || c->auth_cache_ms < 0 ||
+		    c->auth_cache_ms > 60000) {
+			snprintf(err, errlen,
+				 "auth_cache_ms: 0 to 60000 milliseconds");
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(key, "log_level") == 0) {
 		if (kc_log_level_parse(val, &c->log_level) != 0) {
 			snprintf(err, errlen,
@@ -147,6 +159,7 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 	memset(c, 0, sizeof(*c));
 	c->db_port = 3306;
 	c->log_level = KC_LOG_INFO;
+	c->auth_cache_ms = 1000;
 	if (set_str(&c->db_user, "kaicalls") != 0 ||
 	    set_str(&c->db_name, "kaicalls") != 0 ||
 	    set_str(&c->sql_dir, KC_SQL_DIR) != 0)

@@ -94,24 +94,10 @@ kc_number_list(struct kc_db *db, long long business_id,
 }
 
 json_t *
-kc_number_by_agent(struct kc_db *db, long long business_id, long long agent_id)
+kc_number_brief_json(const char *id, const char *e164, const char *label,
+		     const char *caps)
 {
-	struct kc_rows *r;
-	json_t *a;
-	size_t i;
-
-	if (kc_db_query(db, KC_SQL_NUMBER_BY_AGENT,
-			KC_ARGS(kc_p_int(business_id), kc_p_int(agent_id)),
-			&r) != 0)
-		return NULL;
-	a = json_array();
-	for (i = 0; i < r->nrows; i++)
-		json_array_append_new(
-		    a, json_pack("{s:s, s:s, s:s, s:o}", "id",
-				 kc_rows_get(r, i, 0), "number",
-				 kc_rows_get(r, i, 1), "label",
-				 kc_rows_get(r, i, 2), "capabilities",
-				 capabilities(kc_rows_get(r, i, 3))));
-	kc_rows_free(r);
-	return a;
+	return json_pack("{s:s, s:s, s:s, s:o}", "id", id, "number", e164,
+			 "label", label ? label : "", "capabilities",
+			 capabilities(caps));
 }

@@ -43,6 +43,19 @@ static const struct {
 	 "SELECT id, public_id, name, prompt, voice, greeting, language, "
 	 "routing, created_at, updated_at FROM agents "
 	 "WHERE business_id = ? AND primary_of = business_id"},
+    /* The agent and its numbers in one round trip: GET /v1/agent is the
+     * hot read. No ORDER BY: it costs a temporary table and a filesort
+     * per request, and the caller orders the few numbers itself. */
+    [KC_SQL_AGENT_VIEW] =
+	{"agent_view", "SELECT a.id, a.public_id, a.name, a.prompt, a.voice, "
+		       "a.greeting, a.language, a.routing, a.created_at, "
+		       "a.updated_at, n.public_id, n.e164, n.label, "
+		       "n.capabilities, n.id FROM agents a "
+		       "LEFT JOIN phone_numbers n FORCE INDEX "
+		       "(ix_phone_numbers_agent) ON n.business_id = "
+		       "a.business_id AND n.agent_id = a.id "
+		       "WHERE a.business_id = ? AND a.primary_of = "
+		       "a.business_id"},
     [KC_SQL_AGENT_PRIMARY_LOCK] =
 	{"agent_primary_lock",
 	 "SELECT id, public_id, routing FROM agents "
@@ -75,11 +88,6 @@ static const struct {
     [KC_SQL_NUMBER_CURSOR] = {"number_cursor",
 			      "SELECT id FROM phone_numbers "
 			      "WHERE business_id = ? AND public_id = ?"},
-    [KC_SQL_NUMBER_BY_AGENT] =
-	{"number_by_agent",
-	 "SELECT public_id, e164, label, capabilities FROM phone_numbers "
-	 "WHERE business_id = ? AND agent_id = ? ORDER BY id"},
-
     [KC_SQL_KEY_INSERT] =
 	{"key_insert",
 	 "INSERT INTO api_keys (public_id, business_id, name, key_hash, "
