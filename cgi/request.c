@@ -178,7 +178,10 @@ kc_query_int(const struct kc_req *req, const char *key, long long min,
 	}
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max)
+	/* strtoll skips leading space and takes a sign: "+5" (a space
+	 * after decoding) is not an integer here. */
+	if (errno != 0 || !(*s == '-' || (*s >= '0' && *s <= '9')) ||
+	    *end != '\0' || v < min || v > max)
 		return kc_verr_set(e, 400, "invalid_query", key,
 				   "%s must be an integer from %lld to %lld",
 				   key, min, max);

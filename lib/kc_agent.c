@@ -65,30 +65,12 @@ kc_agent_set_profile(struct kc_db *db, long long business_id, const char *name,
 			  NULL, NULL);
 }
 
-/* Insertion sort of row indexes by the number's internal id: an agent has
- * a handful of numbers. */
-static void
-sort_by_number_id(const struct kc_rows *r, size_t *order)
-{
-	size_t i, j, t;
-
-	for (i = 1; i < r->nrows; i++)
-		for (j = i; j > 0 && kc_rows_int(r, order[j - 1], 14) >
-					 kc_rows_int(r, order[j], 14);
-		     j--) {
-			t = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
-}
-
 int
 kc_agent_get_json(struct kc_db *db, long long business_id, json_t **out)
 {
 	struct kc_rows *r;
 	char created[KC_TIME_MAX], updated[KC_TIME_MAX];
 	json_t *routing, *numbers;
-	size_t i, *order;
 
 	if (kc_db_query(db, KC_SQL_AGENT_VIEW, KC_ARGS(kc_p_int(business_id)),
 			&r) != 0)
@@ -98,26 +80,7 @@ kc_agent_get_json(struct kc_db *db, long long business_id, json_t **out)
 		return KC_NOTFOUND;
 	}
 	routing = json_loads(kc_rows_get(r, 0, 7), 0, NULL);
-	numbers = json_array();
-	if ((order = calloc(r->nrows, sizeof(*order))) == NULL) {
-		json_decref(numbers);
-		numbers = NULL;
-	}
-	/* One row per number, in creation order; an agent without numbers
-	 * has one row of NULLs on the number side. */
-	for (i = 0; order && i < r->nrows; i++)
-		order[i] = i;
-	if (order)
-		sort_by_number_id(r, order);
-	for (i = 0; order && i < r->nrows; i++)
-		if (kc_rows_get(r, order[i], 10))
-			json_array_append_new(
-			    numbers,
-			    kc_number_brief_json(kc_rows_get(r, order[i], 10),
-						 kc_rows_get(r, order[i], 11),
-						 kc_rows_get(r, order[i], 12),
-						 kc_rows_get(r, order[i], 13)));
-	free(order);
+	numbers = json_loads(kc_rows_get(r, 0, 10), 0, NULL);
 	kc_time_from_db(kc_rows_get(r, 0, 8), created, sizeof(created));
 	kc_time_from_db(kc_rows_get(r, 0, 9), updated, sizeof(updated));
 	if (routing == NULL || numbers == NULL) {

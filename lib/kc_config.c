@@ -38,8 +38,15 @@ static int
 apply(struct kc_config *c, const char *key, const char *val, char *err,
       size_t errlen)
 {
-	if (strcmp(key, "db_host") == 0)
+	if (strcmp(key, "db_host") == 0) {
+		/* Empty means "no host": connect through db_socket. */
+		if (*val == '\0') {
+			free(c->db_host);
+			c->db_host = NULL;
+			return 0;
+		}
 		return set_str(&c->db_host, val);
+	}
 	if (strcmp(key, "db_socket") == 0)
 		return set_str(&c->db_socket, val);
 	if (strcmp(key, "db_user") == 0)
@@ -174,12 +181,6 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 
 		if (v == NULL)
 			continue;
-		/* An empty KC_DB_HOST means "no host": fall back to socket. */
-		if (*v == '\0' && strcmp(envs[i].key, "db_host") == 0) {
-			free(c->db_host);
-			c->db_host = NULL;
-			continue;
-		}
 		if (apply(c, envs[i].key, v, sub, sizeof(sub)) != 0) {
 			snprintf(err, errlen, "%s: %s", envs[i].env, sub);
 			goto fail;

@@ -21,32 +21,32 @@ kc_number_add(struct kc_db *db, long long business_id, const char *e164,
 		return -1;
 	agent = r->nrows ? kc_rows_int(r, 0, 0) : 0;
 	kc_rows_free(r);
+	if (kc_db_begin(db) != 0)
+		return -1;
 	rc = kc_db_exec(db, KC_SQL_NUMBER_INSERT,
 			KC_ARGS(kc_p_str(id), kc_p_int(business_id),
 				agent ? kc_p_int(agent) : kc_p_str(NULL),
 				kc_p_str(e164), kc_p_str(label ? label : ""),
-				kc_p_str("voice,sms")),
+				kc_p_str("[\"voice\",\"sms\"]")),
 			NULL, NULL);
+	if (rc == 0)
+		rc = kc_db_exec(db, KC_SQL_AGENT_REFRESH_NUMBERS,
+				KC_ARGS(kc_p_int(business_id)), NULL, NULL);
+	if (rc == 0)
+		rc = kc_db_commit(db);
+	else
+		kc_db_rollback(db);
 	if (rc == 0 && id_out)
 		snprintf(id_out, KC_ID_MAX, "%s", id);
 	return rc;
 }
 
 static json_t *
-capabilities(const char *csv)
+capabilities(const char *stored)
 {
-	json_t *a = json_array();
-	const char *p = csv;
-	size_t n;
+	json_t *v = stored ? json_loads(stored, 0, NULL) : NULL;
 
-	while (p && *p) {
-		n = 0;
-		while (p[n] && p[n] != ',')
-			n++;
-		json_array_append_new(a, json_stringn(p, n));
-		p += n + (p[n] == ',');
-	}
-	return a;
+	return json_is_array(v) ? v : (json_decref(v), json_array());
 }
 
 int
@@ -91,13 +91,4 @@ kc_number_list(struct kc_db *db, long long business_id,
 	*out = kc_json_list(data, r->nrows > (size_t)limit);
 	kc_rows_free(r);
 	return *out ? 0 : -1;
-}
-
-json_t *
-kc_number_brief_json(const char *id, const char *e164, const char *label,
-		     const char *caps)
-{
-	return json_pack("{s:s, s:s, s:s, s:o}", "id", id, "number", e164,
-			 "label", label ? label : "", "capabilities",
-			 capabilities(caps));
 }

@@ -15,8 +15,4 @@ int kc_number_add(struct kc_db *db, long long business_id, const char *e164,
  * unknown cursor. */
 int kc_number_list(struct kc_db *db, long long business_id,
 		   const char *starting_after, int limit, json_t **out);
-/* A number as shown inside another object (no timestamps). */
-json_t *kc_number_brief_json(const char *id, const char *e164,
-			     const char *label, const char *capabilities);
-
 #endif

@@ -138,10 +138,12 @@ check_time_based(const json_t *tb, struct kc_verr *e)
 		if (kc_json_check(r, path, rule_fields, N(rule_fields), e))
 			return -1;
 		seen = 0;
-		if (json_array_size(json_object_get(r, "days")) == 0)
+		if (json_array_size(json_object_get(r, "days")) == 0) {
+			snprintf(path, sizeof(path),
+				 "time_based.rules[%zu].days", i);
 			return kc_verr_set(e, 422, "missing_field", path,
-					   "%s.days needs at least one day",
-					   path);
+					   "%s needs at least one day", path);
+		}
 		json_array_foreach(json_object_get(r, "days"), j, d)
 		{
 			for (k = 0; days[k] != NULL; k++)

@@ -43,19 +43,12 @@ static const struct {
 	 "SELECT id, public_id, name, prompt, voice, greeting, language, "
 	 "routing, created_at, updated_at FROM agents "
 	 "WHERE business_id = ? AND primary_of = business_id"},
-    /* The agent and its numbers in one round trip: GET /v1/agent is the
-     * hot read. No ORDER BY: it costs a temporary table and a filesort
-     * per request, and the caller orders the few numbers itself. */
+    /* One row, no join: the numbers come from the agent's own copy. */
     [KC_SQL_AGENT_VIEW] =
-	{"agent_view", "SELECT a.id, a.public_id, a.name, a.prompt, a.voice, "
-		       "a.greeting, a.language, a.routing, a.created_at, "
-		       "a.updated_at, n.public_id, n.e164, n.label, "
-		       "n.capabilities, n.id FROM agents a "
-		       "LEFT JOIN phone_numbers n FORCE INDEX "
-		       "(ix_phone_numbers_agent) ON n.business_id = "
-		       "a.business_id AND n.agent_id = a.id "
-		       "WHERE a.business_id = ? AND a.primary_of = "
-		       "a.business_id"},
+	{"agent_view", "SELECT id, public_id, name, prompt, voice, greeting, "
+		       "language, routing, created_at, updated_at, "
+		       "phone_numbers_json FROM agents "
+		       "WHERE business_id = ? AND primary_of = business_id"},
     [KC_SQL_AGENT_PRIMARY_LOCK] =
 	{"agent_primary_lock",
 	 "SELECT id, public_id, routing FROM agents "
@@ -73,6 +66,16 @@ static const struct {
 	 "language = ?, updated_at = UTC_TIMESTAMP(6) "
 	 "WHERE business_id = ? AND id = ?"},
 
+    /* Rebuilds every agent's copy of its numbers from phone_numbers, in
+     * creation order; run in the transaction that changed them. */
+    [KC_SQL_AGENT_REFRESH_NUMBERS] =
+	{"agent_refresh_numbers",
+	 "UPDATE agents a SET a.phone_numbers_json = (SELECT "
+	 "COALESCE(JSON_ARRAYAGG(JSON_OBJECT('id', n.public_id, 'number', "
+	 "n.e164, 'label', n.label, 'capabilities', "
+	 "JSON_EXTRACT(n.capabilities, '$')) ORDER BY n.id), '[]') "
+	 "FROM phone_numbers n WHERE n.business_id = a.business_id "
+	 "AND n.agent_id = a.id) WHERE a.business_id = ?"},
     [KC_SQL_NUMBER_INSERT] =
 	{"number_insert",
 	 "INSERT INTO phone_numbers (public_id, business_id, agent_id, "

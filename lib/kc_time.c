@@ -7,20 +7,39 @@
 #include <string.h>
 #include <time.h>
 
+/* 1 if s matches the pattern, where '9' stands for any digit. */
+static int
+shaped(const char *s, const char *pattern)
+{
+	for (; *pattern; s++, pattern++)
+		if (*pattern == '9' ? (*s < '0' || *s > '9') : *s != *pattern)
+			return 0;
+	return 1;
+}
+
 int
 kc_time_from_db(const char *db, char *out, size_t outcap)
 {
+	char frac[4] = "000";
+	size_t len, i;
 	int n;
 
 	/* Strict shape check: the value comes from our own columns, but a
 	 * garbled one must not become a plausible-looking timestamp. */
-	if (db == NULL || strlen(db) < 19 || db[4] != '-' || db[10] != ' ')
+	if (db == NULL || !shaped(db, "9999-99-99 99:99:99"))
 		return -1;
-	if (strlen(db) >= 23 && db[19] == '.')
-		n = snprintf(out, outcap, "%.10sT%.8s.%.3sZ", db, db + 11,
-			     db + 20);
-	else
-		n = snprintf(out, outcap, "%.10sT%.8s.000Z", db, db + 11);
+	len = strlen(db);
+	if (len > 19) {
+		if (db[19] != '.' || len == 20 || len > 26)
+			return -1;
+		for (i = 20; i < len; i++) {
+			if (db[i] < '0' || db[i] > '9')
+				return -1;
+			if (i < 23)
+				frac[i - 20] = db[i];
+		}
+	}
+	n = snprintf(out, outcap, "%.10sT%.8s.%sZ", db, db + 11, frac);
 	return (n < 0 || (size_t)n >= outcap) ? -1 : 0;
 }
 
@@ -93,7 +112,9 @@ kc_time_to_db(const char *s, char *out, size_t outcap)
 	if ((t = timegm(&tm)) == (time_t)-1 || tm.tm_mday != d)
 		return -1; /* 29 February of a common year, for one */
 	t -= sign * (oh * 3600 + om * 60);
-	if (gmtime_r(&t, &tm) == NULL)
+	/* The offset may carry the date out of what DATETIME can hold. */
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
+	    tm.tm_year + 1900 < 1970)
 		return -1;
 	n = snprintf(out, outcap, "%04d-%02d-%02d %02d:%02d:%02d.%06ld",
 		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,

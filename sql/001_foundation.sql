@@ -46,6 +46,11 @@ CREATE TABLE agents (
   -- the unique key allows exactly one primary agent per business.
   primary_of BIGINT UNSIGNED NULL,
   routing LONGTEXT NOT NULL CHECK (JSON_VALID(routing)),
+  -- The agent's numbers as the API shows them, rebuilt from phone_numbers
+  -- in the transaction of every change to them: MariaDB plans a join
+  -- anew on every execution, and GET /v1/agent is the hottest read.
+  phone_numbers_json LONGTEXT NOT NULL DEFAULT '[]'
+    CHECK (JSON_VALID(phone_numbers_json)),
   created_at DATETIME(6) NOT NULL,
   updated_at DATETIME(6) NOT NULL,
   UNIQUE KEY uq_agents_public (public_id),
@@ -62,7 +67,8 @@ CREATE TABLE phone_numbers (
   agent_id BIGINT UNSIGNED NULL,
   e164 VARCHAR(16) NOT NULL,
   label VARCHAR(100) NOT NULL DEFAULT '',
-  capabilities VARCHAR(64) NOT NULL DEFAULT 'voice,sms',
+  capabilities VARCHAR(255) NOT NULL DEFAULT '["voice","sms"]'
+    CHECK (JSON_VALID(capabilities)),
   created_at DATETIME(6) NOT NULL,
   UNIQUE KEY uq_phone_numbers_public (public_id),
   UNIQUE KEY uq_phone_numbers_e164 (e164),
