@@ -1,112 +1,378 @@
-# Shared by scripts/run, scripts/test and scripts/kcctl: install, build, and
-# start/stop the private stack (MariaDB + lighttpd + the FastCGI program).
-# Everything lives under $KC_VAR; nothing is installed as a system service.
+# shellcheck shell=bash
+# Shared by scripts/run, scripts/test and scripts/kcctl: install what is
+# missing, build, and start/stop the private stack (MariaDB + lighttpd + the
+# FastCGI program). All state lives under $KC_VAR; nothing is installed as a
+# system service and nothing is started through systemd.
+#
+# Every function returns non-zero on failure instead of exiting, and checks
+# each step itself: scripts/test calls them inside `if`, where bash ignores
+# `set -e`, and must carry on to its next stage.
 
 KC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
+# Everything the build, the stack and the tests need on a fresh Debian 12.
+# tzdata: business time zones are read from /usr/share/zoneinfo, which
+# minimal images lack.
+KC_PACKAGES=(gcc make autoconf automake libtool pkg-config libfcgi-dev
+	libcurl4-openssl-dev libssl-dev libmariadb-dev mariadb-server
+	mariadb-client libjansson-dev libcriterion-dev lighttpd cron wrk jq curl
+	ca-certificates tzdata)
+
+# Debian's hook that lets invoke-rc.d (and deb-systemd-invoke) decide whether
+# a package may start its service.
+KC_POLICY_RC_D=/usr/sbin/policy-rc.d
+
 kc_say() { printf '==> %s\n' "$*"; }
-kc_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+kc_err() { printf 'error: %s\n' "$*" >&2; }
+kc_die() {
+	kc_err "$@"
+	exit 1
+}
 
-KC_PACKAGES="gcc make autoconf automake libtool pkg-config libfcgi-dev
-libcurl4-openssl-dev libssl-dev libmariadb-dev mariadb-server mariadb-client
-libjansson-dev libcriterion-dev lighttpd cron wrk jq curl ca-certificates
-openssl tzdata"
-
-# Installs the Debian packages that are missing (and only those). Debian's
-# maintainer scripts would start MariaDB, Apache or nginx as system services
-# and take their ports; a temporary policy-rc.d stops that.
-kc_install_deps() {
-	local missing=() p policy_added=0
-	for p in $KC_PACKAGES "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-			grep -q 'install ok installed' || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	[ "$(id -u)" -eq 0 ] || kc_die "missing packages (${missing[*]}); run as root"
-	kc_say "installing ${missing[*]}"
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		policy_added=1
+# Unix socket paths are limited to 108 bytes (sun_path); a long KC_VAR would
+# otherwise fail later with an obscure bind() error.
+kc_check_var() {
+	if [ -z "${KC_VAR:-}" ]; then
+		kc_err "KC_VAR is not set"
+		return 1
 	fi
-	local rc=0
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y \
-		-qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
-	[ $policy_added -eq 1 ] && rm -f /usr/sbin/policy-rc.d
-	[ $rc -eq 0 ] || kc_die "apt-get install failed"
+	case $KC_VAR in
+	/*) ;;
+	*)
+		kc_err "KC_VAR must be absolute ($KC_VAR)"
+		return 1
+		;;
+	esac
+	if [ $((${#KC_VAR} + 24)) -gt 107 ]; then
+		kc_err "KC_VAR is too long for unix socket paths: $KC_VAR"
+		return 1
+	fi
+	mkdir -p "$KC_VAR/run" "$KC_VAR/log" "$KC_VAR/tmp"
 }
 
-# kc_build DIR [configure args...]: out-of-tree build, reconfigured only
-# when the arguments change.
-kc_build() {
-	local dir=$1
-	shift
+# --- packages ---------------------------------------------------------------
+
+# kc_install_deps [extra packages...]: installs the packages that are not
+# installed yet, and only those; does nothing (and no apt-get update) when
+# everything is there.
+kc_install_deps() {
+	local -a missing=()
+	local p log rc=0
+	for p in "${KC_PACKAGES[@]}" "$@"; do
+		# One line per installed architecture; any "installed" will do.
+		if ! dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null |
+			grep -qx installed; then
+			missing+=("$p")
+		fi
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		return 0
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		kc_err "missing packages: ${missing[*]} (run as root, or install them)"
+		return 1
+	fi
+	kc_say "installing ${missing[*]}"
+	log=$(mktemp /tmp/kaicalls-apt.XXXXXX) || return 1
+	# A subshell, so that its EXIT trap removes policy-rc.d however apt-get
+	# ends, without replacing the caller's own traps.
 	(
-		cd "$KC_ROOT"
-		if [ ! -x configure ] || [ configure.ac -nt configure ] ||
-			[ Makefile.am -nt configure ]; then
-			./autogen.sh >/dev/null 2>&1 || kc_die "autogen.sh failed"
+		# Maintainer scripts would otherwise start MariaDB, Apache or nginx
+		# as system services, which then hold port 80/3306 and outlive us.
+		# An existing policy-rc.d belongs to the machine: leave it alone.
+		if [ ! -e "$KC_POLICY_RC_D" ]; then
+			trap 'rm -f "$KC_POLICY_RC_D"' EXIT
+			trap 'exit 130' INT TERM
+			printf '#!/bin/sh\n# Temporary, from KaiCalls scripts/lib.sh: no service starts.\nexit 101\n' \
+				>"$KC_POLICY_RC_D" || exit 1
+			chmod 755 "$KC_POLICY_RC_D" || exit 1
 		fi
-		mkdir -p "$dir"
-		cd "$dir"
-		if [ ! -f Makefile ] || [ "$(cat .kc-configure-args 2>/dev/null)" != "$*" ]; then
-			"$KC_ROOT/configure" "$@" >configure.out 2>&1 ||
-				{ tail -20 configure.out; kc_die "configure failed"; }
-			printf '%s' "$*" >.kc-configure-args
-		fi
-		make -j2 >make.out 2>&1 || { tail -40 make.out; kc_die "build failed in $dir"; }
-	)
+		# The lock timeout covers a CI image still running its own apt at boot.
+		apt-get -o DPkg::Lock::Timeout=300 update -q &&
+			DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 \
+				install -y -q --no-install-recommends "${missing[@]}"
+	) >"$log" 2>&1 || rc=$?
+	if [ $rc -ne 0 ]; then
+		tail -n 40 "$log" >&2
+		kc_err "apt-get failed (exit $rc); full output in $log"
+		return 1
+	fi
+	rm -f "$log"
 }
 
-kc_mysql_admin() {
+# --- build ------------------------------------------------------------------
+
+# kc_build BUILDDIR [configure args...]: an out-of-tree build (BUILDDIR is
+# relative to the repository unless absolute). configure runs only when the
+# build dir has none yet or the arguments differ from last time, so repeated
+# runs are incremental.
+kc_build() {
+	local dir=$1 want
+	shift
+	case $dir in
+	/*) ;;
+	*) dir=$KC_ROOT/$dir ;;
+	esac
+	if [ -f "$KC_ROOT/config.status" ]; then
+		kc_err "the source tree is configured in-tree; run 'make distclean' in $KC_ROOT first"
+		return 1
+	fi
+	if [ ! -x "$KC_ROOT/configure" ] ||
+		[ "$KC_ROOT/configure.ac" -nt "$KC_ROOT/configure" ] ||
+		[ "$KC_ROOT/Makefile.am" -nt "$KC_ROOT/configure" ]; then
+		kc_say "generating configure (autogen.sh)"
+		(cd "$KC_ROOT" && ./autogen.sh) || {
+			kc_err "autogen.sh failed"
+			return 1
+		}
+	fi
+	mkdir -p "$dir" || return 1
+	# Quoted, so that one argument with a space differs from two arguments.
+	want=${*@Q}
+	if [ ! -f "$dir/Makefile" ] ||
+		[ "$(cat "$dir/.kc-configure-args" 2>/dev/null)" != "$want" ]; then
+		# Forget the old arguments first: a failed configure must be
+		# retried next time even if the arguments are the same.
+		rm -f "$dir/.kc-configure-args"
+		kc_say "configuring ${dir#"$KC_ROOT"/}${*:+ ($*)}"
+		if ! (cd "$dir" && "$KC_ROOT/configure" "$@") >"$dir/configure.out" 2>&1; then
+			tail -n 30 "$dir/configure.out" >&2
+			kc_err "configure failed (see $dir/configure.out and $dir/config.log)"
+			return 1
+		fi
+		printf '%s\n' "$want" >"$dir/.kc-configure-args"
+		# Objects depend on sources and headers, not on flags: without
+		# this, switching to --enable-werror would recompile nothing.
+		make -C "$dir" --no-print-directory clean >/dev/null || return 1
+	fi
+	kc_say "building ${dir#"$KC_ROOT"/}"
+	make -C "$dir" --no-print-directory -j2 || {
+		kc_err "build failed in $dir"
+		return 1
+	}
+}
+
+# --- processes --------------------------------------------------------------
+
+# kc_alive PID: the process exists and is not a zombie. A plain kill -0 is
+# not enough: a daemon reparented to a PID 1 that does not reap (a bare
+# container) stays a zombie forever.
+kc_alive() {
+	local stat
+	[ -n "${1:-}" ] || return 1
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# kc_pidfile_alive FILE NAME: prints the pid recorded in FILE if that
+# process is alive and is NAME; fails (and removes a stale FILE) otherwise.
+# The name matters: after a reboot the pid in a leftover file may belong to
+# an unrelated process, which must not be reused or killed.
+kc_pidfile_alive() {
+	local pid comm
+	[ -f "$1" ] || return 1
+	pid=$(cat "$1" 2>/dev/null) || return 1
+	if [[ $pid =~ ^[0-9]+$ ]] && kc_alive "$pid"; then
+		comm=$(cat "/proc/$pid/comm" 2>/dev/null) || comm=
+		if [ "$comm" = "$2" ]; then
+			echo "$pid"
+			return 0
+		fi
+	fi
+	rm -f "$1"
+	return 1
+}
+
+# kc_children PID: the pids whose parent is PID (from /proc, so that procps
+# is not needed).
+kc_children() {
+	local f stat ppid
+	for f in /proc/[0-9]*/stat; do
+		stat=$(cat "$f" 2>/dev/null) || continue
+		stat=${stat##*) }
+		read -r _ ppid _ <<<"$stat"
+		if [ "$ppid" = "$1" ]; then
+			f=${f#/proc/}
+			echo "${f%/stat}"
+		fi
+	done
+}
+
+# kc_stop_pids SECONDS PID...: SIGTERM, then SIGKILL whatever is still alive
+# after SECONDS.
+kc_stop_pids() {
+	local secs=$1 pid i left
+	shift
+	[ $# -gt 0 ] || return 0
+	kill -TERM "$@" 2>/dev/null || true
+	for ((i = 0; i < secs * 5; i++)); do
+		left=0
+		for pid in "$@"; do
+			if kc_alive "$pid"; then
+				left=1
+				break
+			fi
+		done
+		[ $left -eq 1 ] || return 0
+		sleep 0.2
+	done
+	for pid in "$@"; do
+		if kc_alive "$pid"; then
+			kc_err "pid $pid did not stop in ${secs}s: SIGKILL"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
+}
+
+# kc_port_busy PORT: something accepts connections on 127.0.0.1:PORT.
+kc_port_busy() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# kc_free_port LOW HIGH: prints a port in [LOW, HIGH] nobody listens on.
+kc_free_port() {
+	local p
+	for p in $(shuf -i "$1-$2" -n 50); do
+		if ! kc_port_busy "$p"; then
+			echo "$p"
+			return 0
+		fi
+	done
+	kc_err "no free port in $1-$2"
+	return 1
+}
+
+# --- MariaDB ----------------------------------------------------------------
+
+# The private instance's root, over its socket (root has no password there,
+# and --skip-networking means only this machine's root can reach it).
+kc_db_admin() {
 	mariadb --no-defaults -S "$KC_VAR/run/mysql.sock" -uroot "$@"
 }
 
-# Reads one setting back out of an existing kaicalls.conf.
+# kc_conf_get KEY: the value of KEY in an existing $KC_VAR/kaicalls.conf.
 kc_conf_get() {
-	[ -f "$KC_VAR/kaicalls.conf" ] || return 0
-	sed -n "s/^$1 *= *//p" "$KC_VAR/kaicalls.conf" | tail -1
+	local f=$KC_VAR/kaicalls.conf
+	[ -f "$f" ] || return 0
+	sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$f" | tail -n 1 |
+		sed 's/[[:space:]]*$//'
 }
 
+# kc_random_hex BYTES: BYTES random bytes from the kernel CSPRNG, in hex.
+kc_random_hex() {
+	od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'
+}
+
+# Loads the application's DB password and the master key into
+# kc_app_password and kc_master_key: the ones of an earlier run if
+# kaicalls.conf has them, new random ones otherwise. The master key seals
+# webhook secrets at rest, so a malformed one is an error, never replaced.
+kc_secrets_load() {
+	if [ -z "${kc_master_key:-}" ]; then
+		kc_master_key=$(kc_conf_get master_key)
+		if [ -z "$kc_master_key" ]; then
+			kc_master_key=$(kc_random_hex 32)
+		elif ! [[ $kc_master_key =~ ^[0-9a-fA-F]{64}$ ]]; then
+			kc_err "master_key in $KC_VAR/kaicalls.conf is not 64 hex characters; fix it by hand"
+			kc_master_key=
+			return 1
+		fi
+	fi
+	if [ -z "${kc_app_password:-}" ]; then
+		kc_app_password=$(kc_conf_get db_password)
+		# Only a password this file generated is reused for the private DB
+		# (an external DB's password may be anything; it is not used here).
+		if ! [[ $kc_app_password =~ ^[0-9a-f]{32}$ ]]; then
+			kc_app_password=$(kc_random_hex 16)
+		fi
+	fi
+}
+
+# kc_db_start: the private MariaDB under $KC_VAR/db, or nothing at all when
+# KC_DB_HOST names an external server. Then the database and the
+# application user exist, with the password kc_write_conf records.
 kc_db_start() {
-	mkdir -p "$KC_VAR/run" "$KC_VAR/log"
+	local pid i
+	kc_check_var || return 1
 	if [ -n "${KC_DB_HOST:-}" ]; then
-		kc_say "using the MariaDB at $KC_DB_HOST:${KC_DB_PORT:-3306}"
+		kc_say "using the MariaDB at $KC_DB_HOST:${KC_DB_PORT:-3306} (nothing started)"
+		# One early, clear failure instead of one per request later.
+		if ! MYSQL_PWD=${KC_DB_PASSWORD:-} mariadb --no-defaults \
+			-h "$KC_DB_HOST" -P "${KC_DB_PORT:-3306}" -u "${KC_DB_USER:-kaicalls}" \
+			-e 'SELECT 1' "${KC_DB_NAME:-kaicalls}" >/dev/null; then
+			kc_err "cannot connect to $KC_DB_HOST:${KC_DB_PORT:-3306} as ${KC_DB_USER:-kaicalls}"
+			return 1
+		fi
 		return 0
+	fi
+	if ! command -v mariadbd >/dev/null; then
+		kc_err "mariadbd not found (apt-get install mariadb-server)"
+		return 1
 	fi
 	if [ ! -d "$KC_VAR/db/mysql" ]; then
 		kc_say "creating a private MariaDB in $KC_VAR/db"
-		mariadb-install-db --no-defaults --datadir="$KC_VAR/db" --user=root \
+		if ! mariadb-install-db --no-defaults --datadir="$KC_VAR/db" --user=root \
 			--auth-root-authentication-method=normal --skip-test-db \
-			>"$KC_VAR/log/mariadb-install.log" 2>&1 ||
-			kc_die "mariadb-install-db failed (see $KC_VAR/log/mariadb-install.log)"
+			>"$KC_VAR/log/mariadb-install.log" 2>&1; then
+			kc_err "mariadb-install-db failed (see $KC_VAR/log/mariadb-install.log)"
+			return 1
+		fi
 	fi
-	mariadbd --no-defaults --datadir="$KC_VAR/db" --user=root \
-		--socket="$KC_VAR/run/mysql.sock" --skip-networking --skip-log-bin \
-		--pid-file="$KC_VAR/run/mysqld.pid" --innodb-buffer-pool-size=256M \
-		--max-connections=500 --log-error="$KC_VAR/log/mariadb.err" \
-		>/dev/null 2>&1 &
-	local i
-	for i in $(seq 60); do
-		kc_mysql_admin -e 'SELECT 1' >/dev/null 2>&1 && break
+	if pid=$(kc_pidfile_alive "$KC_VAR/run/mysqld.pid" mariadbd); then
+		# Left over from a run that was killed: the same datadir, so reuse it.
+		kc_say "MariaDB already running (pid $pid)"
+	else
+		kc_say "starting MariaDB (socket $KC_VAR/run/mysql.sock)"
+		mariadbd --no-defaults --datadir="$KC_VAR/db" --user=root \
+			--socket="$KC_VAR/run/mysql.sock" --skip-networking --skip-log-bin \
+			--pid-file="$KC_VAR/run/mysqld.pid" --innodb-buffer-pool-size=256M \
+			--max-connections=500 --log-error="$KC_VAR/log/mariadb.err" \
+			</dev/null >>"$KC_VAR/log/mariadb.out" 2>&1 &
+		pid=$!
+		# Recorded at once (mariadbd rewrites it with the same pid later),
+		# so that kc_stop_all can stop a server that is still starting.
+		echo "$pid" >"$KC_VAR/run/mysqld.pid"
+	fi
+	for ((i = 0; i < 60; i++)); do
+		kc_db_admin -e 'SELECT 1' >/dev/null 2>&1 && break
+		if ! kc_alive "$pid"; then
+			break
+		fi
 		sleep 0.5
 	done
-	kc_mysql_admin -e 'SELECT 1' >/dev/null 2>&1 ||
-		kc_die "MariaDB did not start (see $KC_VAR/log/mariadb.err)"
+	if ! kc_db_admin -e 'SELECT 1' >/dev/null 2>&1; then
+		tail -n 20 "$KC_VAR/log/mariadb.err" >&2 2>/dev/null
+		kc_err "MariaDB did not answer within 30 s (see $KC_VAR/log/mariadb.err)"
+		return 1
+	fi
+	kc_secrets_load || return 1
+	# ALTER USER as well as CREATE: the password in kaicalls.conf is the
+	# truth, even if an earlier run died between the two steps.
+	kc_db_admin <<-SQL || {
+		CREATE DATABASE IF NOT EXISTS kaicalls
+		    CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+		CREATE USER IF NOT EXISTS 'kaicalls'@'localhost' IDENTIFIED BY '$kc_app_password';
+		ALTER USER 'kaicalls'@'localhost' IDENTIFIED BY '$kc_app_password';
+	SQL
+		kc_err "could not create the database and the application user"
+		return 1
+	}
 }
 
-# Writes $KC_VAR/kaicalls.conf (0600), keeping the password and master key
-# of an earlier run, and creates the database and the application user.
+# kc_write_conf: $KC_VAR/kaicalls.conf, readable by root only (it holds the
+# DB password and the master key). Rewritten on every run from the current
+# settings, keeping the password and master key of earlier runs.
 kc_write_conf() {
-	local pw mk
-	pw=$(kc_conf_get db_password)
-	mk=$(kc_conf_get master_key)
-	[ -n "$pw" ] || pw=$(openssl rand -hex 16)
-	[ -n "$mk" ] || mk=$(openssl rand -hex 32)
+	local conf=$KC_VAR/kaicalls.conf
+	kc_check_var || return 1
+	kc_secrets_load || return 1
 	(
 		umask 077
 		{
-			echo "# Written by scripts/lib.sh; kept across runs."
+			echo "# Written by scripts/lib.sh (kc_write_conf); rewritten on every run."
+			echo "# db_password and master_key are kept across runs: losing master_key"
+			echo "# loses every webhook secret sealed with it."
 			if [ -n "${KC_DB_HOST:-}" ]; then
 				echo "db_host = $KC_DB_HOST"
 				echo "db_port = ${KC_DB_PORT:-3306}"
@@ -115,92 +381,176 @@ kc_write_conf() {
 			else
 				echo "db_socket = $KC_VAR/run/mysql.sock"
 				echo "db_user = kaicalls"
-				echo "db_password = $pw"
+				echo "db_password = $kc_app_password"
 			fi
 			echo "db_name = ${KC_DB_NAME:-kaicalls}"
 			echo "sql_dir = $KC_ROOT/sql"
-			echo "master_key = $mk"
-			echo "log_level = ${KC_LOG_LEVEL:-info}"
-		} >"$KC_VAR/kaicalls.conf.new"
-		mv "$KC_VAR/kaicalls.conf.new" "$KC_VAR/kaicalls.conf"
-	)
-	if [ -z "${KC_DB_HOST:-}" ]; then
-		kc_mysql_admin <<-SQL
-			CREATE DATABASE IF NOT EXISTS kaicalls CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
-			CREATE USER IF NOT EXISTS 'kaicalls'@'localhost' IDENTIFIED BY '$pw';
-			ALTER USER 'kaicalls'@'localhost' IDENTIFIED BY '$pw';
-		SQL
-	fi
+			echo "master_key = $kc_master_key"
+			echo "log_level = info"
+		} >"$conf.new" && chmod 600 "$conf.new" && mv -f "$conf.new" "$conf"
+	) || {
+		kc_err "could not write $conf"
+		return 1
+	}
 }
 
-# kc_migrate KCCTL: schema changes need DDL rights, which the application
-# user lacks: on the private DB they run as root over the socket. Then the
-# application user gets SELECT and INSERT everywhere, UPDATE and DELETE
-# everywhere but audit_log (append-only for the application).
+# kc_migrate KCCTL: applies the migrations. The application user has no DDL
+# rights, so on the private DB they run as root over the socket; then the
+# application user gets SELECT and INSERT everywhere and UPDATE and DELETE
+# on every table but audit_log, which stays append-only for the application.
+# With an external DB, the given credentials must be allowed to migrate and
+# its grants are the DBA's business.
 kc_migrate() {
-	local kcctl=$1 t grants=""
+	local kcctl=$1 conf=$KC_VAR/kaicalls.conf t sql stale
+	if [ ! -x "$kcctl" ]; then
+		kc_err "$kcctl is not built"
+		return 1
+	fi
+	kc_say "migrating the database"
 	if [ -n "${KC_DB_HOST:-}" ]; then
-		"$kcctl" --conf "$KC_VAR/kaicalls.conf" migrate >/dev/null
-		return
+		"$kcctl" --conf "$conf" migrate || {
+			kc_err "migration failed"
+			return 1
+		}
+		return 0
 	fi
-	KC_DB_USER=root KC_DB_PASSWORD='' "$kcctl" --conf "$KC_VAR/kaicalls.conf" \
-		migrate >/dev/null || kc_die "migration failed"
-	for t in $(kc_mysql_admin -N -e "SELECT table_name FROM information_schema.tables
-		WHERE table_schema = 'kaicalls' AND table_name <> 'audit_log'"); do
-		grants="$grants GRANT UPDATE, DELETE ON kaicalls.\`$t\` TO 'kaicalls'@'localhost';"
+	KC_DB_USER=root KC_DB_PASSWORD='' "$kcctl" --conf "$conf" migrate || {
+		kc_err "migration failed"
+		return 1
+	}
+	sql="GRANT SELECT, INSERT ON \`kaicalls\`.* TO 'kaicalls'@'localhost';"
+	# A database-wide UPDATE/DELETE (granted by hand, say) would defeat the
+	# per-table grants below: take it back.
+	stale=$(kc_db_admin -N -B -e "SELECT COUNT(*) FROM information_schema.schema_privileges
+		WHERE grantee = '''kaicalls''@''localhost''' AND table_schema = 'kaicalls'
+		AND privilege_type IN ('UPDATE', 'DELETE')") || return 1
+	if [ "$stale" != 0 ]; then
+		sql+="REVOKE UPDATE, DELETE ON \`kaicalls\`.* FROM 'kaicalls'@'localhost';"
+	fi
+	stale=$(kc_db_admin -N -B -e "SELECT COUNT(*) FROM information_schema.table_privileges
+		WHERE grantee = '''kaicalls''@''localhost''' AND table_schema = 'kaicalls'
+		AND table_name = 'audit_log' AND privilege_type IN ('UPDATE', 'DELETE')") || return 1
+	if [ "$stale" != 0 ]; then
+		sql+="REVOKE ALL PRIVILEGES ON \`kaicalls\`.\`audit_log\` FROM 'kaicalls'@'localhost';"
+	fi
+	for t in $(kc_db_admin -N -B -e "SELECT table_name FROM information_schema.tables
+		WHERE table_schema = 'kaicalls' AND table_type = 'BASE TABLE'
+		AND table_name <> 'audit_log'"); do
+		sql+="GRANT UPDATE, DELETE ON \`kaicalls\`.\`$t\` TO 'kaicalls'@'localhost';"
 	done
-	kc_mysql_admin -e "GRANT SELECT, INSERT ON kaicalls.* TO 'kaicalls'@'localhost'; $grants"
+	kc_db_admin -e "$sql" || {
+		kc_err "could not grant the application user its rights"
+		return 1
+	}
 }
 
-# kc_web_start FCGI: lighttpd in the foreground of a background job, with
-# the FastCGI program it spawns; waits until /livez answers.
+# --- lighttpd + FastCGI -----------------------------------------------------
+
+# kc_web_start FCGI_BINARY: lighttpd (conf/lighttpd.conf) on 127.0.0.1:$KC_PORT,
+# spawning the FastCGI program; returns once GET /livez answers.
 kc_web_start() {
-	export KC_FCGI=$1 KC_WWW="$KC_ROOT/www" KC_CONF="$KC_VAR/kaicalls.conf"
-	export KC_VAR KC_PORT
-	export ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-}
-	export LSAN_OPTIONS=${LSAN_OPTIONS:-}
-	lighttpd -tt -f "$KC_ROOT/conf/lighttpd.conf" >"$KC_VAR/log/lighttpd-check.log" 2>&1 ||
-		{ cat "$KC_VAR/log/lighttpd-check.log"; kc_die "lighttpd config rejected"; }
-	lighttpd -D -f "$KC_ROOT/conf/lighttpd.conf" >>"$KC_VAR/log/lighttpd.out" 2>&1 &
-	echo $! >"$KC_VAR/run/lighttpd.pid"
-	local i
-	for i in $(seq 100); do
-		curl -fsS "http://127.0.0.1:$KC_PORT/livez" >/dev/null 2>&1 && return 0
-		kill -0 "$(cat "$KC_VAR/run/lighttpd.pid")" 2>/dev/null || break
-		sleep 0.2
-	done
-	tail -20 "$KC_VAR/log/lighttpd.error.log" 2>/dev/null
-	kc_die "lighttpd did not answer on port $KC_PORT"
-}
-
-kc_stop_pid() {
-	local pidfile=$1 pid i
-	[ -f "$pidfile" ] || return 0
-	pid=$(cat "$pidfile")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null
-		for i in $(seq 150); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$pid" 2>/dev/null || true
+	local fcgi=$1 pid i
+	kc_check_var || return 1
+	case $fcgi in
+	/*) ;;
+	*) fcgi=$PWD/$fcgi ;;
+	esac
+	if [ ! -x "$fcgi" ]; then
+		kc_err "$fcgi is not built"
+		return 1
 	fi
-	rm -f "$pidfile"
-}
-
-kc_stop_all() {
-	[ -n "${KC_VAR:-}" ] || return 0
-	kc_stop_pid "$KC_VAR/run/lighttpd.pid"
-	kc_stop_pid "$KC_VAR/run/mysqld.pid"
-}
-
-kc_free_port() {
-	local p
-	for p in $(shuf -i "$1-$2" -n 50); do
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
+	if [ -z "${KC_PORT:-}" ]; then
+		kc_err "KC_PORT is not set"
+		return 1
+	fi
+	# A lighttpd or FastCGI processes left on this KC_VAR by an earlier run
+	# that was killed are ours: stop them, so that the new binary serves.
+	if pid=$(kc_pidfile_alive "$KC_VAR/run/lighttpd.pid" lighttpd); then
+		kc_say "stopping the lighttpd of an earlier run (pid $pid)"
+	fi
+	kc_stop_web
+	if kc_port_busy "$KC_PORT"; then
+		kc_err "port $KC_PORT is in use: set KC_PORT to a free one"
+		return 1
+	fi
+	# What conf/lighttpd.conf reads with env.*, and what lighttpd hands on
+	# to the FastCGI processes (bin-copy-environment). Sanitizer options are
+	# passed only if the caller set them.
+	export KC_VAR KC_PORT KC_FCGI=$fcgi KC_WWW=$KC_ROOT/www
+	export KC_CONF=$KC_VAR/kaicalls.conf
+	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	if ! lighttpd -tt -f "$KC_ROOT/conf/lighttpd.conf" >"$KC_VAR/log/lighttpd-check.log" 2>&1; then
+		cat "$KC_VAR/log/lighttpd-check.log" >&2
+		kc_err "lighttpd rejected conf/lighttpd.conf"
+		return 1
+	fi
+	kc_say "starting lighttpd on 127.0.0.1:$KC_PORT"
+	lighttpd -D -f "$KC_ROOT/conf/lighttpd.conf" </dev/null >>"$KC_VAR/log/lighttpd.out" 2>&1 &
+	pid=$!
+	echo "$pid" >"$KC_VAR/run/lighttpd.pid"
+	for ((i = 0; i < 100; i++)); do
+		if curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$KC_PORT/livez" 2>/dev/null; then
 			return 0
 		fi
+		kc_alive "$pid" || break
+		sleep 0.2
 	done
-	kc_die "no free port in $1-$2"
+	tail -n 20 "$KC_VAR/log/lighttpd.out" "$KC_VAR/log/lighttpd.error.log" >&2 2>/dev/null
+	kc_err "GET http://127.0.0.1:$KC_PORT/livez did not answer within 20 s (logs in $KC_VAR/log/)"
+	kc_stop_web
+	return 1
+}
+
+# kc_stop_orphans: FastCGI processes still listening on this KC_VAR's
+# sockets after their lighttpd was killed with SIGKILL. Left alone, they
+# would keep serving: a new lighttpd finds their sockets answering and uses
+# them instead of spawning the new binary. They are found by the listening
+# socket they hold as stdin: /proc/net/unix maps its inode to its path.
+kc_stop_orphans() {
+	local f link
+	local -a inodes pids=()
+	mapfile -t inodes < <(awk -v p="$KC_VAR/run/kaicalls.sock" \
+		'index($8, p) == 1 { print "socket:[" $7 "]" }' /proc/net/unix)
+	[ ${#inodes[@]} -gt 0 ] || return 0
+	for f in /proc/[0-9]*/fd/0; do
+		link=$(readlink "$f" 2>/dev/null) || continue
+		case " ${inodes[*]} " in
+		*" $link "*)
+			f=${f#/proc/}
+			pids+=("${f%/fd/0}")
+			;;
+		esac
+	done
+	if [ ${#pids[@]} -gt 0 ]; then
+		kc_say "stopping orphaned FastCGI processes (${pids[*]})"
+		kc_stop_pids 30 "${pids[@]}"
+	fi
+}
+
+# kc_stop_web: lighttpd, then the FastCGI processes it spawned: lighttpd
+# sends them SIGTERM but does not wait for them, and the sanitizer reports
+# they write as they exit must be complete before anyone looks. If lighttpd
+# died on its own, its orphans are found by their sockets.
+kc_stop_web() {
+	local pid
+	local -a kids=()
+	if pid=$(kc_pidfile_alive "$KC_VAR/run/lighttpd.pid" lighttpd); then
+		mapfile -t kids < <(kc_children "$pid")
+		kc_stop_pids 30 "$pid"
+		kc_stop_pids 30 "${kids[@]}"
+		rm -f "$KC_VAR/run/lighttpd.pid"
+	fi
+	kc_stop_orphans
+}
+
+# kc_stop_all: stops whatever of the private stack is running; safe to call
+# any number of times, and with nothing started.
+kc_stop_all() {
+	local pid
+	[ -n "${KC_VAR:-}" ] && [ -d "$KC_VAR/run" ] || return 0
+	kc_stop_web
+	if pid=$(kc_pidfile_alive "$KC_VAR/run/mysqld.pid" mariadbd); then
+		kc_stop_pids 30 "$pid"
+		rm -f "$KC_VAR/run/mysqld.pid"
+	fi
 }

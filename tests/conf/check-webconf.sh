@@ -1,58 +1,99 @@
 #!/usr/bin/env bash
-# Checks the Apache and nginx site configs with the servers' own parsers.
+# Checks conf/apache-kaicalls.conf and conf/nginx-kaicalls.conf with the
+# servers' own parsers (apache2ctl -t, nginx -t), each inside a throwaway
+# copy of its configuration, so the machine's servers are neither touched
+# nor needed to be running. Prints one line per check; exits non-zero if
+# either fails. Needs the apache2 and nginx packages (scripts/test installs
+# them).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d)
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+tmp=$(mktemp -d /tmp/kaicalls-webconf.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-rc=0
+failed=0
 
-# Apache: a copy of Debian's configuration with our site and the modules
-# it needs enabled, checked by apache2ctl through APACHE_CONFDIR.
-cp -a /etc/apache2 "$tmp/apache2"
-for m in proxy proxy_fcgi headers; do
-	for ext in load conf; do
-		[ -f "$tmp/apache2/mods-available/$m.$ext" ] &&
-			ln -sf "../mods-available/$m.$ext" "$tmp/apache2/mods-enabled/$m.$ext"
+# check_apache: Debian's /etc/apache2 copied to $tmp, with the modules our
+# site needs enabled there and our site the only one, checked through
+# APACHE_CONFDIR.
+check_apache() {
+	local conf=$tmp/apache2 m ext out
+	if ! command -v apache2ctl >/dev/null; then
+		echo "apache2ctl not found (apt-get install apache2)"
+		return 1
+	fi
+	cp -a /etc/apache2 "$conf"
+	for m in proxy proxy_fcgi headers; do
+		for ext in load conf; do
+			if [ -f "$conf/mods-available/$m.$ext" ]; then
+				ln -sfn "../mods-available/$m.$ext" "$conf/mods-enabled/$m.$ext"
+			fi
+		done
 	done
-done
-rm -f "$tmp/apache2/sites-enabled/"*
-cp "$root/conf/apache-kaicalls.conf" "$tmp/apache2/sites-enabled/kaicalls.conf"
-mkdir -p "$tmp/run/apache2" "$tmp/log/apache2" "$tmp/lock/apache2"
-if out=$(APACHE_CONFDIR="$tmp/apache2" APACHE_RUN_DIR="$tmp/run/apache2" \
-	APACHE_LOG_DIR="$tmp/log/apache2" APACHE_LOCK_DIR="$tmp/lock/apache2" \
-	APACHE_PID_FILE="$tmp/run/apache2/pid" apache2ctl -t 2>&1) &&
-	grep -q 'Syntax OK' <<<"$out"; then
-	echo "apache2ctl -t: Syntax OK (conf/apache-kaicalls.conf)"
-else
-	echo "apache2ctl -t failed:"
-	echo "$out"
-	rc=1
-fi
-
-# nginx: a minimal main config around our server block.
-mkdir -p "$tmp/nginx"
-cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$tmp/nginx/"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log;
-events {}
-http {
-    access_log off;
-    client_body_temp_path $tmp/nginx/body;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    proxy_temp_path $tmp/nginx/proxy;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
-    include /etc/nginx/mime.types;
-    include $root/conf/nginx-kaicalls.conf;
+	rm -f "$conf/sites-enabled/"*
+	cp "$root/conf/apache-kaicalls.conf" "$conf/sites-enabled/kaicalls.conf"
+	# envvars sets the run, lock and log dirs; point them into $tmp so
+	# that the check creates nothing under /var.
+	mkdir -p "$tmp/apache-run" "$tmp/apache-lock" "$tmp/apache-log"
+	cat >>"$conf/envvars" <<-EOF
+		export APACHE_RUN_DIR=$tmp/apache-run
+		export APACHE_PID_FILE=$tmp/apache-run/apache2.pid
+		export APACHE_LOCK_DIR=$tmp/apache-lock
+		export APACHE_LOG_DIR=$tmp/apache-log
+	EOF
+	out=$(APACHE_CONFDIR=$conf apache2ctl -t 2>&1) || true
+	if grep -q 'Syntax OK' <<<"$out"; then
+		return 0
+	fi
+	printf '%s\n' "$out"
+	return 1
 }
-CONF
-if out=$(nginx -t -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" 2>&1) &&
-	grep -q 'test is successful' <<<"$out"; then
-	echo "nginx -t: test is successful (conf/nginx-kaicalls.conf)"
+
+# check_nginx: a minimal main configuration of our own (pid, logs and temp
+# paths in $tmp) with our server block inside http {}.
+check_nginx() {
+	local conf=$tmp/nginx out
+	if ! command -v nginx >/dev/null; then
+		echo "nginx not found (apt-get install nginx)"
+		return 1
+	fi
+	mkdir -p "$conf"
+	# Relative includes (our "include fastcgi_params;") resolve beside the
+	# main file, as they do in /etc/nginx.
+	cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$conf/"
+	cat >"$conf/nginx.conf" <<-EOF
+		pid $conf/nginx.pid;
+		error_log $conf/error.log;
+		events {}
+		http {
+		    access_log off;
+		    client_body_temp_path $conf/client_body;
+		    fastcgi_temp_path $conf/fastcgi;
+		    proxy_temp_path $conf/proxy;
+		    uwsgi_temp_path $conf/uwsgi;
+		    scgi_temp_path $conf/scgi;
+		    include mime.types;
+		    include $root/conf/nginx-kaicalls.conf;
+		}
+	EOF
+	# -e: the error log nginx opens before it has read the configuration.
+	out=$(nginx -t -p "$conf" -e "$conf/error.log" -c "$conf/nginx.conf" 2>&1) || true
+	if grep -q 'test is successful' <<<"$out"; then
+		return 0
+	fi
+	printf '%s\n' "$out"
+	return 1
+}
+
+if check_apache; then
+	echo "PASS apache2ctl -t: conf/apache-kaicalls.conf (Syntax OK)"
 else
-	echo "nginx -t failed:"
-	echo "$out"
-	rc=1
+	echo "FAIL apache2ctl -t: conf/apache-kaicalls.conf"
+	failed=1
 fi
-exit $rc
+if check_nginx; then
+	echo "PASS nginx -t: conf/nginx-kaicalls.conf (test is successful)"
+else
+	echo "FAIL nginx -t: conf/nginx-kaicalls.conf"
+	failed=1
+fi
+exit $failed
