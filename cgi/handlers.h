@@ -14,6 +14,12 @@ int kc_h_agent_get(struct kc_req *req);
 int kc_h_agent_routing_patch(struct kc_req *req);
 int kc_h_numbers_list(struct kc_req *req);
 int kc_h_audit_list(struct kc_req *req);
+int kc_h_endpoints_create(struct kc_req *req);
+int kc_h_endpoints_list(struct kc_req *req);
+int kc_h_endpoints_get(struct kc_req *req);
+int kc_h_endpoints_update(struct kc_req *req);
+int kc_h_endpoints_delete(struct kc_req *req);
+int kc_h_endpoints_rotate(struct kc_req *req);
 
 /* The actor for audit rows written on behalf of the authenticated key. */
 struct kc_actor kc_req_actor(const struct kc_req *req);

@@ -69,6 +69,15 @@ kc_reply_json(struct kc_req *req, int status, json_t *v)
 }
 
 int
+kc_reply_empty(struct kc_req *req, int status)
+{
+	kc_buf_reset(&req->resp.body);
+	req->resp.status = status;
+	req->resp.content_type = NULL;
+	return status;
+}
+
+int
 kc_problem(struct kc_req *req, int status, const char *code, const char *field,
 	   const char *fmt, ...)
 {

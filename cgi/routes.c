@@ -20,6 +20,18 @@ static const struct kc_route routes[] = {
     {KC_M_GET, "/v1/phone-numbers", kc_h_numbers_list, KC_SCOPE_NUMBERS_READ, 0,
      PAGE},
     {KC_M_GET, "/v1/audit-log", kc_h_audit_list, KC_SCOPE_AUDIT_READ, 0, PAGE},
+    {KC_M_POST, "/v1/webhook-endpoints", kc_h_endpoints_create,
+     KC_SCOPE_WEBHOOKS_WRITE, 0, NULL},
+    {KC_M_GET, "/v1/webhook-endpoints", kc_h_endpoints_list,
+     KC_SCOPE_WEBHOOKS_READ, 0, PAGE},
+    {KC_M_GET, "/v1/webhook-endpoints/{id}", kc_h_endpoints_get,
+     KC_SCOPE_WEBHOOKS_READ, 0, NULL},
+    {KC_M_PATCH, "/v1/webhook-endpoints/{id}", kc_h_endpoints_update,
+     KC_SCOPE_WEBHOOKS_WRITE, 0, NULL},
+    {KC_M_DELETE, "/v1/webhook-endpoints/{id}", kc_h_endpoints_delete,
+     KC_SCOPE_WEBHOOKS_WRITE, 0, NULL},
+    {KC_M_POST, "/v1/webhook-endpoints/{id}/rotate-secret",
+     kc_h_endpoints_rotate, KC_SCOPE_WEBHOOKS_WRITE, 0, NULL},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

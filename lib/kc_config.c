@@ -1,5 +1,6 @@
 #include "kc_config.h"
 #include "kc_crypto.h"
+#include "kc_time.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -86,6 +87,17 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 		}
 		return 0;
 	}
+	if (strcmp(key, "webhook_allow_hosts") == 0)
+		return set_str(&c->webhook_allow_hosts, val);
+	if (strcmp(key, "webhook_secret_grace") == 0) {
+		if (kc_duration_parse(val, &c->webhook_secret_grace) != 0) {
+			snprintf(err, errlen,
+				 "webhook_secret_grace: a duration such as "
+				 "24h");
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(key, "log_level") == 0) {
 		if (kc_log_level_parse(val, &c->log_level) != 0) {
 			snprintf(err, errlen,
@@ -167,6 +179,7 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 	c->db_port = 3306;
 	c->log_level = KC_LOG_INFO;
 	c->auth_cache_ms = 1000;
+	c->webhook_secret_grace = 86400;
 	if (set_str(&c->db_user, "kaicalls") != 0 ||
 	    set_str(&c->db_name, "kaicalls") != 0 ||
 	    set_str(&c->sql_dir, KC_SQL_DIR) != 0)
@@ -205,5 +218,6 @@ kc_config_free(struct kc_config *c)
 	free(c->db_password);
 	free(c->db_name);
 	free(c->sql_dir);
+	free(c->webhook_allow_hosts);
 	memset(c, 0, sizeof(*c));
 }

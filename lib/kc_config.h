@@ -18,7 +18,10 @@ struct kc_config {
 	unsigned char master_key[32]; /* seals webhook secrets at rest */
 	int has_master_key;
 	enum kc_log_level log_level;
-	long long auth_cache_ms; /* how long a verified key is trusted */
+	long long auth_cache_ms;   /* how long a verified key is trusted */
+	char *webhook_allow_hosts; /* may use http and internal addresses */
+	long long
+	    webhook_secret_grace; /* seconds an old secret keeps signing */
 };
 
 /* Loads path (or $KC_CONF when path is NULL; no file at all is fine when

@@ -147,6 +147,47 @@ static const struct {
     [KC_SQL_AUDIT_CURSOR] =
 	{"audit_cursor",
 	 "SELECT id FROM audit_log WHERE business_id = ? AND public_id = ?"},
+
+#define ENDPOINT_COLS                                                          \
+	"id, public_id, url, description, event_types, enabled, created_at, "  \
+	"updated_at, secret_sealed, previous_secret_sealed, "                  \
+	"previous_secret_expires_at, "                                         \
+	"previous_secret_expires_at > UTC_TIMESTAMP(6) "
+    [KC_SQL_ENDPOINT_INSERT] =
+	{"endpoint_insert",
+	 "INSERT INTO webhook_endpoints (public_id, business_id, url, "
+	 "description, event_types, enabled, secret_sealed, created_at, "
+	 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), "
+	 "UTC_TIMESTAMP(6))"},
+    [KC_SQL_ENDPOINT_GET] = {"endpoint_get",
+			     "SELECT " ENDPOINT_COLS
+			     "FROM webhook_endpoints WHERE business_id = ? "
+			     "AND public_id = ? AND deleted_at IS NULL"},
+    [KC_SQL_ENDPOINT_LIST] =
+	{"endpoint_list",
+	 "SELECT " ENDPOINT_COLS "FROM webhook_endpoints WHERE business_id = ? "
+	 "AND deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?"},
+    [KC_SQL_ENDPOINT_CURSOR] =
+	{"endpoint_cursor",
+	 "SELECT id FROM webhook_endpoints WHERE business_id = ? AND "
+	 "public_id = ? AND deleted_at IS NULL"},
+    [KC_SQL_ENDPOINT_UPDATE] =
+	{"endpoint_update",
+	 "UPDATE webhook_endpoints SET url = ?, description = ?, event_types = "
+	 "?, enabled = ?, updated_at = UTC_TIMESTAMP(6) WHERE business_id = ? "
+	 "AND id = ? AND deleted_at IS NULL"},
+    [KC_SQL_ENDPOINT_DELETE] =
+	{"endpoint_delete",
+	 "UPDATE webhook_endpoints SET deleted_at = UTC_TIMESTAMP(6), enabled "
+	 "= "
+	 "0, updated_at = UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ? "
+	 "AND deleted_at IS NULL"},
+    [KC_SQL_ENDPOINT_ROTATE] =
+	{"endpoint_rotate",
+	 "UPDATE webhook_endpoints SET previous_secret_sealed = secret_sealed, "
+	 "previous_secret_expires_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, "
+	 "secret_sealed = ?, updated_at = UTC_TIMESTAMP(6) WHERE business_id "
+	 "= ? AND id = ? AND deleted_at IS NULL"},
 };
 
 const char *

@@ -387,6 +387,8 @@ kc_write_conf() {
 			echo "sql_dir = $KC_ROOT/sql"
 			echo "master_key = $kc_master_key"
 			echo "log_level = info"
+			# Development and tests deliver to receivers on loopback.
+			echo "webhook_allow_hosts = 127.0.0.1,localhost"
 		} >"$conf.new" && chmod 600 "$conf.new" && mv -f "$conf.new" "$conf"
 	) || {
 		kc_err "could not write $conf"

@@ -1,0 +1,284 @@
+#include "kc_endpoint.h"
+#include "kc_crypto.h"
+#include "kc_id.h"
+#include "kc_json.h"
+#include "kc_time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Seals secret for endpoint id into base64 text for a VARCHAR column. */
+static int
+seal_secret(const unsigned char key[32], const char *id, const char *secret,
+	    char *out, size_t outcap)
+{
+	unsigned char *sealed = NULL;
+	size_t n;
+	int rc = -1;
+
+	if (kc_seal(key, secret, strlen(secret), id, strlen(id), &sealed, &n) ==
+		0 &&
+	    kc_base64_encode(sealed, n, out, outcap) > 0)
+		rc = 0;
+	free(sealed);
+	return rc;
+}
+
+/* The API's view of a row: never the sealed secrets. */
+static json_t *
+endpoint_json(const struct kc_rows *r, size_t i)
+{
+	char c[KC_TIME_MAX], u[KC_TIME_MAX];
+	json_t *types = json_loads(kc_rows_get(r, i, 4), 0, NULL);
+
+	kc_time_from_db(kc_rows_get(r, i, 6), c, sizeof(c));
+	kc_time_from_db(kc_rows_get(r, i, 7), u, sizeof(u));
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:o, s:b, s:s, s:s}", "id",
+	    kc_rows_get(r, i, 1), "object", "webhook_endpoint", "url",
+	    kc_rows_get(r, i, 2), "description", kc_rows_get(r, i, 3),
+	    "event_types", types ? types : json_array(), "enabled",
+	    (int)kc_rows_int(r, i, 5), "created_at", c, "updated_at", u);
+}
+
+static int
+fetch(struct kc_db *db, long long business_id, const char *public_id,
+      struct kc_rows **r)
+{
+	if (kc_db_query(db, KC_SQL_ENDPOINT_GET,
+			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
+			r) != 0)
+		return -1;
+	if ((*r)->nrows == 0) {
+		kc_rows_free(*r);
+		*r = NULL;
+		return KC_NOTFOUND;
+	}
+	return 0;
+}
+
+int
+kc_endpoint_get(struct kc_db *db, long long business_id, const char *public_id,
+		json_t **out)
+{
+	struct kc_rows *r;
+	int rc;
+
+	if ((rc = fetch(db, business_id, public_id, &r)) != 0)
+		return rc;
+	*out = endpoint_json(r, 0);
+	kc_rows_free(r);
+	return *out ? 0 : -1;
+}
+
+int
+kc_endpoint_create(struct kc_db *db, const unsigned char key[32],
+		   const struct kc_actor *actor, long long business_id,
+		   const struct kc_endpoint_input *in, json_t **out)
+{
+	char id[KC_ID_MAX], secret[80], sealed[256], *types = NULL;
+	json_t *ep = NULL;
+
+	if (kc_id_new("ep", id, sizeof(id)) != 0 ||
+	    kc_webhook_secret_new(secret, sizeof(secret)) != 0 ||
+	    seal_secret(key, id, secret, sealed, sizeof(sealed)) != 0 ||
+	    (types = json_dumps(in->event_types, JSON_COMPACT)) == NULL)
+		goto fail_early;
+	if (kc_db_begin(db) != 0)
+		goto fail_early;
+	if (kc_db_exec(db, KC_SQL_ENDPOINT_INSERT,
+		       KC_ARGS(kc_p_str(id), kc_p_int(business_id),
+			       kc_p_str(in->url),
+			       kc_p_str(in->description ? in->description : ""),
+			       kc_p_str(types), kc_p_int(in->enabled != 0),
+			       kc_p_str(sealed)),
+		       NULL, NULL) != 0 ||
+	    kc_endpoint_get(db, business_id, id, &ep) != 0 ||
+	    kc_audit_write(db, business_id, actor, "webhook_endpoint.created",
+			   "webhook_endpoint", id, NULL, ep) != 0 ||
+	    kc_db_commit(db) != 0) {
+		kc_db_rollback(db);
+		goto fail_early;
+	}
+	json_object_set_new(ep, "secret", json_string(secret));
+	*out = ep;
+	memset(secret, 0, sizeof(secret));
+	free(types);
+	return 0;
+fail_early:
+	memset(secret, 0, sizeof(secret));
+	json_decref(ep);
+	free(types);
+	return -1;
+}
+
+int
+kc_endpoint_list(struct kc_db *db, long long business_id,
+		 const char *starting_after, int limit, json_t **out)
+{
+	struct kc_rows *r;
+	long long after = 0;
+	json_t *data;
+	size_t i, n;
+
+	if (starting_after) {
+		if (kc_db_query(db, KC_SQL_ENDPOINT_CURSOR,
+				KC_ARGS(kc_p_int(business_id),
+					kc_p_str(starting_after)),
+				&r) != 0)
+			return -1;
+		after = r->nrows ? kc_rows_int(r, 0, 0) : -1;
+		kc_rows_free(r);
+		if (after < 0)
+			return KC_NOTFOUND;
+	}
+	if (kc_db_query(db, KC_SQL_ENDPOINT_LIST,
+			KC_ARGS(kc_p_int(business_id), kc_p_int(after),
+				kc_p_int(limit + 1)),
+			&r) != 0)
+		return -1;
+	data = json_array();
+	n = r->nrows > (size_t)limit ? (size_t)limit : r->nrows;
+	for (i = 0; i < n; i++)
+		json_array_append_new(data, endpoint_json(r, i));
+	*out = kc_json_list(data, r->nrows > (size_t)limit);
+	kc_rows_free(r);
+	return *out ? 0 : -1;
+}
+
+int
+kc_endpoint_update(struct kc_db *db, const struct kc_actor *actor,
+		   long long business_id, const char *public_id,
+		   const struct kc_endpoint_input *in, json_t **out)
+{
+	struct kc_rows *r = NULL;
+	json_t *before = NULL, *after = NULL;
+	char *types = NULL;
+	int rc;
+
+	if (kc_db_begin(db) != 0)
+		return -1;
+	if ((rc = fetch(db, business_id, public_id, &r)) != 0)
+		goto fail;
+	rc = -1;
+	before = endpoint_json(r, 0);
+	types = in->event_types ? json_dumps(in->event_types, JSON_COMPACT)
+				: strdup(kc_rows_get(r, 0, 4));
+	if (before == NULL || types == NULL)
+		goto fail;
+	if (kc_db_exec(
+		db, KC_SQL_ENDPOINT_UPDATE,
+		KC_ARGS(kc_p_str(in->url ? in->url : kc_rows_get(r, 0, 2)),
+			kc_p_str(in->description ? in->description
+						 : kc_rows_get(r, 0, 3)),
+			kc_p_str(types),
+			kc_p_int(in->enabled >= 0 ? in->enabled != 0
+						  : kc_rows_int(r, 0, 5)),
+			kc_p_int(business_id), kc_p_int(kc_rows_int(r, 0, 0))),
+		NULL, NULL) != 0 ||
+	    kc_endpoint_get(db, business_id, public_id, &after) != 0 ||
+	    kc_audit_write(db, business_id, actor, "webhook_endpoint.updated",
+			   "webhook_endpoint", public_id, before, after) != 0 ||
+	    kc_db_commit(db) != 0)
+		goto fail;
+	*out = after;
+	json_decref(before);
+	kc_rows_free(r);
+	free(types);
+	return 0;
+fail:
+	kc_db_rollback(db);
+	json_decref(before);
+	json_decref(after);
+	kc_rows_free(r);
+	free(types);
+	return rc;
+}
+
+int
+kc_endpoint_delete(struct kc_db *db, const struct kc_actor *actor,
+		   long long business_id, const char *public_id)
+{
+	struct kc_rows *r = NULL;
+	json_t *before = NULL;
+	int rc;
+
+	if (kc_db_begin(db) != 0)
+		return -1;
+	if ((rc = fetch(db, business_id, public_id, &r)) != 0)
+		goto fail;
+	rc = -1;
+	before = endpoint_json(r, 0);
+	if (kc_db_exec(
+		db, KC_SQL_ENDPOINT_DELETE,
+		KC_ARGS(kc_p_int(business_id), kc_p_int(kc_rows_int(r, 0, 0))),
+		NULL, NULL) != 0 ||
+	    kc_audit_write(db, business_id, actor, "webhook_endpoint.deleted",
+			   "webhook_endpoint", public_id, before, NULL) != 0 ||
+	    kc_db_commit(db) != 0)
+		goto fail;
+	json_decref(before);
+	kc_rows_free(r);
+	return 0;
+fail:
+	kc_db_rollback(db);
+	json_decref(before);
+	kc_rows_free(r);
+	return rc;
+}
+
+int
+kc_endpoint_rotate(struct kc_db *db, const unsigned char key[32],
+		   const struct kc_actor *actor, long long business_id,
+		   const char *public_id, long long grace, json_t **out)
+{
+	struct kc_rows *r = NULL;
+	char secret[80], sealed[256], until[KC_TIME_MAX];
+	json_t *ep = NULL, *note = NULL;
+	int rc;
+
+	if (kc_webhook_secret_new(secret, sizeof(secret)) != 0 ||
+	    seal_secret(key, public_id, secret, sealed, sizeof(sealed)) != 0)
+		return -1;
+	if (kc_db_begin(db) != 0)
+		return -1;
+	if ((rc = fetch(db, business_id, public_id, &r)) != 0)
+		goto fail;
+	rc = -1;
+	if (kc_db_exec(db, KC_SQL_ENDPOINT_ROTATE,
+		       KC_ARGS(kc_p_int(grace), kc_p_str(sealed),
+			       kc_p_int(business_id),
+			       kc_p_int(kc_rows_int(r, 0, 0))),
+		       NULL, NULL) != 0)
+		goto fail;
+	kc_rows_free(r);
+	if ((rc = fetch(db, business_id, public_id, &r)) != 0) {
+		rc = -1;
+		goto fail;
+	}
+	rc = -1;
+	kc_time_from_db(kc_rows_get(r, 0, 10), until, sizeof(until));
+	note = json_pack("{s:s}", "previous_secret_expires_at", until);
+	if (note == NULL ||
+	    kc_audit_write(db, business_id, actor,
+			   "webhook_endpoint.secret_rotated",
+			   "webhook_endpoint", public_id, NULL, note) != 0 ||
+	    kc_db_commit(db) != 0)
+		goto fail;
+	ep = endpoint_json(r, 0);
+	json_object_set_new(ep, "secret", json_string(secret));
+	json_object_set_new(ep, "previous_secret_expires_at",
+			    json_string(until));
+	*out = ep;
+	memset(secret, 0, sizeof(secret));
+	json_decref(note);
+	kc_rows_free(r);
+	return 0;
+fail:
+	kc_db_rollback(db);
+	memset(secret, 0, sizeof(secret));
+	json_decref(note);
+	kc_rows_free(r);
+	return rc;
+}

@@ -1,0 +1,39 @@
+/* Webhook endpoints of a business. Signing secrets are generated here,
+ * shown once (on create and rotate), and stored sealed under the master
+ * key with the endpoint id as associated data. */
+#ifndef KC_ENDPOINT_H
+#define KC_ENDPOINT_H
+
+#include "kc_audit.h"
+#include "kc_db.h"
+
+#include <jansson.h>
+
+/* What a create or update sets; NULL members are left as they are. */
+struct kc_endpoint_input {
+	const char *url;
+	const char *description;
+	const json_t *event_types;
+	int enabled; /* -1: unchanged */
+};
+
+/* *out is the endpoint with "secret", the only time it is shown. */
+int kc_endpoint_create(struct kc_db *db, const unsigned char key[32],
+		       const struct kc_actor *actor, long long business_id,
+		       const struct kc_endpoint_input *in, json_t **out);
+int kc_endpoint_get(struct kc_db *db, long long business_id,
+		    const char *public_id, json_t **out);
+int kc_endpoint_list(struct kc_db *db, long long business_id,
+		     const char *starting_after, int limit, json_t **out);
+int kc_endpoint_update(struct kc_db *db, const struct kc_actor *actor,
+		       long long business_id, const char *public_id,
+		       const struct kc_endpoint_input *in, json_t **out);
+int kc_endpoint_delete(struct kc_db *db, const struct kc_actor *actor,
+		       long long business_id, const char *public_id);
+/* A new secret; the old one keeps signing for grace seconds. *out has
+ * "secret" and "previous_secret_expires_at". */
+int kc_endpoint_rotate(struct kc_db *db, const unsigned char key[32],
+		       const struct kc_actor *actor, long long business_id,
+		       const char *public_id, long long grace, json_t **out);
+
+#endif

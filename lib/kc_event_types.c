@@ -1,0 +1,85 @@
+#include "kc_event_types.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const struct kc_event_type kc_event_types[] = {
+    {"call.started", "A call reached an agent."},
+    {"call.ended", "A call ended, with its outcome, summary and transcript."},
+    {"lead.captured", "The agent captured a lead during a call."},
+    {"followup.created", "A callback, appointment or task was scheduled."},
+    {"followup.completed", "A follow-up was marked done."},
+    {"endpoint.disabled", "One of the business's endpoints was disabled."},
+    {"webhook.test", "A test event, sent to one endpoint on request."},
+};
+const size_t kc_event_types_count =
+    sizeof(kc_event_types) / sizeof(kc_event_types[0]);
+
+static int
+known(const char *s)
+{
+	size_t i, n;
+
+	if (strcmp(s, "*") == 0)
+		return 1;
+	n = strlen(s);
+	for (i = 0; i < kc_event_types_count; i++) {
+		if (strcmp(s, kc_event_types[i].name) == 0)
+			return 1;
+		/* "call.*" is known when some type starts with "call." */
+		if (n > 2 && strcmp(s + n - 2, ".*") == 0 &&
+		    strncmp(kc_event_types[i].name, s, n - 1) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+kc_event_filter_validate(const json_t *types, const char *field,
+			 struct kc_verr *e)
+{
+	char path[96];
+	const json_t *t;
+	size_t i;
+
+	if (!json_is_array(types) || json_array_size(types) == 0 ||
+	    json_array_size(types) > 64)
+		return kc_verr_set(e, 422, "invalid_value", field,
+				   "%s must be an array of 1 to 64 event types "
+				   "(or [\"*\"])",
+				   field);
+	json_array_foreach(types, i, t)
+	{
+		snprintf(path, sizeof(path), "%s[%zu]", field, i);
+		if (!json_is_string(t))
+			return kc_verr_set(e, 422, "invalid_type", path,
+					   "%s must be a string", path);
+		if (!known(json_string_value(t)))
+			return kc_verr_set(e, 422, "invalid_enum", path,
+					   "%s is not an event type; see GET "
+					   "/v1/event-types",
+					   path);
+	}
+	return 0;
+}
+
+int
+kc_event_filter_matches(const json_t *types, const char *type)
+{
+	const json_t *t;
+	const char *s;
+	size_t i, n;
+
+	json_array_foreach(types, i, t)
+	{
+		s = json_string_value(t);
+		if (s == NULL)
+			continue;
+		n = strlen(s);
+		if (strcmp(s, "*") == 0 || strcmp(s, type) == 0 ||
+		    (n > 2 && strcmp(s + n - 2, ".*") == 0 &&
+		     strncmp(type, s, n - 1) == 0))
+			return 1;
+	}
+	return 0;
+}
