@@ -20,6 +20,10 @@ int kc_h_endpoints_get(struct kc_req *req);
 int kc_h_endpoints_update(struct kc_req *req);
 int kc_h_endpoints_delete(struct kc_req *req);
 int kc_h_endpoints_rotate(struct kc_req *req);
+int kc_h_endpoints_test(struct kc_req *req);
+int kc_h_event_types(struct kc_req *req);
+int kc_h_events_list(struct kc_req *req);
+int kc_h_events_get(struct kc_req *req);
 
 /* The actor for audit rows written on behalf of the authenticated key. */
 struct kc_actor kc_req_actor(const struct kc_req *req);

@@ -32,6 +32,13 @@ static const struct kc_route routes[] = {
      KC_SCOPE_WEBHOOKS_WRITE, 0, NULL},
     {KC_M_POST, "/v1/webhook-endpoints/{id}/rotate-secret",
      kc_h_endpoints_rotate, KC_SCOPE_WEBHOOKS_WRITE, 0, NULL},
+    {KC_M_POST, "/v1/webhook-endpoints/{id}/test", kc_h_endpoints_test,
+     KC_SCOPE_WEBHOOKS_WRITE, 0, NULL},
+    {KC_M_GET, "/v1/event-types", kc_h_event_types, 0, 0, NULL},
+    {KC_M_GET, "/v1/events", kc_h_events_list, KC_SCOPE_EVENTS_READ, 0,
+     PAGE ",type,since"},
+    {KC_M_GET, "/v1/events/{id}", kc_h_events_get, KC_SCOPE_EVENTS_READ, 0,
+     NULL},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

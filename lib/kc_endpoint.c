@@ -282,3 +282,22 @@ fail:
 	kc_rows_free(r);
 	return rc;
 }
+
+int
+kc_endpoint_id(struct kc_db *db, long long business_id, const char *public_id,
+	       long long *id)
+{
+	struct kc_rows *r;
+	int rc = KC_NOTFOUND;
+
+	if (kc_db_query(db, KC_SQL_ENDPOINT_ID,
+			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
+			&r) != 0)
+		return -1;
+	if (r->nrows) {
+		*id = kc_rows_int(r, 0, 0);
+		rc = 0;
+	}
+	kc_rows_free(r);
+	return rc;
+}

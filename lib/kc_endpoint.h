@@ -36,4 +36,8 @@ int kc_endpoint_rotate(struct kc_db *db, const unsigned char key[32],
 		       const struct kc_actor *actor, long long business_id,
 		       const char *public_id, long long grace, json_t **out);
 
+/* The internal id of a live endpoint of the business; KC_NOTFOUND. */
+int kc_endpoint_id(struct kc_db *db, long long business_id,
+		   const char *public_id, long long *id);
+
 #endif

@@ -4,13 +4,35 @@
 #include <string.h>
 
 const struct kc_event_type kc_event_types[] = {
-    {"call.started", "A call reached an agent."},
-    {"call.ended", "A call ended, with its outcome, summary and transcript."},
-    {"lead.captured", "The agent captured a lead during a call."},
-    {"followup.created", "A callback, appointment or task was scheduled."},
-    {"followup.completed", "A follow-up was marked done."},
-    {"endpoint.disabled", "One of the business's endpoints was disabled."},
-    {"webhook.test", "A test event, sent to one endpoint on request."},
+    {"call.started", "A call reached an agent.",
+     "{\"call_id\":\"call_8fK2\",\"direction\":\"inbound\","
+     "\"from\":\"+14155550123\",\"to\":\"+14155550100\","
+     "\"agent_id\":\"agt_3Jd9\",\"started_at\":"
+     "\"2026-11-26T15:04:05.000Z\"}"},
+    {"call.ended", "A call ended, with its outcome, summary and transcript.",
+     "{\"call_id\":\"call_8fK2\",\"ended_at\":"
+     "\"2026-11-26T15:07:41.000Z\",\"duration_seconds\":216,"
+     "\"outcome\":\"lead_captured\",\"summary\":\"Wants a cleaning "
+     "next week.\",\"transcript\":[{\"speaker\":\"agent\",\"text\":"
+     "\"Bright Smile Dental, this is Kai.\"},{\"speaker\":\"caller\","
+     "\"text\":\"Hi, I need a cleaning.\"}],\"recording_url\":null}"},
+    {"lead.captured", "The agent captured a lead during a call.",
+     "{\"lead_id\":\"lead_Q2w8\",\"call_id\":\"call_8fK2\","
+     "\"name\":\"Dana Ruiz\",\"phone\":\"+14155550123\","
+     "\"email\":\"dana@example.com\",\"intent\":\"booking\","
+     "\"notes\":\"Prefers mornings.\"}"},
+    {"followup.created", "A callback, appointment or task was scheduled.",
+     "{\"followup_id\":\"fu_7Hs1\",\"lead_id\":\"lead_Q2w8\","
+     "\"kind\":\"callback\",\"due_at\":\"2026-11-27T16:00:00.000Z\","
+     "\"notes\":\"Call back about insurance.\"}"},
+    {"followup.completed", "A follow-up was marked done.",
+     "{\"followup_id\":\"fu_7Hs1\",\"completed_at\":"
+     "\"2026-11-27T16:12:00.000Z\"}"},
+    {"endpoint.disabled", "One of the business's endpoints was disabled.",
+     "{\"endpoint_id\":\"ep_5tYu\",\"reason\":\"failing for 5 days\"}"},
+    {"webhook.test", "A test event, sent to one endpoint on request.",
+     "{\"endpoint_id\":\"ep_5tYu\",\"message\":\"This is a test event "
+     "from KaiCalls.\"}"},
 };
 const size_t kc_event_types_count =
     sizeof(kc_event_types) / sizeof(kc_event_types[0]);

@@ -7,6 +7,7 @@
 struct kc_event_type {
 	const char *name;
 	const char *description;
+	const char *example; /* the data member of a typical event, JSON */
 };
 
 extern const struct kc_event_type kc_event_types[];

@@ -188,6 +188,42 @@ static const struct {
 	 "previous_secret_expires_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, "
 	 "secret_sealed = ?, updated_at = UTC_TIMESTAMP(6) WHERE business_id "
 	 "= ? AND id = ? AND deleted_at IS NULL"},
+
+    [KC_SQL_EVENT_INSERT] =
+	{"event_insert",
+	 "INSERT INTO events (public_id, business_id, type, payload, "
+	 "created_at) VALUES (?, ?, ?, ?, ?)"},
+    [KC_SQL_EVENT_GET] =
+	{"event_get",
+	 "SELECT id, payload FROM events WHERE business_id = ? AND public_id "
+	 "= ?"},
+    /* Newest first; type and since are optional (NULL matches all). */
+    [KC_SQL_EVENT_LIST] =
+	{"event_list",
+	 "SELECT public_id, payload FROM events WHERE business_id = ? AND id "
+	 "< ? AND (? IS NULL OR type = ?) AND (? IS NULL OR created_at >= ?) "
+	 "ORDER BY id DESC LIMIT ?"},
+    [KC_SQL_EVENT_CURSOR] =
+	{"event_cursor",
+	 "SELECT id FROM events WHERE business_id = ? AND public_id = ?"},
+    /* The endpoints an event may go to; the filter is applied in C. */
+    [KC_SQL_EVENT_TARGETS] =
+	{"event_targets",
+	 "SELECT id, event_types FROM webhook_endpoints WHERE business_id = ? "
+	 "AND enabled = 1 AND deleted_at IS NULL"},
+    [KC_SQL_DELIVERY_INSERT] =
+	{"delivery_insert",
+	 "INSERT INTO deliveries (public_id, business_id, event_id, "
+	 "endpoint_id, status, next_attempt_at, created_at, updated_at) "
+	 "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)"},
+    [KC_SQL_DELIVERY_COUNT_FOR_EVENT] =
+	{"delivery_count_for_event",
+	 "SELECT COUNT(*) FROM deliveries WHERE business_id = ? AND event_id "
+	 "= ?"},
+    [KC_SQL_ENDPOINT_ID] =
+	{"endpoint_id",
+	 "SELECT id FROM webhook_endpoints WHERE business_id = ? AND public_id "
+	 "= ? AND deleted_at IS NULL"},
 };
 
 const char *

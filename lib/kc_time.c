@@ -149,3 +149,26 @@ kc_duration_parse(const char *s, long long *seconds)
 	*seconds = n * mul;
 	return 0;
 }
+
+int
+kc_time_now(char *db, size_t dbcap, char *rfc, size_t rfccap)
+{
+	struct timespec ts;
+	struct tm tm;
+	char text[40];
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (gmtime_r(&ts.tv_sec, &tm) == NULL)
+		return -1;
+	n = snprintf(text, sizeof(text), "%04d-%02d-%02d %02d:%02d:%02d.%06ld",
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return -1;
+	if (db && snprintf(db, dbcap, "%s", text) >= (int)dbcap)
+		return -1;
+	if (rfc && kc_time_from_db(text, rfc, rfccap) != 0)
+		return -1;
+	return 0;
+}

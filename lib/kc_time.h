@@ -10,6 +10,9 @@
 int kc_time_from_db(const char *db, char *out, size_t outcap);
 /* RFC 3339 with Z or a numeric offset -> MariaDB UTC text. -1 if invalid. */
 int kc_time_to_db(const char *rfc3339, char *out, size_t outcap);
+/* Now, as MariaDB text (microseconds) and as RFC 3339 (milliseconds), the
+ * same instant in both. Either output may be NULL. */
+int kc_time_now(char *db, size_t dbcap, char *rfc, size_t rfccap);
 /* Parses "24h", "30m", "90s", "2d" or a plain number of seconds. */
 int kc_duration_parse(const char *s, long long *seconds);
 

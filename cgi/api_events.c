@@ -1,0 +1,112 @@
+#include "handlers.h"
+#include "kc_endpoint.h"
+#include "kc_event.h"
+#include "kc_event_types.h"
+#include "kc_time.h"
+
+#include <string.h>
+
+int
+kc_h_event_types(struct kc_req *req)
+{
+	json_t *data = json_array(), *example;
+	size_t i;
+
+	for (i = 0; i < kc_event_types_count; i++) {
+		example = json_loads(kc_event_types[i].example, 0, NULL);
+		json_array_append_new(
+		    data,
+		    json_pack(
+			"{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:o*}}",
+			"object", "event_type", "name", kc_event_types[i].name,
+			"description", kc_event_types[i].description, "example",
+			"id", "evt_example", "type", kc_event_types[i].name,
+			"created_at", "2026-11-26T15:07:41.000Z", "business_id",
+			req->auth.business_public_id, "data", example));
+	}
+	return kc_reply_json(req, 200, kc_json_list(data, 0));
+}
+
+int
+kc_h_events_list(struct kc_req *req)
+{
+	const char *after, *type = kc_query_get(req, "type");
+	const char *since_text = kc_query_get(req, "since");
+	char since[KC_TIME_MAX];
+	struct kc_verr e;
+	json_t *out;
+	size_t i;
+	int limit, rc;
+
+	if (kc_query_page(req, "evt", &limit, &after, &e) != 0)
+		return kc_problem_verr(req, &e);
+	if (type) {
+		for (i = 0; i < kc_event_types_count; i++)
+			if (strcmp(type, kc_event_types[i].name) == 0)
+				break;
+		if (i == kc_event_types_count)
+			return kc_problem(req, 400, "invalid_query", "type",
+					  "type is not an event type; see GET "
+					  "/v1/event-types");
+	}
+	if (since_text && kc_time_to_db(since_text, since, sizeof(since)) != 0)
+		return kc_problem(req, 400, "invalid_query", "since",
+				  "since must be an RFC 3339 time such as "
+				  "2026-01-31T14:00:00Z");
+	rc = kc_event_list(req->db, req->auth.business_id, type,
+			   since_text ? since : NULL, after, limit, &out);
+	if (rc == KC_NOTFOUND)
+		return kc_problem(req, 400, "invalid_cursor", "starting_after",
+				  "starting_after names no event");
+	if (rc != 0)
+		return kc_internal_error(req);
+	return kc_reply_json(req, 200, out);
+}
+
+int
+kc_h_events_get(struct kc_req *req)
+{
+	json_t *out;
+	int rc =
+	    kc_event_get(req->db, req->auth.business_id, req->params[0], &out);
+
+	if (rc == KC_NOTFOUND)
+		return kc_problem(req, 404, "not_found", NULL, "no such event");
+	if (rc != 0)
+		return kc_internal_error(req);
+	return kc_reply_json(req, 200, out);
+}
+
+/* Queues a webhook.test event to this endpoint alone, whatever its filter
+ * says, so a receiver can be checked before real traffic. */
+int
+kc_h_endpoints_test(struct kc_req *req)
+{
+	json_t *data, *event = NULL;
+	long long ep;
+	int rc;
+
+	if (kc_db_begin(req->db) != 0)
+		return kc_internal_error(req);
+	rc =
+	    kc_endpoint_id(req->db, req->auth.business_id, req->params[0], &ep);
+	if (rc != 0) {
+		kc_db_rollback(req->db);
+		if (rc == KC_NOTFOUND)
+			return kc_problem(req, 404, "not_found", NULL,
+					  "no such webhook endpoint");
+		return kc_internal_error(req);
+	}
+	data = json_pack("{s:s, s:s}", "endpoint_id", req->params[0], "message",
+			 "This is a test event from KaiCalls.");
+	rc = kc_event_emit(req->db, req->auth.business_id,
+			   req->auth.business_public_id, "webhook.test", data,
+			   ep, &event, NULL);
+	json_decref(data);
+	if (rc != 0 || kc_db_commit(req->db) != 0) {
+		kc_db_rollback(req->db);
+		json_decref(event);
+		return kc_internal_error(req);
+	}
+	return kc_reply_json(req, 202, event);
+}
