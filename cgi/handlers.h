@@ -24,6 +24,10 @@ int kc_h_endpoints_test(struct kc_req *req);
 int kc_h_event_types(struct kc_req *req);
 int kc_h_events_list(struct kc_req *req);
 int kc_h_events_get(struct kc_req *req);
+int kc_h_leads_create(struct kc_req *req);
+int kc_h_leads_list(struct kc_req *req);
+int kc_h_leads_get(struct kc_req *req);
+int kc_h_deliveries_list(struct kc_req *req);
 
 /* The actor for audit rows written on behalf of the authenticated key. */
 struct kc_actor kc_req_actor(const struct kc_req *req);

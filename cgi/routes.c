@@ -39,6 +39,12 @@ static const struct kc_route routes[] = {
      PAGE ",type,since"},
     {KC_M_GET, "/v1/events/{id}", kc_h_events_get, KC_SCOPE_EVENTS_READ, 0,
      NULL},
+    {KC_M_POST, "/v1/leads", kc_h_leads_create, KC_SCOPE_INGEST, 0, NULL},
+    {KC_M_GET, "/v1/leads", kc_h_leads_list, KC_SCOPE_LEADS_READ, 0,
+     PAGE ",since"},
+    {KC_M_GET, "/v1/leads/{id}", kc_h_leads_get, KC_SCOPE_LEADS_READ, 0, NULL},
+    {KC_M_GET, "/v1/deliveries", kc_h_deliveries_list, KC_SCOPE_EVENTS_READ, 0,
+     PAGE ",event,endpoint,status"},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -224,6 +224,38 @@ static const struct {
 	{"endpoint_id",
 	 "SELECT id FROM webhook_endpoints WHERE business_id = ? AND public_id "
 	 "= ? AND deleted_at IS NULL"},
+#define LEAD_COLS                                                              \
+	"public_id, call_public_id, name, phone, email, intent, notes, "       \
+	"created_at "
+    [KC_SQL_LEAD_INSERT] =
+	{"lead_insert",
+	 "INSERT INTO leads (public_id, business_id, call_public_id, name, "
+	 "phone, email, intent, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+	 "?, ?, ?)"},
+    [KC_SQL_LEAD_GET] = {"lead_get",
+			 "SELECT " LEAD_COLS
+			 "FROM leads WHERE business_id = ? AND public_id = "
+			 "?"},
+    [KC_SQL_LEAD_LIST] =
+	{"lead_list",
+	 "SELECT " LEAD_COLS "FROM leads WHERE business_id = ? AND id < ? AND "
+	 "(? IS NULL OR created_at >= ?) ORDER BY id DESC LIMIT ?"},
+    [KC_SQL_LEAD_CURSOR] =
+	{"lead_cursor",
+	 "SELECT id FROM leads WHERE business_id = ? AND public_id = ?"},
+    /* Filters are optional: NULL matches all. */
+    [KC_SQL_DELIVERY_LIST] =
+	{"delivery_list",
+	 "SELECT d.public_id, d.status, d.attempts, d.next_attempt_at, "
+	 "d.created_at, d.updated_at, e.public_id, e.type, w.public_id FROM "
+	 "deliveries d JOIN events e ON e.id = d.event_id AND e.business_id = "
+	 "d.business_id JOIN webhook_endpoints w ON w.id = d.endpoint_id AND "
+	 "w.business_id = d.business_id WHERE d.business_id = ? AND d.id < ? "
+	 "AND (? IS NULL OR e.public_id = ?) AND (? IS NULL OR w.public_id = "
+	 "?) AND (? IS NULL OR d.status = ?) ORDER BY d.id DESC LIMIT ?"},
+    [KC_SQL_DELIVERY_CURSOR] =
+	{"delivery_cursor",
+	 "SELECT id FROM deliveries WHERE business_id = ? AND public_id = ?"},
 };
 
 const char *

@@ -2,7 +2,10 @@
  * database: method, URI and query parsing, routing, paging, JSON body
  * parsing, routing-object validation and merge patch, and the small
  * parsers (scopes, E.164, times, durations). Input: "METHOD\nURI\nBODY". */
+#include "kc_event_types.h"
 #include "kc_json.h"
+#include "kc_lead.h"
+#include "kc_url.h"
 #include "kc_phone.h"
 #include "kc_routing.h"
 #include "kc_scope.h"
@@ -24,11 +27,14 @@ fuzz_strings(const char *s)
 	uint32_t mask;
 	long long secs;
 	char bad[64];
+	struct kc_url u;
 
 	(void)kc_e164_valid(s);
 	(void)kc_time_to_db(s, out, sizeof(out));
 	(void)kc_duration_parse(s, &secs);
 	(void)kc_scope_parse(s, &mask, bad, sizeof(bad));
+	(void)kc_url_parse(s, &u, bad, sizeof(bad));
+	(void)kc_ip_is_internal(s);
 }
 
 static void
@@ -51,6 +57,10 @@ fuzz_body(struct kc_req *req, const char *body, size_t len)
 		kc_problem_verr(req, &e);
 	json_decref(merged);
 	json_decref(base);
+	if (kc_lead_validate(v, &e) != 0)
+		kc_problem_verr(req, &e);
+	(void)kc_event_filter_validate(json_object_get(v, "event_types"),
+				       "event_types", &e);
 	json_decref(v);
 }
 
