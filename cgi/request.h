@@ -38,6 +38,7 @@ struct kc_resp {
 	struct kc_buf body;
 	char allow[96];       /* 405: the methods the path accepts */
 	int bearer_challenge; /* 401: 1 challenge, 2 also invalid_token */
+	int replayed;         /* the answer to an earlier Idempotency-Key */
 };
 
 struct kc_req {

@@ -2,6 +2,8 @@
  * 405, 401 and 403, so no handler can forget to. */
 #include "routes.h"
 #include "handlers.h"
+#include "kc_crypto.h"
+#include "kc_idempotency.h"
 #include "kc_log.h"
 #include "kc_scope.h"
 
@@ -166,6 +168,70 @@ authenticate(struct kc_req *req)
 			  "shortly");
 }
 
+/* A POST with an Idempotency-Key runs once; repeats of the same request get
+ * the first answer (marked Idempotent-Replayed), a different request with
+ * the same key is refused. Answers of 500 and above are not kept, so a
+ * retry after our failure runs again. */
+static int
+run_idempotent(struct kc_req *req, const struct kc_route *r)
+{
+	const char *key = req->idempotency_key;
+	enum kc_idem_state state;
+	struct kc_buf fp;
+	char hash[65], *body = NULL;
+	int status;
+
+	if (!kc_idem_key_valid(key))
+		return kc_problem(req, 400, "invalid_idempotency_key", NULL,
+				  "Idempotency-Key must be 1 to 255 printable "
+				  "characters");
+	kc_buf_init(&fp, KC_BODY_MAX + 4200);
+	if (kc_buf_printf(&fp, "%s\n%s\n", kc_method_name(req->method),
+			  req->path) != 0 ||
+	    kc_buf_append(&fp, req->body, req->body_len) != 0) {
+		kc_buf_free(&fp);
+		return kc_internal_error(req);
+	}
+	kc_sha256_hex(fp.data, fp.len, hash);
+	kc_buf_free(&fp);
+	if (kc_idem_begin(req->db, req->auth.business_id, key, hash, &state,
+			  &status, &body) != 0)
+		return kc_internal_error(req);
+	switch (state) {
+	case KC_IDEM_MISMATCH:
+		return kc_problem(req, 422, "idempotency_key_reused", NULL,
+				  "this Idempotency-Key was used for a "
+				  "different request");
+	case KC_IDEM_IN_PROGRESS:
+		return kc_problem(req, 409, "idempotency_key_in_use", NULL,
+				  "a request with this Idempotency-Key is "
+				  "still being processed; retry shortly");
+	case KC_IDEM_REPLAY:
+		kc_buf_reset(&req->resp.body);
+		kc_buf_puts(&req->resp.body, body);
+		free(body);
+		req->resp.status = status;
+		req->resp.content_type = status == 204 ? NULL
+					 : status >= 400
+					     ? "application/problem+json"
+					     : "application/json";
+		req->resp.replayed = 1;
+		return status;
+	case KC_IDEM_NEW:
+		break;
+	}
+	status = r->fn(req);
+	if (status >= 500) {
+		if (kc_idem_abandon(req->db, req->auth.business_id, key) != 0)
+			kc_warn("could not release Idempotency-Key");
+	} else if (kc_idem_finish(req->db, req->auth.business_id, key, status,
+				  req->resp.body.data ? req->resp.body.data
+						      : "") != 0) {
+		kc_warn("could not record the answer for an Idempotency-Key");
+	}
+	return status;
+}
+
 int
 kc_dispatch(struct kc_req *req)
 {
@@ -191,5 +257,7 @@ kc_dispatch(struct kc_req *req)
 				  kc_scope_name(r->scope));
 	if (kc_query_allowed(req, r->query, &e) != 0)
 		return kc_problem_verr(req, &e);
+	if (req->method == KC_M_POST && req->idempotency_key)
+		return run_idempotent(req, r);
 	return r->fn(req);
 }

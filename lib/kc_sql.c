@@ -256,6 +256,23 @@ static const struct {
     [KC_SQL_DELIVERY_CURSOR] =
 	{"delivery_cursor",
 	 "SELECT id FROM deliveries WHERE business_id = ? AND public_id = ?"},
+    [KC_SQL_IDEM_INSERT] =
+	{"idem_insert",
+	 "INSERT INTO idempotency_keys (business_id, idem_key, fingerprint, "
+	 "status, created_at) VALUES (?, ?, ?, 0, UTC_TIMESTAMP(6))"},
+    [KC_SQL_IDEM_GET] =
+	{"idem_get",
+	 "SELECT fingerprint, status, response, created_at < "
+	 "UTC_TIMESTAMP(6) - INTERVAL 24 HOUR FROM idempotency_keys WHERE "
+	 "business_id = ? AND idem_key = ?"},
+    [KC_SQL_IDEM_FINISH] =
+	{"idem_finish",
+	 "UPDATE idempotency_keys SET status = ?, response = ? WHERE "
+	 "business_id = ? AND idem_key = ?"},
+    [KC_SQL_IDEM_DELETE] =
+	{"idem_delete",
+	 "DELETE FROM idempotency_keys WHERE business_id = ? AND idem_key = "
+	 "?"},
 };
 
 const char *
