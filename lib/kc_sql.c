@@ -210,7 +210,7 @@ static const struct {
     [KC_SQL_EVENT_TARGETS] =
 	{"event_targets",
 	 "SELECT id, event_types FROM webhook_endpoints WHERE business_id = ? "
-	 "AND enabled = 1 AND deleted_at IS NULL"},
+	 "AND enabled = 1 AND deleted_at IS NULL ORDER BY id"},
     [KC_SQL_DELIVERY_INSERT] =
 	{"delivery_insert",
 	 "INSERT INTO deliveries (public_id, business_id, event_id, "

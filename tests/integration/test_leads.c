@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void
@@ -204,4 +205,70 @@ Test(leads, scopes_and_isolation)
 	cr_assert(strstr(jstr(r.json, "detail"), "ingest"));
 	itest_resp_free(&r);
 	cr_assert_eq(count(ro, "/v1/leads"), 1);
+}
+
+/* Runs SQL as the private instance's root over the socket named in
+ * KC_CONF: the tests' way to make the database itself fail. */
+static int
+admin_sql(const char *sql)
+{
+	char sock[512] = "", cmd[2048], line[600];
+	const char *conf = getenv("KC_CONF");
+	FILE *f = conf ? fopen(conf, "r") : NULL;
+
+	cr_assert(f, "KC_CONF");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "db_socket = %511s", sock) == 1)
+			break;
+	fclose(f);
+	cr_assert(sock[0], "the integration tests need the private MariaDB");
+	snprintf(cmd, sizeof(cmd),
+		 "mariadb --no-defaults -S '%s' -uroot kaicalls -e \"%s\"",
+		 sock, sql);
+	return system(cmd);
+}
+
+/* A failure in the middle of the fan-out (the second delivery insert is
+ * refused by the database: a trigger makes it violate NOT NULL) leaves no lead,
+ * no event and no delivery. */
+Test(leads, failed_fan_out_writes_nothing)
+{
+	struct itest_tenant t;
+	struct itest_resp r;
+	char ok_ep[64], bad_ep[64], body[256];
+
+	itest_tenant_new(&t, "Fault Co", "*");
+	endpoint(t.key, "[\"*\"]", 1, ok_ep);
+	snprintf(body, sizeof(body),
+		 "{\"url\":\"http://127.0.0.1:9/fail-fanout-%s\"}", t.biz);
+	itest_http("POST", "/v1/webhook-endpoints", t.key, body, strlen(body),
+		   NULL, &r);
+	cr_assert_eq(r.status, 201);
+	snprintf(bad_ep, sizeof(bad_ep), "%s", jstr(r.json, "id"));
+	itest_resp_free(&r);
+	cr_assert_eq(
+	    admin_sql("CREATE OR REPLACE TRIGGER itest_fail_fanout BEFORE "
+		      "INSERT ON deliveries FOR EACH ROW SET NEW.status = "
+		      "IF((SELECT url FROM webhook_endpoints WHERE id = "
+		      "NEW.endpoint_id) LIKE '%fail-fanout%', NULL, "
+		      "NEW.status)"),
+	    0);
+	post_lead(t.key, "{\"phone\":\"+14155550123\",\"intent\":\"booking\"}",
+		  &r);
+	admin_sql("DROP TRIGGER IF EXISTS itest_fail_fanout");
+	cr_assert_eq(r.status, 500, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "code"), "internal");
+	itest_resp_free(&r);
+	cr_assert_eq(count(t.key, "/v1/leads"), 0);
+	cr_assert_eq(count(t.key, "/v1/events"), 0);
+	cr_assert_eq(count(t.key, "/v1/deliveries"), 0);
+
+	/* Without the fault the same request goes through whole. */
+	post_lead(t.key, "{\"phone\":\"+14155550123\",\"intent\":\"booking\"}",
+		  &r);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	itest_resp_free(&r);
+	cr_assert_eq(count(t.key, "/v1/leads"), 1);
+	cr_assert_eq(count(t.key, "/v1/deliveries"), 2);
+	(void)bad_ep;
 }
