@@ -22,6 +22,9 @@ static const char help[] =
     "works until the grace ends\n"
     "  demo-seed --env-file FILE                 the demo business and "
     "its key\n"
+    "  sign --business ID --endpoint ID --event ID\n"
+    "                                            a delivery's headers and "
+    "body, signed\n"
     "\n"
     "The configuration is FILE, else $KC_CONF; KC_DB_* variables "
     "override it.\n";
@@ -32,7 +35,7 @@ static const struct {
 } verbs[] = {
     {"migrate", kcctl_migrate},     {"business", kcctl_business},
     {"number", kcctl_number},       {"key", kcctl_key},
-    {"demo-seed", kcctl_demo_seed},
+    {"demo-seed", kcctl_demo_seed}, {"sign", kcctl_sign},
 };
 
 int

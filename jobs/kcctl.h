@@ -37,5 +37,6 @@ int kcctl_business(struct kcctl *k, int argc, char **argv);
 int kcctl_number(struct kcctl *k, int argc, char **argv);
 int kcctl_key(struct kcctl *k, int argc, char **argv);
 int kcctl_demo_seed(struct kcctl *k, int argc, char **argv);
+int kcctl_sign(struct kcctl *k, int argc, char **argv);
 
 #endif

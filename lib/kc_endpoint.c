@@ -301,3 +301,47 @@ kc_endpoint_id(struct kc_db *db, long long business_id, const char *public_id,
 	kc_rows_free(r);
 	return rc;
 }
+
+/* Base64 text from the column back to the secret it seals. */
+static int
+unseal_secret(const unsigned char key[32], const char *id, const char *text,
+	      char *out)
+{
+	unsigned char sealed[256], *plain = NULL;
+	size_t n, plen;
+	int rc = -1;
+
+	if (text &&
+	    kc_base64_decode(text, strlen(text), sealed, sizeof(sealed), &n) ==
+		0 &&
+	    kc_unseal(key, sealed, n, id, strlen(id), &plain, &plen) == 0 &&
+	    plen < 80) {
+		memcpy(out, plain, plen);
+		out[plen] = '\0';
+		rc = 0;
+	}
+	if (plain) {
+		memset(plain, 0, plen);
+		free(plain);
+	}
+	return rc;
+}
+
+int
+kc_endpoint_secrets(struct kc_db *db, const unsigned char key[32],
+		    long long business_id, const char *public_id, char *current,
+		    char *previous, int *has_previous)
+{
+	struct kc_rows *r;
+	int rc;
+
+	if ((rc = fetch(db, business_id, public_id, &r)) != 0)
+		return rc;
+	rc = unseal_secret(key, public_id, kc_rows_get(r, 0, 8), current);
+	*has_previous = 0;
+	if (rc == 0 && kc_rows_int(r, 0, 11) &&
+	    unseal_secret(key, public_id, kc_rows_get(r, 0, 9), previous) == 0)
+		*has_previous = 1;
+	kc_rows_free(r);
+	return rc;
+}

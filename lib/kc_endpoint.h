@@ -40,4 +40,11 @@ int kc_endpoint_rotate(struct kc_db *db, const unsigned char key[32],
 int kc_endpoint_id(struct kc_db *db, long long business_id,
 		   const char *public_id, long long *id);
 
+/* The endpoint's signing secrets, unsealed: the current one, and the
+ * previous one while its rotation grace lasts (*has_previous). Both
+ * buffers need 80 bytes and are the caller's to wipe. */
+int kc_endpoint_secrets(struct kc_db *db, const unsigned char key[32],
+			long long business_id, const char *public_id,
+			char *current, char *previous, int *has_previous);
+
 #endif

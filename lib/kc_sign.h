@@ -1,0 +1,18 @@
+/* A delivery as it goes on the wire: the event envelope exactly as stored,
+ * and the three Standard Webhooks headers, signed with the endpoint's
+ * current secret and, during a rotation, its previous one too. */
+#ifndef KC_SIGN_H
+#define KC_SIGN_H
+
+#include "kc_db.h"
+
+#include <jansson.h>
+
+/* *out: {"headers": {"webhook-id", "webhook-timestamp",
+ * "webhook-signature", "content-type"}, "body": "..."}. KC_NOTFOUND if the
+ * endpoint or the event is not the business's. */
+int kc_sign_delivery(struct kc_db *db, const unsigned char key[32],
+		     long long business_id, const char *endpoint_id,
+		     const char *event_id, long long now, json_t **out);
+
+#endif
