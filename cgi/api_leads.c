@@ -16,8 +16,10 @@ kc_h_leads_create(struct kc_req *req)
 		return kc_problem_verr(req, &e);
 	}
 	rc = kc_lead_create(req->db, req->auth.business_id,
-			    req->auth.business_public_id, in, &out);
+			    req->auth.business_public_id, in, &out, &e);
 	json_decref(in);
+	if (rc == KC_INVALID)
+		return kc_problem_verr(req, &e);
 	if (rc != 0)
 		return kc_internal_error(req);
 	return kc_reply_json(req, 201, out);

@@ -28,6 +28,10 @@ int kc_h_leads_create(struct kc_req *req);
 int kc_h_leads_list(struct kc_req *req);
 int kc_h_leads_get(struct kc_req *req);
 int kc_h_deliveries_list(struct kc_req *req);
+int kc_h_calls_start(struct kc_req *req);
+int kc_h_calls_end(struct kc_req *req);
+int kc_h_calls_get(struct kc_req *req);
+int kc_h_calls_list(struct kc_req *req);
 
 /* The actor for audit rows written on behalf of the authenticated key. */
 struct kc_actor kc_req_actor(const struct kc_req *req);

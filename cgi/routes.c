@@ -47,6 +47,11 @@ static const struct kc_route routes[] = {
     {KC_M_GET, "/v1/leads/{id}", kc_h_leads_get, KC_SCOPE_LEADS_READ, 0, NULL},
     {KC_M_GET, "/v1/deliveries", kc_h_deliveries_list, KC_SCOPE_EVENTS_READ, 0,
      PAGE ",event,endpoint,status"},
+    {KC_M_POST, "/v1/calls", kc_h_calls_start, KC_SCOPE_INGEST, 0, NULL},
+    {KC_M_POST, "/v1/calls/{id}/end", kc_h_calls_end, KC_SCOPE_INGEST, 0, NULL},
+    {KC_M_GET, "/v1/calls", kc_h_calls_list, KC_SCOPE_CALLS_READ, 0,
+     PAGE ",status,since"},
+    {KC_M_GET, "/v1/calls/{id}", kc_h_calls_get, KC_SCOPE_CALLS_READ, 0, NULL},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -10,9 +10,6 @@
 
 #include <jansson.h>
 
-/* Returned when the input was read but is not acceptable (see kc_verr). */
-#define KC_INVALID 2
-
 /* Inserts the primary agent with default settings and routing; the caller
  * holds the transaction. id_out (KC_ID_MAX) may be NULL. */
 int kc_agent_create_primary(struct kc_db *db, long long business_id,

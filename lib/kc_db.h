@@ -70,5 +70,7 @@ void kc_rows_free(struct kc_rows *r);
 #define KC_ER_DUP_ENTRY 1062
 /* Returned by lookups when nothing matched (0 is found, -1 is an error). */
 #define KC_NOTFOUND 1
+/* Returned when the input was read but is not acceptable (see kc_verr). */
+#define KC_INVALID 2
 
 #endif

@@ -1,4 +1,5 @@
 #include "kc_lead.h"
+#include "kc_agent.h"
 #include "kc_event.h"
 #include "kc_id.h"
 #include "kc_time.h"
@@ -78,14 +79,31 @@ kc_lead_get(struct kc_db *db, long long business_id, const char *public_id,
 
 int
 kc_lead_create(struct kc_db *db, long long business_id,
-	       const char *business_public_id, const json_t *in, json_t **out)
+	       const char *business_public_id, const json_t *in, json_t **out,
+	       struct kc_verr *e)
 {
 	char id[KC_ID_MAX], now[KC_TIME_MAX];
 	json_t *lead = NULL, *data = NULL;
+	struct kc_rows *call = NULL;
+	int rc = -1;
 
 	if (kc_id_new("lead", id, sizeof(id)) != 0 ||
 	    kc_time_now(now, sizeof(now), NULL, 0) != 0 || kc_db_begin(db) != 0)
 		return -1;
+	/* Another business's call reads as one that does not exist. */
+	if (kc_json_str(in, "call_id")) {
+		if (kc_db_query(db, KC_SQL_CALL_CURSOR,
+				KC_ARGS(kc_p_int(business_id),
+					kc_p_str(kc_json_str(in, "call_id"))),
+				&call) != 0)
+			goto fail;
+		if (call->nrows == 0) {
+			kc_verr_set(e, 422, "unknown_call", "call_id",
+				    "call_id names no call of this business");
+			rc = KC_INVALID;
+			goto fail;
+		}
+	}
 	if (kc_db_exec(db, KC_SQL_LEAD_INSERT,
 		       KC_ARGS(kc_p_str(id), kc_p_int(business_id),
 			       kc_p_str(kc_json_str(in, "call_id")),
@@ -112,13 +130,15 @@ kc_lead_create(struct kc_db *db, long long business_id,
 	    kc_db_commit(db) != 0)
 		goto fail;
 	json_decref(data);
+	kc_rows_free(call);
 	*out = lead;
 	return 0;
 fail:
 	kc_db_rollback(db);
 	json_decref(lead);
 	json_decref(data);
-	return -1;
+	kc_rows_free(call);
+	return rc;
 }
 
 int

@@ -273,6 +273,42 @@ static const struct {
 	{"idem_delete",
 	 "DELETE FROM idempotency_keys WHERE business_id = ? AND idem_key = "
 	 "?"},
+#define CALL_COLS                                                              \
+	"public_id, agent_public_id, direction, from_number, to_number, "      \
+	"status, started_at, ended_at, duration_seconds, outcome, summary, "   \
+	"transcript, recording_url, created_at "
+    [KC_SQL_CALL_INSERT] =
+	{"call_insert",
+	 "INSERT INTO calls (public_id, business_id, agent_public_id, "
+	 "direction, from_number, to_number, started_at, created_at, "
+	 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), "
+	 "UTC_TIMESTAMP(6))"},
+    [KC_SQL_CALL_GET] = {"call_get",
+			 "SELECT " CALL_COLS
+			 "FROM calls WHERE business_id = ? AND public_id = "
+			 "?"},
+    [KC_SQL_CALL_LOCK] =
+	{"call_lock",
+	 "SELECT id, status FROM calls WHERE business_id = ? AND public_id = ? "
+	 "FOR UPDATE"},
+    [KC_SQL_CALL_END] =
+	{"call_end",
+	 "UPDATE calls SET status = 'ended', ended_at = ?, duration_seconds = "
+	 "?, outcome = ?, summary = ?, transcript = ?, recording_url = ?, "
+	 "updated_at = UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ?"},
+    [KC_SQL_CALL_LIST] = {"call_list",
+			  "SELECT " CALL_COLS
+			  "FROM calls WHERE business_id = ? AND id < ? AND "
+			  "(? IS NULL OR status = ?) AND (? IS NULL OR "
+			  "created_at >= ?) ORDER BY "
+			  "id DESC LIMIT ?"},
+    [KC_SQL_CALL_CURSOR] =
+	{"call_cursor",
+	 "SELECT id FROM calls WHERE business_id = ? AND public_id = ?"},
+    [KC_SQL_AGENT_PRIMARY_ID] =
+	{"agent_primary_id",
+	 "SELECT public_id FROM agents WHERE business_id = ? AND primary_of = "
+	 "business_id"},
 };
 
 const char *

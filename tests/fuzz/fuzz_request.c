@@ -2,6 +2,7 @@
  * database: method, URI and query parsing, routing, paging, JSON body
  * parsing, routing-object validation and merge patch, and the small
  * parsers (scopes, E.164, times, durations). Input: "METHOD\nURI\nBODY". */
+#include "kc_call.h"
 #include "kc_event_types.h"
 #include "kc_json.h"
 #include "kc_lead.h"
@@ -59,6 +60,8 @@ fuzz_body(struct kc_req *req, const char *body, size_t len)
 	json_decref(base);
 	if (kc_lead_validate(v, &e) != 0)
 		kc_problem_verr(req, &e);
+	(void)kc_call_validate_start(v, &e);
+	(void)kc_call_validate_end(v, &e);
 	(void)kc_event_filter_validate(json_object_get(v, "event_types"),
 				       "event_types", &e);
 	json_decref(v);

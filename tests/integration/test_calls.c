@@ -1,0 +1,260 @@
+/* Call ingest: call.started and call.ended with the transcript. */
+#include "itest.h"
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+setup(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+TestSuite(calls, .init = setup, .timeout = 60);
+
+static const char *
+jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void
+post(const char *key, const char *path, const char *body, struct itest_resp *r)
+{
+	itest_http("POST", path, key, body, strlen(body), NULL, r);
+}
+
+static const char start_body[] =
+    "{\"direction\":\"inbound\",\"from\":\"+14155550123\","
+    "\"to\":\"+14155550100\",\"started_at\":\"2026-11-26T15:04:05Z\"}";
+
+static const char end_body[] =
+    "{\"ended_at\":\"2026-11-26T15:07:41Z\",\"duration_seconds\":216,"
+    "\"outcome\":\"lead_captured\",\"summary\":\"Wants a cleaning.\","
+    "\"transcript\":[{\"speaker\":\"agent\",\"text\":\"Bright Smile "
+    "Dental, this is Kai.\"},{\"speaker\":\"caller\",\"text\":\"I need a "
+    "cleaning.\",\"offset_seconds\":4}],\"recording_url\":"
+    "\"https://recordings.example/r/1.mp3\"}";
+
+static void
+start_call(const char *key, char *id)
+{
+	struct itest_resp r;
+
+	post(key, "/v1/calls", start_body, &r);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	snprintf(id, 64, "%s", jstr(r.json, "id"));
+	itest_resp_free(&r);
+}
+
+static size_t
+count(const char *key, const char *path)
+{
+	struct itest_resp r;
+	size_t n;
+
+	itest_get(path, key, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	n = json_array_size(json_object_get(r.json, "data"));
+	itest_resp_free(&r);
+	return n;
+}
+
+Test(calls, a_call_starts_and_ends_with_events)
+{
+	struct itest_tenant t;
+	struct itest_resp r;
+	char call[64], path[160], lead[256];
+	const json_t *ev;
+
+	itest_tenant_new(&t, "Calls Co", "*");
+	start_call(t.key, call);
+	cr_assert(strncmp(call, "call_", 5) == 0);
+	itest_get("/v1/agent", t.key, &r);
+	char agent[64];
+	snprintf(agent, sizeof(agent), "%s", jstr(r.json, "id"));
+	itest_resp_free(&r);
+
+	snprintf(path, sizeof(path), "/v1/calls/%s", call);
+	itest_get(path, t.key, &r);
+	cr_assert_str_eq(jstr(r.json, "status"), "in_progress");
+	cr_assert_str_eq(jstr(r.json, "agent_id"), agent);
+	cr_assert_str_eq(jstr(r.json, "started_at"),
+			 "2026-11-26T15:04:05.000Z");
+	itest_resp_free(&r);
+
+	snprintf(path, sizeof(path), "/v1/calls/%s/end", call);
+	post(t.key, path, end_body, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "status"), "ended");
+	cr_assert_eq(
+	    json_integer_value(json_object_get(r.json, "duration_seconds")),
+	    216);
+	cr_assert_eq(json_array_size(json_object_get(r.json, "transcript")), 2);
+	itest_resp_free(&r);
+
+	/* Ending twice is a conflict, not a second event. */
+	post(t.key, path, end_body, &r);
+	cr_assert_eq(r.status, 409, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "code"), "call_already_ended");
+	itest_resp_free(&r);
+
+	itest_get("/v1/events?type=call.ended", t.key, &r);
+	cr_assert_eq(json_array_size(json_object_get(r.json, "data")), 1);
+	ev = json_object_get(json_array_get(json_object_get(r.json, "data"), 0),
+			     "data");
+	cr_assert_str_eq(jstr(ev, "call_id"), call);
+	cr_assert_str_eq(jstr(ev, "outcome"), "lead_captured");
+	cr_assert_eq(json_array_size(json_object_get(ev, "transcript")), 2);
+	itest_resp_free(&r);
+	cr_assert_eq(count(t.key, "/v1/events?type=call.started"), 1);
+
+	/* Lists leave the transcript out; the status filter works. */
+	itest_get("/v1/calls?status=ended", t.key, &r);
+	cr_assert_eq(json_array_size(json_object_get(r.json, "data")), 1);
+	cr_assert_null(json_object_get(
+	    json_array_get(json_object_get(r.json, "data"), 0), "transcript"));
+	itest_resp_free(&r);
+	cr_assert_eq(count(t.key, "/v1/calls?status=in_progress"), 0);
+
+	/* A lead may point at the call. */
+	snprintf(lead, sizeof(lead),
+		 "{\"call_id\":\"%s\",\"phone\":\"+14155550123\","
+		 "\"intent\":\"booking\"}",
+		 call);
+	post(t.key, "/v1/leads", lead, &r);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "call_id"), call);
+	itest_resp_free(&r);
+}
+
+Test(calls, bad_calls_name_the_field_and_write_nothing)
+{
+	static const struct {
+		const char *path, *body, *code, *field;
+	} cases[] = {
+	    {"/v1/calls",
+	     "{\"direction\":\"sideways\",\"from\":\"+14155550123\",\"to\":"
+	     "\"+14155550100\",\"started_at\":\"2026-11-26T15:04:05Z\"}",
+	     "invalid_enum", "direction"},
+	    {"/v1/calls",
+	     "{\"direction\":\"inbound\",\"from\":\"555-0123\",\"to\":"
+	     "\"+14155550100\",\"started_at\":\"2026-11-26T15:04:05Z\"}",
+	     "invalid_phone_number", "from"},
+	    {"/v1/calls",
+	     "{\"direction\":\"inbound\",\"from\":\"+14155550123\",\"to\":"
+	     "\"+14155550100\",\"started_at\":\"yesterday\"}",
+	     "invalid_time", "started_at"},
+	    {"/v1/calls",
+	     "{\"direction\":\"inbound\",\"from\":\"+14155550123\",\"to\":"
+	     "\"+14155550100\",\"started_at\":\"2026-11-26T15:04:05Z\","
+	     "\"agent_id\":\"agt_00000000000000000000\"}",
+	     "unknown_agent", "agent_id"},
+	};
+	struct itest_tenant t;
+	struct itest_resp r;
+	size_t i;
+
+	itest_tenant_new(&t, "Bad Calls Co", "*");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		post(t.key, cases[i].path, cases[i].body, &r);
+		cr_assert_eq(r.status, 422, "%s", r.body);
+		cr_assert_str_eq(jstr(r.json, "code"), cases[i].code, "%s",
+				 r.body);
+		cr_assert_str_eq(jstr(r.json, "field"), cases[i].field);
+		itest_resp_free(&r);
+	}
+	cr_assert_eq(count(t.key, "/v1/calls"), 0);
+	cr_assert_eq(count(t.key, "/v1/events"), 0);
+}
+
+Test(calls, bad_endings_and_the_transcript_limit)
+{
+	struct itest_tenant t;
+	struct itest_resp r;
+	char call[64], path[160];
+	size_t n = 300 * 1024, i, o;
+	char *big = malloc(n + 1024);
+
+	itest_tenant_new(&t, "Transcript Co", "*");
+	start_call(t.key, call);
+	snprintf(path, sizeof(path), "/v1/calls/%s/end", call);
+
+	post(t.key, path,
+	     "{\"ended_at\":\"2026-11-26T15:07:41Z\",\"duration_seconds\":1,"
+	     "\"outcome\":\"completed\",\"transcript\":[{\"speaker\":\"agent\","
+	     "\"text\":\"hi\"},{\"speaker\":\"robot\",\"text\":\"beep\"}]}",
+	     &r);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "field"), "transcript[1].speaker");
+	itest_resp_free(&r);
+	post(t.key, path,
+	     "{\"ended_at\":\"2026-11-26T15:07:41Z\",\"duration_seconds\":-1,"
+	     "\"outcome\":\"completed\"}",
+	     &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert_str_eq(jstr(r.json, "field"), "duration_seconds");
+	itest_resp_free(&r);
+
+	/* 300 KiB of transcript in 100 segments: over the 256 KiB limit. */
+	cr_assert(big);
+	o = (size_t)sprintf(big, "{\"ended_at\":\"2026-11-26T15:07:41Z\","
+				 "\"duration_seconds\":1,\"outcome\":"
+				 "\"completed\",\"transcript\":[");
+	for (i = 0; i < 100; i++) {
+		o += (size_t)sprintf(big + o,
+				     "%s{\"speaker\":\"caller\","
+				     "\"text\":\"",
+				     i ? "," : "");
+		memset(big + o, 'a', 3000);
+		o += 3000;
+		o += (size_t)sprintf(big + o, "\"}");
+	}
+	o += (size_t)sprintf(big + o, "]}");
+	itest_http("POST", path, t.key, big, o, NULL, &r);
+	free(big);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "code"), "too_long");
+	cr_assert_str_eq(jstr(r.json, "field"), "transcript");
+	itest_resp_free(&r);
+	cr_assert_eq(count(t.key, "/v1/calls?status=in_progress"), 1);
+	cr_assert_eq(count(t.key, "/v1/events?type=call.ended"), 0);
+}
+
+Test(calls, calls_are_isolated)
+{
+	struct itest_tenant a, b;
+	struct itest_resp r, rm;
+	char call[64], path[160], lead[256];
+
+	itest_tenant_new(&a, "Calls A", "*");
+	itest_tenant_new(&b, "Calls B", "*");
+	start_call(a.key, call);
+	snprintf(path, sizeof(path), "/v1/calls/%s/end", call);
+	post(b.key, path, end_body, &r);
+	post(b.key, "/v1/calls/call_00000000000000000000/end", end_body, &rm);
+	cr_assert_eq(r.status, 404);
+	cr_assert_str_eq(jstr(r.json, "detail"), jstr(rm.json, "detail"));
+	itest_resp_free(&r);
+	itest_resp_free(&rm);
+	snprintf(path, sizeof(path), "/v1/calls/%s", call);
+	itest_get(path, b.key, &r);
+	cr_assert_eq(r.status, 404);
+	itest_resp_free(&r);
+	snprintf(lead, sizeof(lead),
+		 "{\"call_id\":\"%s\",\"phone\":\"+14155550123\","
+		 "\"intent\":\"booking\"}",
+		 call);
+	post(b.key, "/v1/leads", lead, &r);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "code"), "unknown_call");
+	itest_resp_free(&r);
+	cr_assert_eq(count(b.key, "/v1/calls"), 0);
+	itest_get(path, a.key, &r);
+	cr_assert_str_eq(jstr(r.json, "status"), "in_progress");
+	itest_resp_free(&r);
+}
