@@ -32,6 +32,9 @@ int kc_h_calls_start(struct kc_req *req);
 int kc_h_calls_end(struct kc_req *req);
 int kc_h_calls_get(struct kc_req *req);
 int kc_h_calls_list(struct kc_req *req);
+int kc_h_followups_create(struct kc_req *req);
+int kc_h_followups_complete(struct kc_req *req);
+int kc_h_followups_list(struct kc_req *req);
 
 /* The actor for audit rows written on behalf of the authenticated key. */
 struct kc_actor kc_req_actor(const struct kc_req *req);

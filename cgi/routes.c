@@ -52,6 +52,12 @@ static const struct kc_route routes[] = {
     {KC_M_GET, "/v1/calls", kc_h_calls_list, KC_SCOPE_CALLS_READ, 0,
      PAGE ",status,since"},
     {KC_M_GET, "/v1/calls/{id}", kc_h_calls_get, KC_SCOPE_CALLS_READ, 0, NULL},
+    {KC_M_POST, "/v1/follow-ups", kc_h_followups_create, KC_SCOPE_INGEST, 0,
+     NULL},
+    {KC_M_POST, "/v1/follow-ups/{id}/complete", kc_h_followups_complete,
+     KC_SCOPE_INGEST, 0, NULL},
+    {KC_M_GET, "/v1/follow-ups", kc_h_followups_list, KC_SCOPE_LEADS_READ, 0,
+     PAGE ",status,since"},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -309,6 +309,34 @@ static const struct {
 	{"agent_primary_id",
 	 "SELECT public_id FROM agents WHERE business_id = ? AND primary_of = "
 	 "business_id"},
+#define FOLLOWUP_COLS                                                          \
+	"public_id, lead_public_id, kind, due_at, notes, status, "             \
+	"completed_at, created_at "
+    [KC_SQL_FOLLOWUP_INSERT] =
+	{"followup_insert",
+	 "INSERT INTO followups (public_id, business_id, lead_public_id, kind, "
+	 "due_at, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+	 "UTC_TIMESTAMP(6))"},
+    [KC_SQL_FOLLOWUP_GET] = {"followup_get",
+			     "SELECT " FOLLOWUP_COLS
+			     "FROM followups WHERE business_id = ? AND "
+			     "public_id = ?"},
+    [KC_SQL_FOLLOWUP_LOCK] =
+	{"followup_lock",
+	 "SELECT id, status FROM followups WHERE business_id = ? AND public_id "
+	 "= ? FOR UPDATE"},
+    [KC_SQL_FOLLOWUP_COMPLETE] =
+	{"followup_complete",
+	 "UPDATE followups SET status = 'completed', completed_at = "
+	 "UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ?"},
+    [KC_SQL_FOLLOWUP_LIST] =
+	{"followup_list",
+	 "SELECT " FOLLOWUP_COLS "FROM followups WHERE business_id = ? AND id "
+	 "< ? AND (? IS NULL OR status = ?) AND (? IS NULL OR created_at >= ?) "
+	 "ORDER BY id DESC LIMIT ?"},
+    [KC_SQL_FOLLOWUP_CURSOR] =
+	{"followup_cursor",
+	 "SELECT id FROM followups WHERE business_id = ? AND public_id = ?"},
 };
 
 const char *

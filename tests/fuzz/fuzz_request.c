@@ -4,6 +4,7 @@
  * parsers (scopes, E.164, times, durations). Input: "METHOD\nURI\nBODY". */
 #include "kc_call.h"
 #include "kc_event_types.h"
+#include "kc_followup.h"
 #include "kc_json.h"
 #include "kc_lead.h"
 #include "kc_url.h"
@@ -62,6 +63,7 @@ fuzz_body(struct kc_req *req, const char *body, size_t len)
 		kc_problem_verr(req, &e);
 	(void)kc_call_validate_start(v, &e);
 	(void)kc_call_validate_end(v, &e);
+	(void)kc_followup_validate(v, &e);
 	(void)kc_event_filter_validate(json_object_get(v, "event_types"),
 				       "event_types", &e);
 	json_decref(v);

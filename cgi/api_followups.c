@@ -1,0 +1,78 @@
+#include "handlers.h"
+#include "kc_call.h"
+#include "kc_followup.h"
+#include "kc_time.h"
+
+#include <string.h>
+
+int
+kc_h_followups_create(struct kc_req *req)
+{
+	struct kc_verr e;
+	json_t *in, *out;
+	int rc;
+
+	if ((in = kc_req_json(req, &e)) == NULL)
+		return kc_problem_verr(req, &e);
+	if (kc_followup_validate(in, &e) != 0) {
+		json_decref(in);
+		return kc_problem_verr(req, &e);
+	}
+	rc = kc_followup_create(req->db, req->auth.business_id,
+				req->auth.business_public_id, in, &out, &e);
+	json_decref(in);
+	if (rc == KC_INVALID)
+		return kc_problem_verr(req, &e);
+	if (rc != 0)
+		return kc_internal_error(req);
+	return kc_reply_json(req, 201, out);
+}
+
+int
+kc_h_followups_complete(struct kc_req *req)
+{
+	json_t *out;
+	int rc = kc_followup_complete(req->db, req->auth.business_id,
+				      req->auth.business_public_id,
+				      req->params[0], &out);
+
+	if (rc == KC_NOTFOUND)
+		return kc_problem(req, 404, "not_found", NULL,
+				  "no such follow-up");
+	if (rc == KC_CONFLICT)
+		return kc_problem(req, 409, "followup_already_completed", NULL,
+				  "this follow-up is already completed");
+	if (rc != 0)
+		return kc_internal_error(req);
+	return kc_reply_json(req, 200, out);
+}
+
+int
+kc_h_followups_list(struct kc_req *req)
+{
+	const char *after, *status = kc_query_get(req, "status");
+	const char *since_text = kc_query_get(req, "since");
+	char since[KC_TIME_MAX];
+	struct kc_verr e;
+	json_t *out;
+	int limit, rc;
+
+	if (kc_query_page(req, "fu", &limit, &after, &e) != 0)
+		return kc_problem_verr(req, &e);
+	if (status && strcmp(status, "open") != 0 &&
+	    strcmp(status, "completed") != 0)
+		return kc_problem(req, 400, "invalid_query", "status",
+				  "status must be open or completed");
+	if (since_text && kc_time_to_db(since_text, since, sizeof(since)) != 0)
+		return kc_problem(req, 400, "invalid_query", "since",
+				  "since must be an RFC 3339 time such as "
+				  "2026-01-31T14:00:00Z");
+	rc = kc_followup_list(req->db, req->auth.business_id, status,
+			      since_text ? since : NULL, after, limit, &out);
+	if (rc == KC_NOTFOUND)
+		return kc_problem(req, 400, "invalid_cursor", "starting_after",
+				  "starting_after names no follow-up");
+	if (rc != 0)
+		return kc_internal_error(req);
+	return kc_reply_json(req, 200, out);
+}
