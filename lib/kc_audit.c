@@ -1,3 +1,4 @@
+#include "kc_page.h"
 #include "kc_audit.h"
 #include "kc_id.h"
 #include "kc_json.h"
@@ -49,55 +50,40 @@ stored_json(const char *s)
 	return v ? v : json_null();
 }
 
+static json_t *
+audit_json(const struct kc_rows *r, size_t i)
+{
+	char ts[KC_TIME_MAX];
+
+	kc_time_from_db(kc_rows_get(r, i, 9), ts, sizeof(ts));
+	return json_pack(
+	    "{s:s, s:s, s:{s:s, s:s}, s:s, s:{s:s, s:s}, s:o, s:o, "
+	    "s:s?, s:s}",
+	    "id", kc_rows_get(r, i, 0), "object", "audit_entry", "actor",
+	    "type", kc_rows_get(r, i, 1), "id", kc_rows_get(r, i, 2), "action",
+	    kc_rows_get(r, i, 3), "target", "type", kc_rows_get(r, i, 4), "id",
+	    kc_rows_get(r, i, 5), "before", stored_json(kc_rows_get(r, i, 6)),
+	    "after", stored_json(kc_rows_get(r, i, 7)), "request_id",
+	    kc_rows_get(r, i, 8), "created_at", ts);
+}
+
 int
 kc_audit_list(struct kc_db *db, long long business_id,
 	      const char *starting_after, int limit, json_t **out)
 {
-	struct kc_rows *r = NULL;
-	long long before = INT64_MAX;
-	json_t *data;
-	size_t i, n;
-	char ts[KC_TIME_MAX];
+	struct kc_rows *r;
+	long long before;
 	int rc;
 
-	if (starting_after) {
-		rc = kc_db_query(
-		    db, KC_SQL_AUDIT_CURSOR,
-		    KC_ARGS(kc_p_int(business_id), kc_p_str(starting_after)),
-		    &r);
-		if (rc != 0)
-			return -1;
-		if (r->nrows == 0) {
-			kc_rows_free(r);
-			return KC_NOTFOUND;
-		}
-		before = kc_rows_int(r, 0, 0);
-		kc_rows_free(r);
-	}
+	if ((rc = kc_page_cursor(db, KC_SQL_AUDIT_CURSOR, business_id,
+				 starting_after, INT64_MAX, &before)) != 0)
+		return rc;
 	if (kc_db_query(db, KC_SQL_AUDIT_LIST,
 			KC_ARGS(kc_p_int(business_id), kc_p_int(before),
 				kc_p_int(limit + 1)),
 			&r) != 0)
 		return -1;
-	data = json_array();
-	n = r->nrows > (size_t)limit ? (size_t)limit : r->nrows;
-	for (i = 0; i < n; i++) {
-		kc_time_from_db(kc_rows_get(r, i, 9), ts, sizeof(ts));
-		json_array_append_new(
-		    data,
-		    json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:{s:s, s:s}, "
-			      "s:o, s:o, s:s?, s:s}",
-			      "id", kc_rows_get(r, i, 0), "object",
-			      "audit_entry", "actor", "type",
-			      kc_rows_get(r, i, 1), "id", kc_rows_get(r, i, 2),
-			      "action", kc_rows_get(r, i, 3), "target", "type",
-			      kc_rows_get(r, i, 4), "id", kc_rows_get(r, i, 5),
-			      "before", stored_json(kc_rows_get(r, i, 6)),
-			      "after", stored_json(kc_rows_get(r, i, 7)),
-			      "request_id", kc_rows_get(r, i, 8), "created_at",
-			      ts));
-	}
-	*out = kc_json_list(data, r->nrows > (size_t)limit);
+	*out = kc_page_build(r, limit, audit_json);
 	kc_rows_free(r);
 	return *out ? 0 : -1;
 }

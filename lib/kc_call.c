@@ -1,3 +1,4 @@
+#include "kc_page.h"
 #include "kc_call.h"
 #include "kc_agent.h"
 #include "kc_event.h"
@@ -269,27 +270,28 @@ fail:
 	return rc;
 }
 
+/* Lists leave the transcript out: fetch one call for it. */
+static json_t *
+call_list_json(const struct kc_rows *r, size_t i)
+{
+	json_t *c = call_json(r, i);
+
+	json_object_del(c, "transcript");
+	return c;
+}
+
 int
 kc_call_list(struct kc_db *db, long long business_id, const char *status,
 	     const char *since, const char *starting_after, int limit,
 	     json_t **out)
 {
 	struct kc_rows *r;
-	long long before = INT64_MAX;
-	json_t *data;
-	size_t i, n;
+	long long before;
+	int rc;
 
-	if (starting_after) {
-		if (kc_db_query(db, KC_SQL_CALL_CURSOR,
-				KC_ARGS(kc_p_int(business_id),
-					kc_p_str(starting_after)),
-				&r) != 0)
-			return -1;
-		before = r->nrows ? kc_rows_int(r, 0, 0) : -1;
-		kc_rows_free(r);
-		if (before < 0)
-			return KC_NOTFOUND;
-	}
+	if ((rc = kc_page_cursor(db, KC_SQL_CALL_CURSOR, business_id,
+				 starting_after, INT64_MAX, &before)) != 0)
+		return rc;
 	if (kc_db_query(db, KC_SQL_CALL_LIST,
 			KC_ARGS(kc_p_int(business_id), kc_p_int(before),
 				kc_p_str(status), kc_p_str(status),
@@ -297,15 +299,7 @@ kc_call_list(struct kc_db *db, long long business_id, const char *status,
 				kc_p_int(limit + 1)),
 			&r) != 0)
 		return -1;
-	data = json_array();
-	n = r->nrows > (size_t)limit ? (size_t)limit : r->nrows;
-	for (i = 0; i < n; i++) {
-		json_t *c = call_json(r, i);
-		/* Lists leave the transcript out: fetch one call for it. */
-		json_object_del(c, "transcript");
-		json_array_append_new(data, c);
-	}
-	*out = kc_json_list(data, r->nrows > (size_t)limit);
+	*out = kc_page_build(r, limit, call_list_json);
 	kc_rows_free(r);
 	return *out ? 0 : -1;
 }

@@ -1,3 +1,4 @@
+#include "kc_page.h"
 #include "kc_event.h"
 #include "kc_event_types.h"
 #include "kc_id.h"
@@ -109,41 +110,31 @@ kc_event_get(struct kc_db *db, long long business_id, const char *public_id,
 	return *out ? 0 : -1;
 }
 
+static json_t *
+stored_event(const struct kc_rows *r, size_t i)
+{
+	return json_loads(kc_rows_get(r, i, 1), 0, NULL);
+}
+
 int
 kc_event_list(struct kc_db *db, long long business_id, const char *type,
 	      const char *since, const char *starting_after, int limit,
 	      json_t **out)
 {
 	struct kc_rows *r;
-	long long before = INT64_MAX;
-	json_t *data;
-	size_t i, n;
+	long long before;
+	int rc;
 
-	if (starting_after) {
-		if (kc_db_query(db, KC_SQL_EVENT_CURSOR,
-				KC_ARGS(kc_p_int(business_id),
-					kc_p_str(starting_after)),
-				&r) != 0)
-			return -1;
-		before = r->nrows ? kc_rows_int(r, 0, 0) : -1;
-		kc_rows_free(r);
-		if (before < 0)
-			return KC_NOTFOUND;
-	}
+	if ((rc = kc_page_cursor(db, KC_SQL_EVENT_CURSOR, business_id,
+				 starting_after, INT64_MAX, &before)) != 0)
+		return rc;
 	if (kc_db_query(db, KC_SQL_EVENT_LIST,
 			KC_ARGS(kc_p_int(business_id), kc_p_int(before),
 				kc_p_str(type), kc_p_str(type), kc_p_str(since),
 				kc_p_str(since), kc_p_int(limit + 1)),
 			&r) != 0)
 		return -1;
-	data = json_array();
-	n = r->nrows > (size_t)limit ? (size_t)limit : r->nrows;
-	for (i = 0; i < n; i++) {
-		json_t *ev = json_loads(kc_rows_get(r, i, 1), 0, NULL);
-		if (ev)
-			json_array_append_new(data, ev);
-	}
-	*out = kc_json_list(data, r->nrows > (size_t)limit);
+	*out = kc_page_build(r, limit, stored_event);
 	kc_rows_free(r);
 	return *out ? 0 : -1;
 }

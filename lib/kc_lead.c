@@ -1,3 +1,4 @@
+#include "kc_page.h"
 #include "kc_lead.h"
 #include "kc_agent.h"
 #include "kc_event.h"
@@ -146,32 +147,19 @@ kc_lead_list(struct kc_db *db, long long business_id, const char *since,
 	     const char *starting_after, int limit, json_t **out)
 {
 	struct kc_rows *r;
-	long long before = INT64_MAX;
-	json_t *data;
-	size_t i, n;
+	long long before;
+	int rc;
 
-	if (starting_after) {
-		if (kc_db_query(db, KC_SQL_LEAD_CURSOR,
-				KC_ARGS(kc_p_int(business_id),
-					kc_p_str(starting_after)),
-				&r) != 0)
-			return -1;
-		before = r->nrows ? kc_rows_int(r, 0, 0) : -1;
-		kc_rows_free(r);
-		if (before < 0)
-			return KC_NOTFOUND;
-	}
+	if ((rc = kc_page_cursor(db, KC_SQL_LEAD_CURSOR, business_id,
+				 starting_after, INT64_MAX, &before)) != 0)
+		return rc;
 	if (kc_db_query(db, KC_SQL_LEAD_LIST,
 			KC_ARGS(kc_p_int(business_id), kc_p_int(before),
 				kc_p_str(since), kc_p_str(since),
 				kc_p_int(limit + 1)),
 			&r) != 0)
 		return -1;
-	data = json_array();
-	n = r->nrows > (size_t)limit ? (size_t)limit : r->nrows;
-	for (i = 0; i < n; i++)
-		json_array_append_new(data, lead_json(r, i));
-	*out = kc_json_list(data, r->nrows > (size_t)limit);
+	*out = kc_page_build(r, limit, lead_json);
 	kc_rows_free(r);
 	return *out ? 0 : -1;
 }

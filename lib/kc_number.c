@@ -1,3 +1,4 @@
+#include "kc_page.h"
 #include "kc_number.h"
 #include "kc_json.h"
 #include "kc_phone.h"
@@ -49,46 +50,37 @@ capabilities(const char *stored)
 	return json_is_array(v) ? v : (json_decref(v), json_array());
 }
 
+static json_t *
+number_json(const struct kc_rows *r, size_t i)
+{
+	char ts[KC_TIME_MAX];
+
+	kc_time_from_db(kc_rows_get(r, i, 5), ts, sizeof(ts));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s?, s:s}", "id",
+			 kc_rows_get(r, i, 0), "object", "phone_number",
+			 "number", kc_rows_get(r, i, 1), "label",
+			 kc_rows_get(r, i, 2), "capabilities",
+			 capabilities(kc_rows_get(r, i, 3)), "agent_id",
+			 kc_rows_get(r, i, 4), "created_at", ts);
+}
+
 int
 kc_number_list(struct kc_db *db, long long business_id,
 	       const char *starting_after, int limit, json_t **out)
 {
 	struct kc_rows *r;
-	long long after = 0;
-	char ts[KC_TIME_MAX];
-	json_t *data;
-	size_t i, n;
+	long long after;
+	int rc;
 
-	if (starting_after) {
-		if (kc_db_query(db, KC_SQL_NUMBER_CURSOR,
-				KC_ARGS(kc_p_int(business_id),
-					kc_p_str(starting_after)),
-				&r) != 0)
-			return -1;
-		after = r->nrows ? kc_rows_int(r, 0, 0) : -1;
-		kc_rows_free(r);
-		if (after < 0)
-			return KC_NOTFOUND;
-	}
+	if ((rc = kc_page_cursor(db, KC_SQL_NUMBER_CURSOR, business_id,
+				 starting_after, 0, &after)) != 0)
+		return rc;
 	if (kc_db_query(db, KC_SQL_NUMBER_LIST,
 			KC_ARGS(kc_p_int(business_id), kc_p_int(after),
 				kc_p_int(limit + 1)),
 			&r) != 0)
 		return -1;
-	data = json_array();
-	n = r->nrows > (size_t)limit ? (size_t)limit : r->nrows;
-	for (i = 0; i < n; i++) {
-		kc_time_from_db(kc_rows_get(r, i, 5), ts, sizeof(ts));
-		json_array_append_new(
-		    data,
-		    json_pack("{s:s, s:s, s:s, s:s, s:o, s:s?, s:s}", "id",
-			      kc_rows_get(r, i, 0), "object", "phone_number",
-			      "number", kc_rows_get(r, i, 1), "label",
-			      kc_rows_get(r, i, 2), "capabilities",
-			      capabilities(kc_rows_get(r, i, 3)), "agent_id",
-			      kc_rows_get(r, i, 4), "created_at", ts));
-	}
-	*out = kc_json_list(data, r->nrows > (size_t)limit);
+	*out = kc_page_build(r, limit, number_json);
 	kc_rows_free(r);
 	return *out ? 0 : -1;
 }
