@@ -42,20 +42,19 @@ kc_h_leads_get(struct kc_req *req)
 int
 kc_h_leads_list(struct kc_req *req)
 {
-	const char *after, *since_text = kc_query_get(req, "since");
-	char since[KC_TIME_MAX];
+	const char *after;
+	char buf[KC_TIME_MAX];
+	const char *since;
 	struct kc_verr e;
 	json_t *out;
 	int limit, rc;
 
 	if (kc_query_page(req, "lead", &limit, &after, &e) != 0)
 		return kc_problem_verr(req, &e);
-	if (since_text && kc_time_to_db(since_text, since, sizeof(since)) != 0)
-		return kc_problem(req, 400, "invalid_query", "since",
-				  "since must be an RFC 3339 time such as "
-				  "2026-01-31T14:00:00Z");
-	rc = kc_lead_list(req->db, req->auth.business_id,
-			  since_text ? since : NULL, after, limit, &out);
+	if (kc_query_since(req, buf, sizeof(buf), &since, &e) != 0)
+		return kc_problem_verr(req, &e);
+	rc = kc_lead_list(req->db, req->auth.business_id, since, after, limit,
+			  &out);
 	if (rc == KC_NOTFOUND)
 		return kc_problem(req, 400, "invalid_cursor", "starting_after",
 				  "starting_after names no lead");

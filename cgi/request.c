@@ -1,4 +1,5 @@
 #include "request.h"
+#include "kc_time.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -233,4 +234,21 @@ json_t *
 kc_req_json(const struct kc_req *req, struct kc_verr *e)
 {
 	return kc_json_parse_object(req->body, req->body_len, e);
+}
+
+int
+kc_query_since(const struct kc_req *req, char *buf, size_t cap,
+	       const char **since, struct kc_verr *e)
+{
+	const char *s = kc_query_get(req, "since");
+
+	*since = NULL;
+	if (s == NULL)
+		return 0;
+	if (kc_time_to_db(s, buf, cap) != 0)
+		return kc_verr_set(e, 400, "invalid_query", "since",
+				   "since must be an RFC 3339 time such as "
+				   "2026-01-31T14:00:00Z");
+	*since = buf;
+	return 0;
 }

@@ -81,6 +81,10 @@ int kc_query_allowed(const struct kc_req *req, const char *allowed,
  * with the given prefix. */
 int kc_query_page(const struct kc_req *req, const char *id_prefix, int *limit,
 		  const char **starting_after, struct kc_verr *e);
+/* The since query parameter, RFC 3339, as MariaDB time text in buf;
+ * *since is NULL when absent. 0 or -1 with e (400). */
+int kc_query_since(const struct kc_req *req, char *buf, size_t cap,
+		   const char **since, struct kc_verr *e);
 /* The body as a JSON object, or NULL with e. */
 json_t *kc_req_json(const struct kc_req *req, struct kc_verr *e);
 
