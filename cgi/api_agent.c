@@ -4,15 +4,15 @@
 int
 kc_h_agent_get(struct kc_req *req)
 {
-	json_t *a;
-	int rc = kc_agent_get_json(req->db, req->auth.business_id, &a);
+	char *a;
+	int rc = kc_agent_get_text(req->db, req->auth.business_id, &a);
 
 	if (rc == KC_NOTFOUND)
 		return kc_problem(req, 404, "not_found", NULL,
 				  "this business has no agent");
 	if (rc != 0)
 		return kc_internal_error(req);
-	return kc_reply_json(req, 200, a);
+	return kc_reply_text(req, 200, a);
 }
 
 /* The body is a routing object, merged into the current one (RFC 7396:

@@ -69,6 +69,23 @@ kc_reply_json(struct kc_req *req, int status, json_t *v)
 }
 
 int
+kc_reply_text(struct kc_req *req, int status, char *text)
+{
+	int rc;
+
+	kc_buf_reset(&req->resp.body);
+	rc = kc_buf_puts(&req->resp.body, text) |
+	     kc_buf_putc(&req->resp.body, '\n');
+	free(text);
+	if (rc != 0)
+		return kc_problem(req, 500, "internal", NULL,
+				  "the response is too large");
+	req->resp.status = status;
+	req->resp.content_type = "application/json";
+	return status;
+}
+
+int
 kc_reply_empty(struct kc_req *req, int status)
 {
 	kc_buf_reset(&req->resp.body);

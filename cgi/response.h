@@ -8,6 +8,8 @@
 /* Serialises and takes v. Returns status, for "return kc_reply_json(...)". */
 int kc_reply_json(struct kc_req *req, int status, json_t *v);
 /* An application/problem+json response; field may be NULL. */
+/* A JSON body that is already serialised; takes text. */
+int kc_reply_text(struct kc_req *req, int status, char *text);
 /* A response with no body (204). */
 int kc_reply_empty(struct kc_req *req, int status);
 int kc_problem(struct kc_req *req, int status, const char *code,

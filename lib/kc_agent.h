@@ -18,8 +18,9 @@ int kc_agent_set_profile(struct kc_db *db, long long business_id,
 			 const char *name, const char *prompt,
 			 const char *voice, const char *greeting,
 			 const char *language);
-/* The primary agent as the API shows it, numbers and routing included. */
-int kc_agent_get_json(struct kc_db *db, long long business_id, json_t **out);
+/* The primary agent as the API shows it, numbers and routing included,
+ * as JSON text (malloc'd). */
+int kc_agent_get_text(struct kc_db *db, long long business_id, char **out);
 /* Applies patch (RFC 7396 merge patch) to the routing, validates the
  * result, stores it and writes the audit row with before and after, all in
  * one transaction. 0 with *routing_out, KC_NOTFOUND, KC_INVALID with e,
