@@ -8,24 +8,8 @@
 int
 kc_h_followups_create(struct kc_req *req)
 {
-	struct kc_verr e;
-	json_t *in, *out;
-	int rc;
-
-	if ((in = kc_req_json(req, &e)) == NULL)
-		return kc_problem_verr(req, &e);
-	if (kc_followup_validate(in, &e) != 0) {
-		json_decref(in);
-		return kc_problem_verr(req, &e);
-	}
-	rc = kc_followup_create(req->db, req->auth.business_id,
-				req->auth.business_public_id, in, &out, &e);
-	json_decref(in);
-	if (rc == KC_INVALID)
-		return kc_problem_verr(req, &e);
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 201, out);
+	return kc_create_from_body(req, kc_followup_validate,
+				   kc_followup_create);
 }
 
 int

@@ -28,20 +28,3 @@ kc_h_healthz(struct kc_req *req)
 				       "database", "ok", "version",
 				       KC_VERSION));
 }
-
-struct kc_actor
-kc_req_actor(const struct kc_req *req)
-{
-	struct kc_actor a = {"api_key", req->auth.key_public_id,
-			     req->request_id};
-	return a;
-}
-
-int
-kc_internal_error(struct kc_req *req)
-{
-	return kc_problem(req, 500, "internal", NULL,
-			  "something went wrong on our side; quote request "
-			  "id %s when asking for help",
-			  req->request_id);
-}

@@ -38,6 +38,14 @@ int kc_h_followups_list(struct kc_req *req);
 
 /* The actor for audit rows written on behalf of the authenticated key. */
 struct kc_actor kc_req_actor(const struct kc_req *req);
+/* The shape every ingest POST shares: parse the body, validate it, create
+ * the object (with its event) for the caller's business, answer 201. */
+typedef int (*kc_validate_fn)(const json_t *in, struct kc_verr *e);
+typedef int (*kc_create_fn)(struct kc_db *db, long long business_id,
+			    const char *business_public_id, const json_t *in,
+			    json_t **out, struct kc_verr *e);
+int kc_create_from_body(struct kc_req *req, kc_validate_fn validate,
+			kc_create_fn create);
 /* 500 problem for a failure that is ours, with the request id to quote. */
 int kc_internal_error(struct kc_req *req);
 

@@ -82,7 +82,7 @@ key_create(struct kcctl *k, const char *biz, const char *name,
 		    bad);
 	if ((rc = kcctl_business_id(k, biz, &bid)) != KCCTL_OK)
 		return rc;
-	if (kc_key_create(k->db, &k->actor, bid, biz, name, mask, id, key))
+	if (kc_key_create(k->db, &k->actor, bid, name, mask, id, key))
 		return kcctl_fail(k, "could not create the key");
 	out = json_pack("{s:s, s:s}", "id", id, "key", key);
 	memset(key, 0, sizeof(key));

@@ -180,14 +180,13 @@ key_json(const struct kc_rows *r, size_t i)
 
 int
 kc_key_create(struct kc_db *db, const struct kc_actor *actor,
-	      long long business_id, const char *business_public_id,
-	      const char *name, uint32_t scopes, char *id_out, char *key_out)
+	      long long business_id, const char *name, uint32_t scopes,
+	      char *id_out, char *key_out)
 {
 	char list[512];
 	json_t *after;
 	int rc;
 
-	(void)business_public_id;
 	if (kc_scope_format(scopes, list, sizeof(list)) != 0 ||
 	    kc_db_begin(db) != 0)
 		return -1;

@@ -61,9 +61,8 @@ enum kc_auth_result kc_key_authenticate_cached(struct kc_db *db,
 
 /* Creates a key; key_out (KC_KEY_MAX) receives the secret. */
 int kc_key_create(struct kc_db *db, const struct kc_actor *actor,
-		  long long business_id, const char *business_public_id,
-		  const char *name, uint32_t scopes, char *id_out,
-		  char *key_out);
+		  long long business_id, const char *name, uint32_t scopes,
+		  char *id_out, char *key_out);
 /* The business's keys (never a hash or a secret). */
 int kc_key_list(struct kc_db *db, long long business_id, json_t **out);
 /* One key by public id, as kc_key_list shows it; KC_NOTFOUND. */

@@ -217,3 +217,35 @@ itest_random_number(char *out, size_t cap)
 	snprintf(out, cap, "+1555%07u",
 		 (unsigned)((r[0] << 16 | r[1] << 8 | r[2]) % 10000000u));
 }
+
+const char *
+itest_jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+void
+itest_post(const char *key, const char *path, const char *body,
+	   struct itest_resp *r)
+{
+	itest_http("POST", path, key, body, body ? strlen(body) : 0, NULL, r);
+}
+
+size_t
+itest_count(const char *key, const char *path)
+{
+	struct itest_resp r;
+	size_t n;
+
+	itest_get(path, key, &r);
+	cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
+	n = json_array_size(json_object_get(r.json, "data"));
+	itest_resp_free(&r);
+	return n;
+}
+
+void
+itest_setup(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}

@@ -15,6 +15,9 @@ struct itest_resp {
 	json_t *json;  /* parsed body, or NULL */
 };
 
+/* Criterion suite init: libcurl's global state. */
+void itest_setup(void);
+
 /* Sends one request; key and body may be NULL. Extra headers may be NULL
  * or a NULL-terminated list of "Name: value" strings. */
 void itest_http(const char *method, const char *path, const char *key,
@@ -42,6 +45,13 @@ void itest_tenant_new(struct itest_tenant *t, const char *name,
 /* Another key for an existing business. */
 void itest_key_new(const struct itest_tenant *t, const char *scopes, char *key,
 		   char *key_id);
+/* A string member of o, or NULL. */
+const char *itest_jstr(const json_t *o, const char *k);
+/* POST body (may be NULL: an empty body) to path with key. */
+void itest_post(const char *key, const char *path, const char *body,
+		struct itest_resp *r);
+/* The number of items in the first page of a list (asserts 200). */
+size_t itest_count(const char *key, const char *path);
 /* A fresh random E.164 number in the 555 range. */
 void itest_random_number(char *out, size_t cap);
 

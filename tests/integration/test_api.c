@@ -11,19 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-static void
-setup(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-TestSuite(api, .init = setup, .timeout = 60);
-
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
+TestSuite(api, .init = itest_setup, .timeout = 60);
 
 static void
 assert_problem(const struct itest_resp *r, long status, const char *code)
@@ -38,9 +26,10 @@ assert_problem(const struct itest_resp *r, long status, const char *code)
 	cr_assert(r->json, "problem body is not JSON: %s", r->body);
 	cr_assert_eq(json_integer_value(json_object_get(r->json, "status")),
 		     status);
-	cr_assert_str_eq(jstr(r->json, "code"), code, "body: %s", r->body);
-	cr_assert(jstr(r->json, "type") && jstr(r->json, "title") &&
-		  jstr(r->json, "detail"));
+	cr_assert_str_eq(itest_jstr(r->json, "code"), code, "body: %s",
+			 r->body);
+	cr_assert(itest_jstr(r->json, "type") && itest_jstr(r->json, "title") &&
+		  itest_jstr(r->json, "detail"));
 }
 
 /* Revocation and expiry reach every FastCGI process within the auth cache
@@ -94,7 +83,7 @@ add_number(const char *biz, char *id_out)
 	v = itest_kcctl(&st, args);
 	cr_assert(st == 0 && v, "number add failed");
 	if (id_out)
-		snprintf(id_out, 64, "%s", jstr(v, "id"));
+		snprintf(id_out, 64, "%s", itest_jstr(v, "id"));
 	json_decref(v);
 }
 
@@ -105,7 +94,7 @@ Test(api, health_needs_no_key)
 
 	itest_get("/healthz", NULL, &r);
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_assert_str_eq(jstr(r.json, "database"), "ok");
+	cr_assert_str_eq(itest_jstr(r.json, "database"), "ok");
 	h = itest_header(&r, "x-content-type-options");
 	cr_assert(h && strcasecmp(h, "nosniff") == 0);
 	free(h);
@@ -185,10 +174,10 @@ Test(api, rotation_keeps_old_key_for_the_grace_period)
 	snprintf(old_id, sizeof(old_id), "%s", t.key_id);
 	v = itest_kcctl(&st, rot24);
 	cr_assert(st == 0 && v);
-	cr_assert(strncmp(jstr(v, "key"), "kc_live_", 8) == 0);
-	cr_assert_str_eq(jstr(v, "rotated_from"), old_id);
-	snprintf(mid_key, sizeof(mid_key), "%s", jstr(v, "key"));
-	rot0[2] = jstr(v, "id");
+	cr_assert(strncmp(itest_jstr(v, "key"), "kc_live_", 8) == 0);
+	cr_assert_str_eq(itest_jstr(v, "rotated_from"), old_id);
+	snprintf(mid_key, sizeof(mid_key), "%s", itest_jstr(v, "key"));
+	rot0[2] = itest_jstr(v, "id");
 	itest_get("/v1/business", old_key, &r);
 	cr_assert_eq(r.status, 200, "old key during grace: %s", r.body);
 	itest_resp_free(&r);
@@ -199,7 +188,7 @@ Test(api, rotation_keeps_old_key_for_the_grace_period)
 	json_t *v2 = itest_kcctl(&st, rot0);
 	cr_assert(st == 0 && v2);
 	wait_for_401(mid_key, "api_key_expired");
-	itest_get("/v1/business", jstr(v2, "key"), &r);
+	itest_get("/v1/business", itest_jstr(v2, "key"), &r);
 	cr_assert_eq(r.status, 200);
 	itest_resp_free(&r);
 	json_decref(v2);
@@ -219,13 +208,13 @@ Test(api, scopes_are_enforced_and_named)
 	itest_resp_free(&r);
 	patch_routing(t.key, "{\"mode\":\"voicemail_only\"}", &r);
 	assert_problem(&r, 403, "missing_scope");
-	cr_assert(strstr(jstr(r.json, "detail"), "agents:write"));
+	cr_assert(strstr(itest_jstr(r.json, "detail"), "agents:write"));
 	itest_resp_free(&r);
 
 	itest_key_new(&t, "numbers:read", nkey, nid);
 	itest_get("/v1/agent", nkey, &r);
 	assert_problem(&r, 403, "missing_scope");
-	cr_assert(strstr(jstr(r.json, "detail"), "agents:read"));
+	cr_assert(strstr(itest_jstr(r.json, "detail"), "agents:read"));
 	itest_resp_free(&r);
 	itest_get("/v1/audit-log", nkey, &r);
 	assert_problem(&r, 403, "missing_scope");
@@ -246,19 +235,20 @@ Test(api, agent_shows_profile_numbers_and_routing)
 	add_number(t.biz, NULL);
 	itest_get("/v1/agent", t.key, &r);
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_assert(strncmp(jstr(r.json, "id"), "agt_", 4) == 0);
-	cr_assert(jstr(r.json, "prompt") && jstr(r.json, "voice") &&
-		  jstr(r.json, "greeting") && jstr(r.json, "language"));
+	cr_assert(strncmp(itest_jstr(r.json, "id"), "agt_", 4) == 0);
+	cr_assert(itest_jstr(r.json, "prompt") && itest_jstr(r.json, "voice") &&
+		  itest_jstr(r.json, "greeting") &&
+		  itest_jstr(r.json, "language"));
 	nums = json_object_get(r.json, "phone_numbers");
 	cr_assert_eq(json_array_size(nums), 2);
 	routing = json_object_get(r.json, "routing");
-	cr_assert_str_eq(jstr(routing, "mode"), "ai_only");
-	cr_assert_str_eq(jstr(routing, "fallback_agent_id"),
-			 jstr(r.json, "id"));
+	cr_assert_str_eq(itest_jstr(routing, "mode"), "ai_only");
+	cr_assert_str_eq(itest_jstr(routing, "fallback_agent_id"),
+			 itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
 
 	itest_get("/v1/business", t.key, &r);
-	cr_assert_str_eq(jstr(r.json, "id"), t.biz);
+	cr_assert_str_eq(itest_jstr(r.json, "id"), t.biz);
 	itest_resp_free(&r);
 }
 
@@ -280,32 +270,33 @@ Test(api, routing_patch_is_validated_audited_and_visible)
 	    "\"ring_first\"}],\"default_mode\":\"voicemail_only\"}}",
 	    &r);
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_assert_str_eq(jstr(r.json, "mode"), "time_based");
+	cr_assert_str_eq(itest_jstr(r.json, "mode"), "time_based");
 	itest_resp_free(&r);
 
 	itest_get("/v1/agent", t.key, &r);
-	cr_assert_str_eq(jstr(json_object_get(r.json, "routing"), "mode"),
+	cr_assert_str_eq(itest_jstr(json_object_get(r.json, "routing"), "mode"),
 			 "time_based");
 	itest_resp_free(&r);
 
 	cr_assert_eq(audit_count(t.key), before + 1);
 	itest_get("/v1/audit-log?limit=1", t.key, &r);
 	entry = json_array_get(json_object_get(r.json, "data"), 0);
-	cr_assert_str_eq(jstr(entry, "action"), "agent.routing.updated");
-	cr_assert_str_eq(jstr(json_object_get(entry, "actor"), "type"),
+	cr_assert_str_eq(itest_jstr(entry, "action"), "agent.routing.updated");
+	cr_assert_str_eq(itest_jstr(json_object_get(entry, "actor"), "type"),
 			 "api_key");
-	cr_assert_str_eq(jstr(json_object_get(entry, "actor"), "id"), t.key_id);
-	cr_assert_str_eq(jstr(json_object_get(entry, "before"), "mode"),
+	cr_assert_str_eq(itest_jstr(json_object_get(entry, "actor"), "id"),
+			 t.key_id);
+	cr_assert_str_eq(itest_jstr(json_object_get(entry, "before"), "mode"),
 			 "ai_only");
-	cr_assert_str_eq(jstr(json_object_get(entry, "after"), "mode"),
+	cr_assert_str_eq(itest_jstr(json_object_get(entry, "after"), "mode"),
 			 "time_based");
-	cr_assert(strncmp(jstr(entry, "request_id"), "req_", 4) == 0);
+	cr_assert(strncmp(itest_jstr(entry, "request_id"), "req_", 4) == 0);
 	itest_resp_free(&r);
 
 	/* Merge patch: null removes a member; the result must stay valid. */
 	patch_routing(t.key, "{\"time_based\":null}", &r);
 	assert_problem(&r, 422, "missing_field");
-	cr_assert_str_eq(jstr(r.json, "field"), "time_based");
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "time_based");
 	itest_resp_free(&r);
 	patch_routing(t.key, "{\"mode\":\"ai_only\",\"time_based\":null}", &r);
 	cr_assert_eq(r.status, 200, "%s", r.body);
@@ -347,18 +338,19 @@ Test(api, bad_routing_writes_nothing)
 		patch_routing(t.key, cases[i].body, &r);
 		assert_problem(&r, cases[i].status, cases[i].code);
 		if (cases[i].field)
-			cr_assert_str_eq(jstr(r.json, "field"), cases[i].field,
-					 "case %zu: %s", i, r.body);
+			cr_assert_str_eq(itest_jstr(r.json, "field"),
+					 cases[i].field, "case %zu: %s", i,
+					 r.body);
 		if (cases[i].status == 400 && *cases[i].body == '{')
-			cr_assert(strstr(jstr(r.json, "detail"), "line"),
+			cr_assert(strstr(itest_jstr(r.json, "detail"), "line"),
 				  "syntax errors say where: %s", r.body);
 		itest_resp_free(&r);
 	}
 	itest_get("/v1/agent", t.key, &agent_after);
 	cr_assert(json_equal(json_object_get(agent_before.json, "routing"),
 			     json_object_get(agent_after.json, "routing")));
-	cr_assert_str_eq(jstr(agent_before.json, "updated_at"),
-			 jstr(agent_after.json, "updated_at"));
+	cr_assert_str_eq(itest_jstr(agent_before.json, "updated_at"),
+			 itest_jstr(agent_after.json, "updated_at"));
 	itest_resp_free(&agent_before);
 	itest_resp_free(&agent_after);
 	cr_assert_eq(audit_count(t.key), before, "a failed request wrote");
@@ -434,12 +426,13 @@ Test(api, pagination_walks_every_item_once)
 		cr_assert_eq(r.status, 200, "%s", r.body);
 		const json_t *data = json_object_get(r.json, "data");
 		for (i = 0; i < json_array_size(data); i++, seen++)
-			cr_assert_str_eq(jstr(json_array_get(data, i), "id"),
-					 ids[seen]);
+			cr_assert_str_eq(
+			    itest_jstr(json_array_get(data, i), "id"),
+			    ids[seen]);
 		more = json_is_true(json_object_get(r.json, "has_more"));
 		if (more)
 			snprintf(cursor, sizeof(cursor), "%s",
-				 jstr(r.json, "next_cursor"));
+				 itest_jstr(r.json, "next_cursor"));
 		else
 			cr_assert(json_is_null(
 			    json_object_get(r.json, "next_cursor")));
@@ -467,14 +460,14 @@ Test(api, tenants_are_isolated)
 	add_number(b.biz, b_num);
 
 	itest_get("/v1/business", a.key, &ra);
-	cr_assert_str_eq(jstr(ra.json, "id"), a.biz);
+	cr_assert_str_eq(itest_jstr(ra.json, "id"), a.biz);
 	cr_assert_null(strstr(ra.body, b.biz));
 	itest_resp_free(&ra);
 
 	itest_get("/v1/phone-numbers", a.key, &ra);
 	d = json_object_get(ra.json, "data");
 	cr_assert_eq(json_array_size(d), 1);
-	cr_assert_str_eq(jstr(json_array_get(d, 0), "id"), a_num);
+	cr_assert_str_eq(itest_jstr(json_array_get(d, 0), "id"), a_num);
 	cr_assert_null(strstr(ra.body, b_num));
 	itest_resp_free(&ra);
 
@@ -485,15 +478,17 @@ Test(api, tenants_are_isolated)
 	itest_get("/v1/phone-numbers?starting_after=pn_0000000000000000000X",
 		  a.key, &rm);
 	cr_assert_eq(rb.status, rm.status);
-	cr_assert_str_eq(jstr(rb.json, "code"), jstr(rm.json, "code"));
-	cr_assert_str_eq(jstr(rb.json, "detail"), jstr(rm.json, "detail"));
+	cr_assert_str_eq(itest_jstr(rb.json, "code"),
+			 itest_jstr(rm.json, "code"));
+	cr_assert_str_eq(itest_jstr(rb.json, "detail"),
+			 itest_jstr(rm.json, "detail"));
 	itest_resp_free(&rb);
 	itest_resp_free(&rm);
 
 	/* B's agent cannot become A's fallback, and the error is the same as
 	 * for an agent that does not exist. */
 	itest_get("/v1/agent", b.key, &rb);
-	snprintf(b_agent, sizeof(b_agent), "%s", jstr(rb.json, "id"));
+	snprintf(b_agent, sizeof(b_agent), "%s", itest_jstr(rb.json, "id"));
 	itest_resp_free(&rb);
 	snprintf(body, sizeof(body), "{\"fallback_agent_id\":\"%s\"}", b_agent);
 	patch_routing(a.key, body, &rb);
@@ -501,8 +496,10 @@ Test(api, tenants_are_isolated)
 	    a.key, "{\"fallback_agent_id\":\"agt_00000000000000000000\"}", &rm);
 	cr_assert_eq(rb.status, 422);
 	cr_assert_eq(rb.status, rm.status);
-	cr_assert_str_eq(jstr(rb.json, "code"), jstr(rm.json, "code"));
-	cr_assert_str_eq(jstr(rb.json, "detail"), jstr(rm.json, "detail"));
+	cr_assert_str_eq(itest_jstr(rb.json, "code"),
+			 itest_jstr(rm.json, "code"));
+	cr_assert_str_eq(itest_jstr(rb.json, "detail"),
+			 itest_jstr(rm.json, "detail"));
 	itest_resp_free(&rb);
 	itest_resp_free(&rm);
 
@@ -511,19 +508,20 @@ Test(api, tenants_are_isolated)
 	cr_assert_eq(rb.status, 200, "%s", rb.body);
 	itest_resp_free(&rb);
 	itest_get("/v1/agent", a.key, &ra);
-	cr_assert_str_eq(jstr(json_object_get(ra.json, "routing"), "mode"),
-			 "ai_only");
+	cr_assert_str_eq(
+	    itest_jstr(json_object_get(ra.json, "routing"), "mode"), "ai_only");
 	cr_assert_null(strstr(ra.body, b_agent));
 	itest_resp_free(&ra);
 
 	itest_get("/v1/audit-log?limit=100", b.key, &rb);
-	b_audit =
-	    jstr(json_array_get(json_object_get(rb.json, "data"), 0), "id");
+	b_audit = itest_jstr(
+	    json_array_get(json_object_get(rb.json, "data"), 0), "id");
 	cr_assert(b_audit);
 	itest_get("/v1/audit-log?limit=100", a.key, &ra);
 	d = json_object_get(ra.json, "data");
 	for (i = 0; i < json_array_size(d); i++)
-		cr_assert_str_neq(jstr(json_array_get(d, i), "id"), b_audit);
+		cr_assert_str_neq(itest_jstr(json_array_get(d, i), "id"),
+				  b_audit);
 	cr_assert_null(strstr(ra.body, b.biz));
 	cr_assert_null(strstr(ra.body, b_agent));
 	itest_resp_free(&ra);
@@ -534,7 +532,8 @@ Test(api, tenants_are_isolated)
 		  a.key, &rm);
 	cr_assert_eq(ra.status, 400);
 	cr_assert_eq(ra.status, rm.status);
-	cr_assert_str_eq(jstr(ra.json, "detail"), jstr(rm.json, "detail"));
+	cr_assert_str_eq(itest_jstr(ra.json, "detail"),
+			 itest_jstr(rm.json, "detail"));
 	itest_resp_free(&ra);
 	itest_resp_free(&rm);
 	itest_resp_free(&rb);

@@ -8,25 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
-setup(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-TestSuite(calls, .init = setup, .timeout = 60);
-
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static void
-post(const char *key, const char *path, const char *body, struct itest_resp *r)
-{
-	itest_http("POST", path, key, body, strlen(body), NULL, r);
-}
+TestSuite(calls, .init = itest_setup, .timeout = 60);
 
 static const char start_body[] =
     "{\"direction\":\"inbound\",\"from\":\"+14155550123\","
@@ -45,23 +27,10 @@ start_call(const char *key, char *id)
 {
 	struct itest_resp r;
 
-	post(key, "/v1/calls", start_body, &r);
+	itest_post(key, "/v1/calls", start_body, &r);
 	cr_assert_eq(r.status, 201, "%s", r.body);
-	snprintf(id, 64, "%s", jstr(r.json, "id"));
+	snprintf(id, 64, "%s", itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
-}
-
-static size_t
-count(const char *key, const char *path)
-{
-	struct itest_resp r;
-	size_t n;
-
-	itest_get(path, key, &r);
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	n = json_array_size(json_object_get(r.json, "data"));
-	itest_resp_free(&r);
-	return n;
 }
 
 Test(calls, a_call_starts_and_ends_with_events)
@@ -76,21 +45,21 @@ Test(calls, a_call_starts_and_ends_with_events)
 	cr_assert(strncmp(call, "call_", 5) == 0);
 	itest_get("/v1/agent", t.key, &r);
 	char agent[64];
-	snprintf(agent, sizeof(agent), "%s", jstr(r.json, "id"));
+	snprintf(agent, sizeof(agent), "%s", itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/v1/calls/%s", call);
 	itest_get(path, t.key, &r);
-	cr_assert_str_eq(jstr(r.json, "status"), "in_progress");
-	cr_assert_str_eq(jstr(r.json, "agent_id"), agent);
-	cr_assert_str_eq(jstr(r.json, "started_at"),
+	cr_assert_str_eq(itest_jstr(r.json, "status"), "in_progress");
+	cr_assert_str_eq(itest_jstr(r.json, "agent_id"), agent);
+	cr_assert_str_eq(itest_jstr(r.json, "started_at"),
 			 "2026-11-26T15:04:05.000Z");
 	itest_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/v1/calls/%s/end", call);
-	post(t.key, path, end_body, &r);
+	itest_post(t.key, path, end_body, &r);
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_assert_str_eq(jstr(r.json, "status"), "ended");
+	cr_assert_str_eq(itest_jstr(r.json, "status"), "ended");
 	cr_assert_eq(
 	    json_integer_value(json_object_get(r.json, "duration_seconds")),
 	    216);
@@ -98,20 +67,20 @@ Test(calls, a_call_starts_and_ends_with_events)
 	itest_resp_free(&r);
 
 	/* Ending twice is a conflict, not a second event. */
-	post(t.key, path, end_body, &r);
+	itest_post(t.key, path, end_body, &r);
 	cr_assert_eq(r.status, 409, "%s", r.body);
-	cr_assert_str_eq(jstr(r.json, "code"), "call_already_ended");
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "call_already_ended");
 	itest_resp_free(&r);
 
 	itest_get("/v1/events?type=call.ended", t.key, &r);
 	cr_assert_eq(json_array_size(json_object_get(r.json, "data")), 1);
 	ev = json_object_get(json_array_get(json_object_get(r.json, "data"), 0),
 			     "data");
-	cr_assert_str_eq(jstr(ev, "call_id"), call);
-	cr_assert_str_eq(jstr(ev, "outcome"), "lead_captured");
+	cr_assert_str_eq(itest_jstr(ev, "call_id"), call);
+	cr_assert_str_eq(itest_jstr(ev, "outcome"), "lead_captured");
 	cr_assert_eq(json_array_size(json_object_get(ev, "transcript")), 2);
 	itest_resp_free(&r);
-	cr_assert_eq(count(t.key, "/v1/events?type=call.started"), 1);
+	cr_assert_eq(itest_count(t.key, "/v1/events?type=call.started"), 1);
 
 	/* Lists leave the transcript out; the status filter works. */
 	itest_get("/v1/calls?status=ended", t.key, &r);
@@ -119,16 +88,16 @@ Test(calls, a_call_starts_and_ends_with_events)
 	cr_assert_null(json_object_get(
 	    json_array_get(json_object_get(r.json, "data"), 0), "transcript"));
 	itest_resp_free(&r);
-	cr_assert_eq(count(t.key, "/v1/calls?status=in_progress"), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/calls?status=in_progress"), 0);
 
 	/* A lead may point at the call. */
 	snprintf(lead, sizeof(lead),
 		 "{\"call_id\":\"%s\",\"phone\":\"+14155550123\","
 		 "\"intent\":\"booking\"}",
 		 call);
-	post(t.key, "/v1/leads", lead, &r);
+	itest_post(t.key, "/v1/leads", lead, &r);
 	cr_assert_eq(r.status, 201, "%s", r.body);
-	cr_assert_str_eq(jstr(r.json, "call_id"), call);
+	cr_assert_str_eq(itest_jstr(r.json, "call_id"), call);
 	itest_resp_free(&r);
 }
 
@@ -161,15 +130,15 @@ Test(calls, bad_calls_name_the_field_and_write_nothing)
 
 	itest_tenant_new(&t, "Bad Calls Co", "*");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		post(t.key, cases[i].path, cases[i].body, &r);
+		itest_post(t.key, cases[i].path, cases[i].body, &r);
 		cr_assert_eq(r.status, 422, "%s", r.body);
-		cr_assert_str_eq(jstr(r.json, "code"), cases[i].code, "%s",
-				 r.body);
-		cr_assert_str_eq(jstr(r.json, "field"), cases[i].field);
+		cr_assert_str_eq(itest_jstr(r.json, "code"), cases[i].code,
+				 "%s", r.body);
+		cr_assert_str_eq(itest_jstr(r.json, "field"), cases[i].field);
 		itest_resp_free(&r);
 	}
-	cr_assert_eq(count(t.key, "/v1/calls"), 0);
-	cr_assert_eq(count(t.key, "/v1/events"), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/calls"), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/events"), 0);
 }
 
 Test(calls, bad_endings_and_the_transcript_limit)
@@ -184,20 +153,22 @@ Test(calls, bad_endings_and_the_transcript_limit)
 	start_call(t.key, call);
 	snprintf(path, sizeof(path), "/v1/calls/%s/end", call);
 
-	post(t.key, path,
-	     "{\"ended_at\":\"2026-11-26T15:07:41Z\",\"duration_seconds\":1,"
-	     "\"outcome\":\"completed\",\"transcript\":[{\"speaker\":\"agent\","
-	     "\"text\":\"hi\"},{\"speaker\":\"robot\",\"text\":\"beep\"}]}",
-	     &r);
+	itest_post(
+	    t.key, path,
+	    "{\"ended_at\":\"2026-11-26T15:07:41Z\",\"duration_seconds\":1,"
+	    "\"outcome\":\"completed\",\"transcript\":[{\"speaker\":\"agent\","
+	    "\"text\":\"hi\"},{\"speaker\":\"robot\",\"text\":\"beep\"}]}",
+	    &r);
 	cr_assert_eq(r.status, 422, "%s", r.body);
-	cr_assert_str_eq(jstr(r.json, "field"), "transcript[1].speaker");
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "transcript[1].speaker");
 	itest_resp_free(&r);
-	post(t.key, path,
-	     "{\"ended_at\":\"2026-11-26T15:07:41Z\",\"duration_seconds\":-1,"
-	     "\"outcome\":\"completed\"}",
-	     &r);
+	itest_post(
+	    t.key, path,
+	    "{\"ended_at\":\"2026-11-26T15:07:41Z\",\"duration_seconds\":-1,"
+	    "\"outcome\":\"completed\"}",
+	    &r);
 	cr_assert_eq(r.status, 422);
-	cr_assert_str_eq(jstr(r.json, "field"), "duration_seconds");
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "duration_seconds");
 	itest_resp_free(&r);
 
 	/* 300 KiB of transcript in 100 segments: over the 256 KiB limit. */
@@ -218,11 +189,11 @@ Test(calls, bad_endings_and_the_transcript_limit)
 	itest_http("POST", path, t.key, big, o, NULL, &r);
 	free(big);
 	cr_assert_eq(r.status, 422, "%s", r.body);
-	cr_assert_str_eq(jstr(r.json, "code"), "too_long");
-	cr_assert_str_eq(jstr(r.json, "field"), "transcript");
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "too_long");
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "transcript");
 	itest_resp_free(&r);
-	cr_assert_eq(count(t.key, "/v1/calls?status=in_progress"), 1);
-	cr_assert_eq(count(t.key, "/v1/events?type=call.ended"), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/calls?status=in_progress"), 1);
+	cr_assert_eq(itest_count(t.key, "/v1/events?type=call.ended"), 0);
 }
 
 Test(calls, calls_are_isolated)
@@ -235,10 +206,12 @@ Test(calls, calls_are_isolated)
 	itest_tenant_new(&b, "Calls B", "*");
 	start_call(a.key, call);
 	snprintf(path, sizeof(path), "/v1/calls/%s/end", call);
-	post(b.key, path, end_body, &r);
-	post(b.key, "/v1/calls/call_00000000000000000000/end", end_body, &rm);
+	itest_post(b.key, path, end_body, &r);
+	itest_post(b.key, "/v1/calls/call_00000000000000000000/end", end_body,
+		   &rm);
 	cr_assert_eq(r.status, 404);
-	cr_assert_str_eq(jstr(r.json, "detail"), jstr(rm.json, "detail"));
+	cr_assert_str_eq(itest_jstr(r.json, "detail"),
+			 itest_jstr(rm.json, "detail"));
 	itest_resp_free(&r);
 	itest_resp_free(&rm);
 	snprintf(path, sizeof(path), "/v1/calls/%s", call);
@@ -249,12 +222,12 @@ Test(calls, calls_are_isolated)
 		 "{\"call_id\":\"%s\",\"phone\":\"+14155550123\","
 		 "\"intent\":\"booking\"}",
 		 call);
-	post(b.key, "/v1/leads", lead, &r);
+	itest_post(b.key, "/v1/leads", lead, &r);
 	cr_assert_eq(r.status, 422, "%s", r.body);
-	cr_assert_str_eq(jstr(r.json, "code"), "unknown_call");
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "unknown_call");
 	itest_resp_free(&r);
-	cr_assert_eq(count(b.key, "/v1/calls"), 0);
+	cr_assert_eq(itest_count(b.key, "/v1/calls"), 0);
 	itest_get(path, a.key, &r);
-	cr_assert_str_eq(jstr(r.json, "status"), "in_progress");
+	cr_assert_str_eq(itest_jstr(r.json, "status"), "in_progress");
 	itest_resp_free(&r);
 }

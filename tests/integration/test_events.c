@@ -7,19 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void
-setup(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-TestSuite(events, .init = setup, .timeout = 60);
-
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
+TestSuite(events, .init = itest_setup, .timeout = 60);
 
 static void
 new_endpoint(const char *key, char *id)
@@ -31,7 +19,7 @@ new_endpoint(const char *key, char *id)
 	itest_http("POST", "/v1/webhook-endpoints", key, body, strlen(body),
 		   NULL, &r);
 	cr_assert_eq(r.status, 201, "%s", r.body);
-	snprintf(id, 64, "%s", jstr(r.json, "id"));
+	snprintf(id, 64, "%s", itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
 }
 
@@ -59,10 +47,12 @@ Test(events, catalog_lists_every_type_with_an_example)
 	json_array_foreach(d, i, et)
 	{
 		const json_t *ex = json_object_get(et, "example");
-		cr_assert(jstr(et, "name") && jstr(et, "description"));
-		cr_assert_str_eq(jstr(ex, "type"), jstr(et, "name"));
+		cr_assert(itest_jstr(et, "name") &&
+			  itest_jstr(et, "description"));
+		cr_assert_str_eq(itest_jstr(ex, "type"),
+				 itest_jstr(et, "name"));
 		cr_assert(json_is_object(json_object_get(ex, "data")),
-			  "example for %s", jstr(et, "name"));
+			  "example for %s", itest_jstr(et, "name"));
 	}
 	cr_assert(strstr(r.body, "\"lead.captured\""));
 	cr_assert(strstr(r.body, "\"call.ended\""));
@@ -79,19 +69,19 @@ Test(events, test_event_is_logged_with_the_envelope)
 	new_endpoint(t.key, ep);
 	send_test(t.key, ep, &r);
 	cr_assert_eq(r.status, 202, "%s", r.body);
-	snprintf(evt, sizeof(evt), "%s", jstr(r.json, "id"));
+	snprintf(evt, sizeof(evt), "%s", itest_jstr(r.json, "id"));
 	cr_assert(strncmp(evt, "evt_", 4) == 0);
-	cr_assert_str_eq(jstr(r.json, "type"), "webhook.test");
-	cr_assert_str_eq(jstr(r.json, "business_id"), t.biz);
-	cr_assert(jstr(r.json, "created_at"));
-	cr_assert_str_eq(jstr(json_object_get(r.json, "data"), "endpoint_id"),
-			 ep);
+	cr_assert_str_eq(itest_jstr(r.json, "type"), "webhook.test");
+	cr_assert_str_eq(itest_jstr(r.json, "business_id"), t.biz);
+	cr_assert(itest_jstr(r.json, "created_at"));
+	cr_assert_str_eq(
+	    itest_jstr(json_object_get(r.json, "data"), "endpoint_id"), ep);
 	itest_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/v1/events/%s", evt);
 	itest_get(path, t.key, &r);
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_assert_str_eq(jstr(r.json, "id"), evt);
+	cr_assert_str_eq(itest_jstr(r.json, "id"), evt);
 	itest_resp_free(&r);
 
 	itest_get("/v1/events?type=webhook.test", t.key, &r);
@@ -118,11 +108,11 @@ Test(events, bad_filters_are_400)
 	itest_tenant_new(&t, "Filters Co", NULL);
 	itest_get("/v1/events?type=nope", t.key, &r);
 	cr_assert_eq(r.status, 400);
-	cr_assert_str_eq(jstr(r.json, "field"), "type");
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "type");
 	itest_resp_free(&r);
 	itest_get("/v1/events?since=yesterday", t.key, &r);
 	cr_assert_eq(r.status, 400);
-	cr_assert_str_eq(jstr(r.json, "field"), "since");
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "since");
 	itest_resp_free(&r);
 }
 
@@ -136,7 +126,7 @@ Test(events, events_are_isolated)
 	itest_tenant_new(&b, "Events B", "*");
 	new_endpoint(b.key, ep);
 	send_test(b.key, ep, &r);
-	snprintf(evt, sizeof(evt), "%s", jstr(r.json, "id"));
+	snprintf(evt, sizeof(evt), "%s", itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
 
 	/* A can neither see B's event nor trigger B's endpoint. */
@@ -144,7 +134,8 @@ Test(events, events_are_isolated)
 	itest_get(path, a.key, &r);
 	itest_get("/v1/events/evt_00000000000000000000", a.key, &rm);
 	cr_assert_eq(r.status, 404);
-	cr_assert_str_eq(jstr(r.json, "detail"), jstr(rm.json, "detail"));
+	cr_assert_str_eq(itest_jstr(r.json, "detail"),
+			 itest_jstr(rm.json, "detail"));
 	itest_resp_free(&r);
 	itest_resp_free(&rm);
 	itest_get("/v1/events", a.key, &r);

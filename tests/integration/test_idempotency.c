@@ -9,19 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void
-setup(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-TestSuite(idempotency, .init = setup, .timeout = 60);
-
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
+TestSuite(idempotency, .init = itest_setup, .timeout = 60);
 
 static void
 post_with_key(const char *key, const char *idem, const char *body,
@@ -32,19 +20,6 @@ post_with_key(const char *key, const char *idem, const char *body,
 
 	snprintf(h, sizeof(h), "Idempotency-Key: %s", idem);
 	itest_http("POST", "/v1/leads", key, body, strlen(body), extra, r);
-}
-
-static size_t
-count(const char *key, const char *path)
-{
-	struct itest_resp r;
-	size_t n;
-
-	itest_get(path, key, &r);
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	n = json_array_size(json_object_get(r.json, "data"));
-	itest_resp_free(&r);
-	return n;
 }
 
 static const char lead1[] =
@@ -63,7 +38,7 @@ Test(idempotency, repeat_returns_the_first_answer)
 	post_with_key(t.key, "call-42-lead", lead1, &b);
 	cr_assert_eq(a.status, 201, "%s", a.body);
 	cr_assert_eq(b.status, 201, "%s", b.body);
-	cr_assert_str_eq(jstr(a.json, "id"), jstr(b.json, "id"));
+	cr_assert_str_eq(itest_jstr(a.json, "id"), itest_jstr(b.json, "id"));
 	cr_assert_str_eq(a.body, b.body);
 	replayed = itest_header(&b, "idempotent-replayed");
 	cr_assert(replayed && strcmp(replayed, "true") == 0);
@@ -71,21 +46,21 @@ Test(idempotency, repeat_returns_the_first_answer)
 	cr_assert_null(itest_header(&a, "idempotent-replayed"));
 	itest_resp_free(&a);
 	itest_resp_free(&b);
-	cr_assert_eq(count(t.key, "/v1/leads"), 1);
-	cr_assert_eq(count(t.key, "/v1/events"), 1);
+	cr_assert_eq(itest_count(t.key, "/v1/leads"), 1);
+	cr_assert_eq(itest_count(t.key, "/v1/events"), 1);
 
 	/* Same key, another body: refused, nothing written. */
 	post_with_key(t.key, "call-42-lead", lead2, &a);
 	cr_assert_eq(a.status, 422, "%s", a.body);
-	cr_assert_str_eq(jstr(a.json, "code"), "idempotency_key_reused");
+	cr_assert_str_eq(itest_jstr(a.json, "code"), "idempotency_key_reused");
 	itest_resp_free(&a);
-	cr_assert_eq(count(t.key, "/v1/leads"), 1);
+	cr_assert_eq(itest_count(t.key, "/v1/leads"), 1);
 
 	/* A new key is a new request. */
 	post_with_key(t.key, "call-43-lead", lead1, &a);
 	cr_assert_eq(a.status, 201);
 	itest_resp_free(&a);
-	cr_assert_eq(count(t.key, "/v1/leads"), 2);
+	cr_assert_eq(itest_count(t.key, "/v1/leads"), 2);
 }
 
 Test(idempotency, keys_belong_to_one_business)
@@ -99,7 +74,7 @@ Test(idempotency, keys_belong_to_one_business)
 	post_with_key(b.key, "shared-key", lead1, &rb);
 	cr_assert_eq(ra.status, 201);
 	cr_assert_eq(rb.status, 201, "%s", rb.body);
-	cr_assert_str_neq(jstr(ra.json, "id"), jstr(rb.json, "id"));
+	cr_assert_str_neq(itest_jstr(ra.json, "id"), itest_jstr(rb.json, "id"));
 	cr_assert_null(itest_header(&rb, "idempotent-replayed"));
 	itest_resp_free(&ra);
 	itest_resp_free(&rb);
@@ -116,7 +91,7 @@ Test(idempotency, bad_keys_and_replayed_errors)
 	longkey[256] = '\0';
 	post_with_key(t.key, longkey, lead1, &a);
 	cr_assert_eq(a.status, 400, "%s", a.body);
-	cr_assert_str_eq(jstr(a.json, "code"), "invalid_idempotency_key");
+	cr_assert_str_eq(itest_jstr(a.json, "code"), "invalid_idempotency_key");
 	itest_resp_free(&a);
 
 	/* A validation error is an answer too: the retry gets the same. */
@@ -126,10 +101,10 @@ Test(idempotency, bad_keys_and_replayed_errors)
 		      "{\"phone\":\"1\",\"intent\":\"booking\"}", &b);
 	cr_assert_eq(a.status, 422);
 	cr_assert_eq(b.status, 422);
-	cr_assert_str_eq(jstr(b.json, "field"), "phone");
+	cr_assert_str_eq(itest_jstr(b.json, "field"), "phone");
 	itest_resp_free(&a);
 	itest_resp_free(&b);
-	cr_assert_eq(count(t.key, "/v1/leads"), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/leads"), 0);
 }
 
 /* The voice runtime retries in parallel too: eight simultaneous requests
@@ -157,6 +132,6 @@ Test(idempotency, concurrent_retries_create_one_lead)
 		ok += WEXITSTATUS(st) == 0;
 	}
 	cr_assert_geq(ok, 1);
-	cr_assert_eq(count(t.key, "/v1/leads"), 1);
-	cr_assert_eq(count(t.key, "/v1/events"), 1);
+	cr_assert_eq(itest_count(t.key, "/v1/leads"), 1);
+	cr_assert_eq(itest_count(t.key, "/v1/events"), 1);
 }

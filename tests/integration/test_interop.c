@@ -12,19 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void
-setup(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-TestSuite(interop, .init = setup, .timeout = 60);
-
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
+TestSuite(interop, .init = itest_setup, .timeout = 60);
 
 /* Runs the verifier on delivery with secret; returns its exit status. */
 static int
@@ -76,18 +64,18 @@ Test(interop, reference_library_accepts_our_signatures)
 	itest_http("POST", "/v1/webhook-endpoints", t.key, body, strlen(body),
 		   NULL, &r);
 	cr_assert_eq(r.status, 201, "%s", r.body);
-	snprintf(ep, sizeof(ep), "%s", jstr(r.json, "id"));
-	snprintf(secret, sizeof(secret), "%s", jstr(r.json, "secret"));
+	snprintf(ep, sizeof(ep), "%s", itest_jstr(r.json, "id"));
+	snprintf(secret, sizeof(secret), "%s", itest_jstr(r.json, "secret"));
 	itest_resp_free(&r);
 	snprintf(path, sizeof(path), "/v1/webhook-endpoints/%s/test", ep);
 	itest_http("POST", path, t.key, NULL, 0, NULL, &r);
 	cr_assert_eq(r.status, 202, "%s", r.body);
-	snprintf(evt, sizeof(evt), "%s", jstr(r.json, "id"));
+	snprintf(evt, sizeof(evt), "%s", itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
 
 	d = sign(t.biz, ep, evt);
-	cr_assert_str_eq(jstr(json_object_get(d, "headers"), "webhook-id"),
-			 evt);
+	cr_assert_str_eq(
+	    itest_jstr(json_object_get(d, "headers"), "webhook-id"), evt);
 	cr_assert_eq(verify(d, secret), 0,
 		     "the reference library rejected "
 		     "our signature");
@@ -98,7 +86,7 @@ Test(interop, reference_library_accepts_our_signatures)
 	itest_http("POST", "/v1/webhook-endpoints", other.key, body,
 		   strlen(body), NULL, &r);
 	snprintf(other_secret, sizeof(other_secret), "%s",
-		 jstr(r.json, "secret"));
+		 itest_jstr(r.json, "secret"));
 	itest_resp_free(&r);
 	cr_assert_neq(verify(d, other_secret), 0);
 	tampered = json_deep_copy(d);
@@ -114,10 +102,11 @@ Test(interop, reference_library_accepts_our_signatures)
 	itest_http("POST", path, t.key, NULL, 0, NULL, &r);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	d = sign(t.biz, ep, evt);
-	sigs = (char *)jstr(json_object_get(d, "headers"), "webhook-signature");
+	sigs = (char *)itest_jstr(json_object_get(d, "headers"),
+				  "webhook-signature");
 	cr_assert(strchr(sigs, ' '), "two signatures during rotation: %s",
 		  sigs);
-	cr_assert_eq(verify(d, jstr(r.json, "secret")), 0, "new secret");
+	cr_assert_eq(verify(d, itest_jstr(r.json, "secret")), 0, "new secret");
 	cr_assert_eq(verify(d, secret), 0, "previous secret, within grace");
 	itest_resp_free(&r);
 	json_decref(d);
@@ -138,11 +127,11 @@ Test(interop, sign_refuses_another_business_endpoint)
 	itest_tenant_new(&b, "Sign B", "*");
 	itest_http("POST", "/v1/webhook-endpoints", b.key, body, strlen(body),
 		   NULL, &r);
-	snprintf(ep, sizeof(ep), "%s", jstr(r.json, "id"));
+	snprintf(ep, sizeof(ep), "%s", itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
 	snprintf(path, sizeof(path), "/v1/webhook-endpoints/%s/test", ep);
 	itest_http("POST", path, b.key, NULL, 0, NULL, &r);
-	snprintf(evt, sizeof(evt), "%s", jstr(r.json, "id"));
+	snprintf(evt, sizeof(evt), "%s", itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
 	args[2] = a.biz;
 	v = itest_kcctl(&st, args);

@@ -9,19 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
-setup(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-TestSuite(leads, .init = setup, .timeout = 60);
-
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
+TestSuite(leads, .init = itest_setup, .timeout = 60);
 
 static void
 endpoint(const char *key, const char *types, int enabled, char *id)
@@ -36,7 +24,7 @@ endpoint(const char *key, const char *types, int enabled, char *id)
 	itest_http("POST", "/v1/webhook-endpoints", key, body, strlen(body),
 		   NULL, &r);
 	cr_assert_eq(r.status, 201, "%s", r.body);
-	snprintf(id, 64, "%s", jstr(r.json, "id"));
+	snprintf(id, 64, "%s", itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
 }
 
@@ -44,19 +32,6 @@ static void
 post_lead(const char *key, const char *body, struct itest_resp *r)
 {
 	itest_http("POST", "/v1/leads", key, body, strlen(body), NULL, r);
-}
-
-static size_t
-count(const char *key, const char *path)
-{
-	struct itest_resp r;
-	size_t n;
-
-	itest_get(path, key, &r);
-	cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
-	n = json_array_size(json_object_get(r.json, "data"));
-	itest_resp_free(&r);
-	return n;
 }
 
 Test(leads, lead_becomes_an_event_with_deliveries_owed)
@@ -81,26 +56,27 @@ Test(leads, lead_becomes_an_event_with_deliveries_owed)
 		  "\"notes\":\"Prefers mornings\"}",
 		  &r);
 	cr_assert_eq(r.status, 201, "%s", r.body);
-	snprintf(lead, sizeof(lead), "%s", jstr(r.json, "id"));
+	snprintf(lead, sizeof(lead), "%s", itest_jstr(r.json, "id"));
 	cr_assert(strncmp(lead, "lead_", 5) == 0);
-	cr_assert_str_eq(jstr(r.json, "phone"), "+14155550123");
+	cr_assert_str_eq(itest_jstr(r.json, "phone"), "+14155550123");
 	itest_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/v1/leads/%s", lead);
 	itest_get(path, t.key, &r);
 	cr_assert_eq(r.status, 200);
-	cr_assert_str_eq(jstr(r.json, "name"), "Dana Ruiz");
+	cr_assert_str_eq(itest_jstr(r.json, "name"), "Dana Ruiz");
 	itest_resp_free(&r);
 
 	itest_get("/v1/events?type=lead.captured", t.key, &r);
 	d = json_object_get(r.json, "data");
 	cr_assert_eq(json_array_size(d), 1, "%s", r.body);
 	ev = json_array_get(d, 0);
-	cr_assert_str_eq(jstr(json_object_get(ev, "data"), "lead_id"), lead);
-	cr_assert_str_eq(jstr(json_object_get(ev, "data"), "email"),
+	cr_assert_str_eq(itest_jstr(json_object_get(ev, "data"), "lead_id"),
+			 lead);
+	cr_assert_str_eq(itest_jstr(json_object_get(ev, "data"), "email"),
 			 "dana@example.com");
-	cr_assert_str_eq(jstr(ev, "business_id"), t.biz);
-	snprintf(evt, sizeof(evt), "%s", jstr(ev, "id"));
+	cr_assert_str_eq(itest_jstr(ev, "business_id"), t.biz);
+	snprintf(evt, sizeof(evt), "%s", itest_jstr(ev, "id"));
 	itest_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/v1/deliveries?event=%s", evt);
@@ -113,19 +89,20 @@ Test(leads, lead_becomes_an_event_with_deliveries_owed)
 		     r.body);
 	for (i = 0; i < json_array_size(d); i++) {
 		const json_t *dl = json_array_get(d, i);
-		cr_assert_str_eq(jstr(dl, "status"), "pending");
-		cr_assert_str_eq(jstr(dl, "event_type"), "lead.captured");
-		saw_all |= strcmp(jstr(dl, "endpoint_id"), all) == 0;
-		saw_leads |= strcmp(jstr(dl, "endpoint_id"), leads_only) == 0;
+		cr_assert_str_eq(itest_jstr(dl, "status"), "pending");
+		cr_assert_str_eq(itest_jstr(dl, "event_type"), "lead.captured");
+		saw_all |= strcmp(itest_jstr(dl, "endpoint_id"), all) == 0;
+		saw_leads |=
+		    strcmp(itest_jstr(dl, "endpoint_id"), leads_only) == 0;
 	}
 	cr_assert(saw_all && saw_leads);
 	itest_resp_free(&r);
 	snprintf(path, sizeof(path), "/v1/deliveries?endpoint=%s", calls_only);
-	cr_assert_eq(count(t.key, path), 0);
+	cr_assert_eq(itest_count(t.key, path), 0);
 	snprintf(path, sizeof(path), "/v1/deliveries?endpoint=%s", off);
-	cr_assert_eq(count(t.key, path), 0);
-	cr_assert_eq(count(t.key, "/v1/deliveries?status=pending"), 2);
-	cr_assert_eq(count(t.key, "/v1/leads"), 1);
+	cr_assert_eq(itest_count(t.key, path), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/deliveries?status=pending"), 2);
+	cr_assert_eq(itest_count(t.key, "/v1/leads"), 1);
 }
 
 Test(leads, bad_leads_write_nothing)
@@ -161,17 +138,17 @@ Test(leads, bad_leads_write_nothing)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		post_lead(t.key, cases[i].body, &r);
 		cr_assert_eq(r.status, 422, "%s -> %s", cases[i].body, r.body);
-		cr_assert_str_eq(jstr(r.json, "code"), cases[i].code, "%s",
-				 r.body);
-		cr_assert_str_eq(jstr(r.json, "field"), cases[i].field);
+		cr_assert_str_eq(itest_jstr(r.json, "code"), cases[i].code,
+				 "%s", r.body);
+		cr_assert_str_eq(itest_jstr(r.json, "field"), cases[i].field);
 		itest_resp_free(&r);
 	}
 	post_lead(t.key, "{\"phone\":", &r);
 	cr_assert_eq(r.status, 400);
 	itest_resp_free(&r);
-	cr_assert_eq(count(t.key, "/v1/leads"), 0);
-	cr_assert_eq(count(t.key, "/v1/events"), 0);
-	cr_assert_eq(count(t.key, "/v1/deliveries"), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/leads"), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/events"), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/deliveries"), 0);
 }
 
 Test(leads, scopes_and_isolation)
@@ -185,26 +162,27 @@ Test(leads, scopes_and_isolation)
 	post_lead(a.key, "{\"phone\":\"+14155550123\",\"intent\":\"quote\"}",
 		  &r);
 	cr_assert_eq(r.status, 201, "%s", r.body);
-	snprintf(lead, sizeof(lead), "%s", jstr(r.json, "id"));
+	snprintf(lead, sizeof(lead), "%s", itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/v1/leads/%s", lead);
 	itest_get(path, b.key, &r);
 	itest_get("/v1/leads/lead_00000000000000000000", b.key, &rm);
 	cr_assert_eq(r.status, 404);
-	cr_assert_str_eq(jstr(r.json, "detail"), jstr(rm.json, "detail"));
+	cr_assert_str_eq(itest_jstr(r.json, "detail"),
+			 itest_jstr(rm.json, "detail"));
 	itest_resp_free(&r);
 	itest_resp_free(&rm);
-	cr_assert_eq(count(b.key, "/v1/leads"), 0);
-	cr_assert_eq(count(b.key, "/v1/events"), 0);
+	cr_assert_eq(itest_count(b.key, "/v1/leads"), 0);
+	cr_assert_eq(itest_count(b.key, "/v1/events"), 0);
 
 	/* Reading leads is not ingesting them. */
 	itest_key_new(&a, "leads:read", ro, ro_id);
 	post_lead(ro, "{\"phone\":\"+14155550123\",\"intent\":\"quote\"}", &r);
 	cr_assert_eq(r.status, 403);
-	cr_assert(strstr(jstr(r.json, "detail"), "ingest"));
+	cr_assert(strstr(itest_jstr(r.json, "detail"), "ingest"));
 	itest_resp_free(&r);
-	cr_assert_eq(count(ro, "/v1/leads"), 1);
+	cr_assert_eq(itest_count(ro, "/v1/leads"), 1);
 }
 
 /* Runs SQL as the private instance's root over the socket named in
@@ -244,7 +222,7 @@ Test(leads, failed_fan_out_writes_nothing)
 	itest_http("POST", "/v1/webhook-endpoints", t.key, body, strlen(body),
 		   NULL, &r);
 	cr_assert_eq(r.status, 201);
-	snprintf(bad_ep, sizeof(bad_ep), "%s", jstr(r.json, "id"));
+	snprintf(bad_ep, sizeof(bad_ep), "%s", itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
 	cr_assert_eq(
 	    admin_sql("CREATE OR REPLACE TRIGGER itest_fail_fanout BEFORE "
@@ -257,18 +235,18 @@ Test(leads, failed_fan_out_writes_nothing)
 		  &r);
 	admin_sql("DROP TRIGGER IF EXISTS itest_fail_fanout");
 	cr_assert_eq(r.status, 500, "%s", r.body);
-	cr_assert_str_eq(jstr(r.json, "code"), "internal");
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "internal");
 	itest_resp_free(&r);
-	cr_assert_eq(count(t.key, "/v1/leads"), 0);
-	cr_assert_eq(count(t.key, "/v1/events"), 0);
-	cr_assert_eq(count(t.key, "/v1/deliveries"), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/leads"), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/events"), 0);
+	cr_assert_eq(itest_count(t.key, "/v1/deliveries"), 0);
 
 	/* Without the fault the same request goes through whole. */
 	post_lead(t.key, "{\"phone\":\"+14155550123\",\"intent\":\"booking\"}",
 		  &r);
 	cr_assert_eq(r.status, 201, "%s", r.body);
 	itest_resp_free(&r);
-	cr_assert_eq(count(t.key, "/v1/leads"), 1);
-	cr_assert_eq(count(t.key, "/v1/deliveries"), 2);
+	cr_assert_eq(itest_count(t.key, "/v1/leads"), 1);
+	cr_assert_eq(itest_count(t.key, "/v1/deliveries"), 2);
 	(void)bad_ep;
 }

@@ -9,36 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
-setup(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-TestSuite(endpoints, .init = setup, .timeout = 60);
-
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static void
-post(const char *key, const char *path, const char *body, struct itest_resp *r)
-{
-	itest_http("POST", path, key, body, body ? strlen(body) : 0, NULL, r);
-}
+TestSuite(endpoints, .init = itest_setup, .timeout = 60);
 
 static void
 create(const char *key, const char *body, char *id_out, char *secret_out)
 {
 	struct itest_resp r;
 
-	post(key, "/v1/webhook-endpoints", body, &r);
+	itest_post(key, "/v1/webhook-endpoints", body, &r);
 	cr_assert_eq(r.status, 201, "%s", r.body);
-	snprintf(id_out, 64, "%s", jstr(r.json, "id"));
+	snprintf(id_out, 64, "%s", itest_jstr(r.json, "id"));
 	if (secret_out)
-		snprintf(secret_out, 80, "%s", jstr(r.json, "secret"));
+		snprintf(secret_out, 80, "%s", itest_jstr(r.json, "secret"));
 	itest_resp_free(&r);
 }
 
@@ -62,7 +44,7 @@ Test(endpoints, secret_is_shown_once_and_never_again)
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_null(json_object_get(r.json, "secret"));
 	cr_assert_null(strstr(r.body, secret + 6));
-	cr_assert_str_eq(jstr(r.json, "description"), "CRM");
+	cr_assert_str_eq(itest_jstr(r.json, "description"), "CRM");
 	cr_assert(json_is_true(json_object_get(r.json, "enabled")));
 	cr_assert_eq(json_array_size(json_object_get(r.json, "event_types")),
 		     2);
@@ -91,11 +73,11 @@ Test(endpoints, rotation_gives_a_new_secret_with_a_grace_period)
 	create(t.key, "{\"url\":\"http://localhost:9/hook\"}", id, secret);
 	snprintf(path, sizeof(path), "/v1/webhook-endpoints/%s/rotate-secret",
 		 id);
-	post(t.key, path, NULL, &r);
+	itest_post(t.key, path, NULL, &r);
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_assert(strncmp(jstr(r.json, "secret"), "whsec_", 6) == 0);
-	cr_assert_str_neq(jstr(r.json, "secret"), secret);
-	cr_assert(jstr(r.json, "previous_secret_expires_at"));
+	cr_assert(strncmp(itest_jstr(r.json, "secret"), "whsec_", 6) == 0);
+	cr_assert_str_neq(itest_jstr(r.json, "secret"), secret);
+	cr_assert(itest_jstr(r.json, "previous_secret_expires_at"));
 	itest_resp_free(&r);
 }
 
@@ -119,12 +101,12 @@ Test(endpoints, url_policy_is_enforced)
 
 	itest_tenant_new(&t, "SSRF Co", "*");
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		post(t.key, "/v1/webhook-endpoints", refused[i], &r);
+		itest_post(t.key, "/v1/webhook-endpoints", refused[i], &r);
 		cr_assert_eq(r.status, 422, "%s -> %ld %s", refused[i],
 			     r.status, r.body);
-		cr_assert_str_eq(jstr(r.json, "code"), "invalid_url", "%s",
-				 r.body);
-		cr_assert_str_eq(jstr(r.json, "field"), "url");
+		cr_assert_str_eq(itest_jstr(r.json, "code"), "invalid_url",
+				 "%s", r.body);
+		cr_assert_str_eq(itest_jstr(r.json, "field"), "url");
 		itest_resp_free(&r);
 	}
 	itest_get("/v1/webhook-endpoints", t.key, &r);
@@ -154,12 +136,12 @@ Test(endpoints, bad_bodies_name_the_field)
 
 	itest_tenant_new(&t, "Bad Hooks Co", "*");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		post(t.key, "/v1/webhook-endpoints", cases[i].body, &r);
+		itest_post(t.key, "/v1/webhook-endpoints", cases[i].body, &r);
 		cr_assert_eq(r.status, 422, "%s", r.body);
-		cr_assert_str_eq(jstr(r.json, "code"), cases[i].code, "%s",
-				 r.body);
-		cr_assert_str_eq(jstr(r.json, "field"), cases[i].field, "%s",
-				 r.body);
+		cr_assert_str_eq(itest_jstr(r.json, "code"), cases[i].code,
+				 "%s", r.body);
+		cr_assert_str_eq(itest_jstr(r.json, "field"), cases[i].field,
+				 "%s", r.body);
 		itest_resp_free(&r);
 	}
 }
@@ -177,7 +159,7 @@ Test(endpoints, update_disable_and_delete)
 	itest_http("PATCH", path, t.key, off, strlen(off), NULL, &r);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert(json_is_false(json_object_get(r.json, "enabled")));
-	cr_assert_str_eq(jstr(r.json, "url"), "http://127.0.0.1:9/a");
+	cr_assert_str_eq(itest_jstr(r.json, "url"), "http://127.0.0.1:9/a");
 	itest_resp_free(&r);
 	itest_http("PATCH", path, t.key, "{\"url\":\"https://10.0.0.1/\"}", 27,
 		   NULL, &r);
@@ -211,14 +193,15 @@ Test(endpoints, scopes_and_tenants)
 	itest_get(path, a.key, &rb);
 	itest_get(missing, a.key, &rm);
 	cr_assert_eq(rb.status, 404);
-	cr_assert_str_eq(jstr(rb.json, "detail"), jstr(rm.json, "detail"));
+	cr_assert_str_eq(itest_jstr(rb.json, "detail"),
+			 itest_jstr(rm.json, "detail"));
 	itest_resp_free(&rb);
 	itest_resp_free(&rm);
 	itest_http("DELETE", path, a.key, NULL, 0, NULL, &rb);
 	cr_assert_eq(rb.status, 404);
 	itest_resp_free(&rb);
 	snprintf(missing, sizeof(missing), "%s/rotate-secret", path);
-	post(a.key, missing, NULL, &rb);
+	itest_post(a.key, missing, NULL, &rb);
 	cr_assert_eq(rb.status, 404);
 	itest_resp_free(&rb);
 	itest_get("/v1/webhook-endpoints", a.key, &rb);
@@ -231,10 +214,10 @@ Test(endpoints, scopes_and_tenants)
 
 	/* Read scopes may list but not create. */
 	itest_key_new(&a, NULL, ro_key, ro_id);
-	post(ro_key, "/v1/webhook-endpoints", "{\"url\":\"http://127.0.0.1/\"}",
-	     &rb);
+	itest_post(ro_key, "/v1/webhook-endpoints",
+		   "{\"url\":\"http://127.0.0.1/\"}", &rb);
 	cr_assert_eq(rb.status, 403);
-	cr_assert(strstr(jstr(rb.json, "detail"), "webhooks:write"));
+	cr_assert(strstr(itest_jstr(rb.json, "detail"), "webhooks:write"));
 	itest_resp_free(&rb);
 	itest_get("/v1/webhook-endpoints", ro_key, &rb);
 	cr_assert_eq(rb.status, 200);

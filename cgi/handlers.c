@@ -1,0 +1,44 @@
+/* What the handlers share: the audit actor of the caller, the 500 problem,
+ * and the create-from-body flow of the ingest POSTs. */
+#include "handlers.h"
+
+struct kc_actor
+kc_req_actor(const struct kc_req *req)
+{
+	struct kc_actor a = {"api_key", req->auth.key_public_id,
+			     req->request_id};
+	return a;
+}
+
+int
+kc_internal_error(struct kc_req *req)
+{
+	return kc_problem(req, 500, "internal", NULL,
+			  "something went wrong on our side; quote request "
+			  "id %s when asking for help",
+			  req->request_id);
+}
+
+int
+kc_create_from_body(struct kc_req *req, kc_validate_fn validate,
+		    kc_create_fn create)
+{
+	struct kc_verr e;
+	json_t *in, *out;
+	int rc;
+
+	if ((in = kc_req_json(req, &e)) == NULL)
+		return kc_problem_verr(req, &e);
+	if (validate(in, &e) != 0) {
+		json_decref(in);
+		return kc_problem_verr(req, &e);
+	}
+	rc = create(req->db, req->auth.business_id,
+		    req->auth.business_public_id, in, &out, &e);
+	json_decref(in);
+	if (rc == KC_INVALID)
+		return kc_problem_verr(req, &e);
+	if (rc != 0)
+		return kc_internal_error(req);
+	return kc_reply_json(req, 201, out);
+}
