@@ -56,8 +56,7 @@ connect_db(struct kc_db *db, char *err, size_t errlen)
 	/* Every DATETIME we write or compare is UTC. */
 	mysql_options(db->conn, MYSQL_INIT_COMMAND,
 		      "SET time_zone = '+00:00', "
-		      "sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
-		      "optimizer_switch = 'rowid_filter=off'");
+		      "sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
 	if (mysql_real_connect(db->conn, c->db_host, c->db_user, c->db_password,
 			       c->db_name, c->db_host ? c->db_port : 0,
 			       c->db_host ? NULL : c->db_socket,
