@@ -89,8 +89,8 @@ int
 kc_h_endpoints_get(struct kc_req *req)
 {
 	json_t *out;
-	int rc = kc_endpoint_get(req->db, req->auth.business_id, req->params[0],
-				 &out);
+	int rc = kc_endpoint_view(req->db, req->auth.business_id,
+				  req->params[0], &out);
 
 	if (rc == KC_NOTFOUND)
 		return endpoint_missing(req);

@@ -237,18 +237,26 @@ kc_req_json(const struct kc_req *req, struct kc_verr *e)
 }
 
 int
-kc_query_since(const struct kc_req *req, char *buf, size_t cap,
-	       const char **since, struct kc_verr *e)
+kc_query_time(const struct kc_req *req, const char *name, char *buf, size_t cap,
+	      const char **out, struct kc_verr *e)
 {
-	const char *s = kc_query_get(req, "since");
+	const char *s = kc_query_get(req, name);
 
-	*since = NULL;
+	*out = NULL;
 	if (s == NULL)
 		return 0;
 	if (kc_time_to_db(s, buf, cap) != 0)
-		return kc_verr_set(e, 400, "invalid_query", "since",
-				   "since must be an RFC 3339 time such as "
-				   "2026-01-31T14:00:00Z");
-	*since = buf;
+		return kc_verr_set(e, 400, "invalid_query", name,
+				   "%s must be an RFC 3339 time such as "
+				   "2026-01-31T14:00:00Z",
+				   name);
+	*out = buf;
 	return 0;
+}
+
+int
+kc_query_since(const struct kc_req *req, char *buf, size_t cap,
+	       const char **since, struct kc_verr *e)
+{
+	return kc_query_time(req, "since", buf, cap, since, e);
 }

@@ -83,6 +83,10 @@ int kc_query_page(const struct kc_req *req, const char *id_prefix, int *limit,
 		  const char **starting_after, struct kc_verr *e);
 /* The since query parameter, RFC 3339, as MariaDB time text in buf;
  * *since is NULL when absent. 0 or -1 with e (400). */
+/* The query parameter name as MariaDB time text in buf (NULL when
+ * absent); 400 invalid_query when it is not RFC 3339. */
+int kc_query_time(const struct kc_req *req, const char *name, char *buf,
+		  size_t cap, const char **out, struct kc_verr *e);
 int kc_query_since(const struct kc_req *req, char *buf, size_t cap,
 		   const char **since, struct kc_verr *e);
 /* The body as a JSON object, or NULL with e. */

@@ -25,6 +25,13 @@ static const char help[] =
     "  sign --business ID --endpoint ID --event ID\n"
     "                                            a delivery's headers and "
     "body, signed\n"
+    "  deliver [--for 55s] [--lock FILE] [--business ID]\n"
+    "                                            send due webhook "
+    "deliveries\n"
+    "  replay [--for 55s] [--lock FILE]          work through bulk "
+    "replay requests\n"
+    "  maintain [--lock FILE]                    retention and endpoint "
+    "auto-disable\n"
     "\n"
     "The configuration is FILE, else $KC_CONF; KC_DB_* variables "
     "override it.\n";
@@ -36,6 +43,8 @@ static const struct {
     {"migrate", kcctl_migrate},     {"business", kcctl_business},
     {"number", kcctl_number},       {"key", kcctl_key},
     {"demo-seed", kcctl_demo_seed}, {"sign", kcctl_sign},
+    {"deliver", kcctl_deliver},     {"replay", kcctl_replay},
+    {"maintain", kcctl_maintain},
 };
 
 int

@@ -38,5 +38,8 @@ int kcctl_number(struct kcctl *k, int argc, char **argv);
 int kcctl_key(struct kcctl *k, int argc, char **argv);
 int kcctl_demo_seed(struct kcctl *k, int argc, char **argv);
 int kcctl_sign(struct kcctl *k, int argc, char **argv);
+int kcctl_deliver(struct kcctl *k, int argc, char **argv);
+int kcctl_replay(struct kcctl *k, int argc, char **argv);
+int kcctl_maintain(struct kcctl *k, int argc, char **argv);
 
 #endif

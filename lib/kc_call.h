@@ -8,8 +8,6 @@
 
 #include <jansson.h>
 
-/* Returned by kc_call_end for a call that has already ended. */
-#define KC_CONFLICT 3
 /* The serialized transcript may be at most this long. */
 #define KC_TRANSCRIPT_MAX (256 * 1024)
 

@@ -1,8 +1,10 @@
 #include "kc_config.h"
+#include "kc_backoff.h"
 #include "kc_crypto.h"
 #include "kc_time.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,29 @@ static int
 apply(struct kc_config *c, const char *key, const char *val, char *err,
       size_t errlen)
 {
+	static const struct {
+		const char *key;
+		size_t off;
+		long long min, max;
+		const char *hint;
+	} durations[] = {
+	    {"delivery_timeout", offsetof(struct kc_config, delivery_timeout),
+	     1, 60, "1s to 60s"},
+	    {"delivery_lease", offsetof(struct kc_config, delivery_lease), 2,
+	     3600, "2s to 1h"},
+	    {"retry_after_max", offsetof(struct kc_config, retry_after_max), 0,
+	     86400, "0 to 24h"},
+	    {"endpoint_disable_after",
+	     offsetof(struct kc_config, endpoint_disable_after), 1,
+	     365 * 86400LL, "1s to 365d"},
+	    {"attempts_retention",
+	     offsetof(struct kc_config, attempts_retention), 1, 3650 * 86400LL,
+	     "a duration such as 30d"},
+	    {"events_retention", offsetof(struct kc_config, events_retention),
+	     1, 3650 * 86400LL, "a duration such as 90d"},
+	};
+	size_t i;
+
 	if (strcmp(key, "db_host") == 0) {
 		/* Empty means "no host": connect through db_socket. */
 		if (*val == '\0') {
@@ -98,6 +123,44 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 		}
 		return 0;
 	}
+	for (i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
+		long long v;
+
+		if (strcmp(key, durations[i].key) != 0)
+			continue;
+		if (kc_duration_parse(val, &v) != 0 || v < durations[i].min ||
+		    v > durations[i].max) {
+			snprintf(err, errlen, "%s: %s", key, durations[i].hint);
+			return -1;
+		}
+		*(long long *)((char *)c + durations[i].off) = v;
+		return 0;
+	}
+	if (strcmp(key, "delivery_schedule") == 0) {
+		if (kc_schedule_parse(val, c->delivery_schedule,
+				      KC_SCHEDULE_MAX,
+				      &c->delivery_schedule_len) != 0) {
+			snprintf(err, errlen,
+				 "delivery_schedule: 1 to %d comma-separated "
+				 "durations such as 5s,5m,30m",
+				 KC_SCHEDULE_MAX);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "delivery_batch") == 0) {
+		char *end;
+		errno = 0;
+		c->delivery_batch = strtoll(val, &end, 10);
+		if (errno || *val == '\0' || *end || c->delivery_batch < 1 ||
+		    c->delivery_batch > 1000) {
+			snprintf(err, errlen, "delivery_batch: 1 to 1000");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "delivery_ca_file") == 0)
+		return set_str(&c->delivery_ca_file, val);
 	if (strcmp(key, "log_level") == 0) {
 		if (kc_log_level_parse(val, &c->log_level) != 0) {
 			snprintf(err, errlen,
@@ -166,11 +229,25 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 	static const struct {
 		const char *env, *key;
 	} envs[] = {
-	    {"KC_DB_HOST", "db_host"},         {"KC_DB_PORT", "db_port"},
-	    {"KC_DB_SOCKET", "db_socket"},     {"KC_DB_USER", "db_user"},
-	    {"KC_DB_PASSWORD", "db_password"}, {"KC_DB_NAME", "db_name"},
-	    {"KC_SQL_DIR", "sql_dir"},         {"KC_MASTER_KEY", "master_key"},
+	    {"KC_DB_HOST", "db_host"},
+	    {"KC_DB_PORT", "db_port"},
+	    {"KC_DB_SOCKET", "db_socket"},
+	    {"KC_DB_USER", "db_user"},
+	    {"KC_DB_PASSWORD", "db_password"},
+	    {"KC_DB_NAME", "db_name"},
+	    {"KC_SQL_DIR", "sql_dir"},
+	    {"KC_MASTER_KEY", "master_key"},
 	    {"KC_LOG_LEVEL", "log_level"},
+	    {"KC_WEBHOOK_ALLOW_HOSTS", "webhook_allow_hosts"},
+	    {"KC_DELIVERY_SCHEDULE", "delivery_schedule"},
+	    {"KC_DELIVERY_TIMEOUT", "delivery_timeout"},
+	    {"KC_DELIVERY_LEASE", "delivery_lease"},
+	    {"KC_DELIVERY_BATCH", "delivery_batch"},
+	    {"KC_DELIVERY_CA_FILE", "delivery_ca_file"},
+	    {"KC_RETRY_AFTER_MAX", "retry_after_max"},
+	    {"KC_ENDPOINT_DISABLE_AFTER", "endpoint_disable_after"},
+	    {"KC_ATTEMPTS_RETENTION", "attempts_retention"},
+	    {"KC_EVENTS_RETENTION", "events_retention"},
 	};
 	char sub[256];
 	size_t i;
@@ -180,6 +257,16 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 	c->log_level = KC_LOG_INFO;
 	c->auth_cache_ms = 1000;
 	c->webhook_secret_grace = 86400;
+	c->delivery_timeout = 5;
+	c->delivery_lease = 60;
+	c->delivery_batch = 200;
+	c->retry_after_max = 3600;
+	c->endpoint_disable_after = 5 * 86400;
+	c->attempts_retention = 30 * 86400;
+	c->events_retention = 90 * 86400;
+	if (kc_schedule_parse(KC_SCHEDULE_DEFAULT, c->delivery_schedule,
+			      KC_SCHEDULE_MAX, &c->delivery_schedule_len) != 0)
+		goto nomem;
 	if (set_str(&c->db_user, "kaicalls") != 0 ||
 	    set_str(&c->db_name, "kaicalls") != 0 ||
 	    set_str(&c->sql_dir, KC_SQL_DIR) != 0)
@@ -219,5 +306,6 @@ kc_config_free(struct kc_config *c)
 	free(c->db_name);
 	free(c->sql_dir);
 	free(c->webhook_allow_hosts);
+	free(c->delivery_ca_file);
 	memset(c, 0, sizeof(*c));
 }

@@ -7,6 +7,11 @@
 
 #include <stddef.h>
 
+/* Retries after the first try, at most. */
+#define KC_SCHEDULE_MAX 32
+/* The documented default: see README, "Retries". */
+#define KC_SCHEDULE_DEFAULT "5s,5m,30m,2h,5h,10h,14h,20h,24h"
+
 struct kc_config {
 	char *db_host; /* NULL: use db_socket */
 	unsigned db_port;
@@ -22,6 +27,18 @@ struct kc_config {
 	char *webhook_allow_hosts; /* may use http and internal addresses */
 	long long
 	    webhook_secret_grace; /* seconds an old secret keeps signing */
+
+	/* The delivery engine (kcctl deliver, replay, maintain). */
+	long long delivery_schedule[KC_SCHEDULE_MAX]; /* seconds before retry n */
+	size_t delivery_schedule_len;
+	long long delivery_timeout;  /* seconds per try */
+	long long delivery_lease;    /* seconds a claimed delivery is ours */
+	long long delivery_batch;    /* deliveries claimed at once */
+	char *delivery_ca_file;      /* NULL: the system's trust store */
+	long long retry_after_max;   /* cap on a receiver's Retry-After */
+	long long endpoint_disable_after; /* seconds failing before disabling */
+	long long attempts_retention;     /* seconds attempts are kept */
+	long long events_retention;       /* seconds finished events are kept */
 };
 
 /* Loads path (or $KC_CONF when path is NULL; no file at all is fine when

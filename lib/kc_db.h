@@ -72,5 +72,7 @@ void kc_rows_free(struct kc_rows *r);
 #define KC_NOTFOUND 1
 /* Returned when the input was read but is not acceptable (see kc_verr). */
 #define KC_INVALID 2
+/* Returned when the request is valid but the object's state forbids it. */
+#define KC_CONFLICT 3
 
 #endif

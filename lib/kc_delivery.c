@@ -1,9 +1,11 @@
-#include "kc_page.h"
 #include "kc_delivery.h"
+#include "kc_id.h"
 #include "kc_json.h"
+#include "kc_page.h"
 #include "kc_time.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 int
@@ -22,18 +24,21 @@ kc_delivery_status_valid(const char *s)
 static json_t *
 delivery_json(const struct kc_rows *r, size_t i)
 {
-	char next[KC_TIME_MAX], c[KC_TIME_MAX], u[KC_TIME_MAX];
-
-	kc_time_from_db(kc_rows_get(r, i, 3), next, sizeof(next));
-	kc_time_from_db(kc_rows_get(r, i, 4), c, sizeof(c));
-	kc_time_from_db(kc_rows_get(r, i, 5), u, sizeof(u));
 	return json_pack(
-	    "{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-	    kc_rows_get(r, i, 0), "object", "delivery", "status",
-	    kc_rows_get(r, i, 1), "attempts", (json_int_t)kc_rows_int(r, i, 2),
-	    "next_attempt_at", next, "event_id", kc_rows_get(r, i, 6),
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:s?, s:o, "
+	    "s:s?, s:s?, s:o, s:o}",
+	    "id", kc_rows_get(r, i, 0), "object", "delivery", "status",
+	    kc_rows_get(r, i, 1), "event_id", kc_rows_get(r, i, 6),
 	    "event_type", kc_rows_get(r, i, 7), "endpoint_id",
-	    kc_rows_get(r, i, 8), "created_at", c, "updated_at", u);
+	    kc_rows_get(r, i, 8), "attempts", (json_int_t)kc_rows_int(r, i, 2),
+	    "next_attempt_at", kc_json_db_time(kc_rows_get(r, i, 3)),
+	    "last_attempt_at", kc_json_db_time(kc_rows_get(r, i, 9)),
+	    "last_status_code", kc_json_db_int(kc_rows_get(r, i, 10)),
+	    "last_error", kc_rows_get(r, i, 11), "delivered_at",
+	    kc_json_db_time(kc_rows_get(r, i, 12)), "replay_of",
+	    kc_rows_get(r, i, 13), "replayed_by", kc_rows_get(r, i, 14),
+	    "created_at", kc_json_db_time(kc_rows_get(r, i, 4)), "updated_at",
+	    kc_json_db_time(kc_rows_get(r, i, 5)));
 }
 
 int
@@ -53,10 +58,160 @@ kc_delivery_list(struct kc_db *db, long long business_id,
 				kc_p_str(f->event), kc_p_str(f->event),
 				kc_p_str(f->endpoint), kc_p_str(f->endpoint),
 				kc_p_str(f->status), kc_p_str(f->status),
+				kc_p_str(f->since), kc_p_str(f->since),
+				kc_p_str(f->until), kc_p_str(f->until),
 				kc_p_int(limit + 1)),
 			&r) != 0)
 		return -1;
 	*out = kc_page_build(r, limit, delivery_json);
 	kc_rows_free(r);
 	return *out ? 0 : -1;
+}
+
+static json_t *
+attempt_json(const struct kc_rows *r, size_t i)
+{
+	return json_pack("{s:I, s:o, s:I, s:o, s:b, s:s?, s:s?}", "attempt",
+			 (json_int_t)kc_rows_int(r, i, 0), "started_at",
+			 kc_json_db_time(kc_rows_get(r, i, 1)), "duration_ms",
+			 (json_int_t)kc_rows_int(r, i, 2), "status_code",
+			 kc_json_db_int(kc_rows_get(r, i, 3)), "ok",
+			 (int)kc_rows_int(r, i, 5), "error",
+			 kc_rows_get(r, i, 4), "response_body",
+			 kc_rows_get(r, i, 6));
+}
+
+int
+kc_delivery_get(struct kc_db *db, long long business_id, const char *public_id,
+		json_t **out)
+{
+	struct kc_rows *r = NULL, *a = NULL;
+	json_t *d = NULL, *list = NULL, *item;
+	size_t i;
+	int rc = -1;
+
+	if (kc_db_query(db, KC_SQL_DELIVERY_GET,
+			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
+			&r) != 0)
+		return -1;
+	if (r->nrows == 0) {
+		kc_rows_free(r);
+		return KC_NOTFOUND;
+	}
+	if (kc_db_query(
+		db, KC_SQL_ATTEMPT_LIST,
+		KC_ARGS(kc_p_int(kc_rows_int(r, 0, 15)), kc_p_int(business_id)),
+		&a) != 0)
+		goto out;
+	if ((d = delivery_json(r, 0)) == NULL || (list = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < a->nrows; i++) {
+		if ((item = attempt_json(a, i)) == NULL ||
+		    json_array_append_new(list, item) != 0)
+			goto out;
+	}
+	json_object_set_new(d, "attempt_log", list);
+	list = NULL;
+	*out = d;
+	d = NULL;
+	rc = 0;
+out:
+	json_decref(list);
+	json_decref(d);
+	kc_rows_free(r);
+	kc_rows_free(a);
+	return rc;
+}
+
+int
+kc_delivery_requeue(struct kc_db *db, long long business_id, long long source,
+		    const char *status, long long event, long long endpoint,
+		    long long replay_id, const char *source_public,
+		    char *new_public, int *queued)
+{
+	unsigned long long nid, n = 0;
+	char id[KC_ID_MAX];
+
+	*queued = 0;
+	if (strcmp(status, "failed") == 0) {
+		/* Its retry is already owed: bring it forward. */
+		if (kc_db_exec(db, KC_SQL_DELIVERY_RETRY_NOW,
+			       KC_ARGS(kc_p_int(business_id), kc_p_int(source)),
+			       &n, NULL) != 0)
+			return -1;
+		*queued = n > 0;
+		if (new_public)
+			snprintf(new_public, KC_ID_MAX, "%s", source_public);
+		return 0;
+	}
+	if (strcmp(status, "delivered") != 0 && strcmp(status, "dead") != 0)
+		return 0;
+	if (kc_id_new("dlv", id, sizeof(id)) != 0 ||
+	    kc_db_exec(
+		db, KC_SQL_DELIVERY_REPLAY_INSERT,
+		KC_ARGS(kc_p_str(id), kc_p_int(business_id), kc_p_int(event),
+			kc_p_int(endpoint), kc_p_int(source),
+			replay_id ? kc_p_int(replay_id) : kc_p_str(NULL)),
+		NULL, &nid) != 0 ||
+	    kc_db_exec(db, KC_SQL_DELIVERY_SUPERSEDE,
+		       KC_ARGS(kc_p_int((long long)nid), kc_p_int(business_id),
+			       kc_p_int(source)),
+		       NULL, NULL) != 0)
+		return -1;
+	*queued = 1;
+	if (new_public)
+		snprintf(new_public, KC_ID_MAX, "%s", id);
+	return 0;
+}
+
+int
+kc_delivery_replay(struct kc_db *db, long long business_id,
+		   const char *public_id, const struct kc_actor *actor,
+		   json_t **out, const char **why)
+{
+	struct kc_rows *r = NULL;
+	char next[KC_ID_MAX];
+	const char *status;
+	json_t *after = NULL;
+	int rc = -1, queued;
+
+	*why = NULL;
+	if (kc_db_begin(db) != 0)
+		return -1;
+	if (kc_db_query(db, KC_SQL_DELIVERY_FOR_REPLAY,
+			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
+			&r) != 0)
+		goto fail;
+	if (r->nrows == 0) {
+		rc = KC_NOTFOUND;
+		goto fail;
+	}
+	status = kc_rows_get(r, 0, 1);
+	if (!kc_rows_int(r, 0, 4)) {
+		*why = "endpoint_disabled";
+		rc = KC_CONFLICT;
+		goto fail;
+	}
+	if (kc_delivery_requeue(db, business_id, kc_rows_int(r, 0, 0), status,
+				kc_rows_int(r, 0, 2), kc_rows_int(r, 0, 3), 0,
+				public_id, next, &queued) != 0)
+		goto fail;
+	if (!queued) {
+		*why = "delivery_in_progress";
+		rc = KC_CONFLICT;
+		goto fail;
+	}
+	if (kc_delivery_get(db, business_id, next, &after) != 0 ||
+	    kc_audit_write(db, business_id, actor, "delivery.replayed",
+			   "delivery", public_id, NULL, after) != 0 ||
+	    kc_db_commit(db) != 0)
+		goto fail;
+	kc_rows_free(r);
+	*out = after;
+	return 0;
+fail:
+	kc_db_rollback(db);
+	json_decref(after);
+	kc_rows_free(r);
+	return rc;
 }

@@ -1,6 +1,7 @@
 #include "kc_page.h"
 #include "kc_endpoint.h"
 #include "kc_crypto.h"
+#include "kc_event.h"
 #include "kc_id.h"
 #include "kc_json.h"
 #include "kc_time.h"
@@ -36,11 +37,19 @@ endpoint_json(const struct kc_rows *r, size_t i)
 	kc_time_from_db(kc_rows_get(r, i, 6), c, sizeof(c));
 	kc_time_from_db(kc_rows_get(r, i, 7), u, sizeof(u));
 	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:o, s:b, s:s, s:s}", "id",
-	    kc_rows_get(r, i, 1), "object", "webhook_endpoint", "url",
+	    "{s:s, s:s, s:s, s:s, s:o, s:b, s:s?, s:o, s:s, s:s, "
+	    "s:{s:I, s:o, s:o, s:o, s:I}}",
+	    "id", kc_rows_get(r, i, 1), "object", "webhook_endpoint", "url",
 	    kc_rows_get(r, i, 2), "description", kc_rows_get(r, i, 3),
 	    "event_types", types ? types : json_array(), "enabled",
-	    (int)kc_rows_int(r, i, 5), "created_at", c, "updated_at", u);
+	    (int)kc_rows_int(r, i, 5), "disabled_reason", kc_rows_get(r, i, 17),
+	    "disabled_at", kc_json_db_time(kc_rows_get(r, i, 18)), "created_at",
+	    c, "updated_at", u, "health", "consecutive_failures",
+	    (json_int_t)kc_rows_int(r, i, 12), "failing_since",
+	    kc_json_db_time(kc_rows_get(r, i, 13)), "last_success_at",
+	    kc_json_db_time(kc_rows_get(r, i, 14)), "last_failure_at",
+	    kc_json_db_time(kc_rows_get(r, i, 15)), "dead_deliveries",
+	    (json_int_t)kc_rows_int(r, i, 16));
 }
 
 static int
@@ -135,6 +144,24 @@ kc_endpoint_list(struct kc_db *db, long long business_id,
 	return *out ? 0 : -1;
 }
 
+/* Turning an endpoint off records why; turning it back on clears its
+ * failure streak, so it is not disabled again at its first failure. */
+static int
+set_enabled(struct kc_db *db, long long business_id, long long id, int was,
+	    int now)
+{
+	if (now == 1 && !was)
+		return kc_db_exec(db, KC_SQL_ENDPOINT_REENABLE,
+				  KC_ARGS(kc_p_int(business_id), kc_p_int(id)),
+				  NULL, NULL);
+	if (now == 0 && was)
+		return kc_db_exec(db, KC_SQL_ENDPOINT_SET_DISABLED,
+				  KC_ARGS(kc_p_str("disabled through the API"),
+					  kc_p_int(business_id), kc_p_int(id)),
+				  NULL, NULL);
+	return 0;
+}
+
 int
 kc_endpoint_update(struct kc_db *db, const struct kc_actor *actor,
 		   long long business_id, const char *public_id,
@@ -165,6 +192,8 @@ kc_endpoint_update(struct kc_db *db, const struct kc_actor *actor,
 						  : kc_rows_int(r, 0, 5)),
 			kc_p_int(business_id), kc_p_int(kc_rows_int(r, 0, 0))),
 		NULL, NULL) != 0 ||
+	    set_enabled(db, business_id, kc_rows_int(r, 0, 0),
+			kc_rows_int(r, 0, 5) != 0, in->enabled) != 0 ||
 	    kc_endpoint_get(db, business_id, public_id, &after) != 0 ||
 	    kc_audit_write(db, business_id, actor, "webhook_endpoint.updated",
 			   "webhook_endpoint", public_id, before, after) != 0 ||
@@ -291,9 +320,9 @@ kc_endpoint_id(struct kc_db *db, long long business_id, const char *public_id,
 }
 
 /* Base64 text from the column back to the secret it seals. */
-static int
-unseal_secret(const unsigned char key[32], const char *id, const char *text,
-	      char *out)
+int
+kc_endpoint_unseal(const unsigned char key[32], const char *id,
+		   const char *text, char *out)
 {
 	unsigned char sealed[256], *plain = NULL;
 	size_t n, plen;
@@ -325,11 +354,94 @@ kc_endpoint_secrets(struct kc_db *db, const unsigned char key[32],
 
 	if ((rc = fetch(db, business_id, public_id, &r)) != 0)
 		return rc;
-	rc = unseal_secret(key, public_id, kc_rows_get(r, 0, 8), current);
+	rc = kc_endpoint_unseal(key, public_id, kc_rows_get(r, 0, 8), current);
 	*has_previous = 0;
 	if (rc == 0 && kc_rows_int(r, 0, 11) &&
-	    unseal_secret(key, public_id, kc_rows_get(r, 0, 9), previous) == 0)
+	    kc_endpoint_unseal(key, public_id, kc_rows_get(r, 0, 9),
+			       previous) == 0)
 		*has_previous = 1;
+	kc_rows_free(r);
+	return rc;
+}
+
+int
+kc_endpoint_view(struct kc_db *db, long long business_id, const char *public_id,
+		 json_t **out)
+{
+	struct kc_rows *r = NULL;
+	long long id;
+	json_t *ep = NULL, *health;
+	long long n, ok;
+	int rc;
+
+	if ((rc = kc_endpoint_id(db, business_id, public_id, &id)) != 0)
+		return rc;
+	if ((rc = kc_endpoint_get(db, business_id, public_id, &ep)) != 0)
+		return rc;
+	if (kc_db_query(db, KC_SQL_ENDPOINT_RATE,
+			KC_ARGS(kc_p_int(id), kc_p_int(business_id)),
+			&r) != 0) {
+		json_decref(ep);
+		return -1;
+	}
+	n = kc_rows_int(r, 0, 0);
+	ok = kc_rows_int(r, 0, 1);
+	kc_rows_free(r);
+	health = json_object_get(ep, "health");
+	json_object_set_new(health, "attempts_24h", json_integer(n));
+	/* null, not 100 %, when nothing was tried: no news is not health. */
+	json_object_set_new(health, "success_rate_24h",
+			    n ? json_real((double)ok / (double)n)
+			      : json_null());
+	*out = ep;
+	return 0;
+}
+
+int
+kc_endpoint_auto_disable(struct kc_db *db, long long id, const char *reason,
+			 long long disable_after, const struct kc_actor *actor,
+			 int force)
+{
+	struct kc_rows *r = NULL;
+	json_t *before = NULL, *after = NULL, *data = NULL;
+	long long business_id;
+	const char *pub;
+	int rc = -1;
+
+	if (kc_db_query(db, KC_SQL_ENDPOINT_FOR_DISABLE,
+			KC_ARGS(kc_p_int(disable_after), kc_p_int(id)),
+			&r) != 0)
+		return -1;
+	if (r->nrows == 0 || (!force && kc_rows_int(r, 0, 5) != 1)) {
+		kc_rows_free(r);
+		return KC_NOTFOUND;
+	}
+	business_id = kc_rows_int(r, 0, 0);
+	pub = kc_rows_get(r, 0, 1);
+	if (kc_endpoint_get(db, business_id, pub, &before) != 0 ||
+	    kc_db_exec(
+		db, KC_SQL_ENDPOINT_SET_DISABLED,
+		KC_ARGS(kc_p_str(reason), kc_p_int(business_id), kc_p_int(id)),
+		NULL, NULL) != 0 ||
+	    kc_endpoint_get(db, business_id, pub, &after) != 0 ||
+	    kc_audit_write(db, business_id, actor, "webhook_endpoint.disabled",
+			   "webhook_endpoint", pub, before, after) != 0)
+		goto out;
+	data = json_pack("{s:s, s:s, s:s, s:I, s:o}", "endpoint_id", pub, "url",
+			 json_string_value(json_object_get(after, "url")),
+			 "reason", reason, "consecutive_failures",
+			 (json_int_t)kc_rows_int(r, 0, 3), "failing_since",
+			 kc_json_db_time(kc_rows_get(r, 0, 4)));
+	/* Now disabled, the endpoint itself is not among the targets. */
+	if (data == NULL ||
+	    kc_event_emit(db, business_id, kc_rows_get(r, 0, 2),
+			  "endpoint.disabled", data, 0, NULL, NULL) != 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(before);
+	json_decref(after);
+	json_decref(data);
 	kc_rows_free(r);
 	return rc;
 }

@@ -47,4 +47,23 @@ int kc_endpoint_secrets(struct kc_db *db, const unsigned char key[32],
 			long long business_id, const char *public_id,
 			char *current, char *previous, int *has_previous);
 
+/* kc_endpoint_get plus the last 24 hours: "attempts_24h" and
+ * "success_rate_24h" (null when there were none) in "health". */
+int kc_endpoint_view(struct kc_db *db, long long business_id,
+		     const char *public_id, json_t **out);
+
+/* Disables an enabled endpoint (by internal id) for reason, with an audit
+ * row and an endpoint.disabled event to the business's other endpoints
+ * that subscribe to it, inside the caller's transaction. Unless force,
+ * only when it has been failing for disable_after seconds. KC_NOTFOUND
+ * when there was nothing to do. */
+int kc_endpoint_auto_disable(struct kc_db *db, long long id,
+			     const char *reason, long long disable_after,
+			     const struct kc_actor *actor, int force);
+
+/* One sealed secret (the column's base64 text) opened; out needs 80
+ * bytes and is the caller's to wipe. */
+int kc_endpoint_unseal(const unsigned char key[32], const char *public_id,
+		       const char *sealed, char *out);
+
 #endif

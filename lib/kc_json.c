@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int
@@ -224,4 +225,22 @@ kc_json_list(json_t *data, int has_more)
 
 	return json_pack("{s:s, s:o, s:b, s:s?}", "object", "list", "data",
 			 data, "has_more", has_more, "next_cursor", next);
+}
+
+json_t *
+kc_json_db_time(const char *cell)
+{
+	char t[KC_TIME_MAX];
+
+	if (cell == NULL || kc_time_from_db(cell, t, sizeof(t)) != 0)
+		return json_null();
+	return json_string(t);
+}
+
+json_t *
+kc_json_db_int(const char *cell)
+{
+	if (cell == NULL)
+		return json_null();
+	return json_integer(strtoll(cell, NULL, 10));
 }

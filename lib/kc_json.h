@@ -54,6 +54,11 @@ json_t *kc_json_merge_patch(const json_t *target, const json_t *patch);
 /* A string member, or NULL when absent or not a string. */
 const char *kc_json_str(const json_t *obj, const char *key);
 
+/* A MariaDB DATETIME cell as RFC 3339, and an integer cell, as new
+ * values: JSON null for a SQL NULL. */
+json_t *kc_json_db_time(const char *cell);
+json_t *kc_json_db_int(const char *cell);
+
 /* A page of a list: {"object":"list","data":[...],"has_more":...,
  * "next_cursor": id of the last item or null}. Takes data. */
 json_t *kc_json_list(json_t *data, int has_more);

@@ -15,4 +15,12 @@ int kc_sign_delivery(struct kc_db *db, const unsigned char key[32],
 		     long long business_id, const char *endpoint_id,
 		     const char *event_id, long long now, json_t **out);
 
+/* The webhook-signature value: "v1,<sig>" for current and, when previous
+ * is not NULL, a space and the same under previous. out needs
+ * KC_SIGN_HEADER_MAX bytes. */
+#define KC_SIGN_HEADER_MAX 256
+int kc_sign_header(const char *current, const char *previous,
+		   const char *msg_id, long long ts, const char *body,
+		   size_t len, char *out, size_t cap);
+
 #endif

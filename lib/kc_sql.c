@@ -152,7 +152,9 @@ static const struct {
 	"id, public_id, url, description, event_types, enabled, created_at, "  \
 	"updated_at, secret_sealed, previous_secret_sealed, "                  \
 	"previous_secret_expires_at, "                                         \
-	"previous_secret_expires_at > UTC_TIMESTAMP(6) "
+	"previous_secret_expires_at > UTC_TIMESTAMP(6), "                      \
+	"consecutive_failures, failing_since, last_success_at, "               \
+	"last_failure_at, dead_count, disabled_reason, disabled_at "
     [KC_SQL_ENDPOINT_INSERT] =
 	{"endpoint_insert",
 	 "INSERT INTO webhook_endpoints (public_id, business_id, url, "
@@ -243,16 +245,34 @@ static const struct {
     [KC_SQL_LEAD_CURSOR] =
 	{"lead_cursor",
 	 "SELECT id FROM leads WHERE business_id = ? AND public_id = ?"},
-    /* Filters are optional: NULL matches all. */
+/* Filters are optional: NULL matches all. */
+#define DELIVERY_COLS                                                          \
+	"d.public_id, d.status, d.attempts, d.next_attempt_at, d.created_at, " \
+	"d.updated_at, e.public_id, e.type, w.public_id, d.last_attempt_at, "  \
+	"d.last_status_code, d.last_error, d.delivered_at, (SELECT "           \
+	"p.public_id FROM deliveries p WHERE p.id = d.replay_of), (SELECT "    \
+	"s.public_id FROM deliveries s WHERE s.id = d.superseded_by), d.id "
+#define DELIVERY_FROM                                                          \
+	"FROM deliveries d JOIN events e ON e.id = d.event_id AND "            \
+	"e.business_id = d.business_id JOIN webhook_endpoints w ON w.id = "    \
+	"d.endpoint_id AND w.business_id = d.business_id "
     [KC_SQL_DELIVERY_LIST] =
 	{"delivery_list",
-	 "SELECT d.public_id, d.status, d.attempts, d.next_attempt_at, "
-	 "d.created_at, d.updated_at, e.public_id, e.type, w.public_id FROM "
-	 "deliveries d JOIN events e ON e.id = d.event_id AND e.business_id = "
-	 "d.business_id JOIN webhook_endpoints w ON w.id = d.endpoint_id AND "
-	 "w.business_id = d.business_id WHERE d.business_id = ? AND d.id < ? "
+	 "SELECT " DELIVERY_COLS DELIVERY_FROM
+	 "WHERE d.business_id = ? AND d.id < ? "
 	 "AND (? IS NULL OR e.public_id = ?) AND (? IS NULL OR w.public_id = "
-	 "?) AND (? IS NULL OR d.status = ?) ORDER BY d.id DESC LIMIT ?"},
+	 "?) AND (? IS NULL OR d.status = ?) AND (? IS NULL OR d.created_at "
+	 ">= ?) AND (? IS NULL OR d.created_at < ?) ORDER BY d.id DESC "
+	 "LIMIT ?"},
+    [KC_SQL_DELIVERY_GET] = {"delivery_get",
+			     "SELECT " DELIVERY_COLS DELIVERY_FROM
+			     "WHERE d.business_id = ? AND "
+			     "d.public_id = ?"},
+    [KC_SQL_ATTEMPT_LIST] =
+	{"attempt_list",
+	 "SELECT attempt_no, started_at, duration_ms, status_code, error, ok, "
+	 "response_snippet FROM delivery_attempts WHERE delivery_id = ? AND "
+	 "business_id = ? ORDER BY id LIMIT 100"},
     [KC_SQL_DELIVERY_CURSOR] =
 	{"delivery_cursor",
 	 "SELECT id FROM deliveries WHERE business_id = ? AND public_id = ?"},
@@ -337,6 +357,173 @@ static const struct {
     [KC_SQL_FOLLOWUP_CURSOR] =
 	{"followup_cursor",
 	 "SELECT id FROM followups WHERE business_id = ? AND public_id = ?"},
+    /* The delivery engine. A claim takes the due rows (retries whose time
+     * has come and leases that ran out: both are "next_attempt_at <=
+     * now", one range of one index) and skips rows another worker holds. */
+    [KC_SQL_DELIVERY_CLAIM] =
+	{"delivery_claim",
+	 "SELECT id FROM deliveries WHERE next_attempt_at <= UTC_TIMESTAMP(6) "
+	 "AND (? IS NULL OR business_id = ?) ORDER BY next_attempt_at "
+	 "LIMIT ? FOR UPDATE SKIP LOCKED"},
+#define IDS_TABLE                                                              \
+	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
+    [KC_SQL_DELIVERY_LEASE] =
+	{"delivery_lease",
+	 "UPDATE deliveries d JOIN " IDS_TABLE
+	 "ON d.id = j.id SET d.status = 'in_flight', d.lease_owner = ?, "
+	 "d.lease_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, "
+	 "d.next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, "
+	 "d.updated_at = UTC_TIMESTAMP(6)"},
+    [KC_SQL_DELIVERY_CLAIMED] =
+	{"delivery_claimed",
+	 "SELECT d.id, d.public_id, d.business_id, d.attempts, w.id, "
+	 "w.public_id, w.url, w.enabled = 1 AND w.deleted_at IS NULL, "
+	 "w.secret_sealed, w.previous_secret_sealed, "
+	 "w.previous_secret_expires_at > UTC_TIMESTAMP(6), e.public_id, "
+	 "e.payload FROM " IDS_TABLE
+	 "JOIN deliveries d ON d.id = j.id JOIN events e ON e.id = d.event_id "
+	 "JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE "
+	 "d.lease_owner = ? ORDER BY d.id"},
+    [KC_SQL_ATTEMPT_INSERT] =
+	{"attempt_insert",
+	 "INSERT INTO delivery_attempts (delivery_id, business_id, "
+	 "endpoint_id, attempt_no, started_at, duration_ms, status_code, "
+	 "error, ok, response_snippet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+    /* Only while the lease is still ours: a worker that outlived its
+     * lease must not overwrite the outcome of the one that took over. */
+    [KC_SQL_DELIVERY_RESULT] =
+	{"delivery_result",
+	 "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
+	 "lease_owner = NULL, lease_until = NULL, last_attempt_at = "
+	 "COALESCE(?, last_attempt_at), last_status_code = ?, last_error = ?, "
+	 "delivered_at = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND "
+	 "lease_owner = ?"},
+    /* One batch's outcomes for one endpoint: had a success (then the
+     * streak is the failures after it), else the failures extend it. */
+    [KC_SQL_ENDPOINT_HEALTH] =
+	{"endpoint_health",
+	 "UPDATE webhook_endpoints SET consecutive_failures = IF(? = 1, ?, "
+	 "consecutive_failures + ?), failing_since = IF(? = 1, ?, "
+	 "COALESCE(failing_since, ?)), last_success_at = COALESCE(?, "
+	 "last_success_at), last_failure_at = COALESCE(?, last_failure_at), "
+	 "dead_count = dead_count + ? WHERE id = ?"},
+    [KC_SQL_ENDPOINT_FOR_DISABLE] =
+	{"endpoint_for_disable",
+	 "SELECT w.business_id, w.public_id, b.public_id, "
+	 "w.consecutive_failures, w.failing_since, (w.failing_since <= "
+	 "UTC_TIMESTAMP(6) - INTERVAL ? SECOND) FROM webhook_endpoints w JOIN "
+	 "businesses b ON b.id = w.business_id WHERE w.id = ? AND w.enabled = "
+	 "1 AND w.deleted_at IS NULL FOR UPDATE"},
+    [KC_SQL_ENDPOINT_SET_DISABLED] =
+	{"endpoint_set_disabled",
+	 "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, "
+	 "disabled_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) WHERE "
+	 "business_id = ? AND id = ?"},
+    /* Turned back on: a fresh start for its health. */
+    [KC_SQL_ENDPOINT_REENABLE] =
+	{"endpoint_reenable",
+	 "UPDATE webhook_endpoints SET disabled_reason = NULL, disabled_at = "
+	 "NULL, consecutive_failures = 0, failing_since = NULL WHERE "
+	 "business_id = ? AND id = ?"},
+    [KC_SQL_ENDPOINT_FAILING] =
+	{"endpoint_failing",
+	 "SELECT id FROM webhook_endpoints WHERE enabled = 1 AND deleted_at IS "
+	 "NULL AND failing_since <= UTC_TIMESTAMP(6) - INTERVAL ? SECOND "
+	 "ORDER BY id"},
+    [KC_SQL_ENDPOINT_RATE] =
+	{"endpoint_rate",
+	 "SELECT COUNT(*), COALESCE(SUM(ok), 0) FROM delivery_attempts WHERE "
+	 "endpoint_id = ? AND business_id = ? AND started_at >= "
+	 "UTC_TIMESTAMP(6) - INTERVAL 1 DAY"},
+
+    /* Replays. A replay of a finished delivery is a new delivery of the
+     * same event (same webhook-id) to the same endpoint; the old one
+     * points at it, so a bulk replay never picks a delivery twice. */
+    [KC_SQL_DELIVERY_FOR_REPLAY] =
+	{"delivery_for_replay",
+	 "SELECT d.id, d.status, d.event_id, d.endpoint_id, w.enabled = 1 AND "
+	 "w.deleted_at IS NULL FROM deliveries d JOIN webhook_endpoints w ON "
+	 "w.id = d.endpoint_id WHERE d.business_id = ? AND d.public_id = ? "
+	 "FOR UPDATE"},
+    [KC_SQL_DELIVERY_REPLAY_INSERT] =
+	{"delivery_replay_insert",
+	 "INSERT INTO deliveries (public_id, business_id, event_id, "
+	 "endpoint_id, status, next_attempt_at, created_at, updated_at, "
+	 "replay_of, replay_id) VALUES (?, ?, ?, ?, 'pending', "
+	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?)"},
+    [KC_SQL_DELIVERY_SUPERSEDE] =
+	{"delivery_supersede",
+	 "UPDATE deliveries SET superseded_by = ?, updated_at = "
+	 "UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ?"},
+    [KC_SQL_DELIVERY_RETRY_NOW] =
+	{"delivery_retry_now",
+	 "UPDATE deliveries SET next_attempt_at = UTC_TIMESTAMP(6), "
+	 "updated_at = UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ? AND "
+	 "status = 'failed'"},
+    [KC_SQL_REPLAY_INSERT] =
+	{"replay_insert",
+	 "INSERT INTO replays (public_id, business_id, endpoint_id, "
+	 "status_filter, since, until, upto_id, created_at) SELECT ?, ?, ?, "
+	 "?, ?, ?, COALESCE(MAX(id), 0), UTC_TIMESTAMP(6) FROM deliveries"},
+    [KC_SQL_REPLAY_GET] =
+	{"replay_get",
+	 "SELECT r.public_id, w.public_id, r.status_filter, r.since, r.until, "
+	 "r.state, r.total, r.done, r.created_at, r.started_at, "
+	 "r.completed_at, (SELECT COUNT(*) FROM deliveries d WHERE "
+	 "d.replay_id = r.id AND d.status = 'delivered'), (SELECT COUNT(*) "
+	 "FROM deliveries d WHERE d.replay_id = r.id AND d.status = 'dead') "
+	 "FROM replays r JOIN webhook_endpoints w ON w.id = r.endpoint_id "
+	 "WHERE r.business_id = ? AND r.public_id = ?"},
+    [KC_SQL_REPLAY_NEXT] =
+	{"replay_next",
+	 "SELECT id, business_id, endpoint_id, status_filter, since, until, "
+	 "cursor_id, upto_id, total FROM replays WHERE state IN ('pending', "
+	 "'running') ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"},
+#define REPLAY_MATCH                                                           \
+	"business_id = ? AND endpoint_id = ? AND id > ? AND id <= ? AND "      \
+	"superseded_by IS NULL AND (status = ? OR (? = 'all' AND status IN "   \
+	"('delivered', 'dead', 'failed'))) AND (? IS NULL OR created_at >= "   \
+	"?) AND (? IS NULL OR created_at < ?) "
+    [KC_SQL_REPLAY_COUNT] =
+	{"replay_count", "SELECT COUNT(*) FROM deliveries WHERE " REPLAY_MATCH},
+    [KC_SQL_REPLAY_SOURCES] = {"replay_sources",
+			       "SELECT id, status, event_id FROM deliveries "
+			       "WHERE " REPLAY_MATCH
+			       "ORDER BY id LIMIT ? FOR UPDATE"},
+    [KC_SQL_REPLAY_PROGRESS] =
+	{"replay_progress",
+	 "UPDATE replays SET state = ?, total = ?, done = done + ?, cursor_id "
+	 "= ?, started_at = COALESCE(started_at, UTC_TIMESTAMP(6)), "
+	 "completed_at = IF(? = 'completed', UTC_TIMESTAMP(6), NULL) WHERE "
+	 "id = ?"},
+
+    /* Retention (kcctl maintain), always in small batches. Events go only
+     * once none of their deliveries is still owed. */
+    [KC_SQL_PURGE_ATTEMPTS] =
+	{"purge_attempts",
+	 "DELETE FROM delivery_attempts WHERE started_at < UTC_TIMESTAMP(6) - "
+	 "INTERVAL ? SECOND ORDER BY started_at LIMIT ?"},
+    [KC_SQL_PURGE_EVENTS_PICK] =
+	{"purge_events_pick",
+	 "SELECT e.id FROM events e WHERE e.created_at < UTC_TIMESTAMP(6) - "
+	 "INTERVAL ? SECOND AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE "
+	 "d.event_id = e.id AND d.next_attempt_at IS NOT NULL) ORDER BY e.id "
+	 "LIMIT ?"},
+    [KC_SQL_PURGE_EVENT_ATTEMPTS] =
+	{"purge_event_attempts",
+	 "DELETE a FROM delivery_attempts a JOIN deliveries d ON d.id = "
+	 "a.delivery_id JOIN " IDS_TABLE "ON j.id = d.event_id"},
+    [KC_SQL_PURGE_EVENT_DELIVERIES] =
+	{"purge_event_deliveries",
+	 "DELETE d FROM deliveries d JOIN " IDS_TABLE "ON j.id = d.event_id"},
+    [KC_SQL_PURGE_EVENTS] = {"purge_events",
+			     "DELETE e FROM events e JOIN " IDS_TABLE
+			     "ON j.id = e.id"},
+    [KC_SQL_PURGE_IDEMPOTENCY] =
+	{"purge_idempotency",
+	 "DELETE FROM idempotency_keys WHERE created_at < UTC_TIMESTAMP(6) - "
+	 "INTERVAL 24 HOUR ORDER BY created_at LIMIT ?"},
+
 };
 
 const char *

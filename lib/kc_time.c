@@ -150,21 +150,47 @@ kc_duration_parse(const char *s, long long *seconds)
 	return 0;
 }
 
+long long
+kc_time_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+db_text(const struct timespec *ts, char *out, size_t cap)
+{
+	struct tm tm;
+	int n;
+
+	if (gmtime_r(&ts->tv_sec, &tm) == NULL)
+		return -1;
+	n = snprintf(out, cap, "%04d-%02d-%02d %02d:%02d:%02d.%06ld",
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		     tm.tm_min, tm.tm_sec, ts->tv_nsec / 1000);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int
+kc_time_db_at(long long epoch_ms, char *db, size_t dbcap)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(epoch_ms / 1000);
+	ts.tv_nsec = (long)(epoch_ms % 1000) * 1000000;
+	return db_text(&ts, db, dbcap);
+}
+
 int
 kc_time_now(char *db, size_t dbcap, char *rfc, size_t rfccap)
 {
 	struct timespec ts;
-	struct tm tm;
 	char text[40];
-	int n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	if (gmtime_r(&ts.tv_sec, &tm) == NULL)
-		return -1;
-	n = snprintf(text, sizeof(text), "%04d-%02d-%02d %02d:%02d:%02d.%06ld",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
-	if (n < 0 || (size_t)n >= sizeof(text))
+	if (db_text(&ts, text, sizeof(text)) != 0)
 		return -1;
 	if (db && snprintf(db, dbcap, "%s", text) >= (int)dbcap)
 		return -1;

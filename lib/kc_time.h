@@ -13,6 +13,9 @@ int kc_time_to_db(const char *rfc3339, char *out, size_t outcap);
 /* Now, as MariaDB text (microseconds) and as RFC 3339 (milliseconds), the
  * same instant in both. Either output may be NULL. */
 int kc_time_now(char *db, size_t dbcap, char *rfc, size_t rfccap);
+/* Milliseconds since the epoch, and such an instant as MariaDB text. */
+long long kc_time_now_ms(void);
+int kc_time_db_at(long long epoch_ms, char *db, size_t dbcap);
 /* Parses "24h", "30m", "90s", "2d" or a plain number of seconds. */
 int kc_duration_parse(const char *s, long long *seconds);
 

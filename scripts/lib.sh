@@ -389,6 +389,10 @@ kc_write_conf() {
 			echo "log_level = info"
 			# Development and tests deliver to receivers on loopback.
 			echo "webhook_allow_hosts = 127.0.0.1,localhost"
+			# The test receiver's self-signed certificate (kc_receiver_start).
+			if [ -n "${KC_DELIVERY_CA_FILE:-}" ]; then
+				echo "delivery_ca_file = $KC_DELIVERY_CA_FILE"
+			fi
 		} >"$conf.new" && chmod 600 "$conf.new" && mv -f "$conf.new" "$conf"
 	) || {
 		kc_err "could not write $conf"
@@ -545,11 +549,120 @@ kc_stop_web() {
 	kc_stop_orphans
 }
 
+# --- a webhook receiver for tests and benchmarks -----------------------------
+
+# kc_receiver_start PORT: tests/receiver/receiver.mjs over HTTPS on
+# 127.0.0.1:PORT with a throwaway self-signed certificate; exports
+# KC_RECEIVER_URL and KC_DELIVERY_CA_FILE (which the delivery worker then
+# trusts, as it would a public CA for a real receiver).
+kc_receiver_start() {
+	local port=$1 dir=$KC_VAR/receiver pid i
+	kc_check_var || return 1
+	mkdir -p "$dir"
+	kc_stop_receiver
+	if kc_port_busy "$port"; then
+		kc_err "port $port is in use (receiver)"
+		return 1
+	fi
+	if [ ! -s "$dir/cert.pem" ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-days 7 -subj /CN=localhost \
+			-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+			-keyout "$dir/key.pem" -out "$dir/cert.pem" >"$dir/openssl.log" 2>&1 || {
+			kc_err "openssl could not make the receiver's certificate"
+			return 1
+		}
+	fi
+	node "$KC_ROOT/tests/receiver/receiver.mjs" "$port" "$dir/cert.pem" "$dir/key.pem" \
+		</dev/null >>"$KC_VAR/log/receiver.out" 2>&1 &
+	pid=$!
+	echo "$pid" >"$KC_VAR/run/receiver.pid"
+	for ((i = 0; i < 100; i++)); do
+		if curl -fsS --max-time 2 --cacert "$dir/cert.pem" -o /dev/null \
+			"https://127.0.0.1:$port/_stats" 2>/dev/null; then
+			export KC_RECEIVER_URL="https://127.0.0.1:$port"
+			export KC_DELIVERY_CA_FILE="$dir/cert.pem"
+			return 0
+		fi
+		kc_alive "$pid" || break
+		sleep 0.1
+	done
+	tail -n 20 "$KC_VAR/log/receiver.out" >&2
+	kc_err "the receiver did not start on port $port"
+	return 1
+}
+
+kc_stop_receiver() {
+	local pid
+	if pid=$(kc_pidfile_alive "$KC_VAR/run/receiver.pid" node); then
+		kc_stop_pids 10 "$pid"
+	fi
+	rm -f "$KC_VAR/run/receiver.pid"
+}
+
+# --- the cron jobs -------------------------------------------------------------
+
+# kc_jobs_start KCCTL: conf/kaicalls.cron, with this stack's paths, into
+# /etc/cron.d (cron reads it within a minute), and a cron daemon started if
+# none runs. Needs root, as installing any system cron job does.
+kc_jobs_start() {
+	local kcctl=$1 name cronfile
+	kc_check_var || return 1
+	case $kcctl in
+	/*) ;;
+	*) kcctl=$PWD/$kcctl ;;
+	esac
+	if [ "$(id -u)" != 0 ]; then
+		kc_err "installing the cron jobs needs root"
+		return 1
+	fi
+	command -v cron >/dev/null || {
+		kc_err "cron is not installed (apt-get install cron)"
+		return 1
+	}
+	# cron.d names may not contain dots; one file per state dir.
+	name=kaicalls-$(printf '%s' "$KC_VAR" | sha256sum | cut -c1-12)
+	cronfile=/etc/cron.d/$name
+	mkdir -p "$KC_VAR/run" "$KC_VAR/log"
+	sed -e "s|@KCCTL@|$kcctl|g" -e "s|@CONF@|$KC_VAR/kaicalls.conf|g" \
+		-e "s|@RUNDIR@|$KC_VAR/run|g" -e "s|@LOGDIR@|$KC_VAR/log|g" \
+		-e "s|@USER@|root|g" "$KC_ROOT/conf/kaicalls.cron" >"$cronfile.tmp" &&
+		chmod 644 "$cronfile.tmp" && mv -f "$cronfile.tmp" "$cronfile" || {
+		kc_err "could not write $cronfile"
+		return 1
+	}
+	echo "$cronfile" >"$KC_VAR/run/cron.file"
+	kc_say "cron jobs installed in $cronfile"
+	if ! pgrep -x cron >/dev/null; then
+		cron -f -L 15 </dev/null >>"$KC_VAR/log/cron.out" 2>&1 &
+		echo $! >"$KC_VAR/run/cron.pid"
+		kc_say "cron daemon started (pid $!)"
+	fi
+}
+
+# kc_stop_jobs: the cron file goes, then the daemon if we started it, then
+# any job still running from it (each ends within its window anyway).
+kc_stop_jobs() {
+	local f pid
+	if [ -f "$KC_VAR/run/cron.file" ]; then
+		f=$(cat "$KC_VAR/run/cron.file")
+		case $f in /etc/cron.d/kaicalls-*) rm -f "$f" ;; esac
+		rm -f "$KC_VAR/run/cron.file"
+	fi
+	if pid=$(kc_pidfile_alive "$KC_VAR/run/cron.pid" cron); then
+		kc_stop_pids 10 "$pid"
+	fi
+	rm -f "$KC_VAR/run/cron.pid"
+	pkill -TERM -f -- "--conf $KC_VAR/kaicalls.conf" 2>/dev/null || true
+}
+
 # kc_stop_all: stops whatever of the private stack is running; safe to call
 # any number of times, and with nothing started.
 kc_stop_all() {
 	local pid
 	[ -n "${KC_VAR:-}" ] && [ -d "$KC_VAR/run" ] || return 0
+	kc_stop_jobs
+	kc_stop_receiver
 	kc_stop_web
 	if pid=$(kc_pidfile_alive "$KC_VAR/run/mysqld.pid" mariadbd); then
 		kc_stop_pids 30 "$pid"

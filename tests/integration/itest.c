@@ -56,7 +56,10 @@ itest_http(const char *method, const char *path, const char *key,
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(url, sizeof(url), "%s%s", base_url(), path);
+	if (strncmp(path, "https://", 8) == 0)
+		snprintf(url, sizeof(url), "%s", path);
+	else
+		snprintf(url, sizeof(url), "%s%s", base_url(), path);
 	c = curl_easy_init();
 	cr_assert(c != NULL);
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -66,6 +69,9 @@ itest_http(const char *method, const char *path, const char *key,
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	if (getenv("KC_DELIVERY_CA_FILE"))
+		curl_easy_setopt(c, CURLOPT_CAINFO,
+				 getenv("KC_DELIVERY_CA_FILE"));
 	if (key) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
 		hdrs = curl_slist_append(hdrs, auth);
@@ -248,4 +254,114 @@ void
 itest_setup(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static const char *
+receiver_url(void)
+{
+	const char *u = getenv("KC_RECEIVER_URL");
+
+	cr_assert(u != NULL && *u != '\0',
+		  "KC_RECEIVER_URL is not set: run through scripts/test");
+	return u;
+}
+
+void
+itest_rcv_path(char *out, size_t cap)
+{
+	unsigned char r[8];
+	FILE *f = fopen("/dev/urandom", "r");
+
+	cr_assert(f && fread(r, 1, sizeof(r), f) == sizeof(r));
+	fclose(f);
+	snprintf(out, cap, "/t/%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1],
+		 r[2], r[3], r[4], r[5], r[6], r[7]);
+}
+
+void
+itest_rcv_mode(const char *path, const char *mode)
+{
+	char url[512];
+	struct itest_resp r;
+
+	snprintf(url, sizeof(url), "%s/_mode%s", receiver_url(), path);
+	itest_http("POST", url, NULL, mode, strlen(mode), NULL, &r);
+	cr_assert_eq(r.status, 200, "receiver mode: %s", r.body);
+	itest_resp_free(&r);
+}
+
+json_t *
+itest_rcv_log(const char *path)
+{
+	char url[512];
+	struct itest_resp r;
+	json_t *v;
+
+	snprintf(url, sizeof(url), "%s/_log%s?bodies=1", receiver_url(), path);
+	itest_http("GET", url, NULL, NULL, 0, NULL, &r);
+	cr_assert_eq(r.status, 200, "receiver log: %s", r.body);
+	v = json_incref(r.json);
+	itest_resp_free(&r);
+	return v;
+}
+
+size_t
+itest_rcv_count(const char *path)
+{
+	json_t *v = itest_rcv_log(path);
+	size_t n = (size_t)json_integer_value(json_object_get(v, "count"));
+
+	json_decref(v);
+	return n;
+}
+
+void
+itest_rcv_endpoint(const char *key, const char *path, const char *types,
+		   char *id, char *secret)
+{
+	char body[1024];
+	struct itest_resp r;
+
+	snprintf(body, sizeof(body), "{\"url\":\"%s%s\",\"event_types\":%s}",
+		 receiver_url(), path, types ? types : "[\"*\"]");
+	itest_post(key, "/v1/webhook-endpoints", body, &r);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	snprintf(id, 64, "%s", itest_jstr(r.json, "id"));
+	if (secret)
+		snprintf(secret, 80, "%s", itest_jstr(r.json, "secret"));
+	itest_resp_free(&r);
+}
+
+json_t *
+itest_deliver(const char *biz, int *status)
+{
+	const char *args[] = {"deliver", "--business", biz, NULL};
+
+	return itest_kcctl(status, args);
+}
+
+void
+itest_lead(const char *key, char *event_id)
+{
+	struct itest_resp r;
+	char phone[32], body[256];
+
+	itest_random_number(phone, sizeof(phone));
+	snprintf(body, sizeof(body),
+		 "{\"name\":\"Delivery Test\",\"phone\":\"%s\","
+		 "\"intent\":\"booking\"}",
+		 phone);
+	itest_post(key, "/v1/leads", body, &r);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	itest_resp_free(&r);
+	if (event_id) {
+		/* The newest event of the business is this lead's. */
+		itest_get("/v1/events?limit=1", key, &r);
+		cr_assert_eq(r.status, 200);
+		snprintf(event_id, 64, "%s",
+			 itest_jstr(
+			     json_array_get(json_object_get(r.json, "data"), 0),
+			     "id"));
+		itest_resp_free(&r);
+	}
 }

@@ -55,4 +55,24 @@ size_t itest_count(const char *key, const char *path);
 /* A fresh random E.164 number in the 555 range. */
 void itest_random_number(char *out, size_t cap);
 
+/* The test receiver (tests/receiver/receiver.mjs) at KC_RECEIVER_URL,
+ * trusted through KC_DELIVERY_CA_FILE. Paths are per test (random). */
+void itest_rcv_path(char *out, size_t cap);
+/* What path answers: {"status":500, "retry_after":"5", "delay_ms":..,
+ * "body_bytes":.., "location":..}. */
+void itest_rcv_mode(const char *path, const char *mode);
+/* {"count":N, "requests":[{"id","timestamp","signature","user_agent",
+ * "content_type","body"}...]} received on path. */
+json_t *itest_rcv_log(const char *path);
+size_t itest_rcv_count(const char *path);
+/* An enabled endpoint at the receiver's path (types NULL: all); id needs
+ * 64 bytes, secret (may be NULL) 80. */
+void itest_rcv_endpoint(const char *key, const char *path, const char *types,
+			char *id, char *secret);
+/* kcctl deliver --business biz: sends what is due, then returns. */
+json_t *itest_deliver(const char *biz, int *status);
+/* A new lead (so a lead.captured event); event_id (64 bytes, may be
+ * NULL) gets its event. */
+void itest_lead(const char *key, char *event_id);
+
 #endif

@@ -1,0 +1,105 @@
+/* kcctl deliver: the delivery worker cron starts every minute. Without
+ * --for it sends what is due and stops; with --for it keeps going for that
+ * long, looking for new work at most every 200 ms when idle. */
+#include "kcctl.h"
+#include "kcctl_run.h"
+#include "kc_deliver.h"
+#include "kc_log.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+static const char usage[] =
+    "usage: kcctl deliver [--for DURATION] [--lock FILE] [--business ID]";
+
+static void
+text(const json_t *v)
+{
+	printf("claimed %lld, delivered %lld, retrying %lld, dead %lld, "
+	       "endpoints disabled %lld\n",
+	       (long long)json_integer_value(json_object_get(v, "claimed")),
+	       (long long)json_integer_value(json_object_get(v, "delivered")),
+	       (long long)json_integer_value(json_object_get(v, "retrying")),
+	       (long long)json_integer_value(json_object_get(v, "dead")),
+	       (long long)json_integer_value(
+		   json_object_get(v, "endpoints_disabled")));
+}
+
+int
+kcctl_deliver(struct kcctl *k, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    KCCTL_RUN_OPTIONS,
+	    {"business", required_argument, NULL, 'b'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct kcctl_run run = {0};
+	struct kc_deliver_stats st = {0};
+	struct kc_deliverer *d = NULL;
+	const char *lock = NULL, *biz = NULL;
+	long long bid = 0;
+	int c, n, rc = KCCTL_OK, failures = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (kcctl_run_option(k, &run, c, optarg, &rc)) {
+			if (rc != KCCTL_OK)
+				return rc;
+		} else if (c == 'L')
+			lock = optarg;
+		else if (c == 'b')
+			biz = optarg;
+		else
+			return kcctl_usage(k, "%s", usage);
+	}
+	if (optind != argc)
+		return kcctl_usage(k, "%s", usage);
+	if (!k->cfg.has_master_key)
+		return kcctl_fail(k, "master_key is not configured");
+	if (biz && (rc = kcctl_business_id(k, biz, &bid)) != KCCTL_OK)
+		return rc;
+	if ((rc = kcctl_run_start(k, &run, lock)) != KCCTL_OK) {
+		if (rc == 3) {
+			kc_info("another deliver run holds %s", lock);
+			return KCCTL_OK;
+		}
+		return rc;
+	}
+	if (kcctl_db(k) == NULL ||
+	    kc_deliverer_new(k->db, &k->cfg, bid, &d) != 0) {
+		kcctl_run_end(&run);
+		return kcctl_fail(k, "cannot start the delivery worker");
+	}
+	while (kcctl_run_going(&run)) {
+		if (kc_deliverer_batch(d, &st, &n) != 0) {
+			/* The database went away or refused: what was claimed
+			 * comes back when its lease ends; try again shortly,
+			 * but give up on a database that stays down. */
+			if (++failures >= 10) {
+				rc = KCCTL_FAIL;
+				break;
+			}
+			kcctl_run_idle(&run);
+			continue;
+		}
+		failures = 0;
+		if (n == 0) {
+			if (run.end_ms == 0)
+				break;
+			kcctl_run_idle(&run);
+		}
+	}
+	kc_deliverer_free(d);
+	kcctl_run_end(&run);
+	if (rc != KCCTL_OK)
+		return kcctl_fail(k, "delivery stopped: the database keeps "
+				     "failing (see the log)");
+	return kcctl_emit(k,
+			  json_pack("{s:I, s:I, s:I, s:I, s:I}", "claimed",
+				    (json_int_t)st.claimed, "delivered",
+				    (json_int_t)st.delivered, "retrying",
+				    (json_int_t)st.retrying, "dead",
+				    (json_int_t)st.dead, "endpoints_disabled",
+				    (json_int_t)st.disabled),
+			  text);
+}

@@ -1,0 +1,69 @@
+/* kcctl maintain: retention and the endpoint auto-disable sweep, hourly
+ * from cron. */
+#include "kcctl.h"
+#include "kcctl_run.h"
+#include "kc_log.h"
+#include "kc_maintain.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+static void
+text(const json_t *v)
+{
+	printf("deleted %lld attempts, %lld events, %lld idempotency keys; "
+	       "disabled %lld endpoints\n",
+	       (long long)json_integer_value(json_object_get(v, "attempts")),
+	       (long long)json_integer_value(json_object_get(v, "events")),
+	       (long long)json_integer_value(
+		   json_object_get(v, "idempotency_keys")),
+	       (long long)json_integer_value(
+		   json_object_get(v, "endpoints_disabled")));
+}
+
+int
+kcctl_maintain(struct kcctl *k, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"lock", required_argument, NULL, 'L'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct kcctl_run run = {0};
+	struct kc_maintain_stats st = {0};
+	struct kc_actor actor = {"system", "maintenance", NULL};
+	const char *lock = NULL;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'L')
+			lock = optarg;
+		else
+			return kcctl_usage(
+			    k, "usage: kcctl maintain [--lock FILE]");
+	}
+	if (optind != argc)
+		return kcctl_usage(k, "usage: kcctl maintain [--lock FILE]");
+	if ((rc = kcctl_run_start(k, &run, lock)) != KCCTL_OK) {
+		if (rc == 3) {
+			kc_info("another maintain run holds %s", lock);
+			return KCCTL_OK;
+		}
+		return rc;
+	}
+	if (kcctl_db(k) == NULL) {
+		kcctl_run_end(&run);
+		return KCCTL_FAIL;
+	}
+	rc = kc_maintain_run(k->db, &k->cfg, &actor, &st);
+	kcctl_run_end(&run);
+	if (rc != 0)
+		return kcctl_fail(k, "maintenance failed (see the log)");
+	return kcctl_emit(
+	    k,
+	    json_pack("{s:I, s:I, s:I, s:I}", "attempts",
+		      (json_int_t)st.attempts, "events", (json_int_t)st.events,
+		      "idempotency_keys", (json_int_t)st.idempotency_keys,
+		      "endpoints_disabled", (json_int_t)st.endpoints_disabled),
+	    text);
+}

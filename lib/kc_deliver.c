@@ -1,0 +1,456 @@
+#include "kc_deliver.h"
+#include "kc_backoff.h"
+#include "kc_buf.h"
+#include "kc_crypto.h"
+#include "kc_endpoint.h"
+#include "kc_id.h"
+#include "kc_log.h"
+#include "kc_send.h"
+#include "kc_sign.h"
+#include "kc_time.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct kc_deliverer {
+	struct kc_db *db;
+	const struct kc_config *cfg;
+	long long only_business;
+	struct kc_sender *sender;
+	struct kc_actor actor;
+};
+
+/* One claimed delivery and what became of it. */
+struct item {
+	long long id, business_id, endpoint_id;
+	unsigned attempts;
+	int live; /* the endpoint is enabled: send; else it goes dead */
+	char sig[KC_SIGN_HEADER_MAX];
+	struct kc_send_req req;
+	const char *status; /* delivered, failed, dead */
+	long long ended_ms;
+};
+
+/* An endpoint's outcomes within one batch. */
+struct ep_sum {
+	long long id;
+	int had_success, trailing, nfail, ndead, gone;
+	long long last_success_ms, first_fail_ms, first_trailing_ms,
+	    last_fail_ms;
+};
+
+int
+kc_deliverer_new(struct kc_db *db, const struct kc_config *cfg,
+		 long long only_business, struct kc_deliverer **out)
+{
+	struct kc_deliverer *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -1;
+	d->db = db;
+	d->cfg = cfg;
+	d->only_business = only_business;
+	d->actor.type = "system";
+	d->actor.id = "delivery-engine";
+	if (kc_sender_new(cfg, &d->sender) != 0) {
+		free(d);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+void
+kc_deliverer_free(struct kc_deliverer *d)
+{
+	if (d == NULL)
+		return;
+	kc_sender_free(d->sender);
+	free(d);
+}
+
+static double
+unit_random(void)
+{
+	uint32_t v;
+
+	if (kc_random_bytes(&v, sizeof(v)) != 0)
+		return 0.5;
+	return (double)v / 4294967296.0;
+}
+
+/* Claims up to a batch: the due ids are locked (skipping rows another
+ * worker holds), leased to owner, and committed before any sending, so a
+ * slow receiver never holds a database lock. ids gets "[1,2,...]". */
+static int
+claim(struct kc_deliverer *d, const char *owner, struct kc_buf *ids, int *n)
+{
+	struct kc_rows *r = NULL;
+	size_t i;
+	char num[32];
+
+	*n = 0;
+	if (kc_db_begin(d->db) != 0)
+		return -1;
+	if (kc_db_query(d->db, KC_SQL_DELIVERY_CLAIM,
+			KC_ARGS(d->only_business ? kc_p_int(d->only_business)
+						 : kc_p_str(NULL),
+				d->only_business ? kc_p_int(d->only_business)
+						 : kc_p_str(NULL),
+				kc_p_int(d->cfg->delivery_batch)),
+			&r) != 0)
+		goto fail;
+	if (r->nrows == 0) {
+		kc_rows_free(r);
+		return kc_db_commit(d->db);
+	}
+	if (kc_buf_puts(ids, "[") != 0)
+		goto fail;
+	for (i = 0; i < r->nrows; i++) {
+		snprintf(num, sizeof(num), "%s%s", i ? "," : "",
+			 kc_rows_get(r, i, 0));
+		if (kc_buf_puts(ids, num) != 0)
+			goto fail;
+	}
+	if (kc_buf_puts(ids, "]") != 0 ||
+	    kc_db_exec(d->db, KC_SQL_DELIVERY_LEASE,
+		       KC_ARGS(kc_p_strn(ids->data, ids->len), kc_p_str(owner),
+			       kc_p_int(d->cfg->delivery_lease),
+			       kc_p_int(d->cfg->delivery_lease)),
+		       NULL, NULL) != 0 ||
+	    kc_db_commit(d->db) != 0)
+		goto fail;
+	*n = (int)r->nrows;
+	kc_rows_free(r);
+	return 0;
+fail:
+	kc_db_rollback(d->db);
+	kc_rows_free(r);
+	return -1;
+}
+
+/* Signs one claimed row into its request. The endpoint's secrets are
+ * opened for this batch only and wiped after signing. */
+static int
+prepare(struct kc_deliverer *d, const struct kc_rows *r, size_t i,
+	struct item *it, long long now)
+{
+	char cur[80], prev[80];
+	const char *ep = kc_rows_get(r, i, 5), *msg = kc_rows_get(r, i, 11);
+	int has_prev = 0, rc = -1;
+
+	it->id = kc_rows_int(r, i, 0);
+	it->business_id = kc_rows_int(r, i, 2);
+	it->attempts = (unsigned)kc_rows_int(r, i, 3);
+	it->endpoint_id = kc_rows_int(r, i, 4);
+	it->live = (int)kc_rows_int(r, i, 7);
+	if (!it->live)
+		return 0;
+	if (kc_endpoint_unseal(d->cfg->master_key, ep, kc_rows_get(r, i, 8),
+			       cur) != 0)
+		goto out;
+	if (kc_rows_int(r, i, 10) &&
+	    kc_endpoint_unseal(d->cfg->master_key, ep, kc_rows_get(r, i, 9),
+			       prev) == 0)
+		has_prev = 1;
+	if (kc_sign_header(cur, has_prev ? prev : NULL, msg, now,
+			   kc_rows_get(r, i, 12), r->len[i * r->ncols + 12],
+			   it->sig, sizeof(it->sig)) != 0)
+		goto out;
+	it->req.url = kc_rows_get(r, i, 6);
+	it->req.msg_id = msg;
+	it->req.signature = it->sig;
+	it->req.timestamp = now;
+	it->req.body = kc_rows_get(r, i, 12);
+	it->req.body_len = r->len[i * r->ncols + 12];
+	rc = 0;
+out:
+	memset(cur, 0, sizeof(cur));
+	memset(prev, 0, sizeof(prev));
+	return rc;
+}
+
+static struct ep_sum *
+ep_find(struct ep_sum *eps, size_t *neps, long long id)
+{
+	size_t i;
+
+	for (i = 0; i < *neps; i++)
+		if (eps[i].id == id)
+			return &eps[i];
+	memset(&eps[*neps], 0, sizeof(eps[0]));
+	eps[*neps].id = id;
+	return &eps[(*neps)++];
+}
+
+static int
+ep_cmp(const void *a, const void *b)
+{
+	const struct ep_sum *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static struct kc_param
+p_time(long long ms, char *buf, size_t cap)
+{
+	if (ms <= 0 || kc_time_db_at(ms, buf, cap) != 0)
+		return kc_p_str(NULL);
+	return kc_p_str(buf);
+}
+
+/* Decides what one outcome means for its delivery and writes the try and
+ * the delivery's new state. */
+static int
+record(struct kc_deliverer *d, struct item *it, const char *owner,
+       struct kc_deliver_stats *st)
+{
+	const struct kc_send_req *q = &it->req;
+	char started[KC_TIME_MAX], next[KC_TIME_MAX], ended[KC_TIME_MAX];
+	long long delay = -1, next_ms = 0;
+	unsigned tries = it->attempts;
+	const char *error = NULL;
+
+	if (!it->live) {
+		it->status = "dead";
+		error = "endpoint disabled: not sent (replay it once the "
+			"endpoint is enabled again)";
+		it->ended_ms = kc_time_now_ms();
+		st->dead++;
+	} else {
+		tries++;
+		it->ended_ms = q->started_ms + q->duration_ms;
+		if (kc_db_exec(
+			d->db, KC_SQL_ATTEMPT_INSERT,
+			KC_ARGS(
+			    kc_p_int(it->id), kc_p_int(it->business_id),
+			    kc_p_int(it->endpoint_id), kc_p_int(tries),
+			    p_time(q->started_ms, started, sizeof(started)),
+			    kc_p_int(q->duration_ms),
+			    q->status ? kc_p_int(q->status) : kc_p_str(NULL),
+			    kc_p_str(q->ok ? NULL : q->error), kc_p_int(q->ok),
+			    kc_p_strn(q->snippet, q->snippet_len)),
+			NULL, NULL) != 0)
+			return -1;
+		if (q->ok) {
+			it->status = "delivered";
+			st->delivered++;
+		} else {
+			error = q->error;
+			if (q->status != 410 &&
+			    tries <= d->cfg->delivery_schedule_len) {
+				if (q->retry_after >= 0) {
+					delay = q->retry_after;
+					if (delay < 1)
+						delay = 1;
+					if (delay > d->cfg->retry_after_max)
+						delay = d->cfg->retry_after_max;
+					delay *= 1000;
+				} else {
+					delay = kc_backoff_delay_ms(
+					    d->cfg->delivery_schedule,
+					    d->cfg->delivery_schedule_len,
+					    tries, unit_random());
+				}
+			}
+			if (delay >= 0) {
+				it->status = "failed";
+				next_ms = it->ended_ms + delay;
+				st->retrying++;
+			} else {
+				it->status = "dead";
+				st->dead++;
+			}
+		}
+	}
+	return kc_db_exec(
+	    d->db, KC_SQL_DELIVERY_RESULT,
+	    KC_ARGS(kc_p_str(it->status), kc_p_int(tries),
+		    p_time(next_ms, next, sizeof(next)),
+		    it->live ? kc_p_str(started) : kc_p_str(NULL),
+		    it->live && q->status ? kc_p_int(q->status)
+					  : kc_p_str(NULL),
+		    kc_p_str(error),
+		    p_time(q->ok ? it->ended_ms : 0, ended, sizeof(ended)),
+		    kc_p_int(it->id), kc_p_str(owner)),
+	    NULL, NULL);
+}
+
+static void
+summarize(struct item *it, size_t n, struct ep_sum *eps, size_t *neps)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct ep_sum *e = ep_find(eps, neps, it[i].endpoint_id);
+
+		if (strcmp(it[i].status, "dead") == 0)
+			e->ndead++;
+		if (!it[i].live)
+			continue;
+		if (it[i].req.ok) {
+			e->had_success = 1;
+			if (it[i].ended_ms > e->last_success_ms)
+				e->last_success_ms = it[i].ended_ms;
+			continue;
+		}
+		e->nfail++;
+		if (it[i].req.status == 410)
+			e->gone = 1;
+		if (e->first_fail_ms == 0 || it[i].ended_ms < e->first_fail_ms)
+			e->first_fail_ms = it[i].ended_ms;
+		if (it[i].ended_ms > e->last_fail_ms)
+			e->last_fail_ms = it[i].ended_ms;
+	}
+	/* The streak an endpoint is left with: the failures after its last
+	 * success in this batch. */
+	for (i = 0; i < n; i++) {
+		struct ep_sum *e = ep_find(eps, neps, it[i].endpoint_id);
+
+		if (!it[i].live || it[i].req.ok || !e->had_success ||
+		    it[i].ended_ms < e->last_success_ms)
+			continue;
+		e->trailing++;
+		if (e->first_trailing_ms == 0 ||
+		    it[i].ended_ms < e->first_trailing_ms)
+			e->first_trailing_ms = it[i].ended_ms;
+	}
+}
+
+/* Health per endpoint, in id order so two workers never wait on each
+ * other's endpoint rows in opposite orders (no deadlock). */
+static int
+update_health(struct kc_deliverer *d, struct ep_sum *eps, size_t neps,
+	      struct kc_deliver_stats *st)
+{
+	char t1[KC_TIME_MAX], t2[KC_TIME_MAX], t3[KC_TIME_MAX], t4[KC_TIME_MAX],
+	    reason[160];
+	size_t i;
+	int rc;
+
+	qsort(eps, neps, sizeof(eps[0]), ep_cmp);
+	for (i = 0; i < neps; i++) {
+		struct ep_sum *e = &eps[i];
+
+		if (kc_db_exec(
+			d->db, KC_SQL_ENDPOINT_HEALTH,
+			KC_ARGS(kc_p_int(e->had_success), kc_p_int(e->trailing),
+				kc_p_int(e->nfail), kc_p_int(e->had_success),
+				p_time(e->first_trailing_ms, t1, sizeof(t1)),
+				p_time(e->first_fail_ms, t2, sizeof(t2)),
+				p_time(e->last_success_ms, t3, sizeof(t3)),
+				p_time(e->last_fail_ms, t4, sizeof(t4)),
+				kc_p_int(e->ndead), kc_p_int(e->id)),
+			NULL, NULL) != 0)
+			return -1;
+		if (e->nfail == 0)
+			continue;
+		if (e->gone)
+			snprintf(reason, sizeof(reason),
+				 "the receiver answered 410 Gone");
+		else
+			snprintf(reason, sizeof(reason),
+				 "failing for more than %lld seconds",
+				 d->cfg->endpoint_disable_after);
+		rc = kc_endpoint_auto_disable(d->db, e->id, reason,
+					      d->cfg->endpoint_disable_after,
+					      &d->actor, e->gone);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			kc_info("endpoint %lld disabled: %s", e->id, reason);
+			st->disabled++;
+		}
+	}
+	return 0;
+}
+
+int
+kc_deliverer_batch(struct kc_deliverer *d, struct kc_deliver_stats *st,
+		   int *claimed)
+{
+	char owner[KC_ID_MAX];
+	struct kc_buf ids;
+	struct kc_rows *r = NULL;
+	struct item *it = NULL;
+	struct kc_send_req *reqs = NULL;
+	struct ep_sum *eps = NULL;
+	size_t i, nsend = 0, neps = 0;
+	long long now;
+	int n, rc = -1;
+
+	*claimed = 0;
+	kc_buf_init(&ids, 64 * 1024);
+	if (kc_id_new("w", owner, sizeof(owner)) != 0 ||
+	    claim(d, owner, &ids, &n) != 0)
+		goto out;
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	*claimed = n;
+	st->claimed += n;
+	if (kc_db_query(d->db, KC_SQL_DELIVERY_CLAIMED,
+			KC_ARGS(kc_p_strn(ids.data, ids.len), kc_p_str(owner)),
+			&r) != 0)
+		goto out;
+	it = calloc(r->nrows + 1, sizeof(*it));
+	reqs = calloc(r->nrows + 1, sizeof(*reqs));
+	eps = calloc(r->nrows + 1, sizeof(*eps));
+	if (it == NULL || reqs == NULL || eps == NULL)
+		goto out;
+	now = kc_time_now_ms() / 1000;
+	for (i = 0; i < r->nrows; i++) {
+		if (prepare(d, r, i, &it[i], now) != 0) {
+			/* Cannot sign (a master key that changed?): tried
+			 * and failed, visibly, rather than skipped. */
+			it[i].req.started_ms = kc_time_now_ms();
+			snprintf(it[i].req.error, sizeof(it[i].req.error),
+				 "could not sign: the endpoint secret does "
+				 "not open with this master_key");
+			continue;
+		}
+		if (it[i].live)
+			nsend++;
+	}
+	/* Send the signable live ones as one concurrent batch. */
+	{
+		size_t k = 0;
+		struct item **back = calloc(nsend + 1, sizeof(*back));
+
+		if (back == NULL)
+			goto out;
+		for (i = 0; i < r->nrows; i++) {
+			if (!it[i].live || it[i].req.url == NULL)
+				continue;
+			reqs[k] = it[i].req;
+			back[k++] = &it[i];
+		}
+		if (kc_sender_run(d->sender, reqs, k) != 0)
+			kc_log(KC_LOG_WARN, "sending a batch failed midway");
+		for (i = 0; i < k; i++)
+			back[i]->req = reqs[i];
+		free(back);
+	}
+	if (kc_db_begin(d->db) != 0)
+		goto out;
+	for (i = 0; i < r->nrows; i++)
+		if (record(d, &it[i], owner, st) != 0)
+			goto rollback;
+	summarize(it, r->nrows, eps, &neps);
+	if (update_health(d, eps, neps, st) != 0 || kc_db_commit(d->db) != 0)
+		goto rollback;
+	rc = 0;
+	goto out;
+rollback:
+	kc_db_rollback(d->db);
+out:
+	free(it);
+	free(reqs);
+	free(eps);
+	kc_rows_free(r);
+	kc_buf_free(&ids);
+	return rc;
+}

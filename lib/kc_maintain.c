@@ -1,0 +1,124 @@
+#include "kc_maintain.h"
+#include "kc_buf.h"
+#include "kc_endpoint.h"
+#include "kc_log.h"
+
+#include <stdio.h>
+
+/* Runs one batched DELETE until it removes less than a batch. */
+static int
+purge(struct kc_db *db, enum kc_sql id, long long age, long long *count)
+{
+	unsigned long long n;
+
+	do {
+		if (age >= 0 ? kc_db_exec(db, id,
+					  KC_ARGS(kc_p_int(age),
+						  kc_p_int(KC_MAINTAIN_BATCH)),
+					  &n, NULL) != 0
+			     : kc_db_exec(db, id,
+					  KC_ARGS(kc_p_int(KC_MAINTAIN_BATCH)),
+					  &n, NULL) != 0)
+			return -1;
+		*count += (long long)n;
+	} while (n == KC_MAINTAIN_BATCH);
+	return 0;
+}
+
+/* Old events whose deliveries are all finished go with their deliveries
+ * and attempts, a batch of events per transaction. */
+static int
+purge_events(struct kc_db *db, long long age, long long *count)
+{
+	struct kc_rows *r;
+	struct kc_buf ids;
+	size_t i, n;
+	char num[32];
+
+	kc_buf_init(&ids, 64 * 1024);
+	do {
+		if (kc_db_query(db, KC_SQL_PURGE_EVENTS_PICK,
+				KC_ARGS(kc_p_int(age), kc_p_int(500)), &r) != 0)
+			goto fail;
+		n = r->nrows;
+		kc_buf_reset(&ids);
+		kc_buf_puts(&ids, "[");
+		for (i = 0; i < n; i++) {
+			snprintf(num, sizeof(num), "%s%s", i ? "," : "",
+				 kc_rows_get(r, i, 0));
+			kc_buf_puts(&ids, num);
+		}
+		kc_rows_free(r);
+		if (n == 0 || kc_buf_puts(&ids, "]") != 0)
+			break;
+		if (kc_db_begin(db) != 0)
+			goto fail;
+		if (kc_db_exec(db, KC_SQL_PURGE_EVENT_ATTEMPTS,
+			       KC_ARGS(kc_p_strn(ids.data, ids.len)), NULL,
+			       NULL) != 0 ||
+		    kc_db_exec(db, KC_SQL_PURGE_EVENT_DELIVERIES,
+			       KC_ARGS(kc_p_strn(ids.data, ids.len)), NULL,
+			       NULL) != 0 ||
+		    kc_db_exec(db, KC_SQL_PURGE_EVENTS,
+			       KC_ARGS(kc_p_strn(ids.data, ids.len)), NULL,
+			       NULL) != 0 ||
+		    kc_db_commit(db) != 0) {
+			kc_db_rollback(db);
+			goto fail;
+		}
+		*count += (long long)n;
+	} while (n == 500);
+	kc_buf_free(&ids);
+	return 0;
+fail:
+	kc_buf_free(&ids);
+	return -1;
+}
+
+/* Endpoints past the failing limit that no delivery has looked at since
+ * (a worker disables the ones it sees fail). */
+static int
+sweep_endpoints(struct kc_db *db, const struct kc_config *cfg,
+		const struct kc_actor *actor, long long *count)
+{
+	struct kc_rows *r;
+	char reason[96];
+	size_t i;
+	int rc = 0, one;
+
+	if (kc_db_query(db, KC_SQL_ENDPOINT_FAILING,
+			KC_ARGS(kc_p_int(cfg->endpoint_disable_after)),
+			&r) != 0)
+		return -1;
+	snprintf(reason, sizeof(reason), "failing for more than %lld seconds",
+		 cfg->endpoint_disable_after);
+	for (i = 0; i < r->nrows && rc == 0; i++) {
+		if (kc_db_begin(db) != 0) {
+			rc = -1;
+			break;
+		}
+		one = kc_endpoint_auto_disable(db, kc_rows_int(r, i, 0), reason,
+					       cfg->endpoint_disable_after,
+					       actor, 0);
+		if (one < 0 || kc_db_commit(db) != 0) {
+			kc_db_rollback(db);
+			rc = -1;
+		} else if (one == 0)
+			(*count)++;
+	}
+	kc_rows_free(r);
+	return rc;
+}
+
+int
+kc_maintain_run(struct kc_db *db, const struct kc_config *cfg,
+		const struct kc_actor *actor, struct kc_maintain_stats *st)
+{
+	if (sweep_endpoints(db, cfg, actor, &st->endpoints_disabled) != 0 ||
+	    purge(db, KC_SQL_PURGE_ATTEMPTS, cfg->attempts_retention,
+		  &st->attempts) != 0 ||
+	    purge_events(db, cfg->events_retention, &st->events) != 0 ||
+	    purge(db, KC_SQL_PURGE_IDEMPOTENCY, -1, &st->idempotency_keys) != 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,22 @@
+/* Housekeeping that cron runs hourly (kcctl maintain): retention of
+ * attempts, finished events and idempotency keys, deleted in small
+ * batches so no lock is held for long, and the auto-disable sweep for
+ * endpoints that have been failing too long. */
+#ifndef KC_MAINTAIN_H
+#define KC_MAINTAIN_H
+
+#include "kc_audit.h"
+#include "kc_config.h"
+#include "kc_db.h"
+
+struct kc_maintain_stats {
+	long long attempts, events, idempotency_keys, endpoints_disabled;
+};
+
+/* Rows per delete statement. */
+#define KC_MAINTAIN_BATCH 1000
+
+int kc_maintain_run(struct kc_db *db, const struct kc_config *cfg,
+		    const struct kc_actor *actor, struct kc_maintain_stats *st);
+
+#endif
