@@ -38,7 +38,7 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 	struct kc_deliverer *d = NULL;
 	const char *lock = NULL, *biz = NULL;
 	long long bid = 0;
-	int c, n, rc = KCCTL_OK, failures = 0;
+	int c, n, rc = KCCTL_OK, failures = 0, busy = 0, due;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -59,10 +59,8 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 	if (biz && (rc = kcctl_business_id(k, biz, &bid)) != KCCTL_OK)
 		return rc;
 	if ((rc = kcctl_run_start(k, &run, lock)) != KCCTL_OK) {
-		if (rc == 3) {
-			kc_info("another deliver run holds %s", lock);
-			return KCCTL_OK;
-		}
+		if (rc == 3)
+			return kcctl_run_locked(k, "deliver", lock);
 		return rc;
 	}
 	if (kcctl_db(k) == NULL ||
@@ -83,11 +81,17 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 			continue;
 		}
 		failures = 0;
-		if (n == 0) {
-			if (run.end_ms == 0)
-				break;
-			kcctl_run_idle(&run);
+		if (n > 0) {
+			busy = 0;
+			continue;
 		}
+		/* Without a window, stop once nothing is due. A claim can come
+		 * back empty while due rows exist (SKIP LOCKED passed over rows
+		 * another claim was scanning); look again then, for a while. */
+		if (run.end_ms == 0 &&
+		    (kc_deliverer_any_due(d, &due) != 0 || !due || ++busy > 25))
+			break;
+		kcctl_run_idle(&run);
 	}
 	kc_deliverer_free(d);
 	kcctl_run_end(&run);

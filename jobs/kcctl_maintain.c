@@ -45,10 +45,8 @@ kcctl_maintain(struct kcctl *k, int argc, char **argv)
 	if (optind != argc)
 		return kcctl_usage(k, "usage: kcctl maintain [--lock FILE]");
 	if ((rc = kcctl_run_start(k, &run, lock)) != KCCTL_OK) {
-		if (rc == 3) {
-			kc_info("another maintain run holds %s", lock);
-			return KCCTL_OK;
-		}
+		if (rc == 3)
+			return kcctl_run_locked(k, "maintain", lock);
 		return rc;
 	}
 	if (kcctl_db(k) == NULL) {

@@ -46,10 +46,8 @@ kcctl_replay(struct kcctl *k, int argc, char **argv)
 		return kcctl_usage(k, "usage: kcctl replay [--for DURATION] "
 				      "[--lock FILE]");
 	if ((rc = kcctl_run_start(k, &run, lock)) != KCCTL_OK) {
-		if (rc == 3) {
-			kc_info("another replay run holds %s", lock);
-			return KCCTL_OK;
-		}
+		if (rc == 3)
+			return kcctl_run_locked(k, "replay", lock);
 		return rc;
 	}
 	if (kcctl_db(k) == NULL) {

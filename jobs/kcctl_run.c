@@ -1,9 +1,11 @@
 #include "kcctl_run.h"
+#include "kc_log.h"
 #include "kc_time.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
@@ -99,4 +101,19 @@ kcctl_run_idle(const struct kcctl_run *run)
 	ts.tv_sec = left / 1000;
 	ts.tv_nsec = (left % 1000) * 1000000;
 	nanosleep(&ts, NULL); /* a signal ends it early: that is the point */
+}
+
+static void
+locked_text(const json_t *v)
+{
+	printf("another run holds %s: nothing done\n",
+	       json_string_value(json_object_get(v, "lock")));
+}
+
+int
+kcctl_run_locked(struct kcctl *k, const char *verb, const char *lock)
+{
+	kc_info("another %s run holds %s", verb, lock);
+	return kcctl_emit(k, json_pack("{s:b, s:s}", "locked", 1, "lock", lock),
+			  locked_text);
 }

@@ -22,6 +22,9 @@ int kcctl_run_option(struct kcctl *k, struct kcctl_run *run, int c,
 int kcctl_run_start(struct kcctl *k, struct kcctl_run *run,
 		    const char *lock_path);
 void kcctl_run_end(struct kcctl_run *run);
+/* Says that another run of verb holds lock ({"locked": true} with --json);
+ * returns KCCTL_OK. */
+int kcctl_run_locked(struct kcctl *k, const char *verb, const char *lock);
 /* 1 while the window lasts and no stop signal came. */
 int kcctl_run_going(const struct kcctl_run *run);
 /* Sleeps the idle poll, cut short by a stop signal. */

@@ -53,10 +53,16 @@ connect_db(struct kc_db *db, char *err, size_t errlen)
 	 * prepared statements and session settings. */
 	mysql_options(db->conn, MYSQL_OPT_RECONNECT, &off);
 	mysql_options(db->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	/* Every DATETIME we write or compare is UTC. */
+	/* Every DATETIME we write or compare is UTC. READ COMMITTED: a
+	 * locking read locks the rows it returns, not every row and gap it
+	 * scanned, so a delivery claim or a replay never hides another
+	 * worker's rows (SKIP LOCKED) or holds up inserts. Nothing here
+	 * relies on a repeatable snapshot; what must not change is read
+	 * FOR UPDATE. */
 	mysql_options(db->conn, MYSQL_INIT_COMMAND,
 		      "SET time_zone = '+00:00', "
-		      "sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
+		      "sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
+		      "tx_isolation = 'READ-COMMITTED'");
 	if (mysql_real_connect(db->conn, c->db_host, c->db_user, c->db_password,
 			       c->db_name, c->db_host ? c->db_port : 0,
 			       c->db_host ? NULL : c->db_socket,

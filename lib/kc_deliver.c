@@ -94,13 +94,14 @@ claim(struct kc_deliverer *d, const char *owner, struct kc_buf *ids, int *n)
 	*n = 0;
 	if (kc_db_begin(d->db) != 0)
 		return -1;
-	if (kc_db_query(d->db, KC_SQL_DELIVERY_CLAIM,
-			KC_ARGS(d->only_business ? kc_p_int(d->only_business)
-						 : kc_p_str(NULL),
-				d->only_business ? kc_p_int(d->only_business)
-						 : kc_p_str(NULL),
-				kc_p_int(d->cfg->delivery_batch)),
-			&r) != 0)
+	if ((d->only_business
+		 ? kc_db_query(d->db, KC_SQL_DELIVERY_CLAIM_BUSINESS,
+			       KC_ARGS(kc_p_int(d->only_business),
+				       kc_p_int(d->cfg->delivery_batch)),
+			       &r)
+		 : kc_db_query(d->db, KC_SQL_DELIVERY_CLAIM,
+			       KC_ARGS(kc_p_int(d->cfg->delivery_batch)),
+			       &r)) != 0)
 		goto fail;
 	if (r->nrows == 0) {
 		kc_rows_free(r);
@@ -453,4 +454,18 @@ out:
 	kc_rows_free(r);
 	kc_buf_free(&ids);
 	return rc;
+}
+
+int
+kc_deliverer_any_due(struct kc_deliverer *d, int *due)
+{
+	struct kc_rows *r;
+	struct kc_param b =
+	    d->only_business ? kc_p_int(d->only_business) : kc_p_str(NULL);
+
+	if (kc_db_query(d->db, KC_SQL_DELIVERY_ANY_DUE, KC_ARGS(b, b), &r) != 0)
+		return -1;
+	*due = kc_rows_int(r, 0, 0) != 0;
+	kc_rows_free(r);
+	return 0;
 }

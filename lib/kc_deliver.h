@@ -24,4 +24,8 @@ void kc_deliverer_free(struct kc_deliverer *d);
 int kc_deliverer_batch(struct kc_deliverer *d, struct kc_deliver_stats *st,
 		       int *claimed);
 
+/* *due is 1 when some delivery (of the worker's business, if it has one)
+ * is due, claimed by nobody or being claimed right now by another. */
+int kc_deliverer_any_due(struct kc_deliverer *d, int *due);
+
 #endif

@@ -363,10 +363,22 @@ static const struct {
     [KC_SQL_DELIVERY_CLAIM] =
 	{"delivery_claim",
 	 "SELECT id FROM deliveries WHERE next_attempt_at <= UTC_TIMESTAMP(6) "
-	 "AND (? IS NULL OR business_id = ?) ORDER BY next_attempt_at "
-	 "LIMIT ? FOR UPDATE SKIP LOCKED"},
+	 "ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED"},
+    /* One business's (kcctl deliver --business): its own index range, so
+     * the scan never locks, and so hides, another business's rows. */
+    [KC_SQL_DELIVERY_CLAIM_BUSINESS] =
+	{"delivery_claim_business",
+	 "SELECT id FROM deliveries WHERE business_id = ? AND next_attempt_at "
+	 "<= UTC_TIMESTAMP(6) ORDER BY next_attempt_at LIMIT ? FOR UPDATE "
+	 "SKIP LOCKED"},
 #define IDS_TABLE                                                              \
 	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
+    /* Whether anything is due, locked or not: a claim that found nothing
+     * may only have met rows another claim was looking at. */
+    [KC_SQL_DELIVERY_ANY_DUE] =
+	{"delivery_any_due",
+	 "SELECT EXISTS (SELECT 1 FROM deliveries WHERE next_attempt_at <= "
+	 "UTC_TIMESTAMP(6) AND (? IS NULL OR business_id = ?))"},
     [KC_SQL_DELIVERY_LEASE] =
 	{"delivery_lease",
 	 "UPDATE deliveries d JOIN " IDS_TABLE

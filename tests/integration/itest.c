@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct sink {
@@ -159,10 +160,14 @@ itest_kcctl(int *status, const char *const *args)
 	pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
+		/* kcctl's own log goes to KC_ITEST_LOG (scripts/test keeps it
+		 * with the other logs), else nowhere. */
+		const char *log = getenv("KC_ITEST_LOG");
+		int errfd = open(log ? log : "/dev/null",
+				 O_WRONLY | O_CREAT | O_APPEND, 0600);
 		dup2(pfd[1], 1);
-		if (devnull >= 0)
-			dup2(devnull, 2);
+		if (errfd >= 0)
+			dup2(errfd, 2);
 		close(pfd[0]);
 		execv(kcctl, (char *const *)argv);
 		_exit(127);
@@ -364,4 +369,19 @@ itest_lead(const char *key, char *event_id)
 			     "id"));
 		itest_resp_free(&r);
 	}
+}
+
+long long
+itest_jint(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+void
+itest_msleep(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
 }

@@ -52,6 +52,10 @@ void itest_post(const char *key, const char *path, const char *body,
 		struct itest_resp *r);
 /* The number of items in the first page of a list (asserts 200). */
 size_t itest_count(const char *key, const char *path);
+/* An integer member of o (0 when absent). */
+long long itest_jint(const json_t *o, const char *k);
+/* Sleeps ms milliseconds, whatever signals arrive. */
+void itest_msleep(long ms);
 /* A fresh random E.164 number in the 555 range. */
 void itest_random_number(char *out, size_t cap);
 

@@ -1,0 +1,164 @@
+/* The jobs that act on every business at once (kcctl maintain, the run
+ * lock). They run after the other integration tests, one at a time
+ * (scripts/test passes --jobs 1), since a retention of one second would
+ * otherwise delete what tests running beside them are looking at. */
+#include "itest.h"
+
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+TestSuite(jobs, .init = itest_setup, .timeout = 60);
+
+static json_t *
+run(const char *const *args)
+{
+	int st;
+	json_t *v = itest_kcctl(&st, args);
+
+	cr_assert(st == 0 && v, "kcctl %s failed (%d)", args[0], st);
+	return v;
+}
+
+static long
+status_of(const char *key, const char *collection, const char *id)
+{
+	char path[160];
+	struct itest_resp r;
+	long s;
+
+	snprintf(path, sizeof(path), "/v1/%s/%s", collection, id);
+	itest_get(path, key, &r);
+	s = r.status;
+	itest_resp_free(&r);
+	return s;
+}
+
+Test(jobs, maintain_keeps_what_is_owed_and_deletes_the_rest)
+{
+	struct itest_tenant t;
+	struct itest_resp r;
+	char ok[64], bad[64], ep_ok[64], ep_bad[64], old_evt[64], owed_evt[64],
+	    old_dlv[64], url[160];
+	const char *deliver[] = {"deliver", "--business", NULL, NULL};
+	const char *maintain[] = {"maintain", NULL};
+	json_t *v;
+
+	itest_tenant_new(&t, "Retention Co", "*");
+	itest_rcv_path(ok, sizeof(ok));
+	itest_rcv_path(bad, sizeof(bad));
+	itest_rcv_mode(bad, "{\"status\":500}");
+	itest_rcv_endpoint(t.key, ok, NULL, ep_ok, NULL);
+	deliver[2] = t.biz;
+
+	itest_lead(t.key, old_evt);
+	json_decref(run(deliver));
+	snprintf(url, sizeof(url), "/v1/deliveries?event=%s", old_evt);
+	itest_get(url, t.key, &r);
+	cr_assert_eq(r.status, 200);
+	snprintf(old_dlv, sizeof(old_dlv), "%s",
+		 itest_jstr(json_array_get(json_object_get(r.json, "data"), 0),
+			    "id"));
+	itest_resp_free(&r);
+
+	/* An event still owed to a failing endpoint (retry in an hour). */
+	itest_rcv_endpoint(t.key, bad, NULL, ep_bad, NULL);
+	itest_lead(t.key, owed_evt);
+	setenv("KC_DELIVERY_SCHEDULE", "1h", 1);
+	json_decref(run(deliver));
+	unsetenv("KC_DELIVERY_SCHEDULE");
+
+	itest_msleep(1200);
+	setenv("KC_ATTEMPTS_RETENTION", "1s", 1);
+	setenv("KC_EVENTS_RETENTION", "1s", 1);
+	v = run(maintain);
+	cr_expect(itest_jint(v, "attempts") >= 3, "%lld",
+		  itest_jint(v, "attempts"));
+	cr_expect(itest_jint(v, "events") >= 1, "%lld",
+		  itest_jint(v, "events"));
+	json_decref(v);
+
+	/* The finished event went with its delivery; the owed one stays,
+	 * and its retry is still due. */
+	cr_expect_eq(status_of(t.key, "events", old_evt), 404);
+	cr_expect_eq(status_of(t.key, "deliveries", old_dlv), 404);
+	cr_expect_eq(status_of(t.key, "events", owed_evt), 200);
+	snprintf(url, sizeof(url), "/v1/deliveries?event=%s&status=failed",
+		 owed_evt);
+	cr_expect_eq(itest_count(t.key, url), 1);
+	unsetenv("KC_ATTEMPTS_RETENTION");
+	unsetenv("KC_EVENTS_RETENTION");
+}
+
+Test(jobs, maintain_disables_endpoints_failing_too_long)
+{
+	struct itest_tenant t;
+	char bad[64], ep[64], url[128];
+	const char *deliver[] = {"deliver", "--business", NULL, NULL};
+	const char *maintain[] = {"maintain", NULL};
+	struct itest_resp r;
+	json_t *v;
+
+	itest_tenant_new(&t, "Long Failing Co", "*");
+	itest_rcv_path(bad, sizeof(bad));
+	itest_rcv_mode(bad, "{\"status\":500}");
+	itest_rcv_endpoint(t.key, bad, NULL, ep, NULL);
+	itest_lead(t.key, NULL);
+	deliver[2] = t.biz;
+	json_decref(run(deliver));
+
+	/* No further try happens; the sweep still sees the streak's age. */
+	itest_msleep(1500);
+	setenv("KC_ENDPOINT_DISABLE_AFTER", "1s", 1);
+	v = run(maintain);
+	cr_expect(itest_jint(v, "endpoints_disabled") >= 1);
+	json_decref(v);
+	unsetenv("KC_ENDPOINT_DISABLE_AFTER");
+	snprintf(url, sizeof(url), "/v1/webhook-endpoints/%s", ep);
+	itest_get(url, t.key, &r);
+	cr_expect(json_is_false(json_object_get(r.json, "enabled")));
+	cr_expect(strstr(itest_jstr(r.json, "disabled_reason"), "failing") !=
+		  NULL);
+	itest_resp_free(&r);
+}
+
+Test(jobs, a_locked_run_steps_aside)
+{
+	const char *kcctl = getenv("KC_KCCTL"), *conf = getenv("KC_CONF");
+	char lock[] = "/tmp/kaicalls-lock-XXXXXX";
+	const char *second[] = {"deliver", "--lock", lock, "--for", "5s", NULL};
+	struct timespec t0, t1;
+	json_t *v;
+	pid_t pid;
+	int fd, st;
+
+	fd = mkstemp(lock);
+	cr_assert(fd >= 0);
+	close(fd);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		execl(kcctl, kcctl, "--conf", conf, "deliver", "--lock", lock,
+		      "--for", "3s", (char *)NULL);
+		_exit(127);
+	}
+	itest_msleep(700);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	v = itest_kcctl(&st, second);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_expect_eq(st, 0);
+	cr_expect(v && json_is_true(json_object_get(v, "locked")),
+		  "expected {\"locked\": true}");
+	json_decref(v);
+	cr_expect(t1.tv_sec - t0.tv_sec < 2, "the second run waited");
+	waitpid(pid, &st, 0);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	unlink(lock);
+}
