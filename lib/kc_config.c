@@ -238,6 +238,7 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 	    {"KC_SQL_DIR", "sql_dir"},
 	    {"KC_MASTER_KEY", "master_key"},
 	    {"KC_LOG_LEVEL", "log_level"},
+	    {"KC_AUTH_CACHE_MS", "auth_cache_ms"},
 	    {"KC_WEBHOOK_ALLOW_HOSTS", "webhook_allow_hosts"},
 	    {"KC_DELIVERY_SCHEDULE", "delivery_schedule"},
 	    {"KC_DELIVERY_TIMEOUT", "delivery_timeout"},
@@ -285,6 +286,15 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", envs[i].env, sub);
 			goto fail;
 		}
+	}
+	/* A lease shorter than a try would hand a delivery still being sent
+	 * to a second worker. */
+	if (c->delivery_lease <= c->delivery_timeout) {
+		snprintf(err, errlen,
+			 "delivery_lease (%llds) must be longer than "
+			 "delivery_timeout (%llds)",
+			 c->delivery_lease, c->delivery_timeout);
+		goto fail;
 	}
 	return 0;
 nomem:

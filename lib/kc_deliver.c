@@ -379,10 +379,11 @@ kc_deliverer_batch(struct kc_deliverer *d, struct kc_deliver_stats *st,
 	struct kc_send_req *reqs = NULL;
 	struct ep_sum *eps = NULL;
 	size_t i, nsend = 0, neps = 0;
-	long long now;
+	long long now, t0, t_claimed, t_sent;
 	int n, rc = -1;
 
 	*claimed = 0;
+	t0 = kc_time_now_ms();
 	kc_buf_init(&ids, 64 * 1024);
 	if (kc_id_new("w", owner, sizeof(owner)) != 0 ||
 	    claim(d, owner, &ids, &n) != 0)
@@ -402,7 +403,8 @@ kc_deliverer_batch(struct kc_deliverer *d, struct kc_deliver_stats *st,
 	eps = calloc(r->nrows + 1, sizeof(*eps));
 	if (it == NULL || reqs == NULL || eps == NULL)
 		goto out;
-	now = kc_time_now_ms() / 1000;
+	t_claimed = kc_time_now_ms();
+	now = t_claimed / 1000;
 	for (i = 0; i < r->nrows; i++) {
 		if (prepare(d, r, i, &it[i], now) != 0) {
 			/* Cannot sign (a master key that changed?): tried
@@ -435,6 +437,7 @@ kc_deliverer_batch(struct kc_deliverer *d, struct kc_deliver_stats *st,
 			back[i]->req = reqs[i];
 		free(back);
 	}
+	t_sent = kc_time_now_ms();
 	if (kc_db_begin(d->db) != 0)
 		goto out;
 	for (i = 0; i < r->nrows; i++)
@@ -443,6 +446,10 @@ kc_deliverer_batch(struct kc_deliverer *d, struct kc_deliver_stats *st,
 	summarize(it, r->nrows, eps, &neps);
 	if (update_health(d, eps, neps, st) != 0 || kc_db_commit(d->db) != 0)
 		goto rollback;
+	kc_debug("batch of %d: claimed in %lld ms, sent in %lld ms, recorded "
+		 "in %lld ms",
+		 n, t_claimed - t0, t_sent - t_claimed,
+		 kc_time_now_ms() - t_sent);
 	rc = 0;
 	goto out;
 rollback:

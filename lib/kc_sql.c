@@ -371,6 +371,9 @@ static const struct {
 	 "SELECT id FROM deliveries WHERE business_id = ? AND next_attempt_at "
 	 "<= UTC_TIMESTAMP(6) ORDER BY next_attempt_at LIMIT ? FOR UPDATE "
 	 "SKIP LOCKED"},
+/* A batch of ids as a table, always joined first (STRAIGHT_JOIN): the
+ * optimizer knows nothing of its size and may otherwise scan the big table
+ * and probe this one. */
 #define IDS_TABLE                                                              \
 	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
     /* Whether anything is due, locked or not: a claim that found nothing
@@ -381,14 +384,15 @@ static const struct {
 	 "UTC_TIMESTAMP(6) AND (? IS NULL OR business_id = ?))"},
     [KC_SQL_DELIVERY_LEASE] =
 	{"delivery_lease",
-	 "UPDATE deliveries d JOIN " IDS_TABLE
-	 "ON d.id = j.id SET d.status = 'in_flight', d.lease_owner = ?, "
+	 "UPDATE " IDS_TABLE "STRAIGHT_JOIN deliveries d ON d.id = j.id SET "
+	 "d.status = 'in_flight', d.lease_owner = ?, "
 	 "d.lease_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, "
 	 "d.next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, "
 	 "d.updated_at = UTC_TIMESTAMP(6)"},
     [KC_SQL_DELIVERY_CLAIMED] =
 	{"delivery_claimed",
-	 "SELECT d.id, d.public_id, d.business_id, d.attempts, w.id, "
+	 "SELECT STRAIGHT_JOIN d.id, d.public_id, d.business_id, d.attempts, "
+	 "w.id, "
 	 "w.public_id, w.url, w.enabled = 1 AND w.deleted_at IS NULL, "
 	 "w.secret_sealed, w.previous_secret_sealed, "
 	 "w.previous_secret_expires_at > UTC_TIMESTAMP(6), e.public_id, "
@@ -523,14 +527,15 @@ static const struct {
 	 "LIMIT ?"},
     [KC_SQL_PURGE_EVENT_ATTEMPTS] =
 	{"purge_event_attempts",
-	 "DELETE a FROM delivery_attempts a JOIN deliveries d ON d.id = "
-	 "a.delivery_id JOIN " IDS_TABLE "ON j.id = d.event_id"},
+	 "DELETE a FROM " IDS_TABLE "STRAIGHT_JOIN deliveries d ON d.event_id "
+	 "= j.id STRAIGHT_JOIN delivery_attempts a ON a.delivery_id = d.id"},
     [KC_SQL_PURGE_EVENT_DELIVERIES] =
 	{"purge_event_deliveries",
-	 "DELETE d FROM deliveries d JOIN " IDS_TABLE "ON j.id = d.event_id"},
+	 "DELETE d FROM " IDS_TABLE
+	 "STRAIGHT_JOIN deliveries d ON d.event_id = j.id"},
     [KC_SQL_PURGE_EVENTS] = {"purge_events",
-			     "DELETE e FROM events e JOIN " IDS_TABLE
-			     "ON j.id = e.id"},
+			     "DELETE e FROM " IDS_TABLE
+			     "STRAIGHT_JOIN events e ON e.id = j.id"},
     [KC_SQL_PURGE_IDEMPOTENCY] =
 	{"purge_idempotency",
 	 "DELETE FROM idempotency_keys WHERE created_at < UTC_TIMESTAMP(6) - "

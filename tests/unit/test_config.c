@@ -16,9 +16,26 @@
 	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
 static const char *const kc_env[] = {
-    "KC_CONF",       "KC_DB_HOST",     "KC_DB_PORT", "KC_DB_SOCKET",
-    "KC_DB_USER",    "KC_DB_PASSWORD", "KC_DB_NAME", "KC_SQL_DIR",
-    "KC_MASTER_KEY", "KC_LOG_LEVEL",
+    "KC_CONF",
+    "KC_DB_HOST",
+    "KC_DB_PORT",
+    "KC_DB_SOCKET",
+    "KC_DB_USER",
+    "KC_DB_PASSWORD",
+    "KC_DB_NAME",
+    "KC_SQL_DIR",
+    "KC_MASTER_KEY",
+    "KC_LOG_LEVEL",
+    "KC_WEBHOOK_ALLOW_HOSTS",
+    "KC_DELIVERY_SCHEDULE",
+    "KC_DELIVERY_TIMEOUT",
+    "KC_DELIVERY_LEASE",
+    "KC_DELIVERY_BATCH",
+    "KC_DELIVERY_CA_FILE",
+    "KC_RETRY_AFTER_MAX",
+    "KC_ENDPOINT_DISABLE_AFTER",
+    "KC_ATTEMPTS_RETENTION",
+    "KC_EVENTS_RETENTION",
 };
 
 static char tmp_path[64];
@@ -436,4 +453,63 @@ Test(config, free_twice_is_safe)
 	cr_assert_null(c.db_password);
 	kc_config_free(&c);
 	unsetenv("KC_DB_PASSWORD");
+}
+
+Test(config, delivery_defaults)
+{
+	static const long long sched[] = {5,     300,   1800,  7200, 18000,
+					  36000, 50400, 72000, 86400};
+	struct kc_config c;
+	size_t i;
+
+	load_ok(&c, NULL);
+	cr_assert_eq(c.delivery_schedule_len, 9);
+	for (i = 0; i < 9; i++)
+		cr_expect_eq(c.delivery_schedule[i], sched[i], "retry %zu", i);
+	cr_expect_eq(c.delivery_timeout, 5);
+	cr_expect_eq(c.delivery_lease, 60);
+	cr_expect_eq(c.delivery_batch, 200);
+	cr_expect_null(c.delivery_ca_file);
+	cr_expect_eq(c.retry_after_max, 3600);
+	cr_expect_eq(c.endpoint_disable_after, 5 * 86400);
+	cr_expect_eq(c.attempts_retention, 30 * 86400);
+	cr_expect_eq(c.events_retention, 90 * 86400);
+	kc_config_free(&c);
+}
+
+Test(config, delivery_settings_from_file_and_environment)
+{
+	struct kc_config c;
+
+	setenv("KC_DELIVERY_TIMEOUT", "2s", 1);
+	load_ok(&c, write_conf("delivery_schedule = 1s, 1m ,1h\n"
+			       "delivery_lease = 30s\n"
+			       "delivery_batch = 50\n"
+			       "delivery_ca_file = /etc/ssl/x.pem\n"
+			       "endpoint_disable_after = 2d\n"));
+	cr_assert_eq(c.delivery_schedule_len, 3);
+	cr_expect_eq(c.delivery_schedule[1], 60);
+	cr_expect_eq(c.delivery_schedule[2], 3600);
+	cr_expect_eq(c.delivery_timeout, 2);
+	cr_expect_eq(c.delivery_lease, 30);
+	cr_expect_eq(c.delivery_batch, 50);
+	cr_expect_str_eq(c.delivery_ca_file, "/etc/ssl/x.pem");
+	cr_expect_eq(c.endpoint_disable_after, 2 * 86400);
+	kc_config_free(&c);
+}
+
+Test(config, delivery_settings_are_checked)
+{
+	load_fails(write_conf("delivery_schedule = 5s,,5m\n"),
+		   ":1:", "delivery_schedule");
+	load_fails(write_conf("delivery_schedule =\n"), "delivery_schedule",
+		   NULL);
+	load_fails(write_conf("delivery_timeout = 0s\n"), "delivery_timeout",
+		   "1s to 60s");
+	load_fails(write_conf("delivery_batch = 5000\n"), "delivery_batch",
+		   NULL);
+	load_fails(write_conf("delivery_timeout = 30s\ndelivery_lease = 20s\n"),
+		   "delivery_lease", "longer than");
+	setenv("KC_RETRY_AFTER_MAX", "soon", 1);
+	load_fails(NULL, "KC_RETRY_AFTER_MAX", "retry_after_max");
 }
