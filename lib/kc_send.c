@@ -207,12 +207,61 @@ fail:
 	return -1;
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	/* No overlong forms, surrogates or code points past U+10FFFF. */
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+/* The kept answer goes into a utf8mb4 column and a JSON string: any byte
+ * that is not valid UTF-8 (binary, Latin-1, a sequence cut at the bound)
+ * and NUL become '?', so a receiver's answer can never fail the record. */
+static void
+sanitize(char *s, size_t n)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] == 0 || (k = utf8_seq(p + i, n - i)) == 0) {
+			p[i++] = '?';
+			continue;
+		}
+		i += k;
+	}
+}
+
 static void
 finish(struct transfer *t, CURLcode cc, long long now_ms, long long ended_ms)
 {
 	struct kc_send_req *r = t->req;
 	struct curl_header *hdr;
 	long code = 0;
+
+	sanitize(r->snippet, r->snippet_len);
 
 	r->duration_ms = ended_ms - r->started_ms;
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);

@@ -1,8 +1,11 @@
 /* libFuzzer target over everything a request passes through before the
  * database: method, URI and query parsing, routing, paging, JSON body
  * parsing, routing-object validation and merge patch, and the small
- * parsers (scopes, E.164, times, durations). Input: "METHOD\nURI\nBODY". */
+ * parsers (scopes, E.164, times, durations, retry schedules, Retry-After).
+ * Input: "METHOD\nURI\nBODY". */
+#include "kc_backoff.h"
 #include "kc_call.h"
+#include "kc_config.h"
 #include "kc_event_types.h"
 #include "kc_followup.h"
 #include "kc_json.h"
@@ -37,6 +40,13 @@ fuzz_strings(const char *s)
 	(void)kc_scope_parse(s, &mask, bad, sizeof(bad));
 	(void)kc_url_parse(s, &u, bad, sizeof(bad));
 	(void)kc_ip_is_internal(s);
+	{
+		long long sched[KC_SCHEDULE_MAX];
+		size_t n;
+
+		(void)kc_schedule_parse(s, sched, KC_SCHEDULE_MAX, &n);
+		(void)kc_retry_after_parse(s, 1795694400, &secs);
+	}
 }
 
 static void

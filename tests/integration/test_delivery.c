@@ -382,7 +382,8 @@ Test(delivery, receiver_answers_are_read_within_bounds)
 {
 	struct itest_tenant t;
 	char limited[64], moved[64], slow[64], chatty[64], target[64];
-	char ep_l[64], ep_m[64], ep_s[64], ep_c[64], mode[256];
+	char ep_l[64], ep_m[64], ep_s[64], ep_c[64], mode[256], binary[64],
+	    ep_b[64];
 	json_t *d, *a;
 	long long wait;
 	time_t now = time(NULL);
@@ -401,6 +402,10 @@ Test(delivery, receiver_answers_are_read_within_bounds)
 	itest_rcv_mode(moved, mode);
 	itest_rcv_mode(slow, "{\"status\":200,\"delay_ms\":3000}");
 	itest_rcv_mode(chatty, "{\"status\":500,\"body_bytes\":10000}");
+	itest_rcv_path(binary, sizeof(binary));
+	itest_rcv_mode(binary, "{\"status\":502,"
+			       "\"body_hex\":\"636166e92000206f6b20e282ac\"}");
+	itest_rcv_endpoint(t.key, binary, NULL, ep_b, NULL);
 	itest_rcv_endpoint(t.key, limited, NULL, ep_l, NULL);
 	itest_rcv_endpoint(t.key, moved, NULL, ep_m, NULL);
 	itest_rcv_endpoint(t.key, slow, NULL, ep_s, NULL);
@@ -448,6 +453,15 @@ Test(delivery, receiver_answers_are_read_within_bounds)
 	a = json_array_get(json_object_get(d, "attempt_log"), 0);
 	cr_expect_eq(strlen(itest_jstr(a, "response_body")), 4096);
 	cr_expect_eq(itest_jint(a, "status_code"), 500);
+	json_decref(d);
+
+	/* Bytes that are not UTF-8 are kept as '?', and recorded all the
+	 * same: "caf\xe9 \0 ok \xe2\x82\xac" (Latin-1, a NUL, a euro). */
+	d = only_delivery(t.key, ep_b);
+	a = json_array_get(json_object_get(d, "attempt_log"), 0);
+	cr_expect_str_eq(itest_jstr(a, "response_body"),
+			 "caf? ? ok \xe2\x82\xac");
+	cr_expect_eq(itest_jint(a, "status_code"), 502);
 	json_decref(d);
 }
 

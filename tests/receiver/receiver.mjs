@@ -5,7 +5,7 @@
 //   node receiver.mjs PORT [CERT KEY]   (HTTPS when CERT and KEY are given)
 //
 //   POST /_mode/<path>  {"status":500, "retry_after":"120", "delay_ms":0,
-//                        "body_bytes":0, "location":null}
+//                        "body_bytes":0, "body_hex":null, "location":null}
 //   GET  /_log/<path>   {"count":N, "requests":[{id, timestamp, signature,
 //                        user_agent, content_type, latency_ms, body}...]}
 //   GET  /_stats        {"count":N} over every path
@@ -64,7 +64,8 @@ function handle(req, res, body) {
     if (m.retry_after !== undefined) h['retry-after'] = String(m.retry_after);
     if (m.location) h['location'] = m.location;
     res.writeHead(m.status || 200, h);
-    res.end(m.body_bytes ? 'x'.repeat(m.body_bytes) : 'ok');
+    if (m.body_hex) res.end(Buffer.from(m.body_hex, 'hex'));
+    else res.end(m.body_bytes ? 'x'.repeat(m.body_bytes) : 'ok');
   };
   if (m.delay_ms) setTimeout(send, m.delay_ms);
   else send();
