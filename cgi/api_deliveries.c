@@ -71,6 +71,7 @@ int
 kc_h_deliveries_replay(struct kc_req *req)
 {
 	struct kc_actor actor = kc_req_actor(req);
+	char newer[KC_ID_MAX];
 	const char *why;
 	json_t *out;
 	int rc;
@@ -78,9 +79,14 @@ kc_h_deliveries_replay(struct kc_req *req)
 	if (!kc_id_valid("dlv", req->params[0]))
 		return delivery_missing(req);
 	rc = kc_delivery_replay(req->db, req->auth.business_id, req->params[0],
-				&actor, &out, &why);
+				&actor, &out, &why, newer);
 	if (rc == KC_NOTFOUND)
 		return delivery_missing(req);
+	if (rc == KC_CONFLICT && strcmp(why, "already_replayed") == 0)
+		return kc_problem(req, 409, why, NULL,
+				  "this delivery was replayed as %s: replay "
+				  "that one if it is needed again",
+				  newer);
 	if (rc == KC_CONFLICT && strcmp(why, "endpoint_disabled") == 0)
 		return kc_problem(req, 409, why, NULL,
 				  "the endpoint is disabled: enable it "

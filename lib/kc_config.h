@@ -29,13 +29,14 @@ struct kc_config {
 	    webhook_secret_grace; /* seconds an old secret keeps signing */
 
 	/* The delivery engine (kcctl deliver, replay, maintain). */
-	long long delivery_schedule[KC_SCHEDULE_MAX]; /* seconds before retry n */
+	long long
+	    delivery_schedule[KC_SCHEDULE_MAX]; /* seconds before retry n */
 	size_t delivery_schedule_len;
-	long long delivery_timeout;  /* seconds per try */
-	long long delivery_lease;    /* seconds a claimed delivery is ours */
-	long long delivery_batch;    /* deliveries claimed at once */
-	char *delivery_ca_file;      /* NULL: the system's trust store */
-	long long retry_after_max;   /* cap on a receiver's Retry-After */
+	long long delivery_timeout; /* seconds per try */
+	long long delivery_lease;   /* seconds a claimed delivery is ours */
+	long long delivery_batch;   /* deliveries claimed at once */
+	char *delivery_ca_file;     /* NULL: the system's trust store */
+	long long retry_after_max;  /* cap on a receiver's Retry-After */
 	long long endpoint_disable_after; /* seconds failing before disabling */
 	long long attempts_retention;     /* seconds attempts are kept */
 	long long events_retention;       /* seconds finished events are kept */

@@ -67,7 +67,9 @@ void kc_rows_free(struct kc_rows *r);
 #define KC_ARGS(...)                                                           \
 	((const struct kc_param[]){__VA_ARGS__}), KC_NP(__VA_ARGS__)
 
-#define KC_ER_DUP_ENTRY 1062
+#define KC_ER_DUP_ENTRY         1062
+#define KC_ER_LOCK_WAIT_TIMEOUT 1205
+#define KC_ER_LOCK_DEADLOCK     1213
 /* Returned by lookups when nothing matched (0 is found, -1 is an error). */
 #define KC_NOTFOUND 1
 /* Returned when the input was read but is not acceptable (see kc_verr). */

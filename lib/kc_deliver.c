@@ -9,6 +9,7 @@
 #include "kc_sign.h"
 #include "kc_time.h"
 
+#include <openssl/crypto.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,8 @@ struct item {
 	char sig[KC_SIGN_HEADER_MAX];
 	struct kc_send_req req;
 	const char *status; /* delivered, failed, dead */
-	long long ended_ms;
+	long long ended_ms, next_ms;
+	int lost; /* the lease had passed to another worker */
 };
 
 /* An endpoint's outcomes within one batch. */
@@ -168,8 +170,8 @@ prepare(struct kc_deliverer *d, const struct kc_rows *r, size_t i,
 	it->req.body_len = r->len[i * r->ncols + 12];
 	rc = 0;
 out:
-	memset(cur, 0, sizeof(cur));
-	memset(prev, 0, sizeof(prev));
+	OPENSSL_cleanse(cur, sizeof(cur));
+	OPENSSL_cleanse(prev, sizeof(prev));
 	return rc;
 }
 
@@ -202,80 +204,94 @@ p_time(long long ms, char *buf, size_t cap)
 	return kc_p_str(buf);
 }
 
-/* Decides what one outcome means for its delivery and writes the try and
- * the delivery's new state. */
+/* What one outcome means for its delivery: its new status and, for a
+ * retry, when. Decided once per batch, before the writes, so a retried
+ * write records the same decision. */
+static void
+decide(const struct kc_deliverer *d, struct item *it)
+{
+	const struct kc_send_req *q = &it->req;
+	long long delay = -1;
+	unsigned tries = it->attempts + 1;
+
+	it->next_ms = 0;
+	if (!it->live) {
+		it->status = "dead";
+		it->ended_ms = kc_time_now_ms();
+		return;
+	}
+	it->ended_ms = q->started_ms + q->duration_ms;
+	if (q->ok) {
+		it->status = "delivered";
+		return;
+	}
+	if (q->status != 410 && tries <= d->cfg->delivery_schedule_len) {
+		if (q->retry_after >= 0) {
+			delay = q->retry_after;
+			if (delay > d->cfg->retry_after_max)
+				delay = d->cfg->retry_after_max;
+			/* Never sooner than a second, whatever the cap. */
+			if (delay < 1)
+				delay = 1;
+			delay *= 1000;
+		} else {
+			delay =
+			    kc_backoff_delay_ms(d->cfg->delivery_schedule,
+						d->cfg->delivery_schedule_len,
+						tries, unit_random());
+		}
+	}
+	if (delay >= 0) {
+		it->status = "failed";
+		it->next_ms = it->ended_ms + delay;
+	} else
+		it->status = "dead";
+}
+
+/* Writes one delivery's new state and, if it was tried, the attempt. The
+ * state goes first, and only while the lease is still ours: a worker
+ * that outlived its lease records nothing (*lost), since the delivery is
+ * another worker's now and will be tried, and recorded, again. */
 static int
-record(struct kc_deliverer *d, struct item *it, const char *owner,
-       struct kc_deliver_stats *st)
+record(struct kc_deliverer *d, struct item *it, const char *owner)
 {
 	const struct kc_send_req *q = &it->req;
 	char started[KC_TIME_MAX], next[KC_TIME_MAX], ended[KC_TIME_MAX];
-	long long delay = -1, next_ms = 0;
-	unsigned tries = it->attempts;
+	unsigned tries = it->attempts + (it->live ? 1 : 0);
+	unsigned long long n = 0;
 	const char *error = NULL;
 
-	if (!it->live) {
-		it->status = "dead";
+	if (!it->live)
 		error = "endpoint disabled: not sent (replay it once the "
 			"endpoint is enabled again)";
-		it->ended_ms = kc_time_now_ms();
-		st->dead++;
-	} else {
-		tries++;
-		it->ended_ms = q->started_ms + q->duration_ms;
-		if (kc_db_exec(
-			d->db, KC_SQL_ATTEMPT_INSERT,
-			KC_ARGS(
-			    kc_p_int(it->id), kc_p_int(it->business_id),
-			    kc_p_int(it->endpoint_id), kc_p_int(tries),
-			    p_time(q->started_ms, started, sizeof(started)),
-			    kc_p_int(q->duration_ms),
-			    q->status ? kc_p_int(q->status) : kc_p_str(NULL),
-			    kc_p_str(q->ok ? NULL : q->error), kc_p_int(q->ok),
-			    kc_p_strn(q->snippet, q->snippet_len)),
-			NULL, NULL) != 0)
-			return -1;
-		if (q->ok) {
-			it->status = "delivered";
-			st->delivered++;
-		} else {
-			error = q->error;
-			if (q->status != 410 &&
-			    tries <= d->cfg->delivery_schedule_len) {
-				if (q->retry_after >= 0) {
-					delay = q->retry_after;
-					if (delay < 1)
-						delay = 1;
-					if (delay > d->cfg->retry_after_max)
-						delay = d->cfg->retry_after_max;
-					delay *= 1000;
-				} else {
-					delay = kc_backoff_delay_ms(
-					    d->cfg->delivery_schedule,
-					    d->cfg->delivery_schedule_len,
-					    tries, unit_random());
-				}
-			}
-			if (delay >= 0) {
-				it->status = "failed";
-				next_ms = it->ended_ms + delay;
-				st->retrying++;
-			} else {
-				it->status = "dead";
-				st->dead++;
-			}
-		}
-	}
+	else if (!q->ok)
+		error = q->error;
+	if (kc_db_exec(
+		d->db, KC_SQL_DELIVERY_RESULT,
+		KC_ARGS(kc_p_str(it->status), kc_p_int(tries),
+			p_time(it->next_ms, next, sizeof(next)),
+			it->live
+			    ? p_time(q->started_ms, started, sizeof(started))
+			    : kc_p_str(NULL),
+			it->live && q->status ? kc_p_int(q->status)
+					      : kc_p_str(NULL),
+			kc_p_str(error),
+			p_time(q->ok ? it->ended_ms : 0, ended, sizeof(ended)),
+			kc_p_int(it->id), kc_p_str(owner)),
+		&n, NULL) != 0)
+		return -1;
+	it->lost = n == 0;
+	if (it->lost || !it->live)
+		return 0;
 	return kc_db_exec(
-	    d->db, KC_SQL_DELIVERY_RESULT,
-	    KC_ARGS(kc_p_str(it->status), kc_p_int(tries),
-		    p_time(next_ms, next, sizeof(next)),
-		    it->live ? kc_p_str(started) : kc_p_str(NULL),
-		    it->live && q->status ? kc_p_int(q->status)
-					  : kc_p_str(NULL),
-		    kc_p_str(error),
-		    p_time(q->ok ? it->ended_ms : 0, ended, sizeof(ended)),
-		    kc_p_int(it->id), kc_p_str(owner)),
+	    d->db, KC_SQL_ATTEMPT_INSERT,
+	    KC_ARGS(kc_p_int(it->id), kc_p_int(it->business_id),
+		    kc_p_int(it->endpoint_id), kc_p_int(tries),
+		    p_time(q->started_ms, started, sizeof(started)),
+		    kc_p_int(q->duration_ms),
+		    q->status ? kc_p_int(q->status) : kc_p_str(NULL),
+		    kc_p_str(error), kc_p_int(q->ok),
+		    kc_p_strn(q->snippet, q->snippet_len)),
 	    NULL, NULL);
 }
 
@@ -285,8 +301,11 @@ summarize(struct item *it, size_t n, struct ep_sum *eps, size_t *neps)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		struct ep_sum *e = ep_find(eps, neps, it[i].endpoint_id);
+		struct ep_sum *e;
 
+		if (it[i].lost)
+			continue;
+		e = ep_find(eps, neps, it[i].endpoint_id);
 		if (strcmp(it[i].status, "dead") == 0)
 			e->ndead++;
 		if (!it[i].live)
@@ -308,10 +327,12 @@ summarize(struct item *it, size_t n, struct ep_sum *eps, size_t *neps)
 	/* The streak an endpoint is left with: the failures after its last
 	 * success in this batch. */
 	for (i = 0; i < n; i++) {
-		struct ep_sum *e = ep_find(eps, neps, it[i].endpoint_id);
+		struct ep_sum *e;
 
-		if (!it[i].live || it[i].req.ok || !e->had_success ||
-		    it[i].ended_ms < e->last_success_ms)
+		if (it[i].lost || !it[i].live || it[i].req.ok)
+			continue;
+		e = ep_find(eps, neps, it[i].endpoint_id);
+		if (!e->had_success || it[i].ended_ms < e->last_success_ms)
 			continue;
 		e->trailing++;
 		if (e->first_trailing_ms == 0 ||
@@ -321,15 +342,13 @@ summarize(struct item *it, size_t n, struct ep_sum *eps, size_t *neps)
 }
 
 /* Health per endpoint, in id order so two workers never wait on each
- * other's endpoint rows in opposite orders (no deadlock). */
+ * other's endpoint rows in opposite orders. Nothing else is locked here:
+ * disabling comes after the commit (disable_failing). */
 static int
-update_health(struct kc_deliverer *d, struct ep_sum *eps, size_t neps,
-	      struct kc_deliver_stats *st)
+update_health(struct kc_deliverer *d, struct ep_sum *eps, size_t neps)
 {
-	char t1[KC_TIME_MAX], t2[KC_TIME_MAX], t3[KC_TIME_MAX], t4[KC_TIME_MAX],
-	    reason[160];
+	char t1[KC_TIME_MAX], t2[KC_TIME_MAX], t3[KC_TIME_MAX], t4[KC_TIME_MAX];
 	size_t i;
-	int rc;
 
 	qsort(eps, neps, sizeof(eps[0]), ep_cmp);
 	for (i = 0; i < neps; i++) {
@@ -346,26 +365,100 @@ update_health(struct kc_deliverer *d, struct ep_sum *eps, size_t neps,
 				kc_p_int(e->ndead), kc_p_int(e->id)),
 			NULL, NULL) != 0)
 			return -1;
-		if (e->nfail == 0)
+	}
+	return 0;
+}
+
+/* The batch's outcomes in one transaction. A deadlock or a lock wait
+ * timeout (another transaction touched an endpoint row) is retried: every
+ * write is guarded by the lease, so running them again is safe. */
+static int
+record_batch(struct kc_deliverer *d, struct item *it, size_t n,
+	     const char *owner, struct ep_sum *eps, size_t *neps)
+{
+	unsigned err;
+	size_t i;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		*neps = 0;
+		if (kc_db_begin(d->db) != 0)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (record(d, &it[i], owner) != 0)
+				goto again;
+		summarize(it, n, eps, neps);
+		if (update_health(d, eps, *neps) == 0 &&
+		    kc_db_commit(d->db) == 0)
+			return 0;
+	again:
+		err = kc_db_errno(d->db);
+		kc_db_rollback(d->db);
+		if (err != KC_ER_LOCK_DEADLOCK &&
+		    err != KC_ER_LOCK_WAIT_TIMEOUT)
+			return -1;
+		kc_info("recording a batch met a lock conflict (%u); again",
+			err);
+	}
+	return -1;
+}
+
+/* After the batch committed: each endpoint that answered 410 or has been
+ * failing too long is disabled in its own small transaction, so the
+ * audit row and the endpoint.disabled event (whose inserts lock the
+ * business's rows) never share one with a batch. */
+static void
+disable_failing(struct kc_deliverer *d, const struct ep_sum *eps, size_t neps,
+		struct kc_deliver_stats *st)
+{
+	char reason[160];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < neps; i++) {
+		if (eps[i].nfail == 0)
 			continue;
-		if (e->gone)
+		if (eps[i].gone)
 			snprintf(reason, sizeof(reason),
 				 "the receiver answered 410 Gone");
 		else
 			snprintf(reason, sizeof(reason),
 				 "failing for more than %lld seconds",
 				 d->cfg->endpoint_disable_after);
-		rc = kc_endpoint_auto_disable(d->db, e->id, reason,
+		if (kc_db_begin(d->db) != 0)
+			return;
+		rc = kc_endpoint_auto_disable(d->db, eps[i].id, reason,
 					      d->cfg->endpoint_disable_after,
-					      &d->actor, e->gone);
-		if (rc < 0)
-			return -1;
+					      &d->actor, eps[i].gone);
+		if (rc < 0 || kc_db_commit(d->db) != 0) {
+			/* The next failure, or kcctl maintain, tries again. */
+			kc_db_rollback(d->db);
+			kc_warn("could not disable endpoint %lld", eps[i].id);
+			continue;
+		}
 		if (rc == 0) {
-			kc_info("endpoint %lld disabled: %s", e->id, reason);
+			kc_info("endpoint %lld disabled: %s", eps[i].id,
+				reason);
 			st->disabled++;
 		}
 	}
-	return 0;
+}
+
+static void
+count(const struct item *it, size_t n, struct kc_deliver_stats *st)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (it[i].lost)
+			continue;
+		if (strcmp(it[i].status, "delivered") == 0)
+			st->delivered++;
+		else if (strcmp(it[i].status, "failed") == 0)
+			st->retrying++;
+		else
+			st->dead++;
+	}
 }
 
 int
@@ -375,10 +468,10 @@ kc_deliverer_batch(struct kc_deliverer *d, struct kc_deliver_stats *st,
 	char owner[KC_ID_MAX];
 	struct kc_buf ids;
 	struct kc_rows *r = NULL;
-	struct item *it = NULL;
+	struct item *it = NULL, **back = NULL;
 	struct kc_send_req *reqs = NULL;
 	struct ep_sum *eps = NULL;
-	size_t i, nsend = 0, neps = 0;
+	size_t i, k = 0, neps = 0;
 	long long now, t0, t_claimed, t_sent;
 	int n, rc = -1;
 
@@ -401,11 +494,13 @@ kc_deliverer_batch(struct kc_deliverer *d, struct kc_deliver_stats *st,
 	it = calloc(r->nrows + 1, sizeof(*it));
 	reqs = calloc(r->nrows + 1, sizeof(*reqs));
 	eps = calloc(r->nrows + 1, sizeof(*eps));
-	if (it == NULL || reqs == NULL || eps == NULL)
+	back = calloc(r->nrows + 1, sizeof(*back));
+	if (it == NULL || reqs == NULL || eps == NULL || back == NULL)
 		goto out;
 	t_claimed = kc_time_now_ms();
 	now = t_claimed / 1000;
 	for (i = 0; i < r->nrows; i++) {
+		it[i].req.retry_after = -1;
 		if (prepare(d, r, i, &it[i], now) != 0) {
 			/* Cannot sign (a master key that changed?): tried
 			 * and failed, visibly, rather than skipped. */
@@ -415,49 +510,33 @@ kc_deliverer_batch(struct kc_deliverer *d, struct kc_deliver_stats *st,
 				 "not open with this master_key");
 			continue;
 		}
-		if (it[i].live)
-			nsend++;
-	}
-	/* Send the signable live ones as one concurrent batch. */
-	{
-		size_t k = 0;
-		struct item **back = calloc(nsend + 1, sizeof(*back));
-
-		if (back == NULL)
-			goto out;
-		for (i = 0; i < r->nrows; i++) {
-			if (!it[i].live || it[i].req.url == NULL)
-				continue;
+		if (it[i].live) {
 			reqs[k] = it[i].req;
 			back[k++] = &it[i];
 		}
-		if (kc_sender_run(d->sender, reqs, k) != 0)
-			kc_log(KC_LOG_WARN, "sending a batch failed midway");
-		for (i = 0; i < k; i++)
-			back[i]->req = reqs[i];
-		free(back);
 	}
-	t_sent = kc_time_now_ms();
-	if (kc_db_begin(d->db) != 0)
-		goto out;
+	/* The signed live ones go as one concurrent batch. */
+	if (kc_sender_run(d->sender, reqs, k) != 0)
+		kc_warn("sending a batch failed midway");
+	for (i = 0; i < k; i++)
+		back[i]->req = reqs[i];
 	for (i = 0; i < r->nrows; i++)
-		if (record(d, &it[i], owner, st) != 0)
-			goto rollback;
-	summarize(it, r->nrows, eps, &neps);
-	if (update_health(d, eps, neps, st) != 0 || kc_db_commit(d->db) != 0)
-		goto rollback;
+		decide(d, &it[i]);
+	t_sent = kc_time_now_ms();
+	if (record_batch(d, it, r->nrows, owner, eps, &neps) != 0)
+		goto out;
+	count(it, r->nrows, st);
 	kc_debug("batch of %d: claimed in %lld ms, sent in %lld ms, recorded "
 		 "in %lld ms",
 		 n, t_claimed - t0, t_sent - t_claimed,
 		 kc_time_now_ms() - t_sent);
+	disable_failing(d, eps, neps, st);
 	rc = 0;
-	goto out;
-rollback:
-	kc_db_rollback(d->db);
 out:
 	free(it);
 	free(reqs);
 	free(eps);
+	free(back);
 	kc_rows_free(r);
 	kc_buf_free(&ids);
 	return rc;

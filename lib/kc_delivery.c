@@ -136,7 +136,9 @@ kc_delivery_requeue(struct kc_db *db, long long business_id, long long source,
 	if (strcmp(status, "failed") == 0) {
 		/* Its retry is already owed: bring it forward. */
 		if (kc_db_exec(db, KC_SQL_DELIVERY_RETRY_NOW,
-			       KC_ARGS(kc_p_int(business_id), kc_p_int(source)),
+			       KC_ARGS(replay_id ? kc_p_int(replay_id)
+						 : kc_p_str(NULL),
+				       kc_p_int(business_id), kc_p_int(source)),
 			       &n, NULL) != 0)
 			return -1;
 		*queued = n > 0;
@@ -167,7 +169,7 @@ kc_delivery_requeue(struct kc_db *db, long long business_id, long long source,
 int
 kc_delivery_replay(struct kc_db *db, long long business_id,
 		   const char *public_id, const struct kc_actor *actor,
-		   json_t **out, const char **why)
+		   json_t **out, const char **why, char *superseded)
 {
 	struct kc_rows *r = NULL;
 	char next[KC_ID_MAX];
@@ -187,6 +189,14 @@ kc_delivery_replay(struct kc_db *db, long long business_id,
 		goto fail;
 	}
 	status = kc_rows_get(r, 0, 1);
+	/* Replayed already: the newer delivery is the one to look at (and
+	 * to replay, once it has finished). */
+	if (kc_rows_get(r, 0, 5) != NULL) {
+		snprintf(superseded, KC_ID_MAX, "%s", kc_rows_get(r, 0, 5));
+		*why = "already_replayed";
+		rc = KC_CONFLICT;
+		goto fail;
+	}
 	if (!kc_rows_int(r, 0, 4)) {
 		*why = "endpoint_disabled";
 		rc = KC_CONFLICT;

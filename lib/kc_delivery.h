@@ -30,10 +30,11 @@ int kc_delivery_get(struct kc_db *db, long long business_id,
  * the same event (same webhook-id, so receivers can de-duplicate) with a
  * fresh retry schedule; one waiting for a retry is brought forward to now.
  * *out is the delivery that will go. KC_NOTFOUND; KC_CONFLICT with *why
- * ("delivery_in_progress", "endpoint_disabled"). */
+ * ("delivery_in_progress", "endpoint_disabled", or "already_replayed" with
+ * the newer delivery's id in superseded, KC_ID_MAX bytes). */
 int kc_delivery_replay(struct kc_db *db, long long business_id,
 		       const char *public_id, const struct kc_actor *actor,
-		       json_t **out, const char **why);
+		       json_t **out, const char **why, char *superseded);
 
 /* The shared step of single and bulk replays, inside the caller's
  * transaction: source is the delivery's internal id, status its status,

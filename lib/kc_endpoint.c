@@ -53,10 +53,10 @@ endpoint_json(const struct kc_rows *r, size_t i)
 }
 
 static int
-fetch(struct kc_db *db, long long business_id, const char *public_id,
-      struct kc_rows **r)
+fetch_with(struct kc_db *db, enum kc_sql sql, long long business_id,
+	   const char *public_id, struct kc_rows **r)
 {
-	if (kc_db_query(db, KC_SQL_ENDPOINT_GET,
+	if (kc_db_query(db, sql,
 			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
 			r) != 0)
 		return -1;
@@ -66,6 +66,13 @@ fetch(struct kc_db *db, long long business_id, const char *public_id,
 		return KC_NOTFOUND;
 	}
 	return 0;
+}
+
+static int
+fetch(struct kc_db *db, long long business_id, const char *public_id,
+      struct kc_rows **r)
+{
+	return fetch_with(db, KC_SQL_ENDPOINT_GET, business_id, public_id, r);
 }
 
 int
@@ -174,7 +181,10 @@ kc_endpoint_update(struct kc_db *db, const struct kc_actor *actor,
 
 	if (kc_db_begin(db) != 0)
 		return -1;
-	if ((rc = fetch(db, business_id, public_id, &r)) != 0)
+	/* Locked: a worker disabling it meanwhile must not be undone by
+	 * writing back the enabled flag read here. */
+	if ((rc = fetch_with(db, KC_SQL_ENDPOINT_LOCK, business_id, public_id,
+			     &r)) != 0)
 		goto fail;
 	rc = -1;
 	before = endpoint_json(r, 0);
@@ -402,22 +412,29 @@ kc_endpoint_auto_disable(struct kc_db *db, long long id, const char *reason,
 			 long long disable_after, const struct kc_actor *actor,
 			 int force)
 {
-	struct kc_rows *r = NULL;
+	struct kc_rows *r = NULL, *b = NULL;
 	json_t *before = NULL, *after = NULL, *data = NULL;
 	long long business_id;
 	const char *pub;
 	int rc = -1;
 
+	/* The endpoint row alone is locked: the business row is read without
+	 * a lock, since every insert of the business's rows takes a shared
+	 * lock on it through its foreign key. */
 	if (kc_db_query(db, KC_SQL_ENDPOINT_FOR_DISABLE,
 			KC_ARGS(kc_p_int(disable_after), kc_p_int(id)),
 			&r) != 0)
 		return -1;
-	if (r->nrows == 0 || (!force && kc_rows_int(r, 0, 5) != 1)) {
+	if (r->nrows == 0 || (!force && kc_rows_int(r, 0, 4) != 1)) {
 		kc_rows_free(r);
 		return KC_NOTFOUND;
 	}
 	business_id = kc_rows_int(r, 0, 0);
 	pub = kc_rows_get(r, 0, 1);
+	if (kc_db_query(db, KC_SQL_BUSINESS_BY_ID,
+			KC_ARGS(kc_p_int(business_id)), &b) != 0 ||
+	    b->nrows == 0)
+		goto out;
 	if (kc_endpoint_get(db, business_id, pub, &before) != 0 ||
 	    kc_db_exec(
 		db, KC_SQL_ENDPOINT_SET_DISABLED,
@@ -430,11 +447,11 @@ kc_endpoint_auto_disable(struct kc_db *db, long long id, const char *reason,
 	data = json_pack("{s:s, s:s, s:s, s:I, s:o}", "endpoint_id", pub, "url",
 			 json_string_value(json_object_get(after, "url")),
 			 "reason", reason, "consecutive_failures",
-			 (json_int_t)kc_rows_int(r, 0, 3), "failing_since",
-			 kc_json_db_time(kc_rows_get(r, 0, 4)));
+			 (json_int_t)kc_rows_int(r, 0, 2), "failing_since",
+			 kc_json_db_time(kc_rows_get(r, 0, 3)));
 	/* Now disabled, the endpoint itself is not among the targets. */
 	if (data == NULL ||
-	    kc_event_emit(db, business_id, kc_rows_get(r, 0, 2),
+	    kc_event_emit(db, business_id, kc_rows_get(b, 0, 1),
 			  "endpoint.disabled", data, 0, NULL, NULL) != 0)
 		goto out;
 	rc = 0;
@@ -443,5 +460,6 @@ out:
 	json_decref(after);
 	json_decref(data);
 	kc_rows_free(r);
+	kc_rows_free(b);
 	return rc;
 }

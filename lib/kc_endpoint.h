@@ -57,8 +57,8 @@ int kc_endpoint_view(struct kc_db *db, long long business_id,
  * that subscribe to it, inside the caller's transaction. Unless force,
  * only when it has been failing for disable_after seconds. KC_NOTFOUND
  * when there was nothing to do. */
-int kc_endpoint_auto_disable(struct kc_db *db, long long id,
-			     const char *reason, long long disable_after,
+int kc_endpoint_auto_disable(struct kc_db *db, long long id, const char *reason,
+			     long long disable_after,
 			     const struct kc_actor *actor, int force);
 
 /* One sealed secret (the column's base64 text) opened; out needs 80

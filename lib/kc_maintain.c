@@ -26,51 +26,59 @@ purge(struct kc_db *db, enum kc_sql id, long long age, long long *count)
 }
 
 /* Old events whose deliveries are all finished go with their deliveries
- * and attempts, a batch of events per transaction. */
+ * and attempts, a batch of events per transaction. The events are picked
+ * FOR UPDATE inside it, so a replay of one of their deliveries (which
+ * needs the event row) waits for the purge or sees the event gone. */
 static int
 purge_events(struct kc_db *db, long long age, long long *count)
 {
-	struct kc_rows *r;
+	struct kc_rows *r = NULL;
 	struct kc_buf ids;
 	size_t i, n;
 	char num[32];
+	unsigned long long gone;
+	int bad;
 
 	kc_buf_init(&ids, 64 * 1024);
 	do {
-		if (kc_db_query(db, KC_SQL_PURGE_EVENTS_PICK,
-				KC_ARGS(kc_p_int(age), kc_p_int(500)), &r) != 0)
-			goto fail;
-		n = r->nrows;
-		kc_buf_reset(&ids);
-		kc_buf_puts(&ids, "[");
-		for (i = 0; i < n; i++) {
-			snprintf(num, sizeof(num), "%s%s", i ? "," : "",
-				 kc_rows_get(r, i, 0));
-			kc_buf_puts(&ids, num);
-		}
-		kc_rows_free(r);
-		if (n == 0 || kc_buf_puts(&ids, "]") != 0)
-			break;
+		gone = 0;
 		if (kc_db_begin(db) != 0)
 			goto fail;
-		if (kc_db_exec(db, KC_SQL_PURGE_EVENT_ATTEMPTS,
-			       KC_ARGS(kc_p_strn(ids.data, ids.len)), NULL,
-			       NULL) != 0 ||
-		    kc_db_exec(db, KC_SQL_PURGE_EVENT_DELIVERIES,
-			       KC_ARGS(kc_p_strn(ids.data, ids.len)), NULL,
-			       NULL) != 0 ||
-		    kc_db_exec(db, KC_SQL_PURGE_EVENTS,
-			       KC_ARGS(kc_p_strn(ids.data, ids.len)), NULL,
-			       NULL) != 0 ||
-		    kc_db_commit(db) != 0) {
-			kc_db_rollback(db);
-			goto fail;
+		if (kc_db_query(db, KC_SQL_PURGE_EVENTS_PICK,
+				KC_ARGS(kc_p_int(age), kc_p_int(500)), &r) != 0)
+			goto rollback;
+		n = r->nrows;
+		kc_buf_reset(&ids);
+		bad = kc_buf_puts(&ids, "[") != 0;
+		for (i = 0; i < n && !bad; i++) {
+			snprintf(num, sizeof(num), "%s%s", i ? "," : "",
+				 kc_rows_get(r, i, 0));
+			bad = kc_buf_puts(&ids, num) != 0;
 		}
-		*count += (long long)n;
+		kc_rows_free(r);
+		r = NULL;
+		if (bad || kc_buf_puts(&ids, "]") != 0)
+			goto rollback;
+		if (n > 0 && (kc_db_exec(db, KC_SQL_PURGE_EVENT_ATTEMPTS,
+					 KC_ARGS(kc_p_strn(ids.data, ids.len)),
+					 NULL, NULL) != 0 ||
+			      kc_db_exec(db, KC_SQL_PURGE_EVENT_DELIVERIES,
+					 KC_ARGS(kc_p_strn(ids.data, ids.len)),
+					 NULL, NULL) != 0 ||
+			      kc_db_exec(db, KC_SQL_PURGE_EVENTS,
+					 KC_ARGS(kc_p_strn(ids.data, ids.len)),
+					 &gone, NULL) != 0))
+			goto rollback;
+		if (kc_db_commit(db) != 0)
+			goto rollback;
+		*count += (long long)gone;
 	} while (n == 500);
 	kc_buf_free(&ids);
 	return 0;
+rollback:
+	kc_db_rollback(db);
 fail:
+	kc_rows_free(r);
 	kc_buf_free(&ids);
 	return -1;
 }

@@ -21,7 +21,8 @@ struct transfer {
 	struct kc_send_req *req;
 	struct curl_slist *headers;
 	size_t body_seen;
-	int blocked; /* the resolved address was refused */
+	int blocked; /* a resolved address was refused */
+	long long mono_start;
 	int allow_internal;
 };
 
@@ -192,6 +193,9 @@ prepare(struct kc_sender *s, struct transfer *t, struct kc_send_req *r)
 	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, ms);
 	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	/* Never through a proxy from the environment (https_proxy): the
+	 * address check would see the proxy, not the receiver. */
+	curl_easy_setopt(t->easy, CURLOPT_PROXY, "");
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR,
 			 t->allow_internal ? "http,https" : "https");
 	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_body);
@@ -255,33 +259,34 @@ sanitize(char *s, size_t n)
 }
 
 static void
-finish(struct transfer *t, CURLcode cc, long long now_ms, long long ended_ms)
+finish(struct transfer *t, CURLcode cc, long long now_ms)
 {
 	struct kc_send_req *r = t->req;
 	struct curl_header *hdr;
 	long code = 0;
 
 	sanitize(r->snippet, r->snippet_len);
-
-	r->duration_ms = ended_ms - r->started_ms;
+	/* Monotonic, so a clock step cannot make a duration negative. */
+	r->duration_ms = kc_time_mono_ms() - t->mono_start;
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
 	r->status = code;
 	if (cc == CURLE_WRITE_ERROR && code > 0)
 		cc = CURLE_OK; /* we stopped reading a long body ourselves */
-	if (t->blocked) {
+	/* Refused addresses matter only if no other address served: a
+	 * host may resolve to an internal and a public one. */
+	if (cc != CURLE_OK && t->blocked && code == 0) {
 		snprintf(r->error, sizeof(r->error),
 			 "address not allowed: the host resolves to an "
 			 "internal address");
-		r->status = 0;
 		return;
 	}
 	if (cc != CURLE_OK) {
+		/* The status stays if headers came before the failure (a 200
+		 * whose body stalled is still a failed try). */
 		snprintf(r->error, sizeof(r->error), "%s",
 			 cc == CURLE_OPERATION_TIMEDOUT
 			     ? "timeout: no complete answer in time"
 			     : curl_easy_strerror(cc));
-		if (cc != CURLE_OPERATION_TIMEDOUT)
-			r->status = code;
 		return;
 	}
 	if (code >= 200 && code < 300) {
@@ -325,6 +330,7 @@ kc_sender_run(struct kc_sender *s, struct kc_send_req *reqs, size_t n)
 			continue;
 		}
 		reqs[i].started_ms = kc_time_now_ms();
+		s->t[i].mono_start = kc_time_mono_ms();
 		added++;
 	}
 	while (added > 0) {
@@ -341,7 +347,7 @@ kc_sender_run(struct kc_sender *s, struct kc_send_req *reqs, size_t n)
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
 					  (char **)&t);
 			now = kc_time_now_ms();
-			finish(t, m->data.result, now, now);
+			finish(t, m->data.result, now);
 			curl_multi_remove_handle(s->multi, t->easy);
 			curl_slist_free_all(t->headers);
 			t->headers = NULL;

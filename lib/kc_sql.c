@@ -165,6 +165,11 @@ static const struct {
 			     "SELECT " ENDPOINT_COLS
 			     "FROM webhook_endpoints WHERE business_id = ? "
 			     "AND public_id = ? AND deleted_at IS NULL"},
+    [KC_SQL_ENDPOINT_LOCK] = {"endpoint_lock",
+			      "SELECT " ENDPOINT_COLS
+			      "FROM webhook_endpoints WHERE business_id = ? "
+			      "AND public_id = ? AND deleted_at IS NULL FOR "
+			      "UPDATE"},
     [KC_SQL_ENDPOINT_LIST] =
 	{"endpoint_list",
 	 "SELECT " ENDPOINT_COLS "FROM webhook_endpoints WHERE business_id = ? "
@@ -425,11 +430,10 @@ static const struct {
 	 "dead_count = dead_count + ? WHERE id = ?"},
     [KC_SQL_ENDPOINT_FOR_DISABLE] =
 	{"endpoint_for_disable",
-	 "SELECT w.business_id, w.public_id, b.public_id, "
-	 "w.consecutive_failures, w.failing_since, (w.failing_since <= "
-	 "UTC_TIMESTAMP(6) - INTERVAL ? SECOND) FROM webhook_endpoints w JOIN "
-	 "businesses b ON b.id = w.business_id WHERE w.id = ? AND w.enabled = "
-	 "1 AND w.deleted_at IS NULL FOR UPDATE"},
+	 "SELECT business_id, public_id, consecutive_failures, failing_since, "
+	 "(failing_since <= UTC_TIMESTAMP(6) - INTERVAL ? SECOND) FROM "
+	 "webhook_endpoints WHERE id = ? AND enabled = 1 AND deleted_at IS "
+	 "NULL FOR UPDATE"},
     [KC_SQL_ENDPOINT_SET_DISABLED] =
 	{"endpoint_set_disabled",
 	 "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, "
@@ -458,7 +462,9 @@ static const struct {
     [KC_SQL_DELIVERY_FOR_REPLAY] =
 	{"delivery_for_replay",
 	 "SELECT d.id, d.status, d.event_id, d.endpoint_id, w.enabled = 1 AND "
-	 "w.deleted_at IS NULL FROM deliveries d JOIN webhook_endpoints w ON "
+	 "w.deleted_at IS NULL, (SELECT s.public_id FROM deliveries s WHERE "
+	 "s.id = d.superseded_by) FROM deliveries d JOIN webhook_endpoints w "
+	 "ON "
 	 "w.id = d.endpoint_id WHERE d.business_id = ? AND d.public_id = ? "
 	 "FOR UPDATE"},
     [KC_SQL_DELIVERY_REPLAY_INSERT] =
@@ -473,9 +479,9 @@ static const struct {
 	 "UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ?"},
     [KC_SQL_DELIVERY_RETRY_NOW] =
 	{"delivery_retry_now",
-	 "UPDATE deliveries SET next_attempt_at = UTC_TIMESTAMP(6), "
-	 "updated_at = UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ? AND "
-	 "status = 'failed'"},
+	 "UPDATE deliveries SET next_attempt_at = UTC_TIMESTAMP(6), replay_id "
+	 "= COALESCE(?, replay_id), updated_at = UTC_TIMESTAMP(6) WHERE "
+	 "business_id = ? AND id = ? AND status = 'failed'"},
     [KC_SQL_REPLAY_INSERT] =
 	{"replay_insert",
 	 "INSERT INTO replays (public_id, business_id, endpoint_id, "
@@ -524,18 +530,23 @@ static const struct {
 	 "SELECT e.id FROM events e WHERE e.created_at < UTC_TIMESTAMP(6) - "
 	 "INTERVAL ? SECOND AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE "
 	 "d.event_id = e.id AND d.next_attempt_at IS NOT NULL) ORDER BY e.id "
-	 "LIMIT ?"},
+	 "LIMIT ? FOR UPDATE"},
     [KC_SQL_PURGE_EVENT_ATTEMPTS] =
 	{"purge_event_attempts",
 	 "DELETE a FROM " IDS_TABLE "STRAIGHT_JOIN deliveries d ON d.event_id "
-	 "= j.id STRAIGHT_JOIN delivery_attempts a ON a.delivery_id = d.id"},
+	 "= j.id AND d.next_attempt_at IS NULL STRAIGHT_JOIN "
+	 "delivery_attempts a ON a.delivery_id = d.id"},
     [KC_SQL_PURGE_EVENT_DELIVERIES] =
 	{"purge_event_deliveries",
-	 "DELETE d FROM " IDS_TABLE
-	 "STRAIGHT_JOIN deliveries d ON d.event_id = j.id"},
-    [KC_SQL_PURGE_EVENTS] = {"purge_events",
-			     "DELETE e FROM " IDS_TABLE
-			     "STRAIGHT_JOIN events e ON e.id = j.id"},
+	 "DELETE d FROM " IDS_TABLE "STRAIGHT_JOIN deliveries d ON d.event_id "
+	 "= j.id AND d.next_attempt_at IS NULL"},
+    /* Whatever was owed meanwhile (a replay queued since the pick) keeps
+     * its event. */
+    [KC_SQL_PURGE_EVENTS] =
+	{"purge_events",
+	 "DELETE e FROM " IDS_TABLE "STRAIGHT_JOIN events e ON e.id = j.id "
+	 "WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = "
+	 "e.id)"},
     [KC_SQL_PURGE_IDEMPOTENCY] =
 	{"purge_idempotency",
 	 "DELETE FROM idempotency_keys WHERE created_at < UTC_TIMESTAMP(6) - "

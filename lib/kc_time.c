@@ -151,6 +151,15 @@ kc_duration_parse(const char *s, long long *seconds)
 }
 
 long long
+kc_time_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long
 kc_time_now_ms(void)
 {
 	struct timespec ts;

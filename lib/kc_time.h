@@ -15,6 +15,8 @@ int kc_time_to_db(const char *rfc3339, char *out, size_t outcap);
 int kc_time_now(char *db, size_t dbcap, char *rfc, size_t rfccap);
 /* Milliseconds since the epoch, and such an instant as MariaDB text. */
 long long kc_time_now_ms(void);
+/* Milliseconds on a clock that never steps, for durations. */
+long long kc_time_mono_ms(void);
 int kc_time_db_at(long long epoch_ms, char *db, size_t dbcap);
 /* Parses "24h", "30m", "90s", "2d" or a plain number of seconds. */
 int kc_duration_parse(const char *s, long long *seconds);

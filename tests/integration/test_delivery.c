@@ -261,6 +261,15 @@ Test(delivery, dead_delivery_is_replayed_to_success)
 	cr_expect_str_eq(itest_jstr(r.json, "code"), "delivery_in_progress");
 	itest_resp_free(&r);
 
+	/* The dead one was replayed already: a second replay of it would
+	 * only duplicate; the answer names the newer delivery. */
+	snprintf(url, sizeof(url), "/v1/deliveries/%s/replay", dead);
+	itest_post(t.key, url, NULL, &r);
+	cr_expect_eq(r.status, 409, "%s", r.body);
+	cr_expect_str_eq(itest_jstr(r.json, "code"), "already_replayed");
+	cr_expect(strstr(itest_jstr(r.json, "detail"), next) != NULL);
+	itest_resp_free(&r);
+
 	itest_rcv_mode(path, "{\"status\":204}");
 	deliver_ok(t.biz, NULL);
 	d = delivery(t.key, next);
@@ -806,4 +815,40 @@ Test(delivery, worker_in_its_window_sends_new_events_within_a_second)
 	json_decref(log);
 	waitpid(pid, &st, 0);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+Test(delivery, unsignable_delivery_waits_its_schedule)
+{
+	struct itest_tenant t;
+	char path[64], ep[64];
+	json_t *d, *a;
+	struct tm tm;
+	long long wait;
+	const char *next;
+	time_t now;
+
+	itest_tenant_new(&t, "Wrong Key Co", "*");
+	itest_rcv_path(path, sizeof(path));
+	itest_rcv_endpoint(t.key, path, NULL, ep, NULL);
+	itest_lead(t.key, NULL);
+	/* A worker deployed with another master key cannot open the secret:
+	 * the try fails visibly and the next waits the schedule (5 s). */
+	setenv("KC_MASTER_KEY",
+	       "0f0e0d0c0b0a09080706050403020100"
+	       "0f0e0d0c0b0a09080706050403020100",
+	       1);
+	now = time(NULL);
+	deliver_ok(t.biz, NULL);
+	d = only_delivery(t.key, ep);
+	a = json_array_get(json_object_get(d, "attempt_log"), 0);
+	cr_expect(strstr(itest_jstr(a, "error"), "could not sign") != NULL,
+		  "%s", itest_jstr(a, "error"));
+	cr_expect_str_eq(itest_jstr(d, "status"), "failed");
+	next = itest_jstr(d, "next_attempt_at");
+	memset(&tm, 0, sizeof(tm));
+	cr_assert(next && strptime(next, "%Y-%m-%dT%H:%M:%S", &tm));
+	wait = (long long)timegm(&tm) - (long long)now;
+	cr_expect(wait >= 3 && wait <= 7, "next try in %lld s", wait);
+	cr_expect_eq(itest_rcv_count(path), 0);
+	json_decref(d);
 }
