@@ -387,6 +387,32 @@ only_delivery(const char *key, const char *ep)
 	return d;
 }
 
+/* Seconds from now to an RFC 3339 time (whole seconds). */
+static long long
+seconds_until(const char *rfc, time_t now)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	cr_assert(rfc && strptime(rfc, "%Y-%m-%dT%H:%M:%S", &tm), "%s",
+		  rfc ? rfc : "(null)");
+	return (long long)timegm(&tm) - (long long)now;
+}
+
+/* The endpoint's one delivery, expected to be waiting for a retry after
+ * a first try that failed for the reason in needle. */
+static json_t *
+failed_with(const char *key, const char *ep, const char *needle)
+{
+	json_t *d = only_delivery(key, ep), *a;
+
+	a = json_array_get(json_object_get(d, "attempt_log"), 0);
+	cr_expect(strstr(itest_jstr(a, "error"), needle) != NULL, "%s",
+		  itest_jstr(a, "error"));
+	cr_expect_str_eq(itest_jstr(d, "status"), "failed");
+	return d;
+}
+
 Test(delivery, receiver_answers_are_read_within_bounds)
 {
 	struct itest_tenant t;
@@ -426,16 +452,9 @@ Test(delivery, receiver_answers_are_read_within_bounds)
 	d = only_delivery(t.key, ep_l);
 	cr_expect_str_eq(itest_jstr(d, "status"), "failed");
 	cr_expect_eq(itest_jint(d, "last_status_code"), 429);
-	{
-		struct tm tm;
-		const char *next = itest_jstr(d, "next_attempt_at");
-
-		memset(&tm, 0, sizeof(tm));
-		cr_assert(next && strptime(next, "%Y-%m-%dT%H:%M:%S", &tm));
-		wait = (long long)timegm(&tm) - (long long)now;
-		cr_expect(wait >= 110 && wait <= 135,
-			  "next try in %lld s, expected about 120", wait);
-	}
+	wait = seconds_until(itest_jstr(d, "next_attempt_at"), now);
+	cr_expect(wait >= 110 && wait <= 135,
+		  "next try in %lld s, expected about 120", wait);
 	json_decref(d);
 
 	/* A redirect is a failure and is not followed. */
@@ -575,7 +594,7 @@ Test(delivery, internal_address_refused_at_delivery_time)
 {
 	struct itest_tenant t;
 	char path[64], ep[64];
-	json_t *d, *a;
+	json_t *d;
 
 	itest_tenant_new(&t, "Rebinding Co", "*");
 	itest_rcv_path(path, sizeof(path));
@@ -585,11 +604,7 @@ Test(delivery, internal_address_refused_at_delivery_time)
 	 * policy no longer allows loopback, whatever was checked at save. */
 	setenv("KC_WEBHOOK_ALLOW_HOSTS", "", 1);
 	deliver_ok(t.biz, NULL);
-	d = only_delivery(t.key, ep);
-	a = json_array_get(json_object_get(d, "attempt_log"), 0);
-	cr_expect(strstr(itest_jstr(a, "error"), "address not allowed") != NULL,
-		  "%s", itest_jstr(a, "error"));
-	cr_expect_str_eq(itest_jstr(d, "status"), "failed");
+	d = failed_with(t.key, ep, "address not allowed");
 	cr_expect_eq(itest_rcv_count(path), 0);
 	json_decref(d);
 }
@@ -821,10 +836,8 @@ Test(delivery, unsignable_delivery_waits_its_schedule)
 {
 	struct itest_tenant t;
 	char path[64], ep[64];
-	json_t *d, *a;
-	struct tm tm;
+	json_t *d;
 	long long wait;
-	const char *next;
 	time_t now;
 
 	itest_tenant_new(&t, "Wrong Key Co", "*");
@@ -839,15 +852,8 @@ Test(delivery, unsignable_delivery_waits_its_schedule)
 	       1);
 	now = time(NULL);
 	deliver_ok(t.biz, NULL);
-	d = only_delivery(t.key, ep);
-	a = json_array_get(json_object_get(d, "attempt_log"), 0);
-	cr_expect(strstr(itest_jstr(a, "error"), "could not sign") != NULL,
-		  "%s", itest_jstr(a, "error"));
-	cr_expect_str_eq(itest_jstr(d, "status"), "failed");
-	next = itest_jstr(d, "next_attempt_at");
-	memset(&tm, 0, sizeof(tm));
-	cr_assert(next && strptime(next, "%Y-%m-%dT%H:%M:%S", &tm));
-	wait = (long long)timegm(&tm) - (long long)now;
+	d = failed_with(t.key, ep, "could not sign");
+	wait = seconds_until(itest_jstr(d, "next_attempt_at"), now);
 	cr_expect(wait >= 3 && wait <= 7, "next try in %lld s", wait);
 	cr_expect_eq(itest_rcv_count(path), 0);
 	json_decref(d);
