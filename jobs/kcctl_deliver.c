@@ -1,10 +1,13 @@
 /* kcctl deliver: the delivery worker cron starts every minute. Without
  * --for it sends what is due and stops; with --for it keeps going for that
- * long, looking for new work at most every 200 ms when idle. */
+ * long, looking for new work at most every 200 ms when idle. A stop signal
+ * or the window's end stops the claiming; what is in flight is finished
+ * and recorded before it exits. */
 #include "kcctl.h"
 #include "kcctl_run.h"
 #include "kc_deliver.h"
 #include "kc_log.h"
+#include "kc_time.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -38,7 +41,8 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 	struct kc_deliverer *d = NULL;
 	const char *lock = NULL, *biz = NULL;
 	long long bid = 0;
-	int c, n, rc = KCCTL_OK, failures = 0, busy = 0, due;
+	int c, claimed, finished, rc = KCCTL_OK, failures = 0, busy = 0, due;
+	long long claim_until;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -68,8 +72,26 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 		kcctl_run_end(&run);
 		return kcctl_fail(k, "cannot start the delivery worker");
 	}
-	while (kcctl_run_going(&run)) {
-		if (kc_deliverer_batch(d, &st, &n) != 0) {
+	/* Claiming stops a try's length before the window ends, so the run
+	 * is over by then and the next one (from cron) finds the lock free. */
+	claim_until = 0;
+	if (run.end_ms) {
+		long long margin = (k->cfg.delivery_timeout + 1) * 1000,
+			  window = run.end_ms - kc_time_now_ms();
+
+		if (margin > window / 2)
+			margin = window / 2;
+		claim_until = run.end_ms - margin;
+	}
+	for (;;) {
+		int going =
+		    kcctl_run_going(&run) &&
+		    (claim_until == 0 || kc_time_now_ms() < claim_until);
+
+		if (!going && kc_deliverer_in_flight(d) == 0)
+			break;
+		if (kc_deliverer_step(d, &st, going, &claimed, &finished) !=
+		    0) {
 			/* The database went away or refused: what was claimed
 			 * comes back when its lease ends; try again shortly,
 			 * but give up on a database that stays down. */
@@ -81,7 +103,8 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 			continue;
 		}
 		failures = 0;
-		if (n > 0) {
+		if (claimed > 0 || finished > 0 ||
+		    kc_deliverer_in_flight(d) > 0) {
 			busy = 0;
 			continue;
 		}

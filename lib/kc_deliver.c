@@ -10,30 +10,11 @@
 #include "kc_time.h"
 
 #include <openssl/crypto.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct kc_deliverer {
-	struct kc_db *db;
-	const struct kc_config *cfg;
-	long long only_business;
-	struct kc_sender *sender;
-	struct kc_actor actor;
-};
-
-/* One claimed delivery and what became of it. */
-struct item {
-	long long id, business_id, endpoint_id;
-	unsigned attempts;
-	int live; /* the endpoint is enabled: send; else it goes dead */
-	char sig[KC_SIGN_HEADER_MAX];
-	struct kc_send_req req;
-	const char *status; /* delivered, failed, dead */
-	long long ended_ms, next_ms;
-	int lost; /* the lease had passed to another worker */
-};
 
 /* An endpoint's outcomes within one batch. */
 struct ep_sum {
@@ -43,11 +24,44 @@ struct ep_sum {
 	    last_fail_ms;
 };
 
+/* One claimed delivery, from its claim until its outcome is recorded. It
+ * owns copies of what it sends, since it outlives the claim's rows. */
+struct item {
+	int in_use;
+	long long id, business_id, endpoint_id;
+	unsigned attempts;
+	int live; /* the endpoint is enabled: send; else it goes dead */
+	char owner[KC_ID_MAX]; /* the claim's lease */
+	char msg_id[KC_ID_MAX];
+	char sig[KC_SIGN_HEADER_MAX];
+	char *url, *body;
+	struct kc_send_req req;
+	const char *status; /* delivered, failed, dead */
+	long long ended_ms, next_ms;
+	int lost; /* the lease had passed to another worker */
+};
+
+struct kc_deliverer {
+	struct kc_db *db;
+	const struct kc_config *cfg;
+	long long only_business;
+	struct kc_sender *sender;
+	struct kc_actor actor;
+	struct item *items; /* delivery_batch of them */
+	size_t nitems;
+	/* Finished, waiting to be recorded. */
+	struct item **ready;
+	size_t nready;
+	struct ep_sum *eps;
+	struct kc_send_req **done;
+};
+
 int
 kc_deliverer_new(struct kc_db *db, const struct kc_config *cfg,
 		 long long only_business, struct kc_deliverer **out)
 {
 	struct kc_deliverer *d;
+	size_t n = (size_t)cfg->delivery_batch;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return -1;
@@ -56,8 +70,14 @@ kc_deliverer_new(struct kc_db *db, const struct kc_config *cfg,
 	d->only_business = only_business;
 	d->actor.type = "system";
 	d->actor.id = "delivery-engine";
-	if (kc_sender_new(cfg, &d->sender) != 0) {
-		free(d);
+	d->nitems = n;
+	d->items = calloc(n, sizeof(*d->items));
+	d->ready = calloc(n, sizeof(*d->ready));
+	d->eps = calloc(n, sizeof(*d->eps));
+	d->done = calloc(n, sizeof(*d->done));
+	if (d->items == NULL || d->ready == NULL || d->eps == NULL ||
+	    d->done == NULL || kc_sender_new(cfg, &d->sender) != 0) {
+		kc_deliverer_free(d);
 		return -1;
 	}
 	*out = d;
@@ -67,10 +87,55 @@ kc_deliverer_new(struct kc_db *db, const struct kc_config *cfg,
 void
 kc_deliverer_free(struct kc_deliverer *d)
 {
+	size_t i;
+
 	if (d == NULL)
 		return;
+	/* Anything still in flight is abandoned here; its lease brings it
+	 * back to another run. */
 	kc_sender_free(d->sender);
+	for (i = 0; d->items && i < d->nitems; i++) {
+		free(d->items[i].url);
+		free(d->items[i].body);
+	}
+	free(d->items);
+	free(d->ready);
+	free(d->eps);
+	free(d->done);
 	free(d);
+}
+
+size_t
+kc_deliverer_in_flight(const struct kc_deliverer *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nitems; i++)
+		n += d->items[i].in_use;
+	return n;
+}
+
+static struct item *
+item_take(struct kc_deliverer *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nitems; i++)
+		if (!d->items[i].in_use) {
+			memset(&d->items[i], 0, sizeof(d->items[i]));
+			d->items[i].in_use = 1;
+			d->items[i].req.retry_after = -1;
+			return &d->items[i];
+		}
+	return NULL;
+}
+
+static void
+item_release(struct item *it)
+{
+	free(it->url);
+	free(it->body);
+	memset(it, 0, sizeof(*it));
 }
 
 static double
@@ -83,11 +148,12 @@ unit_random(void)
 	return (double)v / 4294967296.0;
 }
 
-/* Claims up to a batch: the due ids are locked (skipping rows another
- * worker holds), leased to owner, and committed before any sending, so a
- * slow receiver never holds a database lock. ids gets "[1,2,...]". */
+/* Claims up to limit: the due ids are locked (skipping rows another worker
+ * holds), leased to owner, and committed before any sending, so a slow
+ * receiver never holds a database lock. ids gets "[1,2,...]". */
 static int
-claim(struct kc_deliverer *d, const char *owner, struct kc_buf *ids, int *n)
+claim(struct kc_deliverer *d, const char *owner, long long limit,
+      struct kc_buf *ids, int *n)
 {
 	struct kc_rows *r = NULL;
 	size_t i;
@@ -97,13 +163,11 @@ claim(struct kc_deliverer *d, const char *owner, struct kc_buf *ids, int *n)
 	if (kc_db_begin(d->db) != 0)
 		return -1;
 	if ((d->only_business
-		 ? kc_db_query(d->db, KC_SQL_DELIVERY_CLAIM_BUSINESS,
-			       KC_ARGS(kc_p_int(d->only_business),
-				       kc_p_int(d->cfg->delivery_batch)),
-			       &r)
+		 ? kc_db_query(
+		       d->db, KC_SQL_DELIVERY_CLAIM_BUSINESS,
+		       KC_ARGS(kc_p_int(d->only_business), kc_p_int(limit)), &r)
 		 : kc_db_query(d->db, KC_SQL_DELIVERY_CLAIM,
-			       KC_ARGS(kc_p_int(d->cfg->delivery_batch)),
-			       &r)) != 0)
+			       KC_ARGS(kc_p_int(limit)), &r)) != 0)
 		goto fail;
 	if (r->nrows == 0) {
 		kc_rows_free(r);
@@ -134,14 +198,15 @@ fail:
 	return -1;
 }
 
-/* Signs one claimed row into its request. The endpoint's secrets are
- * opened for this batch only and wiped after signing. */
+/* Signs one claimed row into its request, copying what it sends. The
+ * endpoint's secrets are opened for this one signature and wiped. */
 static int
 prepare(struct kc_deliverer *d, const struct kc_rows *r, size_t i,
 	struct item *it, long long now)
 {
 	char cur[80], prev[80];
-	const char *ep = kc_rows_get(r, i, 5), *msg = kc_rows_get(r, i, 11);
+	const char *ep = kc_rows_get(r, i, 5);
+	size_t body_len = r->len[i * r->ncols + 12];
 	int has_prev = 0, rc = -1;
 
 	it->id = kc_rows_int(r, i, 0);
@@ -149,8 +214,13 @@ prepare(struct kc_deliverer *d, const struct kc_rows *r, size_t i,
 	it->attempts = (unsigned)kc_rows_int(r, i, 3);
 	it->endpoint_id = kc_rows_int(r, i, 4);
 	it->live = (int)kc_rows_int(r, i, 7);
+	snprintf(it->msg_id, sizeof(it->msg_id), "%s", kc_rows_get(r, i, 11));
 	if (!it->live)
 		return 0;
+	if ((it->url = strdup(kc_rows_get(r, i, 6))) == NULL ||
+	    (it->body = malloc(body_len + 1)) == NULL)
+		return -1;
+	memcpy(it->body, kc_rows_get(r, i, 12), body_len + 1);
 	if (kc_endpoint_unseal(d->cfg->master_key, ep, kc_rows_get(r, i, 8),
 			       cur) != 0)
 		goto out;
@@ -158,16 +228,15 @@ prepare(struct kc_deliverer *d, const struct kc_rows *r, size_t i,
 	    kc_endpoint_unseal(d->cfg->master_key, ep, kc_rows_get(r, i, 9),
 			       prev) == 0)
 		has_prev = 1;
-	if (kc_sign_header(cur, has_prev ? prev : NULL, msg, now,
-			   kc_rows_get(r, i, 12), r->len[i * r->ncols + 12],
-			   it->sig, sizeof(it->sig)) != 0)
+	if (kc_sign_header(cur, has_prev ? prev : NULL, it->msg_id, now,
+			   it->body, body_len, it->sig, sizeof(it->sig)) != 0)
 		goto out;
-	it->req.url = kc_rows_get(r, i, 6);
-	it->req.msg_id = msg;
+	it->req.url = it->url;
+	it->req.msg_id = it->msg_id;
 	it->req.signature = it->sig;
 	it->req.timestamp = now;
-	it->req.body = kc_rows_get(r, i, 12);
-	it->req.body_len = r->len[i * r->ncols + 12];
+	it->req.body = it->body;
+	it->req.body_len = body_len;
 	rc = 0;
 out:
 	OPENSSL_cleanse(cur, sizeof(cur));
@@ -253,7 +322,7 @@ decide(const struct kc_deliverer *d, struct item *it)
  * that outlived its lease records nothing (*lost), since the delivery is
  * another worker's now and will be tried, and recorded, again. */
 static int
-record(struct kc_deliverer *d, struct item *it, const char *owner)
+record(struct kc_deliverer *d, struct item *it)
 {
 	const struct kc_send_req *q = &it->req;
 	char started[KC_TIME_MAX], next[KC_TIME_MAX], ended[KC_TIME_MAX];
@@ -277,7 +346,7 @@ record(struct kc_deliverer *d, struct item *it, const char *owner)
 					      : kc_p_str(NULL),
 			kc_p_str(error),
 			p_time(q->ok ? it->ended_ms : 0, ended, sizeof(ended)),
-			kc_p_int(it->id), kc_p_str(owner)),
+			kc_p_int(it->id), kc_p_str(it->owner)),
 		&n, NULL) != 0)
 		return -1;
 	it->lost = n == 0;
@@ -296,48 +365,49 @@ record(struct kc_deliverer *d, struct item *it, const char *owner)
 }
 
 static void
-summarize(struct item *it, size_t n, struct ep_sum *eps, size_t *neps)
+summarize(struct item **its, size_t n, struct ep_sum *eps, size_t *neps)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		struct ep_sum *e;
 
-		if (it[i].lost)
+		if (its[i]->lost)
 			continue;
-		e = ep_find(eps, neps, it[i].endpoint_id);
-		if (strcmp(it[i].status, "dead") == 0)
+		e = ep_find(eps, neps, its[i]->endpoint_id);
+		if (strcmp(its[i]->status, "dead") == 0)
 			e->ndead++;
-		if (!it[i].live)
+		if (!its[i]->live)
 			continue;
-		if (it[i].req.ok) {
+		if (its[i]->req.ok) {
 			e->had_success = 1;
-			if (it[i].ended_ms > e->last_success_ms)
-				e->last_success_ms = it[i].ended_ms;
+			if (its[i]->ended_ms > e->last_success_ms)
+				e->last_success_ms = its[i]->ended_ms;
 			continue;
 		}
 		e->nfail++;
-		if (it[i].req.status == 410)
+		if (its[i]->req.status == 410)
 			e->gone = 1;
-		if (e->first_fail_ms == 0 || it[i].ended_ms < e->first_fail_ms)
-			e->first_fail_ms = it[i].ended_ms;
-		if (it[i].ended_ms > e->last_fail_ms)
-			e->last_fail_ms = it[i].ended_ms;
+		if (e->first_fail_ms == 0 ||
+		    its[i]->ended_ms < e->first_fail_ms)
+			e->first_fail_ms = its[i]->ended_ms;
+		if (its[i]->ended_ms > e->last_fail_ms)
+			e->last_fail_ms = its[i]->ended_ms;
 	}
 	/* The streak an endpoint is left with: the failures after its last
 	 * success in this batch. */
 	for (i = 0; i < n; i++) {
 		struct ep_sum *e;
 
-		if (it[i].lost || !it[i].live || it[i].req.ok)
+		if (its[i]->lost || !its[i]->live || its[i]->req.ok)
 			continue;
-		e = ep_find(eps, neps, it[i].endpoint_id);
-		if (!e->had_success || it[i].ended_ms < e->last_success_ms)
+		e = ep_find(eps, neps, its[i]->endpoint_id);
+		if (!e->had_success || its[i]->ended_ms < e->last_success_ms)
 			continue;
 		e->trailing++;
 		if (e->first_trailing_ms == 0 ||
-		    it[i].ended_ms < e->first_trailing_ms)
-			e->first_trailing_ms = it[i].ended_ms;
+		    its[i]->ended_ms < e->first_trailing_ms)
+			e->first_trailing_ms = its[i]->ended_ms;
 	}
 }
 
@@ -373,8 +443,8 @@ update_health(struct kc_deliverer *d, struct ep_sum *eps, size_t neps)
  * timeout (another transaction touched an endpoint row) is retried: every
  * write is guarded by the lease, so running them again is safe. */
 static int
-record_batch(struct kc_deliverer *d, struct item *it, size_t n,
-	     const char *owner, struct ep_sum *eps, size_t *neps)
+record_batch(struct kc_deliverer *d, struct item **its, size_t n,
+	     struct ep_sum *eps, size_t *neps)
 {
 	unsigned err;
 	size_t i;
@@ -385,9 +455,9 @@ record_batch(struct kc_deliverer *d, struct item *it, size_t n,
 		if (kc_db_begin(d->db) != 0)
 			return -1;
 		for (i = 0; i < n; i++)
-			if (record(d, &it[i], owner) != 0)
+			if (record(d, its[i]) != 0)
 				goto again;
-		summarize(it, n, eps, neps);
+		summarize(its, n, eps, neps);
 		if (update_health(d, eps, *neps) == 0 &&
 		    kc_db_commit(d->db) == 0)
 			return 0;
@@ -445,100 +515,125 @@ disable_failing(struct kc_deliverer *d, const struct ep_sum *eps, size_t neps,
 }
 
 static void
-count(const struct item *it, size_t n, struct kc_deliver_stats *st)
+count(struct item **its, size_t n, struct kc_deliver_stats *st)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (it[i].lost)
+		if (its[i]->lost)
 			continue;
-		if (strcmp(it[i].status, "delivered") == 0)
+		if (strcmp(its[i]->status, "delivered") == 0)
 			st->delivered++;
-		else if (strcmp(it[i].status, "failed") == 0)
+		else if (strcmp(its[i]->status, "failed") == 0)
 			st->retrying++;
 		else
 			st->dead++;
 	}
 }
 
-int
-kc_deliverer_batch(struct kc_deliverer *d, struct kc_deliver_stats *st,
-		   int *claimed)
+/* Claims as many due deliveries as there are free slots, signs them and
+ * starts them; those that cannot go (endpoint disabled, cannot sign) are
+ * finished at once. */
+static int
+refill(struct kc_deliverer *d, long long now, int *claimed)
 {
 	char owner[KC_ID_MAX];
 	struct kc_buf ids;
 	struct kc_rows *r = NULL;
-	struct item *it = NULL, **back = NULL;
-	struct kc_send_req *reqs = NULL;
-	struct ep_sum *eps = NULL;
-	size_t i, k = 0, neps = 0;
-	long long now, t0, t_claimed, t_sent;
+	size_t i, room = kc_sender_free_slots(d->sender);
 	int n, rc = -1;
 
 	*claimed = 0;
-	t0 = kc_time_now_ms();
 	kc_buf_init(&ids, 64 * 1024);
 	if (kc_id_new("w", owner, sizeof(owner)) != 0 ||
-	    claim(d, owner, &ids, &n) != 0)
+	    claim(d, owner, (long long)room, &ids, &n) != 0)
 		goto out;
 	if (n == 0) {
 		rc = 0;
 		goto out;
 	}
 	*claimed = n;
-	st->claimed += n;
 	if (kc_db_query(d->db, KC_SQL_DELIVERY_CLAIMED,
 			KC_ARGS(kc_p_strn(ids.data, ids.len), kc_p_str(owner)),
 			&r) != 0)
 		goto out;
-	it = calloc(r->nrows + 1, sizeof(*it));
-	reqs = calloc(r->nrows + 1, sizeof(*reqs));
-	eps = calloc(r->nrows + 1, sizeof(*eps));
-	back = calloc(r->nrows + 1, sizeof(*back));
-	if (it == NULL || reqs == NULL || eps == NULL || back == NULL)
-		goto out;
-	t_claimed = kc_time_now_ms();
-	now = t_claimed / 1000;
 	for (i = 0; i < r->nrows; i++) {
-		it[i].req.retry_after = -1;
-		if (prepare(d, r, i, &it[i], now) != 0) {
+		struct item *it = item_take(d);
+
+		if (it == NULL)
+			break; /* cannot happen: as many items as slots */
+		snprintf(it->owner, sizeof(it->owner), "%s", owner);
+		if (prepare(d, r, i, it, now) != 0) {
 			/* Cannot sign (a master key that changed?): tried
 			 * and failed, visibly, rather than skipped. */
-			it[i].req.started_ms = kc_time_now_ms();
-			snprintf(it[i].req.error, sizeof(it[i].req.error),
+			it->req.started_ms = kc_time_now_ms();
+			snprintf(it->req.error, sizeof(it->req.error),
 				 "could not sign: the endpoint secret does "
 				 "not open with this master_key");
+			d->ready[d->nready++] = it;
 			continue;
 		}
-		if (it[i].live) {
-			reqs[k] = it[i].req;
-			back[k++] = &it[i];
-		}
+		if (!it->live || kc_sender_start(d->sender, &it->req) != 0)
+			d->ready[d->nready++] = it;
 	}
-	/* The signed live ones go as one concurrent batch. */
-	if (kc_sender_run(d->sender, reqs, k) != 0)
-		kc_warn("sending a batch failed midway");
-	for (i = 0; i < k; i++)
-		back[i]->req = reqs[i];
-	for (i = 0; i < r->nrows; i++)
-		decide(d, &it[i]);
-	t_sent = kc_time_now_ms();
-	if (record_batch(d, it, r->nrows, owner, eps, &neps) != 0)
-		goto out;
-	count(it, r->nrows, st);
-	kc_debug("batch of %d: claimed in %lld ms, sent in %lld ms, recorded "
-		 "in %lld ms",
-		 n, t_claimed - t0, t_sent - t_claimed,
-		 kc_time_now_ms() - t_sent);
-	disable_failing(d, eps, neps, st);
 	rc = 0;
 out:
-	free(it);
-	free(reqs);
-	free(eps);
-	free(back);
 	kc_rows_free(r);
 	kc_buf_free(&ids);
+	return rc;
+}
+
+/* The item a finished request belongs to. */
+static struct item *
+item_of(struct kc_send_req *req)
+{
+	return (struct item *)(void *)((char *)req -
+				       offsetof(struct item, req));
+}
+
+int
+kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
+		  int claim_more, int *claimed, int *finished)
+{
+	size_t i, n, neps = 0;
+	long long t0 = kc_time_mono_ms();
+	int rc = 0;
+
+	*claimed = 0;
+	*finished = 0;
+	/* Refill when a quarter of the slots are free (or all are): a slot
+	 * freed by a slow receiver's answer is filled without waiting for
+	 * the others, and claims stay large enough to be cheap. */
+	if (claim_more && (kc_sender_active(d->sender) == 0 ||
+			   kc_sender_free_slots(d->sender) * 4 >= d->nitems)) {
+		if (refill(d, kc_time_now_ms() / 1000, claimed) != 0)
+			rc = -1;
+		st->claimed += *claimed;
+	}
+	if (kc_sender_wait(d->sender, d->nready ? 0 : 20, d->done, d->nitems,
+			   &n) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		d->ready[d->nready++] = item_of(d->done[i]);
+	if (d->nready == 0)
+		return rc;
+	for (i = 0; i < d->nready; i++)
+		decide(d, d->ready[i]);
+	if (record_batch(d, d->ready, d->nready, d->eps, &neps) != 0) {
+		/* Left in flight: their leases bring them back. */
+		for (i = 0; i < d->nready; i++)
+			item_release(d->ready[i]);
+		d->nready = 0;
+		return -1;
+	}
+	count(d->ready, d->nready, st);
+	*finished = (int)d->nready;
+	kc_debug("recorded %zu outcomes in %lld ms (%zu in flight)", d->nready,
+		 kc_time_mono_ms() - t0, kc_sender_active(d->sender));
+	for (i = 0; i < d->nready; i++)
+		item_release(d->ready[i]);
+	d->nready = 0;
+	disable_failing(d, d->eps, neps, st);
 	return rc;
 }
 

@@ -1,6 +1,8 @@
 /* The delivery engine's worker: claims due deliveries, sends them signed,
  * and records every try, the delivery's next step and the endpoint's
- * health. Several workers may run at once; each claim is its own. */
+ * health. It keeps up to delivery_batch requests in flight and refills
+ * as they finish, so one slow receiver holds up only its own deliveries.
+ * Several workers may run at once; each claim is its own. */
 #ifndef KC_DELIVER_H
 #define KC_DELIVER_H
 
@@ -18,11 +20,16 @@ struct kc_deliverer;
 int kc_deliverer_new(struct kc_db *db, const struct kc_config *cfg,
 		     long long only_business, struct kc_deliverer **out);
 void kc_deliverer_free(struct kc_deliverer *d);
-/* One batch: claim, send, record. Adds to st; *claimed is 0 when nothing
- * was due. -1 on a database failure (what was claimed then comes back
- * when its lease ends). */
-int kc_deliverer_batch(struct kc_deliverer *d, struct kc_deliver_stats *st,
-		       int *claimed);
+/* One turn of the worker: claims due deliveries into the free slots
+ * (unless claim_more is 0, when it only finishes what is in flight),
+ * lets the transfers run up to 20 ms, and records every outcome that
+ * came back, in one transaction. *claimed and *finished say what it did.
+ * -1 on a database failure (what was claimed then comes back when its
+ * lease ends). */
+int kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
+		      int claim_more, int *claimed, int *finished);
+/* Deliveries claimed and not yet recorded. */
+size_t kc_deliverer_in_flight(const struct kc_deliverer *d);
 
 /* *due is 1 when some delivery (of the worker's business, if it has one)
  * is due, claimed by nobody or being claimed right now by another. */

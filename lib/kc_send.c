@@ -18,7 +18,7 @@
 
 struct transfer {
 	CURL *easy;
-	struct kc_send_req *req;
+	struct kc_send_req *req; /* NULL: this slot is free */
 	struct curl_slist *headers;
 	size_t body_seen;
 	int blocked; /* a resolved address was refused */
@@ -29,8 +29,8 @@ struct transfer {
 struct kc_sender {
 	const struct kc_config *cfg;
 	CURLM *multi;
-	struct transfer *t;
-	size_t cap;
+	struct transfer *t; /* delivery_batch slots */
+	size_t cap, active;
 	char user_agent[96];
 };
 
@@ -42,16 +42,18 @@ kc_sender_new(const struct kc_config *cfg, struct kc_sender **out)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return -1;
 	s->cfg = cfg;
-	if ((s->multi = curl_multi_init()) == NULL) {
+	s->cap = (size_t)cfg->delivery_batch;
+	if ((s->t = calloc(s->cap, sizeof(*s->t))) == NULL ||
+	    (s->multi = curl_multi_init()) == NULL) {
+		free(s->t);
 		free(s);
 		return -1;
 	}
 	snprintf(s->user_agent, sizeof(s->user_agent),
 		 "KaiCalls-Webhooks/%s (+https://docs.kaicalls.com/webhooks)",
 		 KC_VERSION);
-	/* Enough kept connections for a whole batch to one host. */
-	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS,
-			  (long)cfg->delivery_batch);
+	/* Enough kept connections for every slot to one host. */
+	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->cap);
 	*out = s;
 	return 0;
 }
@@ -63,12 +65,28 @@ kc_sender_free(struct kc_sender *s)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->cap; i++)
+	for (i = 0; i < s->cap; i++) {
+		if (s->t[i].req)
+			curl_multi_remove_handle(s->multi, s->t[i].easy);
+		curl_slist_free_all(s->t[i].headers);
 		if (s->t[i].easy)
 			curl_easy_cleanup(s->t[i].easy);
+	}
 	free(s->t);
 	curl_multi_cleanup(s->multi);
 	free(s);
+}
+
+size_t
+kc_sender_active(const struct kc_sender *s)
+{
+	return s->active;
+}
+
+size_t
+kc_sender_free_slots(const struct kc_sender *s)
+{
+	return s->cap - s->active;
 }
 
 static size_t
@@ -117,21 +135,6 @@ on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 		return CURL_SOCKET_BAD;
 	}
 	return socket(a->family, a->socktype, a->protocol);
-}
-
-static int
-grow(struct kc_sender *s, size_t n)
-{
-	struct transfer *t;
-
-	if (n <= s->cap)
-		return 0;
-	if ((t = realloc(s->t, n * sizeof(*t))) == NULL)
-		return -1;
-	memset(t + s->cap, 0, (n - s->cap) * sizeof(*t));
-	s->t = t;
-	s->cap = n;
-	return 0;
 }
 
 static int
@@ -309,69 +312,63 @@ finish(struct transfer *t, CURLcode cc, long long now_ms)
 }
 
 int
-kc_sender_run(struct kc_sender *s, struct kc_send_req *reqs, size_t n)
+kc_sender_start(struct kc_sender *s, struct kc_send_req *req)
 {
-	CURLMsg *m;
-	int running = 0, left, rc = 0;
-	size_t i, added = 0;
+	struct transfer *t = NULL;
+	size_t i;
 
-	if (grow(s, n) != 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		s->t[i].headers = NULL;
-		if (prepare(s, &s->t[i], &reqs[i]) != 0 ||
-		    curl_multi_add_handle(s->multi, s->t[i].easy) != CURLM_OK) {
-			curl_slist_free_all(s->t[i].headers);
-			s->t[i].headers = NULL;
-			snprintf(reqs[i].error, sizeof(reqs[i].error),
-				 "could not start the request");
-			reqs[i].started_ms = kc_time_now_ms();
-			reqs[i].duration_ms = 0;
-			continue;
-		}
-		reqs[i].started_ms = kc_time_now_ms();
-		s->t[i].mono_start = kc_time_mono_ms();
-		added++;
-	}
-	while (added > 0) {
-		if (curl_multi_perform(s->multi, &running) != CURLM_OK) {
-			rc = -1;
-			break;
-		}
-		while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
-			struct transfer *t;
-			long long now;
-
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-					  (char **)&t);
-			now = kc_time_now_ms();
-			finish(t, m->data.result, now);
-			curl_multi_remove_handle(s->multi, t->easy);
+	for (i = 0; i < s->cap && t == NULL; i++)
+		if (s->t[i].req == NULL)
+			t = &s->t[i];
+	req->started_ms = kc_time_now_ms();
+	req->duration_ms = 0;
+	if (t == NULL || prepare(s, t, req) != 0 ||
+	    curl_multi_add_handle(s->multi, t->easy) != CURLM_OK) {
+		if (t) {
 			curl_slist_free_all(t->headers);
 			t->headers = NULL;
-			added--;
+			t->req = NULL;
 		}
-		if (added == 0)
-			break;
-		if (curl_multi_poll(s->multi, NULL, 0, 1000, NULL) !=
-		    CURLM_OK) {
-			rc = -1;
-			break;
-		}
+		snprintf(req->error, sizeof(req->error),
+			 "could not start the request");
+		return -1;
 	}
-	if (rc != 0) {
-		for (i = 0; i < n; i++) {
-			if (s->t[i].headers == NULL)
-				continue;
-			curl_multi_remove_handle(s->multi, s->t[i].easy);
-			curl_slist_free_all(s->t[i].headers);
-			s->t[i].headers = NULL;
-			snprintf(reqs[i].error, sizeof(reqs[i].error),
-				 "transfer aborted");
-		}
-		kc_log(KC_LOG_ERR, "libcurl multi loop failed");
+	t->mono_start = kc_time_mono_ms();
+	s->active++;
+	return 0;
+}
+
+int
+kc_sender_wait(struct kc_sender *s, long timeout_ms, struct kc_send_req **done,
+	       size_t cap, size_t *n)
+{
+	CURLMsg *m;
+	int running, left;
+
+	*n = 0;
+	if (s->active == 0)
+		return 0;
+	if (curl_multi_perform(s->multi, &running) != CURLM_OK)
+		return -1;
+	if (timeout_ms > 0 && (size_t)running == s->active &&
+	    (curl_multi_poll(s->multi, NULL, 0, (int)timeout_ms, NULL) !=
+		 CURLM_OK ||
+	     curl_multi_perform(s->multi, &running) != CURLM_OK))
+		return -1;
+	while (*n < cap && (m = curl_multi_info_read(s->multi, &left))) {
+		struct transfer *t;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+				  (char **)&t);
+		finish(t, m->data.result, kc_time_now_ms());
+		curl_multi_remove_handle(s->multi, t->easy);
+		curl_slist_free_all(t->headers);
+		t->headers = NULL;
+		done[(*n)++] = t->req;
+		t->req = NULL;
+		s->active--;
 	}
-	return rc;
+	return 0;
 }

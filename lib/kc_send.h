@@ -1,6 +1,7 @@
-/* POSTs a batch of webhook requests at once (libcurl multi interface;
- * connections are kept and reused per host between batches) and reports
- * for each what came back. Knows nothing of the database. */
+/* POSTs webhook requests concurrently (libcurl multi interface;
+ * connections are kept and reused per host) and reports for each what came
+ * back, as each finishes, so a slow receiver holds up only its own
+ * requests. Knows nothing of the database. */
 #ifndef KC_SEND_H
 #define KC_SEND_H
 
@@ -31,12 +32,21 @@ struct kc_send_req {
 
 struct kc_sender;
 
-/* The sender reads cfg (timeout, CA file, allowed hosts) for its life. */
+/* The sender reads cfg (timeout, CA file, allowed hosts) for its life and
+ * runs at most delivery_batch requests at once. */
 int kc_sender_new(const struct kc_config *cfg, struct kc_sender **out);
+/* Abandons whatever is still running. */
 void kc_sender_free(struct kc_sender *s);
-/* Sends every request and fills in its outcome; returns once all are
- * done. -1 only when libcurl itself cannot run (each request's own
- * failure is in its error). */
-int kc_sender_run(struct kc_sender *s, struct kc_send_req *reqs, size_t n);
+/* Starts req, which stays the caller's and must live until
+ * kc_sender_wait hands it back. -1: not started (no free slot, or libcurl
+ * refused; req->error says so and req is finished). */
+int kc_sender_start(struct kc_sender *s, struct kc_send_req *req);
+/* Lets the transfers run for up to timeout_ms (0: just what is ready),
+ * and hands back in done (at most cap) the requests that finished, their
+ * outcome filled in. -1 only when libcurl itself fails. */
+int kc_sender_wait(struct kc_sender *s, long timeout_ms,
+		   struct kc_send_req **done, size_t cap, size_t *n);
+size_t kc_sender_active(const struct kc_sender *s);
+size_t kc_sender_free_slots(const struct kc_sender *s);
 
 #endif

@@ -858,3 +858,29 @@ Test(delivery, unsignable_delivery_waits_its_schedule)
 	cr_expect_eq(itest_rcv_count(path), 0);
 	json_decref(d);
 }
+
+Test(delivery, a_slow_receiver_holds_up_only_its_own_deliveries)
+{
+	struct itest_tenant t;
+	char slow[64], fast[64], ep_slow[64], ep_fast[64];
+	pid_t pid;
+	int st, i;
+
+	itest_tenant_new(&t, "Mixed Receivers Co", "*");
+	itest_rcv_path(slow, sizeof(slow));
+	itest_rcv_path(fast, sizeof(fast));
+	itest_rcv_mode(slow, "{\"status\":200,\"delay_ms\":2500}");
+	itest_rcv_endpoint(t.key, slow, NULL, ep_slow, NULL);
+	itest_rcv_endpoint(t.key, fast, NULL, ep_fast, NULL);
+	for (i = 0; i < 5; i++)
+		itest_lead(t.key, NULL);
+	pid = spawn_worker(t.biz, "6s", -1);
+	itest_msleep(1200);
+	/* The fast endpoint's deliveries are done and recorded while the
+	 * slow one's are still out. */
+	cr_expect_eq(count_status(t.key, ep_fast, "delivered"), 5);
+	cr_expect_eq(count_status(t.key, ep_slow, "in_flight"), 5);
+	waitpid(pid, &st, 0);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	cr_expect_eq(count_status(t.key, ep_slow, "delivered"), 5);
+}
