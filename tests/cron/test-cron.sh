@@ -17,6 +17,9 @@ fail() {
 	exit 1
 }
 
+# Not root, kc_jobs_start would run the jobs from a loop instead of cron,
+# and this would test the loop.
+[ "$(id -u)" = 0 ] || fail "installing a cron job (and so this test) needs root"
 biz=$("$kcctl" --conf "$conf" --json business create "Cron Co" | jq -r .id)
 key=$("$kcctl" --conf "$conf" --json key create --business "$biz" --name cron \
 	--scopes '*' | jq -r .key)
