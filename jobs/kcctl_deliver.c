@@ -13,7 +13,8 @@
 #include <stdio.h>
 
 static const char usage[] =
-    "usage: kcctl deliver [--for DURATION] [--lock FILE] [--business ID]";
+    "usage: kcctl deliver [--for DURATION] [--lock FILE [--lock-wait "
+    "DURATION]] [--business ID]";
 
 static void
 text(const json_t *v)
@@ -42,7 +43,6 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 	const char *lock = NULL, *biz = NULL;
 	long long bid = 0;
 	int c, claimed, finished, rc = KCCTL_OK, failures = 0, busy = 0, due;
-	long long claim_until;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -72,21 +72,11 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 		kcctl_run_end(&run);
 		return kcctl_fail(k, "cannot start the delivery worker");
 	}
-	/* Claiming stops a try's length before the window ends, so the run
-	 * is over by then and the next one (from cron) finds the lock free. */
-	claim_until = 0;
-	if (run.end_ms) {
-		long long margin = (k->cfg.delivery_timeout + 1) * 1000,
-			  window = run.end_ms - kc_time_now_ms();
-
-		if (margin > window / 2)
-			margin = window / 2;
-		claim_until = run.end_ms - margin;
-	}
 	for (;;) {
-		int going =
-		    kcctl_run_going(&run) &&
-		    (claim_until == 0 || kc_time_now_ms() < claim_until);
+		/* Claiming stops at the window's end (or a stop signal);
+		 * what is in flight is still answered and recorded, while
+		 * cron's next run waits for the lock (--lock-wait). */
+		int going = kcctl_run_going(&run);
 
 		if (!going && kc_deliverer_in_flight(d) == 0)
 			break;
@@ -99,7 +89,7 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 				rc = KCCTL_FAIL;
 				break;
 			}
-			kcctl_run_idle(&run);
+			kcctl_run_backoff(&run);
 			continue;
 		}
 		failures = 0;

@@ -27,6 +27,16 @@ kcctl_run_option(struct kcctl *k, struct kcctl_run *run, int c, const char *arg,
 {
 	long long sec;
 
+	if (c == 'W') {
+		if (kc_duration_parse(arg, &sec) != 0 || sec > 3600) {
+			*rc = kcctl_usage(k, "--lock-wait takes a duration "
+					     "such as 20s");
+			return 1;
+		}
+		run->lock_wait_ms = sec * 1000;
+		*rc = KCCTL_OK;
+		return 1;
+	}
 	if (c == 'F') {
 		if (kc_duration_parse(arg, &sec) != 0 || sec < 1) {
 			*rc = kcctl_usage(k, "--for takes a duration such as "
@@ -43,6 +53,7 @@ kcctl_run_option(struct kcctl *k, struct kcctl_run *run, int c, const char *arg,
 int
 kcctl_run_start(struct kcctl *k, struct kcctl_run *run, const char *lock_path)
 {
+	long long give_up;
 	struct sigaction sa;
 
 	run->lock_fd = -1;
@@ -60,7 +71,17 @@ kcctl_run_start(struct kcctl *k, struct kcctl_run *run, const char *lock_path)
 		return kcctl_fail(k, "cannot open lock %s: %s", lock_path,
 				  strerror(errno));
 	/* flock: released by the kernel however the process ends, so a
-	 * killed run never leaves a stale lock behind. */
+	 * killed run never leaves a stale lock behind. With --lock-wait, a
+	 * run waits that long for the one before it to finish its last
+	 * requests, and then steps aside: runs never pile up. */
+	give_up = kc_time_now_ms() + run->lock_wait_ms;
+	while (flock(run->lock_fd, LOCK_EX | LOCK_NB) != 0 &&
+	       errno == EWOULDBLOCK && kc_time_now_ms() < give_up &&
+	       !stop_requested) {
+		struct timespec ts = {0, 100 * 1000000};
+
+		nanosleep(&ts, NULL);
+	}
 	if (flock(run->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		close(run->lock_fd);
 		run->lock_fd = -1;
@@ -116,4 +137,13 @@ kcctl_run_locked(struct kcctl *k, const char *verb, const char *lock)
 	kc_info("another %s run holds %s", verb, lock);
 	return kcctl_emit(k, json_pack("{s:b, s:s}", "locked", 1, "lock", lock),
 			  locked_text);
+}
+
+void
+kcctl_run_backoff(const struct kcctl_run *run)
+{
+	struct timespec ts = {run->poll_ms / 1000,
+			      (run->poll_ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
 }

@@ -7,9 +7,10 @@
 #include "kcctl.h"
 
 struct kcctl_run {
-	int lock_fd;       /* -1: no lock asked for */
-	long long end_ms;  /* 0: until there is nothing left to do */
-	long long poll_ms; /* idle wait inside a window */
+	int lock_fd;            /* -1: no lock asked for */
+	long long end_ms;       /* 0: until there is nothing left to do */
+	long long poll_ms;      /* idle wait inside a window */
+	long long lock_wait_ms; /* --lock-wait: how long to wait for it */
 };
 
 /* Parses the shared options --for DURATION and --lock FILE out of argv
@@ -29,11 +30,14 @@ int kcctl_run_locked(struct kcctl *k, const char *verb, const char *lock);
 int kcctl_run_going(const struct kcctl_run *run);
 /* Sleeps the idle poll, cut short by a stop signal. */
 void kcctl_run_idle(const struct kcctl_run *run);
+/* Sleeps the idle poll whatever happens: a pause after a failure. */
+void kcctl_run_backoff(const struct kcctl_run *run);
 
 #define KCCTL_RUN_OPTIONS                                                      \
 	{"for", required_argument, NULL, 'F'},                                 \
+	    {"lock", required_argument, NULL, 'L'},                            \
 	{                                                                      \
-		"lock", required_argument, NULL, 'L'                           \
+		"lock-wait", required_argument, NULL, 'W'                      \
 	}
 
 #endif

@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How often an idle worker looks for due deliveries. */
+#define KC_DELIVER_POLL_MS 200
+
 /* An endpoint's outcomes within one batch. */
 struct ep_sum {
 	long long id;
@@ -54,6 +57,12 @@ struct kc_deliverer {
 	size_t nready;
 	struct ep_sum *eps;
 	struct kc_send_req **done;
+	long long next_claim_ms; /* monotonic; 0: claim when slots free */
+	/* When each recently failing endpoint was last checked for
+	 * disabling, so the check (a row lock) is not made every turn. */
+	struct {
+		long long id, at_ms;
+	} checked[64];
 };
 
 int
@@ -454,9 +463,13 @@ record_batch(struct kc_deliverer *d, struct item **its, size_t n,
 		*neps = 0;
 		if (kc_db_begin(d->db) != 0)
 			return -1;
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			if (record(d, its[i]) != 0)
 				goto again;
+			/* The transfers still out must not stand still while
+			 * the database works: their time limit is running. */
+			kc_sender_pump(d->sender);
+		}
 		summarize(its, n, eps, neps);
 		if (update_health(d, eps, *neps) == 0 &&
 		    kc_db_commit(d->db) == 0)
@@ -473,6 +486,29 @@ record_batch(struct kc_deliverer *d, struct item **its, size_t n,
 	return -1;
 }
 
+/* 1 if the endpoint was checked for disabling in the last 10 s; else
+ * notes that it is being checked now. */
+static int
+checked_lately(struct kc_deliverer *d, long long id)
+{
+	long long now = kc_time_mono_ms();
+	size_t i, oldest = 0, n = sizeof(d->checked) / sizeof(d->checked[0]);
+
+	for (i = 0; i < n; i++) {
+		if (d->checked[i].id == id) {
+			if (now - d->checked[i].at_ms < 10000)
+				return 1;
+			d->checked[i].at_ms = now;
+			return 0;
+		}
+		if (d->checked[i].at_ms < d->checked[oldest].at_ms)
+			oldest = i;
+	}
+	d->checked[oldest].id = id;
+	d->checked[oldest].at_ms = now;
+	return 0;
+}
+
 /* After the batch committed: each endpoint that answered 410 or has been
  * failing too long is disabled in its own small transaction, so the
  * audit row and the endpoint.disabled event (whose inserts lock the
@@ -486,8 +522,10 @@ disable_failing(struct kc_deliverer *d, const struct ep_sum *eps, size_t neps,
 	int rc;
 
 	for (i = 0; i < neps; i++) {
-		if (eps[i].nfail == 0)
+		if (eps[i].nfail == 0 ||
+		    (!eps[i].gone && checked_lately(d, eps[i].id)))
 			continue;
+		kc_sender_pump(d->sender);
 		if (eps[i].gone)
 			snprintf(reason, sizeof(reason),
 				 "the receiver answered 410 Gone");
@@ -544,15 +582,23 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 	int n, rc = -1;
 
 	*claimed = 0;
+	/* Items in use are those in flight and those finished but not yet
+	 * recorded: only the rest can take a claim. */
+	room = room > d->nready ? room - d->nready : 0;
+	if (room == 0)
+		return 0;
 	kc_buf_init(&ids, 64 * 1024);
 	if (kc_id_new("w", owner, sizeof(owner)) != 0 ||
 	    claim(d, owner, (long long)room, &ids, &n) != 0)
 		goto out;
+	/* A short claim means nothing more is due: the next look waits the
+	 * idle poll, however soon slots free up. */
+	d->next_claim_ms =
+	    (size_t)n < room ? kc_time_mono_ms() + KC_DELIVER_POLL_MS : 0;
 	if (n == 0) {
 		rc = 0;
 		goto out;
 	}
-	*claimed = n;
 	if (kc_db_query(d->db, KC_SQL_DELIVERY_CLAIMED,
 			KC_ARGS(kc_p_strn(ids.data, ids.len), kc_p_str(owner)),
 			&r) != 0)
@@ -561,7 +607,8 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 		struct item *it = item_take(d);
 
 		if (it == NULL)
-			break; /* cannot happen: as many items as slots */
+			break; /* cannot happen: room counted free items */
+		(*claimed)++;
 		snprintf(it->owner, sizeof(it->owner), "%s", owner);
 		if (prepare(d, r, i, it, now) != 0) {
 			/* Cannot sign (a master key that changed?): tried
@@ -604,15 +651,19 @@ kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 	/* Refill when a quarter of the slots are free (or all are): a slot
 	 * freed by a slow receiver's answer is filled without waiting for
 	 * the others, and claims stay large enough to be cheap. */
-	if (claim_more && (kc_sender_active(d->sender) == 0 ||
-			   kc_sender_free_slots(d->sender) * 4 >= d->nitems)) {
+	if (claim_more && kc_time_mono_ms() >= d->next_claim_ms &&
+	    (kc_sender_active(d->sender) == 0 ||
+	     kc_sender_free_slots(d->sender) * 4 >= d->nitems)) {
 		if (refill(d, kc_time_now_ms() / 1000, claimed) != 0)
 			rc = -1;
 		st->claimed += *claimed;
 	}
+	/* A libcurl failure still leaves what is ready to be recorded. */
 	if (kc_sender_wait(d->sender, d->nready ? 0 : 20, d->done, d->nitems,
-			   &n) != 0)
-		return -1;
+			   &n) != 0) {
+		rc = -1;
+		n = 0;
+	}
 	for (i = 0; i < n; i++)
 		d->ready[d->nready++] = item_of(d->done[i]);
 	if (d->nready == 0)
@@ -620,7 +671,7 @@ kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 	for (i = 0; i < d->nready; i++)
 		decide(d, d->ready[i]);
 	if (record_batch(d, d->ready, d->nready, d->eps, &neps) != 0) {
-		/* Left in flight: their leases bring them back. */
+		/* Not recorded: their leases bring them back. */
 		for (i = 0; i < d->nready; i++)
 			item_release(d->ready[i]);
 		d->nready = 0;

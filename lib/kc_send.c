@@ -338,6 +338,15 @@ kc_sender_start(struct kc_sender *s, struct kc_send_req *req)
 	return 0;
 }
 
+void
+kc_sender_pump(struct kc_sender *s)
+{
+	int running;
+
+	if (s->active > 0)
+		(void)curl_multi_perform(s->multi, &running);
+}
+
 int
 kc_sender_wait(struct kc_sender *s, long timeout_ms, struct kc_send_req **done,
 	       size_t cap, size_t *n)

@@ -46,6 +46,9 @@ int kc_sender_start(struct kc_sender *s, struct kc_send_req *req);
  * outcome filled in. -1 only when libcurl itself fails. */
 int kc_sender_wait(struct kc_sender *s, long timeout_ms,
 		   struct kc_send_req **done, size_t cap, size_t *n);
+/* Moves the transfers along without waiting or handing anything back:
+ * for callers busy elsewhere (the database) while requests are out. */
+void kc_sender_pump(struct kc_sender *s);
 size_t kc_sender_active(const struct kc_sender *s);
 size_t kc_sender_free_slots(const struct kc_sender *s);
 

@@ -619,8 +619,9 @@ kc_jobs_start() {
 		(
 			trap 'exit 0' TERM
 			while :; do
-				"$kcctl" --conf "$KC_VAR/kaicalls.conf" deliver --for 55s \
-					--lock "$KC_VAR/run/deliver.lock" >>"$KC_VAR/log/deliver.log" 2>&1 &
+				"$kcctl" --conf "$KC_VAR/kaicalls.conf" deliver --for 60s \
+					--lock "$KC_VAR/run/deliver.lock" --lock-wait 30s \
+					>>"$KC_VAR/log/deliver.log" 2>&1 &
 				"$kcctl" --conf "$KC_VAR/kaicalls.conf" replay --for 55s \
 					--lock "$KC_VAR/run/replay.lock" >>"$KC_VAR/log/replay.log" 2>&1 &
 				sleep 60 &

@@ -51,5 +51,5 @@ for _ in $(seq 1 30); do
 	sleep 0.5
 done
 [ "$status" = delivered ] || fail "the delivery is $status"
-pgrep -f -- "--conf $conf deliver --for 55s" >/dev/null || fail "no cron-started worker is running"
+pgrep -f -- "--conf $conf deliver --for 60s" >/dev/null || fail "no cron-started worker is running"
 echo "PASS: cron's kcctl deliver sent $evt to the receiver after $((SECONDS - t0)) s"

@@ -127,12 +127,39 @@ Test(jobs, maintain_disables_endpoints_failing_too_long)
 	itest_resp_free(&r);
 }
 
-Test(jobs, a_locked_run_steps_aside)
+/* Starts a deliver run holding lock for window; returns its pid. */
+static pid_t
+holder(const char *lock, const char *window)
 {
 	const char *kcctl = getenv("KC_KCCTL"), *conf = getenv("KC_CONF");
+	pid_t pid = fork();
+
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		execl(kcctl, kcctl, "--conf", conf, "deliver", "--lock", lock,
+		      "--for", window, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+Test(jobs, a_locked_run_steps_aside)
+{
 	char lock[] = "/tmp/kaicalls-lock-XXXXXX";
 	const char *second[] = {"deliver", "--lock", lock, "--for", "5s", NULL};
-	struct timespec t0, t1;
+	struct timespec t0;
 	json_t *v;
 	pid_t pid;
 	int fd, st;
@@ -140,25 +167,60 @@ Test(jobs, a_locked_run_steps_aside)
 	fd = mkstemp(lock);
 	cr_assert(fd >= 0);
 	close(fd);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
-		execl(kcctl, kcctl, "--conf", conf, "deliver", "--lock", lock,
-		      "--for", "3s", (char *)NULL);
-		_exit(127);
-	}
+	pid = holder(lock, "3s");
 	itest_msleep(700);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	v = itest_kcctl(&st, second);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cr_expect_eq(st, 0);
 	cr_expect(v && json_is_true(json_object_get(v, "locked")),
 		  "expected {\"locked\": true}");
 	json_decref(v);
-	cr_expect(t1.tv_sec - t0.tv_sec < 2, "the second run waited");
+	cr_expect(since(&t0) < 2, "the second run waited");
 	waitpid(pid, &st, 0);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	unlink(lock);
+}
+
+Test(jobs, a_run_asked_to_waits_for_the_lock_then_takes_over)
+{
+	char lock[] = "/tmp/kaicalls-lock-XXXXXX";
+	const char *next[] = {"deliver", "--lock", lock, "--lock-wait",
+			      "10s",     "--for",  "1s", NULL};
+	const char *late[] = {"deliver", "--lock", lock, "--lock-wait",
+			      "1s",      "--for",  "1s", NULL};
+	struct timespec t0;
+	json_t *v;
+	pid_t pid;
+	int fd, st;
+	double waited;
+
+	fd = mkstemp(lock);
+	cr_assert(fd >= 0);
+	close(fd);
+	/* As cron does at a minute's turn: the next run starts before the
+	 * last one has finished, waits, and then works. */
+	pid = holder(lock, "3s");
+	itest_msleep(500);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	v = itest_kcctl(&st, next);
+	waited = since(&t0);
+	cr_expect_eq(st, 0);
+	cr_expect(v && json_object_get(v, "locked") == NULL &&
+		      json_is_integer(json_object_get(v, "claimed")),
+		  "the waiting run did not run");
+	json_decref(v);
+	/* It waited for the first (2.5 s left) and then ran its 1 s. */
+	cr_expect(waited > 2.5 && waited < 6, "took %.1f s", waited);
+	waitpid(pid, &st, 0);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	/* A wait that runs out is a step aside, not a failure. */
+	pid = holder(lock, "4s");
+	itest_msleep(500);
+	v = itest_kcctl(&st, late);
+	cr_expect_eq(st, 0);
+	cr_expect(v && json_is_true(json_object_get(v, "locked")));
+	json_decref(v);
+	waitpid(pid, &st, 0);
 	unlink(lock);
 }
