@@ -127,13 +127,21 @@ Test(jobs, maintain_disables_endpoints_failing_too_long)
 	itest_resp_free(&r);
 }
 
-/* Starts a deliver run holding lock for window; returns its pid. */
+/* Starts a deliver run holding lock (a fresh file when it still ends in
+ * XXXXXX) for window, and gives it settle_ms to take it; returns its pid. */
 static pid_t
-holder(const char *lock, const char *window)
+holder(char *lock, const char *window, long settle_ms)
 {
 	const char *kcctl = getenv("KC_KCCTL"), *conf = getenv("KC_CONF");
-	pid_t pid = fork();
+	pid_t pid;
+	int fd;
 
+	if (strstr(lock, "XXXXXX")) {
+		fd = mkstemp(lock);
+		cr_assert(fd >= 0);
+		close(fd);
+	}
+	pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
 		freopen("/dev/null", "w", stdout);
@@ -142,6 +150,7 @@ holder(const char *lock, const char *window)
 		      "--for", window, (char *)NULL);
 		_exit(127);
 	}
+	itest_msleep(settle_ms);
 	return pid;
 }
 
@@ -162,13 +171,9 @@ Test(jobs, a_locked_run_steps_aside)
 	struct timespec t0;
 	json_t *v;
 	pid_t pid;
-	int fd, st;
+	int st;
 
-	fd = mkstemp(lock);
-	cr_assert(fd >= 0);
-	close(fd);
-	pid = holder(lock, "3s");
-	itest_msleep(700);
+	pid = holder(lock, "3s", 700);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	v = itest_kcctl(&st, second);
 	cr_expect_eq(st, 0);
@@ -191,16 +196,12 @@ Test(jobs, a_run_asked_to_waits_for_the_lock_then_takes_over)
 	struct timespec t0;
 	json_t *v;
 	pid_t pid;
-	int fd, st;
+	int st;
 	double waited;
 
-	fd = mkstemp(lock);
-	cr_assert(fd >= 0);
-	close(fd);
 	/* As cron does at a minute's turn: the next run starts before the
 	 * last one has finished, waits, and then works. */
-	pid = holder(lock, "3s");
-	itest_msleep(500);
+	pid = holder(lock, "3s", 500);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	v = itest_kcctl(&st, next);
 	waited = since(&t0);
@@ -215,8 +216,7 @@ Test(jobs, a_run_asked_to_waits_for_the_lock_then_takes_over)
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 
 	/* A wait that runs out is a step aside, not a failure. */
-	pid = holder(lock, "4s");
-	itest_msleep(500);
+	pid = holder(lock, "4s", 500);
 	v = itest_kcctl(&st, late);
 	cr_expect_eq(st, 0);
 	cr_expect(v && json_is_true(json_object_get(v, "locked")));
