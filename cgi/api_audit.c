@@ -12,10 +12,5 @@ kc_h_audit_list(struct kc_req *req)
 	if (kc_query_page(req, "aud", &limit, &after, &e) != 0)
 		return kc_problem_verr(req, &e);
 	rc = kc_audit_list(req->db, req->auth.business_id, after, limit, &list);
-	if (rc == KC_NOTFOUND)
-		return kc_problem(req, 400, "invalid_cursor", "starting_after",
-				  "starting_after names no audit entry");
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, list);
+	return kc_reply_page(req, rc, list, "audit entry");
 }

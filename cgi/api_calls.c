@@ -45,17 +45,14 @@ kc_h_calls_get(struct kc_req *req)
 	int rc =
 	    kc_call_get(req->db, req->auth.business_id, req->params[0], &out);
 
-	if (rc == KC_NOTFOUND)
-		return kc_problem(req, 404, "not_found", NULL, "no such call");
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_found(req, rc, out, "no such call");
 }
 
 int
 kc_h_calls_list(struct kc_req *req)
 {
-	const char *after, *status = kc_query_get(req, "status");
+	static const char *const statuses[] = {"in_progress", "ended", NULL};
+	const char *after, *status;
 	char buf[KC_TIME_MAX];
 	const char *since;
 	struct kc_verr e;
@@ -64,18 +61,10 @@ kc_h_calls_list(struct kc_req *req)
 
 	if (kc_query_page(req, "call", &limit, &after, &e) != 0)
 		return kc_problem_verr(req, &e);
-	if (status && strcmp(status, "in_progress") != 0 &&
-	    strcmp(status, "ended") != 0)
-		return kc_problem(req, 400, "invalid_query", "status",
-				  "status must be in_progress or ended");
-	if (kc_query_since(req, buf, sizeof(buf), &since, &e) != 0)
+	if (kc_query_enum(req, "status", statuses, &status, &e) != 0 ||
+	    kc_query_since(req, buf, sizeof(buf), &since, &e) != 0)
 		return kc_problem_verr(req, &e);
 	rc = kc_call_list(req->db, req->auth.business_id, status, since, after,
 			  limit, &out);
-	if (rc == KC_NOTFOUND)
-		return kc_problem(req, 400, "invalid_cursor", "starting_after",
-				  "starting_after names no call");
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_page(req, rc, out, "call");
 }

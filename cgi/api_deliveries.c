@@ -10,8 +10,8 @@ int
 kc_h_deliveries_list(struct kc_req *req)
 {
 	struct kc_delivery_filter f = {kc_query_get(req, "event"),
-				       kc_query_get(req, "endpoint"),
-				       kc_query_get(req, "status"), NULL, NULL};
+				       kc_query_get(req, "endpoint"), NULL,
+				       NULL, NULL};
 	char since[KC_TIME_MAX], until[KC_TIME_MAX];
 	const char *after;
 	struct kc_verr e;
@@ -22,6 +22,8 @@ kc_h_deliveries_list(struct kc_req *req)
 	    kc_query_time(req, "since", since, sizeof(since), &f.since, &e) !=
 		0 ||
 	    kc_query_time(req, "until", until, sizeof(until), &f.until, &e) !=
+		0 ||
+	    kc_query_enum(req, "status", kc_delivery_statuses, &f.status, &e) !=
 		0)
 		return kc_problem_verr(req, &e);
 	if (f.event && !kc_id_valid("evt", f.event))
@@ -30,18 +32,9 @@ kc_h_deliveries_list(struct kc_req *req)
 	if (f.endpoint && !kc_id_valid("ep", f.endpoint))
 		return kc_problem(req, 400, "invalid_query", "endpoint",
 				  "endpoint must be an endpoint id (ep_...)");
-	if (f.status && !kc_delivery_status_valid(f.status))
-		return kc_problem(req, 400, "invalid_query", "status",
-				  "status must be pending, in_flight, "
-				  "delivered, failed or dead");
 	rc = kc_delivery_list(req->db, req->auth.business_id, &f, after, limit,
 			      &out);
-	if (rc == KC_NOTFOUND)
-		return kc_problem(req, 400, "invalid_cursor", "starting_after",
-				  "starting_after names no delivery");
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_page(req, rc, out, "delivery");
 }
 
 static int
@@ -53,18 +46,13 @@ delivery_missing(struct kc_req *req)
 int
 kc_h_deliveries_get(struct kc_req *req)
 {
-	json_t *out;
-	int rc;
+	json_t *out = NULL;
+	int rc = KC_NOTFOUND;
 
-	if (!kc_id_valid("dlv", req->params[0]))
-		return delivery_missing(req);
-	rc = kc_delivery_get(req->db, req->auth.business_id, req->params[0],
-			     &out);
-	if (rc == KC_NOTFOUND)
-		return delivery_missing(req);
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	if (kc_id_valid("dlv", req->params[0]))
+		rc = kc_delivery_get(req->db, req->auth.business_id,
+				     req->params[0], &out);
+	return kc_reply_found(req, rc, out, "no such delivery");
 }
 
 int
@@ -100,10 +88,8 @@ kc_h_deliveries_replay(struct kc_req *req)
 	return kc_reply_json(req, 202, out);
 }
 
-static const char *const replay_filters[] = {"dead", "failed", "all", NULL};
-
 static const struct kc_field replay_fields[] = {
-    {"status", KC_F_ENUM, 0, 0, 0, 0, replay_filters, 0},
+    {"status", KC_F_ENUM, 0, 0, 0, 0, kc_replay_filters, 0},
     {"since", KC_F_TIME, 0, 0, 0, 0, NULL, 1},
     {"until", KC_F_TIME, 0, 0, 0, 0, NULL, 1},
 };
@@ -159,16 +145,11 @@ kc_h_endpoints_replay(struct kc_req *req)
 int
 kc_h_replays_get(struct kc_req *req)
 {
-	json_t *out;
+	json_t *out = NULL;
 	int rc = KC_NOTFOUND;
 
 	if (kc_id_valid("rpl", req->params[0]))
 		rc = kc_replay_get(req->db, req->auth.business_id,
 				   req->params[0], &out);
-	if (rc == KC_NOTFOUND)
-		return kc_problem(req, 404, "not_found", NULL,
-				  "no such replay");
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_found(req, rc, out, "no such replay");
 }

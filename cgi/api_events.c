@@ -53,12 +53,7 @@ kc_h_events_list(struct kc_req *req)
 		return kc_problem_verr(req, &e);
 	rc = kc_event_list(req->db, req->auth.business_id, type, since, after,
 			   limit, &out);
-	if (rc == KC_NOTFOUND)
-		return kc_problem(req, 400, "invalid_cursor", "starting_after",
-				  "starting_after names no event");
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_page(req, rc, out, "event");
 }
 
 int
@@ -68,11 +63,7 @@ kc_h_events_get(struct kc_req *req)
 	int rc =
 	    kc_event_get(req->db, req->auth.business_id, req->params[0], &out);
 
-	if (rc == KC_NOTFOUND)
-		return kc_problem(req, 404, "not_found", NULL, "no such event");
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_found(req, rc, out, "no such event");
 }
 
 /* Queues a webhook.test event to this endpoint alone, whatever its filter

@@ -34,7 +34,8 @@ kc_h_followups_complete(struct kc_req *req)
 int
 kc_h_followups_list(struct kc_req *req)
 {
-	const char *after, *status = kc_query_get(req, "status");
+	static const char *const statuses[] = {"open", "completed", NULL};
+	const char *after, *status;
 	char buf[KC_TIME_MAX];
 	const char *since;
 	struct kc_verr e;
@@ -43,18 +44,10 @@ kc_h_followups_list(struct kc_req *req)
 
 	if (kc_query_page(req, "fu", &limit, &after, &e) != 0)
 		return kc_problem_verr(req, &e);
-	if (status && strcmp(status, "open") != 0 &&
-	    strcmp(status, "completed") != 0)
-		return kc_problem(req, 400, "invalid_query", "status",
-				  "status must be open or completed");
-	if (kc_query_since(req, buf, sizeof(buf), &since, &e) != 0)
+	if (kc_query_enum(req, "status", statuses, &status, &e) != 0 ||
+	    kc_query_since(req, buf, sizeof(buf), &since, &e) != 0)
 		return kc_problem_verr(req, &e);
 	rc = kc_followup_list(req->db, req->auth.business_id, status, since,
 			      after, limit, &out);
-	if (rc == KC_NOTFOUND)
-		return kc_problem(req, 400, "invalid_cursor", "starting_after",
-				  "starting_after names no follow-up");
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_page(req, rc, out, "follow-up");
 }

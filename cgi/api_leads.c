@@ -15,11 +15,7 @@ kc_h_leads_get(struct kc_req *req)
 	int rc =
 	    kc_lead_get(req->db, req->auth.business_id, req->params[0], &out);
 
-	if (rc == KC_NOTFOUND)
-		return kc_problem(req, 404, "not_found", NULL, "no such lead");
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_found(req, rc, out, "no such lead");
 }
 
 int
@@ -38,10 +34,5 @@ kc_h_leads_list(struct kc_req *req)
 		return kc_problem_verr(req, &e);
 	rc = kc_lead_list(req->db, req->auth.business_id, since, after, limit,
 			  &out);
-	if (rc == KC_NOTFOUND)
-		return kc_problem(req, 400, "invalid_cursor", "starting_after",
-				  "starting_after names no lead");
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_page(req, rc, out, "lead");
 }

@@ -92,11 +92,7 @@ kc_h_endpoints_get(struct kc_req *req)
 	int rc = kc_endpoint_view(req->db, req->auth.business_id,
 				  req->params[0], &out);
 
-	if (rc == KC_NOTFOUND)
-		return endpoint_missing(req);
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_found(req, rc, out, "no such webhook endpoint");
 }
 
 int
@@ -111,12 +107,7 @@ kc_h_endpoints_list(struct kc_req *req)
 		return kc_problem_verr(req, &e);
 	rc = kc_endpoint_list(req->db, req->auth.business_id, after, limit,
 			      &out);
-	if (rc == KC_NOTFOUND)
-		return kc_problem(req, 400, "invalid_cursor", "starting_after",
-				  "starting_after names no webhook endpoint");
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_page(req, rc, out, "webhook endpoint");
 }
 
 int
@@ -134,11 +125,7 @@ kc_h_endpoints_update(struct kc_req *req)
 	rc = kc_endpoint_update(req->db, &actor, req->auth.business_id,
 				req->params[0], &in, &out);
 	json_decref(body);
-	if (rc == KC_NOTFOUND)
-		return endpoint_missing(req);
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_found(req, rc, out, "no such webhook endpoint");
 }
 
 int
@@ -167,9 +154,5 @@ kc_h_endpoints_rotate(struct kc_req *req)
 	rc = kc_endpoint_rotate(req->db, req->cfg->master_key, &actor,
 				req->auth.business_id, req->params[0],
 				req->cfg->webhook_secret_grace, &out);
-	if (rc == KC_NOTFOUND)
-		return endpoint_missing(req);
-	if (rc != 0)
-		return kc_internal_error(req);
-	return kc_reply_json(req, 200, out);
+	return kc_reply_found(req, rc, out, "no such webhook endpoint");
 }

@@ -42,3 +42,24 @@ kc_create_from_body(struct kc_req *req, kc_validate_fn validate,
 		return kc_internal_error(req);
 	return kc_reply_json(req, 201, out);
 }
+
+int
+kc_reply_found(struct kc_req *req, int rc, json_t *out, const char *missing)
+{
+	if (rc == KC_NOTFOUND)
+		return kc_problem(req, 404, "not_found", NULL, "%s", missing);
+	if (rc != 0)
+		return kc_internal_error(req);
+	return kc_reply_json(req, 200, out);
+}
+
+int
+kc_reply_page(struct kc_req *req, int rc, json_t *out, const char *noun)
+{
+	if (rc == KC_NOTFOUND)
+		return kc_problem(req, 400, "invalid_cursor", "starting_after",
+				  "starting_after names no %s", noun);
+	if (rc != 0)
+		return kc_internal_error(req);
+	return kc_reply_json(req, 200, out);
+}

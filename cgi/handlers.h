@@ -50,6 +50,14 @@ typedef int (*kc_create_fn)(struct kc_db *db, long long business_id,
 			    json_t **out, struct kc_verr *e);
 int kc_create_from_body(struct kc_req *req, kc_validate_fn validate,
 			kc_create_fn create);
+/* The answer to a read or a change of one object: 200 with out when rc is 0,
+ * 404 saying missing
+ * ("no such call") for KC_NOTFOUND, else 500. */
+int kc_reply_found(struct kc_req *req, int rc, json_t *out,
+		   const char *missing);
+/* The same for a page of a list, where KC_NOTFOUND is a starting_after
+ * that names no noun of the business (400 invalid_cursor). */
+int kc_reply_page(struct kc_req *req, int rc, json_t *out, const char *noun);
 /* 500 problem for a failure that is ours, with the request id to quote. */
 int kc_internal_error(struct kc_req *req);
 

@@ -260,3 +260,27 @@ kc_query_since(const struct kc_req *req, char *buf, size_t cap,
 {
 	return kc_query_time(req, "since", buf, cap, since, e);
 }
+
+int
+kc_query_enum(const struct kc_req *req, const char *name,
+	      const char *const *values, const char **out, struct kc_verr *e)
+{
+	char list[160] = "";
+	size_t i, n = 0;
+
+	*out = kc_query_get(req, name);
+	if (*out == NULL)
+		return 0;
+	for (i = 0; values[i]; i++)
+		if (strcmp(*out, values[i]) == 0)
+			return 0;
+	for (i = 0; values[i] && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+				      i == 0          ? ""
+				      : values[i + 1] ? ", "
+						      : " or ",
+				      values[i]);
+	*out = NULL;
+	return kc_verr_set(e, 400, "invalid_query", name, "%s must be %s", name,
+			   list);
+}

@@ -83,6 +83,11 @@ int kc_query_page(const struct kc_req *req, const char *id_prefix, int *limit,
 		  const char **starting_after, struct kc_verr *e);
 /* The since query parameter, RFC 3339, as MariaDB time text in buf;
  * *since is NULL when absent. 0 or -1 with e (400). */
+/* The query parameter name, which must be one of values (NULL-terminated)
+ * when present: *out is it or NULL; 400 invalid_query naming the values. */
+int kc_query_enum(const struct kc_req *req, const char *name,
+		  const char *const *values, const char **out,
+		  struct kc_verr *e);
 /* The query parameter name as MariaDB time text in buf (NULL when
  * absent); 400 invalid_query when it is not RFC 3339. */
 int kc_query_time(const struct kc_req *req, const char *name, char *buf,

@@ -71,19 +71,9 @@ int
 kc_audit_list(struct kc_db *db, long long business_id,
 	      const char *starting_after, int limit, json_t **out)
 {
-	struct kc_rows *r;
-	long long before;
-	int rc;
+	static const struct kc_page_query q = {
+	    KC_SQL_AUDIT_CURSOR, KC_SQL_AUDIT_LIST, INT64_MAX, audit_json};
 
-	if ((rc = kc_page_cursor(db, KC_SQL_AUDIT_CURSOR, business_id,
-				 starting_after, INT64_MAX, &before)) != 0)
-		return rc;
-	if (kc_db_query(db, KC_SQL_AUDIT_LIST,
-			KC_ARGS(kc_p_int(business_id), kc_p_int(before),
-				kc_p_int(limit + 1)),
-			&r) != 0)
-		return -1;
-	*out = kc_page_build(r, limit, audit_json);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_list(db, &q, business_id, NULL, 0, starting_after, limit,
+			    out);
 }

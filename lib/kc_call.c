@@ -118,18 +118,8 @@ int
 kc_call_get(struct kc_db *db, long long business_id, const char *id,
 	    json_t **out)
 {
-	struct kc_rows *r;
-
-	if (kc_db_query(db, KC_SQL_CALL_GET,
-			KC_ARGS(kc_p_int(business_id), kc_p_str(id)), &r) != 0)
-		return -1;
-	if (r->nrows == 0) {
-		kc_rows_free(r);
-		return KC_NOTFOUND;
-	}
-	*out = call_json(r, 0);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_one(db, KC_SQL_CALL_GET, business_id, id, call_json,
+			   out);
 }
 
 /* The event data: the call as the API shows it, id as call_id. */
@@ -285,21 +275,10 @@ kc_call_list(struct kc_db *db, long long business_id, const char *status,
 	     const char *since, const char *starting_after, int limit,
 	     json_t **out)
 {
-	struct kc_rows *r;
-	long long before;
-	int rc;
+	static const struct kc_page_query q = {
+	    KC_SQL_CALL_CURSOR, KC_SQL_CALL_LIST, INT64_MAX, call_list_json};
+	const char *f[] = {status, since};
 
-	if ((rc = kc_page_cursor(db, KC_SQL_CALL_CURSOR, business_id,
-				 starting_after, INT64_MAX, &before)) != 0)
-		return rc;
-	if (kc_db_query(db, KC_SQL_CALL_LIST,
-			KC_ARGS(kc_p_int(business_id), kc_p_int(before),
-				kc_p_str(status), kc_p_str(status),
-				kc_p_str(since), kc_p_str(since),
-				kc_p_int(limit + 1)),
-			&r) != 0)
-		return -1;
-	*out = kc_page_build(r, limit, call_list_json);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_list(db, &q, business_id, f, 2, starting_after, limit,
+			    out);
 }

@@ -481,3 +481,17 @@ kc_rows_free(struct kc_rows *r)
 	free(r->len);
 	free(r);
 }
+
+int
+kc_rows_ids_json(const struct kc_rows *r, struct kc_buf *out)
+{
+	size_t i;
+
+	if (kc_buf_putc(out, '[') != 0)
+		return -1;
+	for (i = 0; i < r->nrows; i++)
+		if ((i && kc_buf_putc(out, ',') != 0) ||
+		    kc_buf_puts(out, kc_rows_get(r, i, 0)) != 0)
+			return -1;
+	return kc_buf_putc(out, ']');
+}

@@ -4,6 +4,7 @@
 #ifndef KC_DB_H
 #define KC_DB_H
 
+#include "kc_buf.h"
 #include "kc_config.h"
 #include "kc_sql.h"
 
@@ -60,6 +61,9 @@ int kc_db_exec_script(struct kc_db *db, const char *sql, char *err,
 const char *kc_rows_get(const struct kc_rows *r, size_t row, size_t col);
 long long kc_rows_int(const struct kc_rows *r, size_t row, size_t col);
 void kc_rows_free(struct kc_rows *r);
+/* The first column of every row (integer ids) as a JSON array, "[1,2]",
+ * appended to out: the parameter of the JSON_TABLE id lists in kc_sql.c. */
+int kc_rows_ids_json(const struct kc_rows *r, struct kc_buf *out);
 
 #define KC_NP(...)                                                             \
 	(sizeof((struct kc_param[]){__VA_ARGS__}) / sizeof(struct kc_param))

@@ -117,11 +117,7 @@ kc_deliverer_free(struct kc_deliverer *d)
 size_t
 kc_deliverer_in_flight(const struct kc_deliverer *d)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < d->nitems; i++)
-		n += d->items[i].in_use;
-	return n;
+	return kc_sender_active(d->sender) + d->nready;
 }
 
 static struct item *
@@ -165,8 +161,6 @@ claim(struct kc_deliverer *d, const char *owner, long long limit,
       struct kc_buf *ids, int *n)
 {
 	struct kc_rows *r = NULL;
-	size_t i;
-	char num[32];
 
 	*n = 0;
 	if (kc_db_begin(d->db) != 0)
@@ -182,15 +176,7 @@ claim(struct kc_deliverer *d, const char *owner, long long limit,
 		kc_rows_free(r);
 		return kc_db_commit(d->db);
 	}
-	if (kc_buf_puts(ids, "[") != 0)
-		goto fail;
-	for (i = 0; i < r->nrows; i++) {
-		snprintf(num, sizeof(num), "%s%s", i ? "," : "",
-			 kc_rows_get(r, i, 0));
-		if (kc_buf_puts(ids, num) != 0)
-			goto fail;
-	}
-	if (kc_buf_puts(ids, "]") != 0 ||
+	if (kc_rows_ids_json(r, ids) != 0 ||
 	    kc_db_exec(d->db, KC_SQL_DELIVERY_LEASE,
 		       KC_ARGS(kc_p_strn(ids->data, ids->len), kc_p_str(owner),
 			       kc_p_int(d->cfg->delivery_lease),

@@ -8,18 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int
-kc_delivery_status_valid(const char *s)
-{
-	static const char *const st[] = {"pending", "in_flight", "delivered",
-					 "failed", "dead"};
-	size_t i;
-
-	for (i = 0; s && i < sizeof(st) / sizeof(st[0]); i++)
-		if (strcmp(s, st[i]) == 0)
-			return 1;
-	return 0;
-}
+const char *const kc_delivery_statuses[] = {"pending", "in_flight", "delivered",
+					    "failed",  "dead",      NULL};
 
 static json_t *
 delivery_json(const struct kc_rows *r, size_t i)
@@ -46,26 +36,14 @@ kc_delivery_list(struct kc_db *db, long long business_id,
 		 const struct kc_delivery_filter *f, const char *starting_after,
 		 int limit, json_t **out)
 {
-	struct kc_rows *r;
-	long long before;
-	int rc;
+	static const struct kc_page_query q = {KC_SQL_DELIVERY_CURSOR,
+					       KC_SQL_DELIVERY_LIST, INT64_MAX,
+					       delivery_json};
+	const char *fl[] = {f->event, f->endpoint, f->status, f->since,
+			    f->until};
 
-	if ((rc = kc_page_cursor(db, KC_SQL_DELIVERY_CURSOR, business_id,
-				 starting_after, INT64_MAX, &before)) != 0)
-		return rc;
-	if (kc_db_query(db, KC_SQL_DELIVERY_LIST,
-			KC_ARGS(kc_p_int(business_id), kc_p_int(before),
-				kc_p_str(f->event), kc_p_str(f->event),
-				kc_p_str(f->endpoint), kc_p_str(f->endpoint),
-				kc_p_str(f->status), kc_p_str(f->status),
-				kc_p_str(f->since), kc_p_str(f->since),
-				kc_p_str(f->until), kc_p_str(f->until),
-				kc_p_int(limit + 1)),
-			&r) != 0)
-		return -1;
-	*out = kc_page_build(r, limit, delivery_json);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_list(db, &q, business_id, fl, 5, starting_after, limit,
+			    out);
 }
 
 static json_t *
@@ -85,25 +63,20 @@ int
 kc_delivery_get(struct kc_db *db, long long business_id, const char *public_id,
 		json_t **out)
 {
-	struct kc_rows *r = NULL, *a = NULL;
+	struct kc_rows *a = NULL;
 	json_t *d = NULL, *list = NULL, *item;
 	size_t i;
-	int rc = -1;
+	int rc;
 
-	if (kc_db_query(db, KC_SQL_DELIVERY_GET,
-			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
-			&r) != 0)
-		return -1;
-	if (r->nrows == 0) {
-		kc_rows_free(r);
-		return KC_NOTFOUND;
-	}
-	if (kc_db_query(
-		db, KC_SQL_ATTEMPT_LIST,
-		KC_ARGS(kc_p_int(kc_rows_int(r, 0, 15)), kc_p_int(business_id)),
-		&a) != 0)
-		goto out;
-	if ((d = delivery_json(r, 0)) == NULL || (list = json_array()) == NULL)
+	if ((rc = kc_page_one(db, KC_SQL_DELIVERY_GET, business_id, public_id,
+			      delivery_json, &d)) != 0)
+		return rc;
+	rc = -1;
+	if (kc_db_query(db, KC_SQL_ATTEMPT_LIST,
+			KC_ARGS(kc_p_int(business_id), kc_p_int(business_id),
+				kc_p_str(public_id)),
+			&a) != 0 ||
+	    (list = json_array()) == NULL)
 		goto out;
 	for (i = 0; i < a->nrows; i++) {
 		if ((item = attempt_json(a, i)) == NULL ||
@@ -118,7 +91,6 @@ kc_delivery_get(struct kc_db *db, long long business_id, const char *public_id,
 out:
 	json_decref(list);
 	json_decref(d);
-	kc_rows_free(r);
 	kc_rows_free(a);
 	return rc;
 }

@@ -16,8 +16,8 @@ struct kc_delivery_filter {
 	const char *since, *until; /* created in [since, until), DB text */
 };
 
-/* 1 if s is a delivery status. */
-int kc_delivery_status_valid(const char *s);
+/* The delivery statuses, NULL-terminated. */
+extern const char *const kc_delivery_statuses[];
 /* A page of deliveries, newest first; KC_NOTFOUND for an unknown cursor. */
 int kc_delivery_list(struct kc_db *db, long long business_id,
 		     const struct kc_delivery_filter *f,

@@ -79,14 +79,8 @@ int
 kc_endpoint_get(struct kc_db *db, long long business_id, const char *public_id,
 		json_t **out)
 {
-	struct kc_rows *r;
-	int rc;
-
-	if ((rc = fetch(db, business_id, public_id, &r)) != 0)
-		return rc;
-	*out = endpoint_json(r, 0);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_one(db, KC_SQL_ENDPOINT_GET, business_id, public_id,
+			   endpoint_json, out);
 }
 
 int
@@ -134,21 +128,11 @@ int
 kc_endpoint_list(struct kc_db *db, long long business_id,
 		 const char *starting_after, int limit, json_t **out)
 {
-	struct kc_rows *r;
-	long long after;
-	int rc;
+	static const struct kc_page_query q = {
+	    KC_SQL_ENDPOINT_CURSOR, KC_SQL_ENDPOINT_LIST, 0, endpoint_json};
 
-	if ((rc = kc_page_cursor(db, KC_SQL_ENDPOINT_CURSOR, business_id,
-				 starting_after, 0, &after)) != 0)
-		return rc;
-	if (kc_db_query(db, KC_SQL_ENDPOINT_LIST,
-			KC_ARGS(kc_p_int(business_id), kc_p_int(after),
-				kc_p_int(limit + 1)),
-			&r) != 0)
-		return -1;
-	*out = kc_page_build(r, limit, endpoint_json);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_list(db, &q, business_id, NULL, 0, starting_after, limit,
+			    out);
 }
 
 /* Turning an endpoint off records why; turning it back on clears its
@@ -314,19 +298,7 @@ int
 kc_endpoint_id(struct kc_db *db, long long business_id, const char *public_id,
 	       long long *id)
 {
-	struct kc_rows *r;
-	int rc = KC_NOTFOUND;
-
-	if (kc_db_query(db, KC_SQL_ENDPOINT_ID,
-			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
-			&r) != 0)
-		return -1;
-	if (r->nrows) {
-		*id = kc_rows_int(r, 0, 0);
-		rc = 0;
-	}
-	kc_rows_free(r);
-	return rc;
+	return kc_page_id(db, KC_SQL_ENDPOINT_ID, business_id, public_id, id);
 }
 
 /* Base64 text from the column back to the secret it seals. */
@@ -374,37 +346,30 @@ kc_endpoint_secrets(struct kc_db *db, const unsigned char key[32],
 	return rc;
 }
 
-int
-kc_endpoint_view(struct kc_db *db, long long business_id, const char *public_id,
-		 json_t **out)
+/* endpoint_json plus the tries of the last 24 hours (columns 19, 20). */
+static json_t *
+endpoint_view_json(const struct kc_rows *r, size_t i)
 {
-	struct kc_rows *r = NULL;
-	long long id;
-	json_t *ep = NULL, *health;
-	long long n, ok;
-	int rc;
+	json_t *ep = endpoint_json(r, i), *health;
+	long long n = kc_rows_int(r, i, 19), ok = kc_rows_int(r, i, 20);
 
-	if ((rc = kc_endpoint_id(db, business_id, public_id, &id)) != 0)
-		return rc;
-	if ((rc = kc_endpoint_get(db, business_id, public_id, &ep)) != 0)
-		return rc;
-	if (kc_db_query(db, KC_SQL_ENDPOINT_RATE,
-			KC_ARGS(kc_p_int(id), kc_p_int(business_id)),
-			&r) != 0) {
-		json_decref(ep);
-		return -1;
-	}
-	n = kc_rows_int(r, 0, 0);
-	ok = kc_rows_int(r, 0, 1);
-	kc_rows_free(r);
+	if (ep == NULL)
+		return NULL;
 	health = json_object_get(ep, "health");
 	json_object_set_new(health, "attempts_24h", json_integer(n));
 	/* null, not 100 %, when nothing was tried: no news is not health. */
 	json_object_set_new(health, "success_rate_24h",
 			    n ? json_real((double)ok / (double)n)
 			      : json_null());
-	*out = ep;
-	return 0;
+	return ep;
+}
+
+int
+kc_endpoint_view(struct kc_db *db, long long business_id, const char *public_id,
+		 json_t **out)
+{
+	return kc_page_one(db, KC_SQL_ENDPOINT_VIEW, business_id, public_id,
+			   endpoint_view_json, out);
 }
 
 int

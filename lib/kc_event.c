@@ -91,25 +91,6 @@ out:
 	return rc;
 }
 
-int
-kc_event_get(struct kc_db *db, long long business_id, const char *public_id,
-	     json_t **out)
-{
-	struct kc_rows *r;
-
-	if (kc_db_query(db, KC_SQL_EVENT_GET,
-			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
-			&r) != 0)
-		return -1;
-	if (r->nrows == 0) {
-		kc_rows_free(r);
-		return KC_NOTFOUND;
-	}
-	*out = json_loads(kc_rows_get(r, 0, 1), 0, NULL);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
-}
-
 static json_t *
 stored_event(const struct kc_rows *r, size_t i)
 {
@@ -117,24 +98,22 @@ stored_event(const struct kc_rows *r, size_t i)
 }
 
 int
+kc_event_get(struct kc_db *db, long long business_id, const char *public_id,
+	     json_t **out)
+{
+	return kc_page_one(db, KC_SQL_EVENT_GET, business_id, public_id,
+			   stored_event, out);
+}
+
+int
 kc_event_list(struct kc_db *db, long long business_id, const char *type,
 	      const char *since, const char *starting_after, int limit,
 	      json_t **out)
 {
-	struct kc_rows *r;
-	long long before;
-	int rc;
+	static const struct kc_page_query q = {
+	    KC_SQL_EVENT_CURSOR, KC_SQL_EVENT_LIST, INT64_MAX, stored_event};
+	const char *f[] = {type, since};
 
-	if ((rc = kc_page_cursor(db, KC_SQL_EVENT_CURSOR, business_id,
-				 starting_after, INT64_MAX, &before)) != 0)
-		return rc;
-	if (kc_db_query(db, KC_SQL_EVENT_LIST,
-			KC_ARGS(kc_p_int(business_id), kc_p_int(before),
-				kc_p_str(type), kc_p_str(type), kc_p_str(since),
-				kc_p_str(since), kc_p_int(limit + 1)),
-			&r) != 0)
-		return -1;
-	*out = kc_page_build(r, limit, stored_event);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_list(db, &q, business_id, f, 2, starting_after, limit,
+			    out);
 }

@@ -50,18 +50,8 @@ followup_json(const struct kc_rows *r, size_t i)
 static int
 get(struct kc_db *db, long long business_id, const char *id, json_t **out)
 {
-	struct kc_rows *r;
-
-	if (kc_db_query(db, KC_SQL_FOLLOWUP_GET,
-			KC_ARGS(kc_p_int(business_id), kc_p_str(id)), &r) != 0)
-		return -1;
-	if (r->nrows == 0) {
-		kc_rows_free(r);
-		return KC_NOTFOUND;
-	}
-	*out = followup_json(r, 0);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_one(db, KC_SQL_FOLLOWUP_GET, business_id, id,
+			   followup_json, out);
 }
 
 /* The event data: the follow-up with its id as followup_id. */
@@ -174,21 +164,11 @@ kc_followup_list(struct kc_db *db, long long business_id, const char *status,
 		 const char *since, const char *starting_after, int limit,
 		 json_t **out)
 {
-	struct kc_rows *r;
-	long long before;
-	int rc;
+	static const struct kc_page_query q = {KC_SQL_FOLLOWUP_CURSOR,
+					       KC_SQL_FOLLOWUP_LIST, INT64_MAX,
+					       followup_json};
+	const char *f[] = {status, since};
 
-	if ((rc = kc_page_cursor(db, KC_SQL_FOLLOWUP_CURSOR, business_id,
-				 starting_after, INT64_MAX, &before)) != 0)
-		return rc;
-	if (kc_db_query(db, KC_SQL_FOLLOWUP_LIST,
-			KC_ARGS(kc_p_int(business_id), kc_p_int(before),
-				kc_p_str(status), kc_p_str(status),
-				kc_p_str(since), kc_p_str(since),
-				kc_p_int(limit + 1)),
-			&r) != 0)
-		return -1;
-	*out = kc_page_build(r, limit, followup_json);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_list(db, &q, business_id, f, 2, starting_after, limit,
+			    out);
 }

@@ -63,19 +63,8 @@ int
 kc_lead_get(struct kc_db *db, long long business_id, const char *public_id,
 	    json_t **out)
 {
-	struct kc_rows *r;
-
-	if (kc_db_query(db, KC_SQL_LEAD_GET,
-			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
-			&r) != 0)
-		return -1;
-	if (r->nrows == 0) {
-		kc_rows_free(r);
-		return KC_NOTFOUND;
-	}
-	*out = lead_json(r, 0);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_one(db, KC_SQL_LEAD_GET, business_id, public_id,
+			   lead_json, out);
 }
 
 int
@@ -146,20 +135,10 @@ int
 kc_lead_list(struct kc_db *db, long long business_id, const char *since,
 	     const char *starting_after, int limit, json_t **out)
 {
-	struct kc_rows *r;
-	long long before;
-	int rc;
+	static const struct kc_page_query q = {
+	    KC_SQL_LEAD_CURSOR, KC_SQL_LEAD_LIST, INT64_MAX, lead_json};
+	const char *f[] = {since};
 
-	if ((rc = kc_page_cursor(db, KC_SQL_LEAD_CURSOR, business_id,
-				 starting_after, INT64_MAX, &before)) != 0)
-		return rc;
-	if (kc_db_query(db, KC_SQL_LEAD_LIST,
-			KC_ARGS(kc_p_int(business_id), kc_p_int(before),
-				kc_p_str(since), kc_p_str(since),
-				kc_p_int(limit + 1)),
-			&r) != 0)
-		return -1;
-	*out = kc_page_build(r, limit, lead_json);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_list(db, &q, business_id, f, 1, starting_after, limit,
+			    out);
 }

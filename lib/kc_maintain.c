@@ -34,8 +34,7 @@ purge_events(struct kc_db *db, long long age, long long *count)
 {
 	struct kc_rows *r = NULL;
 	struct kc_buf ids;
-	size_t i, n;
-	char num[32];
+	size_t n;
 	unsigned long long gone;
 	int bad;
 
@@ -49,15 +48,10 @@ purge_events(struct kc_db *db, long long age, long long *count)
 			goto rollback;
 		n = r->nrows;
 		kc_buf_reset(&ids);
-		bad = kc_buf_puts(&ids, "[") != 0;
-		for (i = 0; i < n && !bad; i++) {
-			snprintf(num, sizeof(num), "%s%s", i ? "," : "",
-				 kc_rows_get(r, i, 0));
-			bad = kc_buf_puts(&ids, num) != 0;
-		}
+		bad = kc_rows_ids_json(r, &ids) != 0;
 		kc_rows_free(r);
 		r = NULL;
-		if (bad || kc_buf_puts(&ids, "]") != 0)
+		if (bad)
 			goto rollback;
 		if (n > 0 && (kc_db_exec(db, KC_SQL_PURGE_EVENT_ATTEMPTS,
 					 KC_ARGS(kc_p_strn(ids.data, ids.len)),

@@ -68,19 +68,9 @@ int
 kc_number_list(struct kc_db *db, long long business_id,
 	       const char *starting_after, int limit, json_t **out)
 {
-	struct kc_rows *r;
-	long long after;
-	int rc;
+	static const struct kc_page_query q = {
+	    KC_SQL_NUMBER_CURSOR, KC_SQL_NUMBER_LIST, 0, number_json};
 
-	if ((rc = kc_page_cursor(db, KC_SQL_NUMBER_CURSOR, business_id,
-				 starting_after, 0, &after)) != 0)
-		return rc;
-	if (kc_db_query(db, KC_SQL_NUMBER_LIST,
-			KC_ARGS(kc_p_int(business_id), kc_p_int(after),
-				kc_p_int(limit + 1)),
-			&r) != 0)
-		return -1;
-	*out = kc_page_build(r, limit, number_json);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_list(db, &q, business_id, NULL, 0, starting_after, limit,
+			    out);
 }

@@ -2,19 +2,34 @@
 #include "kc_json.h"
 
 int
-kc_page_cursor(struct kc_db *db, enum kc_sql cursor, long long business_id,
-	       const char *starting_after, long long none, long long *id)
+kc_page_one(struct kc_db *db, enum kc_sql sql, long long business_id,
+	    const char *public_id, kc_row_fn row, json_t **out)
+{
+	struct kc_rows *r;
+
+	if (kc_db_query(db, sql,
+			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
+			&r) != 0)
+		return -1;
+	if (r->nrows == 0) {
+		kc_rows_free(r);
+		return KC_NOTFOUND;
+	}
+	*out = row(r, 0);
+	kc_rows_free(r);
+	return *out ? 0 : -1;
+}
+
+int
+kc_page_id(struct kc_db *db, enum kc_sql sql, long long business_id,
+	   const char *public_id, long long *id)
 {
 	struct kc_rows *r;
 	int rc = KC_NOTFOUND;
 
-	*id = none;
-	if (starting_after == NULL)
-		return 0;
-	if (kc_db_query(
-		db, cursor,
-		KC_ARGS(kc_p_int(business_id), kc_p_str(starting_after)),
-		&r) != 0)
+	if (kc_db_query(db, sql,
+			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
+			&r) != 0)
 		return -1;
 	if (r->nrows) {
 		*id = kc_rows_int(r, 0, 0);
@@ -24,17 +39,52 @@ kc_page_cursor(struct kc_db *db, enum kc_sql cursor, long long business_id,
 	return rc;
 }
 
-json_t *
-kc_page_build(const struct kc_rows *r, int limit,
-	      json_t *(*row)(const struct kc_rows *, size_t))
+/* *id is the internal id of starting_after, or none without one. */
+static int
+cursor_id(struct kc_db *db, enum kc_sql cursor, long long business_id,
+	  const char *starting_after, long long none, long long *id)
 {
-	json_t *data = json_array(), *item;
-	size_t i, n = r->nrows > (size_t)limit ? (size_t)limit : r->nrows;
+	*id = none;
+	if (starting_after == NULL)
+		return 0;
+	return kc_page_id(db, cursor, business_id, starting_after, id);
+}
 
-	if (data == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if ((item = row(r, i)) != NULL)
+int
+kc_page_list(struct kc_db *db, const struct kc_page_query *q,
+	     long long business_id, const char *const *filters, size_t nfilters,
+	     const char *starting_after, int limit, json_t **out)
+{
+	struct kc_param p[3 + 2 * KC_PAGE_FILTERS_MAX];
+	struct kc_rows *r;
+	json_t *data, *item;
+	long long from;
+	size_t i, n = 0, shown;
+	int rc;
+
+	if (nfilters > KC_PAGE_FILTERS_MAX)
+		return -1;
+	if ((rc = cursor_id(db, q->cursor, business_id, starting_after, q->none,
+			    &from)) != 0)
+		return rc;
+	p[n++] = kc_p_int(business_id);
+	p[n++] = kc_p_int(from);
+	for (i = 0; i < nfilters; i++) {
+		p[n++] = kc_p_str(filters[i]);
+		p[n++] = kc_p_str(filters[i]);
+	}
+	p[n++] = kc_p_int(limit + 1);
+	if (kc_db_query(db, q->list, p, n, &r) != 0)
+		return -1;
+	shown = r->nrows > (size_t)limit ? (size_t)limit : r->nrows;
+	if ((data = json_array()) == NULL) {
+		kc_rows_free(r);
+		return -1;
+	}
+	for (i = 0; i < shown; i++)
+		if ((item = q->row(r, i)) != NULL)
 			json_array_append_new(data, item);
-	return kc_json_list(data, r->nrows > (size_t)limit);
+	*out = kc_json_list(data, r->nrows > (size_t)limit);
+	kc_rows_free(r);
+	return *out ? 0 : -1;
 }

@@ -1,6 +1,7 @@
-/* Cursor pagination shared by every list: resolve starting_after to an
- * internal id within the business, then turn the rows of a LIMIT n+1 query
- * into a list page. */
+/* Reads of a business's objects by public id, shared by every module: one
+ * object, or a page of a list with cursor pagination (starting_after is
+ * resolved to an internal id within the business, then a LIMIT n+1 query
+ * says whether there is more). */
 #ifndef KC_PAGE_H
 #define KC_PAGE_H
 
@@ -8,14 +9,36 @@
 
 #include <jansson.h>
 
-/* *id is the internal id of starting_after (a statement taking business
- * id and public id), or none when starting_after is NULL. 0, KC_NOTFOUND
- * (no such item of this business) or -1. */
-int kc_page_cursor(struct kc_db *db, enum kc_sql cursor, long long business_id,
-		   const char *starting_after, long long none, long long *id);
-/* The page for rows fetched with LIMIT limit + 1: at most limit items
- * rendered by row(), has_more when there was one more. Takes nothing. */
-json_t *kc_page_build(const struct kc_rows *r, int limit,
-		      json_t *(*row)(const struct kc_rows *, size_t));
+typedef json_t *(*kc_row_fn)(const struct kc_rows *, size_t);
+
+/* One object: sql takes (business id, public id); the first row is
+ * rendered by row into *out. 0, KC_NOTFOUND or -1. */
+int kc_page_one(struct kc_db *db, enum kc_sql sql, long long business_id,
+		const char *public_id, kc_row_fn row, json_t **out);
+
+/* The internal id of an object: sql takes (business id, public id) and
+ * returns the id first. 0, KC_NOTFOUND or -1. */
+int kc_page_id(struct kc_db *db, enum kc_sql sql, long long business_id,
+	       const char *public_id, long long *id);
+
+/* A list and how to page it. list takes the business id, the cursor's
+ * internal id (none without a cursor: INT64_MAX for newest first with
+ * "id < ?", 0 for oldest first with "id > ?"), each filter twice
+ * ("? IS NULL OR col = ?"), then the LIMIT. cursor takes (business id,
+ * public id). */
+struct kc_page_query {
+	enum kc_sql cursor, list;
+	long long none;
+	kc_row_fn row;
+};
+
+#define KC_PAGE_FILTERS_MAX 6
+
+/* The page as {"object":"list",...}; filters may be NULL members (match
+ * all). KC_NOTFOUND when starting_after names nothing of the business. */
+int kc_page_list(struct kc_db *db, const struct kc_page_query *q,
+		 long long business_id, const char *const *filters,
+		 size_t nfilters, const char *starting_after, int limit,
+		 json_t **out);
 
 #endif

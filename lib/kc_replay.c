@@ -3,53 +3,38 @@
 #include "kc_endpoint.h"
 #include "kc_id.h"
 #include "kc_json.h"
+#include "kc_page.h"
 #include "kc_time.h"
 
 #include <string.h>
 
-int
-kc_replay_filter_valid(const char *s)
-{
-	return s && (strcmp(s, "dead") == 0 || strcmp(s, "failed") == 0 ||
-		     strcmp(s, "all") == 0);
-}
+const char *const kc_replay_filters[] = {"dead", "failed", "all", NULL};
 
 static json_t *
-replay_json(const struct kc_rows *r)
+replay_json(const struct kc_rows *r, size_t i)
 {
 	return json_pack(
 	    "{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:I, s:I, s:I, s:o, "
 	    "s:o, s:o}",
-	    "id", kc_rows_get(r, 0, 0), "object", "replay", "endpoint_id",
-	    kc_rows_get(r, 0, 1), "filter", kc_rows_get(r, 0, 2), "since",
-	    kc_json_db_time(kc_rows_get(r, 0, 3)), "until",
-	    kc_json_db_time(kc_rows_get(r, 0, 4)), "status",
-	    kc_rows_get(r, 0, 5), "total", kc_json_db_int(kc_rows_get(r, 0, 6)),
-	    "done", (json_int_t)kc_rows_int(r, 0, 7), "delivered",
-	    (json_int_t)kc_rows_int(r, 0, 11), "dead",
-	    (json_int_t)kc_rows_int(r, 0, 12), "created_at",
-	    kc_json_db_time(kc_rows_get(r, 0, 8)), "started_at",
-	    kc_json_db_time(kc_rows_get(r, 0, 9)), "completed_at",
-	    kc_json_db_time(kc_rows_get(r, 0, 10)));
+	    "id", kc_rows_get(r, i, 0), "object", "replay", "endpoint_id",
+	    kc_rows_get(r, i, 1), "filter", kc_rows_get(r, i, 2), "since",
+	    kc_json_db_time(kc_rows_get(r, i, 3)), "until",
+	    kc_json_db_time(kc_rows_get(r, i, 4)), "status",
+	    kc_rows_get(r, i, 5), "total", kc_json_db_int(kc_rows_get(r, i, 6)),
+	    "done", (json_int_t)kc_rows_int(r, i, 7), "delivered",
+	    (json_int_t)kc_rows_int(r, i, 11), "dead",
+	    (json_int_t)kc_rows_int(r, i, 12), "created_at",
+	    kc_json_db_time(kc_rows_get(r, i, 8)), "started_at",
+	    kc_json_db_time(kc_rows_get(r, i, 9)), "completed_at",
+	    kc_json_db_time(kc_rows_get(r, i, 10)));
 }
 
 int
 kc_replay_get(struct kc_db *db, long long business_id, const char *public_id,
 	      json_t **out)
 {
-	struct kc_rows *r;
-
-	if (kc_db_query(db, KC_SQL_REPLAY_GET,
-			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
-			&r) != 0)
-		return -1;
-	if (r->nrows == 0) {
-		kc_rows_free(r);
-		return KC_NOTFOUND;
-	}
-	*out = replay_json(r);
-	kc_rows_free(r);
-	return *out ? 0 : -1;
+	return kc_page_one(db, KC_SQL_REPLAY_GET, business_id, public_id,
+			   replay_json, out);
 }
 
 int

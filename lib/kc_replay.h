@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-/* 1 if s is a replay status filter: dead, failed or all. */
-int kc_replay_filter_valid(const char *s);
+/* The replay status filters, NULL-terminated: dead, failed, all. */
+extern const char *const kc_replay_filters[];
 /* Records a request for the endpoint; since/until are DB text or NULL.
  * KC_NOTFOUND for an unknown endpoint, KC_CONFLICT when it is disabled. */
 int kc_replay_create(struct kc_db *db, long long business_id,

@@ -165,6 +165,16 @@ static const struct {
 			     "SELECT " ENDPOINT_COLS
 			     "FROM webhook_endpoints WHERE business_id = ? "
 			     "AND public_id = ? AND deleted_at IS NULL"},
+    /* With the last 24 hours of tries, for GET of one endpoint. */
+    [KC_SQL_ENDPOINT_VIEW] =
+	{"endpoint_view",
+	 "SELECT " ENDPOINT_COLS ", (SELECT COUNT(*) FROM delivery_attempts a "
+	 "WHERE a.endpoint_id = webhook_endpoints.id AND a.started_at >= "
+	 "UTC_TIMESTAMP(6) - INTERVAL 1 DAY), (SELECT COALESCE(SUM(a.ok), 0) "
+	 "FROM delivery_attempts a WHERE a.endpoint_id = webhook_endpoints.id "
+	 "AND a.started_at >= UTC_TIMESTAMP(6) - INTERVAL 1 DAY) FROM "
+	 "webhook_endpoints WHERE business_id = ? AND public_id = ? AND "
+	 "deleted_at IS NULL"},
     [KC_SQL_ENDPOINT_LOCK] = {"endpoint_lock",
 			      "SELECT " ENDPOINT_COLS
 			      "FROM webhook_endpoints WHERE business_id = ? "
@@ -223,10 +233,6 @@ static const struct {
 	 "INSERT INTO deliveries (public_id, business_id, event_id, "
 	 "endpoint_id, status, next_attempt_at, created_at, updated_at) "
 	 "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)"},
-    [KC_SQL_DELIVERY_COUNT_FOR_EVENT] =
-	{"delivery_count_for_event",
-	 "SELECT COUNT(*) FROM deliveries WHERE business_id = ? AND event_id "
-	 "= ?"},
     [KC_SQL_ENDPOINT_ID] =
 	{"endpoint_id",
 	 "SELECT id FROM webhook_endpoints WHERE business_id = ? AND public_id "
@@ -256,7 +262,7 @@ static const struct {
 	"d.updated_at, e.public_id, e.type, w.public_id, d.last_attempt_at, "  \
 	"d.last_status_code, d.last_error, d.delivered_at, (SELECT "           \
 	"p.public_id FROM deliveries p WHERE p.id = d.replay_of), (SELECT "    \
-	"s.public_id FROM deliveries s WHERE s.id = d.superseded_by), d.id "
+	"s.public_id FROM deliveries s WHERE s.id = d.superseded_by) "
 #define DELIVERY_FROM                                                          \
 	"FROM deliveries d JOIN events e ON e.id = d.event_id AND "            \
 	"e.business_id = d.business_id JOIN webhook_endpoints w ON w.id = "    \
@@ -276,8 +282,9 @@ static const struct {
     [KC_SQL_ATTEMPT_LIST] =
 	{"attempt_list",
 	 "SELECT attempt_no, started_at, duration_ms, status_code, error, ok, "
-	 "response_snippet FROM delivery_attempts WHERE delivery_id = ? AND "
-	 "business_id = ? ORDER BY id LIMIT 100"},
+	 "response_snippet FROM delivery_attempts WHERE business_id = ? AND "
+	 "delivery_id = (SELECT id FROM deliveries WHERE business_id = ? AND "
+	 "public_id = ?) ORDER BY id LIMIT 100"},
     [KC_SQL_DELIVERY_CURSOR] =
 	{"delivery_cursor",
 	 "SELECT id FROM deliveries WHERE business_id = ? AND public_id = ?"},
@@ -450,15 +457,6 @@ static const struct {
 	 "SELECT id FROM webhook_endpoints WHERE enabled = 1 AND deleted_at IS "
 	 "NULL AND failing_since <= UTC_TIMESTAMP(6) - INTERVAL ? SECOND "
 	 "ORDER BY id"},
-    [KC_SQL_ENDPOINT_RATE] =
-	{"endpoint_rate",
-	 "SELECT COUNT(*), COALESCE(SUM(ok), 0) FROM delivery_attempts WHERE "
-	 "endpoint_id = ? AND business_id = ? AND started_at >= "
-	 "UTC_TIMESTAMP(6) - INTERVAL 1 DAY"},
-
-    /* Replays. A replay of a finished delivery is a new delivery of the
-     * same event (same webhook-id) to the same endpoint; the old one
-     * points at it, so a bulk replay never picks a delivery twice. */
     [KC_SQL_DELIVERY_FOR_REPLAY] =
 	{"delivery_for_replay",
 	 "SELECT d.id, d.status, d.event_id, d.endpoint_id, w.enabled = 1 AND "

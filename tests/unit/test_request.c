@@ -325,6 +325,33 @@ Test(query_allowed, nothing_allowed)
 
 /* kc_query_page */
 
+Test(query_enum, absent_known_and_unknown)
+{
+	static const char *const vals[] = {"open", "completed", NULL};
+	struct kc_req req;
+	struct kc_verr e;
+	const char *v = "x";
+
+	req_uri(&req, "/v1/follow-ups");
+	cr_assert_eq(kc_query_enum(&req, "status", vals, &v, &e), 0);
+	cr_expect_null(v);
+	kc_req_free(&req);
+
+	req_uri(&req, "/v1/follow-ups?status=completed");
+	cr_assert_eq(kc_query_enum(&req, "status", vals, &v, &e), 0);
+	cr_expect_str_eq(v, "completed");
+	kc_req_free(&req);
+
+	req_uri(&req, "/v1/follow-ups?status=late");
+	cr_assert_eq(kc_query_enum(&req, "status", vals, &v, &e), -1);
+	cr_expect_null(v);
+	cr_expect_eq(e.status, 400);
+	cr_expect_str_eq(e.code, "invalid_query");
+	cr_expect_str_eq(e.field, "status");
+	cr_expect_str_eq(e.msg, "status must be open or completed");
+	kc_req_free(&req);
+}
+
 Test(query_page, defaults)
 {
 	struct kc_req req;
