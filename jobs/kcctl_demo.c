@@ -7,6 +7,7 @@
 #include "kc_number.h"
 #include "kc_scope.h"
 
+#include <openssl/crypto.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,7 +34,7 @@ write_env(const char *path, const char *biz, const char *key)
 		rc = -1;
 	if (close(fd) != 0)
 		rc = -1;
-	memset(text, 0, sizeof(text));
+	OPENSSL_cleanse(text, sizeof(text));
 	return rc;
 }
 
@@ -103,7 +104,7 @@ kcctl_demo_seed(struct kcctl *k, int argc, char **argv)
 			  key) != 0)
 		return kcctl_fail(k, "could not create the demo key");
 	if (write_env(env, b.public_id, key) != 0) {
-		memset(key, 0, sizeof(key));
+		OPENSSL_cleanse(key, sizeof(key));
 		return kcctl_fail(k, "%s: %s", env, strerror(errno));
 	}
 	if (k->json)
@@ -118,6 +119,6 @@ kcctl_demo_seed(struct kcctl *k, int argc, char **argv)
 		       b.public_id, env, key);
 		rc = KCCTL_OK;
 	}
-	memset(key, 0, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
 	return rc;
 }

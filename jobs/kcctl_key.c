@@ -4,6 +4,7 @@
 #include "kc_scope.h"
 #include "kc_time.h"
 
+#include <openssl/crypto.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,7 +86,7 @@ key_create(struct kcctl *k, const char *biz, const char *name,
 	if (kc_key_create(k->db, &k->actor, bid, name, mask, id, key))
 		return kcctl_fail(k, "could not create the key");
 	out = json_pack("{s:s, s:s}", "id", id, "key", key);
-	memset(key, 0, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
 	return kcctl_emit(k, out, created_text);
 }
 

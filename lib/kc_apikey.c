@@ -5,6 +5,7 @@
 #include "kc_scope.h"
 #include "kc_time.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,6 +292,7 @@ kc_key_rotate(struct kc_db *db, const struct kc_actor *actor,
 	json_t *after;
 	int rc;
 
+	*out = NULL;
 	if (kc_db_begin(db) != 0)
 		return -1;
 	if ((rc = find_key(db, public_id, &r)) != 0)
@@ -316,18 +318,23 @@ kc_key_rotate(struct kc_db *db, const struct kc_actor *actor,
 	rc = kc_audit_write(db, business, actor, "api_key.rotated", "api_key",
 			    public_id, NULL, after);
 	json_decref(after);
-	if (rc != 0 || kc_db_commit(db) != 0) {
+	/* Built before the commit: a new key nobody was shown is lost. */
+	if (rc == 0)
+		*out = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "key", key,
+				 "rotated_from", public_id,
+				 "old_key_expires_at", ts);
+	if (rc != 0 || *out == NULL || kc_db_commit(db) != 0) {
+		json_decref(*out);
+		*out = NULL;
 		rc = -1;
 		goto fail;
 	}
-	*out = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "key", key,
-			 "rotated_from", public_id, "old_key_expires_at", ts);
-	memset(key, 0, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
 	kc_rows_free(r);
 	kc_rows_free(o);
-	return *out ? 0 : -1;
+	return 0;
 fail:
-	memset(key, 0, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
 	kc_db_rollback(db);
 	kc_rows_free(r);
 	kc_rows_free(o);

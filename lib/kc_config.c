@@ -3,6 +3,7 @@
 #include "kc_crypto.h"
 #include "kc_time.h"
 
+#include <openssl/crypto.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -311,11 +312,11 @@ kc_config_free(struct kc_config *c)
 	free(c->db_socket);
 	free(c->db_user);
 	if (c->db_password)
-		memset(c->db_password, 0, strlen(c->db_password));
+		OPENSSL_cleanse(c->db_password, strlen(c->db_password));
 	free(c->db_password);
 	free(c->db_name);
 	free(c->sql_dir);
 	free(c->webhook_allow_hosts);
 	free(c->delivery_ca_file);
-	memset(c, 0, sizeof(*c));
+	OPENSSL_cleanse(c, sizeof(*c)); /* the master key with the rest */
 }

@@ -6,6 +6,7 @@
 #include "kc_json.h"
 #include "kc_time.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,17 +109,19 @@ kc_endpoint_create(struct kc_db *db, const unsigned char key[32],
 	    kc_endpoint_get(db, business_id, id, &ep) != 0 ||
 	    kc_audit_write(db, business_id, actor, "webhook_endpoint.created",
 			   "webhook_endpoint", id, NULL, ep) != 0 ||
+	    /* The answer is whole before the commit: an endpoint whose
+	     * secret nobody was shown would be of no use. */
+	    json_object_set_new(ep, "secret", json_string(secret)) != 0 ||
 	    kc_db_commit(db) != 0) {
 		kc_db_rollback(db);
 		goto fail_early;
 	}
-	json_object_set_new(ep, "secret", json_string(secret));
 	*out = ep;
-	memset(secret, 0, sizeof(secret));
+	OPENSSL_cleanse(secret, sizeof(secret));
 	free(types);
 	return 0;
 fail_early:
-	memset(secret, 0, sizeof(secret));
+	OPENSSL_cleanse(secret, sizeof(secret));
 	json_decref(ep);
 	free(types);
 	return -1;
@@ -274,21 +277,26 @@ kc_endpoint_rotate(struct kc_db *db, const unsigned char key[32],
 	if (note == NULL ||
 	    kc_audit_write(db, business_id, actor,
 			   "webhook_endpoint.secret_rotated",
-			   "webhook_endpoint", public_id, NULL, note) != 0 ||
+			   "webhook_endpoint", public_id, NULL, note) != 0)
+		goto fail;
+	/* The answer is built before the commit: a secret that changed
+	 * without anyone being shown the new one would stop every delivery
+	 * from verifying once the grace ends. */
+	if ((ep = endpoint_json(r, 0)) == NULL ||
+	    json_object_set_new(ep, "secret", json_string(secret)) != 0 ||
+	    json_object_set_new(ep, "previous_secret_expires_at",
+				json_string(until)) != 0 ||
 	    kc_db_commit(db) != 0)
 		goto fail;
-	ep = endpoint_json(r, 0);
-	json_object_set_new(ep, "secret", json_string(secret));
-	json_object_set_new(ep, "previous_secret_expires_at",
-			    json_string(until));
 	*out = ep;
-	memset(secret, 0, sizeof(secret));
+	OPENSSL_cleanse(secret, sizeof(secret));
 	json_decref(note);
 	kc_rows_free(r);
 	return 0;
 fail:
 	kc_db_rollback(db);
-	memset(secret, 0, sizeof(secret));
+	OPENSSL_cleanse(secret, sizeof(secret));
+	json_decref(ep);
 	json_decref(note);
 	kc_rows_free(r);
 	return rc;
@@ -320,7 +328,7 @@ kc_endpoint_unseal(const unsigned char key[32], const char *id,
 		rc = 0;
 	}
 	if (plain) {
-		memset(plain, 0, plen);
+		OPENSSL_cleanse(plain, plen);
 		free(plain);
 	}
 	return rc;

@@ -2,6 +2,7 @@
 #include "kc_crypto.h"
 #include "kc_endpoint.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,8 +63,8 @@ kc_sign_delivery(struct kc_db *db, const unsigned char key[32],
 		      sig, "content-type", "application/json", "body", body);
 	rc = *out ? 0 : -1;
 out:
-	memset(cur, 0, sizeof(cur));
-	memset(prev, 0, sizeof(prev));
+	OPENSSL_cleanse(cur, sizeof(cur));
+	OPENSSL_cleanse(prev, sizeof(prev));
 	kc_rows_free(ev);
 	return rc;
 }
