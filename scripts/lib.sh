@@ -170,9 +170,16 @@ kc_alive() {
 # The name matters: after a reboot the pid in a leftover file may belong to
 # an unrelated process, which must not be reused or killed.
 kc_pidfile_alive() {
-	local pid comm
+	local pid comm i
 	[ -f "$1" ] || return 1
-	pid=$(cat "$1" 2>/dev/null) || return 1
+	# MariaDB and lighttpd rewrite their pid file as they start (truncate,
+	# then write): an empty read is that moment, not a dead process.
+	for ((i = 0; i < 20; i++)); do
+		pid=$(cat "$1" 2>/dev/null) || return 1
+		[ -z "$pid" ] || break
+		sleep 0.05
+	done
+	[ -n "$pid" ] || return 1
 	if [[ $pid =~ ^[0-9]+$ ]] && kc_alive "$pid"; then
 		comm=$(cat "/proc/$pid/comm" 2>/dev/null) || comm=
 		if [ "$comm" = "$2" ]; then
