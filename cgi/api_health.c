@@ -16,13 +16,12 @@ kc_h_healthz(struct kc_req *req)
 	struct kc_rows *r = NULL;
 	int ok;
 
-	ok = req->db != NULL && kc_db_ping(req->db) == 0 &&
+	ok = kc_db_ping(req->db) == 0 &&
 	     kc_db_query(req->db, KC_SQL_HEALTH, NULL, 0, &r) == 0 &&
 	     r->nrows == 1;
 	kc_rows_free(r);
 	if (!ok)
-		return kc_problem(req, 503, "unavailable", NULL,
-				  "the database is not reachable");
+		return kc_db_unavailable_problem(req);
 	return kc_reply_json(req, 200,
 			     json_pack("{s:s, s:s, s:s}", "status", "ok",
 				       "database", "ok", "version",

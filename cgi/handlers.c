@@ -11,8 +11,22 @@ kc_req_actor(const struct kc_req *req)
 }
 
 int
+kc_db_unavailable_problem(struct kc_req *req)
+{
+	int status = kc_problem(req, 503, "database_unavailable", NULL,
+				"the service cannot reach its database; "
+				"retry in a moment");
+
+	req->resp.retry_after = 1;
+	return status;
+}
+
+int
 kc_internal_error(struct kc_req *req)
 {
+	/* A database that went away is a reason to retry, not a bug. */
+	if (kc_db_unavailable(req->db))
+		return kc_db_unavailable_problem(req);
 	return kc_problem(req, 500, "internal", NULL,
 			  "something went wrong on our side; quote request "
 			  "id %s when asking for help",

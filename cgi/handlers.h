@@ -58,7 +58,10 @@ int kc_reply_found(struct kc_req *req, int rc, json_t *out,
 /* The same for a page of a list, where KC_NOTFOUND is a starting_after
  * that names no noun of the business (400 invalid_cursor). */
 int kc_reply_page(struct kc_req *req, int rc, json_t *out, const char *noun);
-/* 500 problem for a failure that is ours, with the request id to quote. */
+/* 500 problem for a failure that is ours, with the request id to quote;
+ * 503 database_unavailable (Retry-After: 1) when the database could not be
+ * reached. */
 int kc_internal_error(struct kc_req *req);
+int kc_db_unavailable_problem(struct kc_req *req);
 
 #endif

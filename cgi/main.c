@@ -6,6 +6,7 @@
 #include "kc_log.h"
 #include "request.h"
 #include "response.h"
+#include "handlers.h"
 #include "routes.h"
 
 #include <fcgiapp.h>
@@ -58,7 +59,7 @@ read_body(FCGX_Request *fr, const char *clen, struct kc_buf *body,
 }
 
 static void
-serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db **db,
+serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db *db,
       struct kc_auth_cache *cache)
 {
 	const char *method, *uri;
@@ -66,7 +67,6 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db **db,
 	struct kc_buf body, head;
 	struct kc_verr e;
 	struct timespec t0, t1;
-	char err[256];
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	kc_req_init(&req);
@@ -76,9 +76,7 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db **db,
 		snprintf(req.request_id, sizeof(req.request_id), "req_unknown");
 	kc_log_context(req.request_id);
 	req.cfg = cfg;
-	if (*db == NULL && (*db = kc_db_open(cfg, err, sizeof(err))) == NULL)
-		kc_err("%s", err);
-	req.db = *db;
+	req.db = db;
 	req.auth_cache = cache;
 	method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
 	uri = FCGX_GetParam("REQUEST_URI", fr->envp);
@@ -97,8 +95,18 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db **db,
 		req.body_len = body.len;
 		kc_dispatch(&req);
 	}
+	if (kc_db_in_transaction(db)) {
+		/* A handler that returned inside its transaction is a bug;
+		 * the next request must not inherit it. */
+		kc_err("a transaction was left open: rolled back");
+		while (kc_db_in_transaction(db))
+			kc_db_rollback(db);
+	}
 	if (req.resp.status == 0)
-		kc_problem(&req, 500, "internal", NULL, "no response");
+		kc_internal_error(&req);
+	else if (req.resp.status >= 500 && req.resp.status != 503 &&
+		 kc_db_unavailable(db))
+		kc_db_unavailable_problem(&req);
 	if (kc_resp_headers(&req, &head) == 0) {
 		FCGX_PutStr(head.data, (int)head.len, fr->out);
 		if (req.method != KC_M_HEAD && req.resp.body.len)
@@ -143,14 +151,16 @@ main(void)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	if ((db = kc_db_open(&cfg, err, sizeof(err))) == NULL)
-		kc_warn("%s (will retry per request)", err);
+	/* Connected on the first request, and again after any loss: a
+	 * process outlives database restarts and answers 503 meanwhile. */
+	if ((db = kc_db_new(&cfg)) == NULL)
+		return 1;
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 		kc_err("FastCGI initialisation failed");
 		return 1;
 	}
 	while (FCGX_Accept_r(&fr) >= 0) {
-		serve(&fr, &cfg, &db, cache);
+		serve(&fr, &cfg, db, cache);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);

@@ -39,6 +39,7 @@ struct kc_resp {
 	char allow[96];       /* 405: the methods the path accepts */
 	int bearer_challenge; /* 401: 1 challenge, 2 also invalid_token */
 	int replayed;         /* the answer to an earlier Idempotency-Key */
+	int retry_after;      /* seconds for a Retry-After header, 0: none */
 };
 
 struct kc_req {

@@ -158,6 +158,8 @@ kc_resp_headers(const struct kc_req *req, struct kc_buf *out)
 		    kc_buf_printf(out, "X-Request-Id: %s\r\n", req->request_id);
 	if (r->replayed)
 		rc |= kc_buf_puts(out, "Idempotent-Replayed: true\r\n");
+	if (r->retry_after > 0)
+		rc |= kc_buf_printf(out, "Retry-After: %d\r\n", r->retry_after);
 	if (r->status == 405 && r->allow[0])
 		rc |= kc_buf_printf(out, "Allow: %s\r\n", r->allow);
 	/* RFC 6750: name the error only when a token was presented. */

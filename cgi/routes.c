@@ -7,6 +7,7 @@
 #include "kc_log.h"
 #include "kc_scope.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -157,10 +158,6 @@ authenticate(struct kc_req *req)
 	for (tok = h + 7; *tok == ' '; tok++)
 		;
 	req->resp.bearer_challenge = 2;
-	if (req->db == NULL)
-		return kc_problem(req, 503, "unavailable", NULL,
-				  "the service cannot reach its database; "
-				  "try again shortly");
 	switch (kc_key_authenticate_cached(req->db, req->auth_cache, tok,
 					   &req->auth)) {
 	case KC_AUTH_OK:
@@ -183,15 +180,15 @@ authenticate(struct kc_req *req)
 		break;
 	}
 	req->resp.bearer_challenge = 0;
-	return kc_problem(req, 503, "unavailable", NULL,
-			  "the service cannot reach its database; try again "
-			  "shortly");
+	return kc_internal_error(req);
 }
 
 /* A POST with an Idempotency-Key runs once; repeats of the same request get
  * the first answer (marked Idempotent-Replayed), a different request with
- * the same key is refused. Answers of 500 and above are not kept, so a
- * retry after our failure runs again. */
+ * the same key is refused. The key, the handler's work and the answer
+ * commit together (the handler's own transaction nests inside), so a
+ * failure of ours (5xx) or a database lost half-way leaves nothing behind
+ * and a retry runs again. */
 static int
 run_idempotent(struct kc_req *req, const struct kc_route *r)
 {
@@ -204,6 +201,11 @@ run_idempotent(struct kc_req *req, const struct kc_route *r)
 		return kc_problem(req, 400, "invalid_idempotency_key", NULL,
 				  "Idempotency-Key must be 1 to 255 printable "
 				  "characters");
+	if (!req->cfg->has_master_key) {
+		kc_err("master_key is not configured: cannot keep answers to "
+		       "Idempotency-Key requests");
+		return kc_internal_error(req);
+	}
 	/* The request's identity: method, path and the body's own hash, so
 	 * the (up to 1 MiB) body is hashed in place rather than copied. */
 	kc_sha256_hex(req->body, req->body_len, hash);
@@ -212,9 +214,15 @@ run_idempotent(struct kc_req *req, const struct kc_route *r)
 		     hash) >= (int)sizeof(ident))
 		return kc_internal_error(req);
 	kc_sha256_hex(ident, strlen(ident), hash);
-	if (kc_idem_begin(req->db, req->auth.business_id, key, hash, &state,
-			  &status, &body) != 0)
+	if (kc_db_begin(req->db) != 0)
 		return kc_internal_error(req);
+	if (kc_idem_begin(req->db, req->cfg->master_key, req->auth.business_id,
+			  key, hash, &state, &status, &body) != 0) {
+		kc_db_rollback(req->db);
+		return kc_internal_error(req);
+	}
+	if (state != KC_IDEM_NEW)
+		kc_db_rollback(req->db); /* read only */
 	switch (state) {
 	case KC_IDEM_MISMATCH:
 		return kc_problem(req, 422, "idempotency_key_reused", NULL,
@@ -227,6 +235,7 @@ run_idempotent(struct kc_req *req, const struct kc_route *r)
 	case KC_IDEM_REPLAY:
 		kc_buf_reset(&req->resp.body);
 		kc_buf_puts(&req->resp.body, body);
+		OPENSSL_cleanse(body, strlen(body));
 		free(body);
 		req->resp.status = status;
 		req->resp.content_type = status == 204 ? NULL
@@ -240,12 +249,17 @@ run_idempotent(struct kc_req *req, const struct kc_route *r)
 	}
 	status = r->fn(req);
 	if (status >= 500) {
-		if (kc_idem_abandon(req->db, req->auth.business_id, key) != 0)
-			kc_warn("could not release Idempotency-Key");
-	} else if (kc_idem_finish(req->db, req->auth.business_id, key, status,
-				  req->resp.body.data ? req->resp.body.data
-						      : "") != 0) {
-		kc_warn("could not record the answer for an Idempotency-Key");
+		kc_db_rollback(req->db);
+		return status;
+	}
+	if (kc_idem_finish(req->db, req->cfg->master_key, req->auth.business_id,
+			   key, status,
+			   req->resp.body.data ? req->resp.body.data : "",
+			   req->resp.body.len) != 0 ||
+	    kc_db_commit(req->db) != 0) {
+		/* The work went with it: the answer built must not go out. */
+		kc_db_rollback(req->db);
+		return kc_internal_error(req);
 	}
 	return status;
 }

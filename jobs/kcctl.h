@@ -22,6 +22,9 @@ struct kcctl {
 
 /* Connects on first use, so verbs that need no database never fail on it. */
 struct kc_db *kcctl_db(struct kcctl *k);
+/* A handle that connects on first use and again after a loss: for the
+ * cron jobs, which wait out an outage instead of failing on it. */
+struct kc_db *kcctl_db_lazy(struct kcctl *k);
 /* Prints v (taken) as JSON with --json, else text through the callback. */
 int kcctl_emit(struct kcctl *k, json_t *v, void (*text)(const json_t *));
 /* Reports a failure in the chosen output form; returns KCCTL_FAIL. */

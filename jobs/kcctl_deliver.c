@@ -43,6 +43,7 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 	const char *lock = NULL, *biz = NULL;
 	long long bid = 0;
 	int c, claimed, finished, rc = KCCTL_OK, failures = 0, busy = 0, due;
+	size_t unrecorded = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -67,7 +68,9 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 			return kcctl_run_locked(k, "deliver", lock);
 		return rc;
 	}
-	if (kcctl_db(k) == NULL ||
+	/* Connected on first use: a run that cron starts while the database
+	 * is away waits for it inside its window instead of failing. */
+	if (kcctl_db_lazy(k) == NULL ||
 	    kc_deliverer_new(k->db, &k->cfg, bid, &d) != 0) {
 		kcctl_run_end(&run);
 		return kcctl_fail(k, "cannot start the delivery worker");
@@ -82,9 +85,21 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 			break;
 		if (kc_deliverer_step(d, &st, going, &claimed, &finished) !=
 		    0) {
-			/* The database went away or refused: what was claimed
-			 * comes back when its lease ends; try again shortly,
-			 * but give up on a database that stays down. */
+			if (kc_db_unavailable(k->db) && run.end_ms != 0) {
+				/* An outage inside the window: ride it out
+				 * (kc_db logs it once, and the reconnection).
+				 * What could not be recorded by the window's
+				 * end is sent again once its lease ends. */
+				if (!going) {
+					unrecorded = kc_deliverer_unrecorded(d);
+					break;
+				}
+				kcctl_run_backoff(&run);
+				continue;
+			}
+			/* The database refused, or stays away from a run
+			 * without a window: what was claimed comes back when
+			 * its lease ends; give up after a few tries. */
 			if (++failures >= 10) {
 				rc = KCCTL_FAIL;
 				break;
@@ -106,17 +121,23 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 			break;
 		kcctl_run_idle(&run);
 	}
+	if (unrecorded > 0)
+		kc_warn("%zu outcomes not recorded: the database is still "
+			"unavailable; those deliveries go out again when their "
+			"lease ends",
+			unrecorded);
 	kc_deliverer_free(d);
 	kcctl_run_end(&run);
 	if (rc != KCCTL_OK)
 		return kcctl_fail(k, "delivery stopped: the database keeps "
 				     "failing (see the log)");
 	return kcctl_emit(k,
-			  json_pack("{s:I, s:I, s:I, s:I, s:I}", "claimed",
+			  json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "claimed",
 				    (json_int_t)st.claimed, "delivered",
 				    (json_int_t)st.delivered, "retrying",
 				    (json_int_t)st.retrying, "dead",
 				    (json_int_t)st.dead, "endpoints_disabled",
-				    (json_int_t)st.disabled),
+				    (json_int_t)st.disabled, "unrecorded",
+				    (json_int_t)unrecorded),
 			  text);
 }

@@ -1,4 +1,5 @@
 #include "kcctl.h"
+#include "kc_idempotency.h"
 #include "kc_migrate.h"
 
 #include <stdio.h>
@@ -14,6 +15,7 @@ int
 kcctl_migrate(struct kcctl *k, int argc, char **argv)
 {
 	char err[1024];
+	long long sealed = 0;
 	int applied;
 
 	(void)argv;
@@ -23,5 +25,15 @@ kcctl_migrate(struct kcctl *k, int argc, char **argv)
 		return KCCTL_FAIL;
 	if (kc_migrate(k->db, k->cfg.sql_dir, &applied, err, sizeof(err)) != 0)
 		return kcctl_fail(k, "migration failed: %s", err);
-	return kcctl_emit(k, json_pack("{s:i}", "applied", applied), text);
+	/* Answers kept in plaintext by versions before 009 hold webhook
+	 * secrets: sealed now, before the new version serves. */
+	if (k->cfg.has_master_key &&
+	    kc_idem_seal_plaintext(k->db, k->cfg.master_key, &sealed) != 0)
+		return kcctl_fail(k,
+				  "could not seal the stored Idempotency-Key "
+				  "answers; run kcctl migrate again");
+	return kcctl_emit(k,
+			  json_pack("{s:i, s:I}", "applied", applied,
+				    "answers_sealed", (json_int_t)sealed),
+			  text);
 }

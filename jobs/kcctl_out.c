@@ -15,6 +15,14 @@ kcctl_db(struct kcctl *k)
 	return k->db;
 }
 
+struct kc_db *
+kcctl_db_lazy(struct kcctl *k)
+{
+	if (k->db == NULL && (k->db = kc_db_new(&k->cfg)) == NULL)
+		kcctl_fail(k, "out of memory");
+	return k->db;
+}
+
 int
 kcctl_emit(struct kcctl *k, json_t *v, void (*text)(const json_t *))
 {

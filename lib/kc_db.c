@@ -3,15 +3,26 @@
 
 #include <mysql.h>
 #include <errmsg.h>
+#include <mysqld_error.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A connection that the server may drop at any moment (a restart, a crash,
+ * a failover). The rule after such a loss: copy the error out, then drop
+ * the connection and every statement prepared on it at once, and never
+ * touch them again; the next use connects afresh. A transaction, or
+ * session state such as a GET_LOCK (pinned), dies with its connection:
+ * then nothing is retried silently, the caller learns of it. */
 struct kc_db {
 	MYSQL *conn;
 	MYSQL_STMT *stmt[KC_SQL__MAX];
 	const struct kc_config *cfg;
-	int in_tx;
+	int depth;  /* open transaction levels; past the first, savepoints */
+	int doomed; /* the open transaction was lost: only a rollback helps */
+	int pinned; /* session state that a reconnection would lose */
+	int down;   /* the server could not be reached; cleared on connect */
+	int failed_commit; /* the last call was a failed commit */
 	unsigned last_errno;
 };
 
@@ -67,6 +78,7 @@ connect_db(struct kc_db *db, char *err, size_t errlen)
 			       c->db_name, c->db_host ? c->db_port : 0,
 			       c->db_host ? NULL : c->db_socket,
 			       CLIENT_MULTI_STATEMENTS) == NULL) {
+		db->last_errno = mysql_errno(db->conn);
 		snprintf(err, errlen, "cannot connect to MariaDB (%s): %s",
 			 c->db_host ? c->db_host : c->db_socket,
 			 mysql_error(db->conn));
@@ -78,15 +90,25 @@ connect_db(struct kc_db *db, char *err, size_t errlen)
 }
 
 struct kc_db *
+kc_db_new(const struct kc_config *cfg)
+{
+	struct kc_db *db;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return NULL;
+	db->cfg = cfg;
+	return db;
+}
+
+struct kc_db *
 kc_db_open(const struct kc_config *cfg, char *err, size_t errlen)
 {
 	struct kc_db *db;
 
-	if ((db = calloc(1, sizeof(*db))) == NULL) {
+	if ((db = kc_db_new(cfg)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	db->cfg = cfg;
 	if (connect_db(db, err, errlen) != 0) {
 		free(db);
 		return NULL;
@@ -95,7 +117,7 @@ kc_db_open(const struct kc_config *cfg, char *err, size_t errlen)
 }
 
 static void
-drop_statements(struct kc_db *db)
+drop_connection(struct kc_db *db)
 {
 	size_t i;
 
@@ -104,6 +126,9 @@ drop_statements(struct kc_db *db)
 			mysql_stmt_close(db->stmt[i]);
 			db->stmt[i] = NULL;
 		}
+	if (db->conn)
+		mysql_close(db->conn);
+	db->conn = NULL;
 }
 
 void
@@ -111,9 +136,7 @@ kc_db_close(struct kc_db *db)
 {
 	if (db == NULL)
 		return;
-	drop_statements(db);
-	if (db->conn)
-		mysql_close(db->conn);
+	drop_connection(db);
 	free(db);
 }
 
@@ -123,59 +146,123 @@ kc_db_errno(const struct kc_db *db)
 	return db->last_errno;
 }
 
+int
+kc_db_unavailable(const struct kc_db *db)
+{
+	return db == NULL || db->down;
+}
+
+/* Errors that mean the connection is gone (or never came), as opposed to
+ * a statement the server refused. */
 static int
 gone(unsigned e)
 {
 	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST ||
+	       e == CR_SERVER_LOST_EXTENDED || e == CR_CONNECTION_ERROR ||
+	       e == CR_CONN_HOST_ERROR || e == ER_CONNECTION_KILLED ||
+	       e == ER_SERVER_SHUTDOWN ||
 	       e == 4031 /* ER_CLIENT_INTERACTION_TIMEOUT */;
 }
 
-/* After the server went away: a fresh connection, statements re-prepared
- * lazily. Only outside a transaction, whose work would be lost silently. */
+/* The connection failed under us: what it held is gone. msg was copied
+ * out of it before this call. One line per outage, not per statement. */
+static void
+lose(struct kc_db *db, const char *what, const char *msg)
+{
+	drop_connection(db);
+	if (db->depth > 0)
+		db->doomed = 1;
+	if (!db->down)
+		kc_warn("lost the connection to MariaDB (%s: %s)%s", what, msg,
+			db->depth > 0 ? "; the transaction is lost"
+			: db->pinned  ? "; the session is lost"
+				      : "");
+	db->down = 1;
+}
+
+/* A connection to use: the current one, or a new one when there is none
+ * and nothing that lived on the old one (a transaction, a pinned session)
+ * would be lost unnoticed. */
 static int
-reconnect(struct kc_db *db)
+ensure_conn(struct kc_db *db)
 {
 	char err[256];
 
-	if (db->in_tx)
-		return -1;
-	drop_statements(db);
 	if (db->conn)
-		mysql_close(db->conn);
-	db->conn = NULL;
-	if (connect_db(db, err, sizeof(err)) != 0) {
-		kc_err("%s", err);
+		return 0;
+	if (db->depth > 0 || db->pinned) {
+		db->last_errno = CR_SERVER_GONE_ERROR;
 		return -1;
 	}
-	kc_warn("reconnected to MariaDB");
+	if (connect_db(db, err, sizeof(err)) != 0) {
+		if (!db->down)
+			kc_err("%s", err);
+		else
+			kc_debug("%s", err);
+		db->down = 1;
+		if (db->last_errno == 0)
+			db->last_errno = CR_CONNECTION_ERROR;
+		return -1;
+	}
+	if (db->down)
+		kc_warn("reconnected to MariaDB");
+	db->down = 0;
 	return 0;
 }
 
 int
 kc_db_ping(struct kc_db *db)
 {
-	if (db->conn && mysql_ping(db->conn) == 0)
-		return 0;
-	if (reconnect(db) != 0)
-		return -1;
-	return mysql_ping(db->conn) == 0 ? 0 : -1;
+	char msg[256];
+
+	db->failed_commit = 0;
+	if (db->conn && mysql_ping(db->conn) != 0) {
+		db->last_errno = mysql_errno(db->conn);
+		snprintf(msg, sizeof(msg), "%s", mysql_error(db->conn));
+		lose(db, "ping", msg);
+	}
+	return ensure_conn(db) == 0 && mysql_ping(db->conn) == 0 ? 0 : -1;
 }
 
+void
+kc_db_pin(struct kc_db *db)
+{
+	db->pinned++;
+}
+
+void
+kc_db_unpin(struct kc_db *db)
+{
+	if (db->pinned > 0)
+		db->pinned--;
+}
+
+/* NULL with last_errno set when the statement cannot be prepared; a lost
+ * connection has been dropped by then. */
 static MYSQL_STMT *
 prepared(struct kc_db *db, enum kc_sql id)
 {
 	const char *sql = kc_sql_text(id);
+	char msg[256];
 	MYSQL_STMT *st;
 	my_bool on = 1;
 
 	if (db->stmt[id])
 		return db->stmt[id];
-	if (db->conn == NULL || (st = mysql_stmt_init(db->conn)) == NULL)
+	if (ensure_conn(db) != 0)
 		return NULL;
+	if ((st = mysql_stmt_init(db->conn)) == NULL) {
+		db->last_errno = mysql_errno(db->conn);
+		return NULL;
+	}
 	if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
 		db->last_errno = mysql_stmt_errno(st);
-		kc_err("prepare %s: %s", kc_sql_name(id), mysql_stmt_error(st));
+		snprintf(msg, sizeof(msg), "%s", mysql_stmt_error(st));
 		mysql_stmt_close(st);
+		if (gone(db->last_errno))
+			lose(db, kc_sql_name(id), msg);
+		else
+			kc_err("prepare %s: %s", kc_sql_name(id), msg);
 		return NULL;
 	}
 	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
@@ -308,6 +395,14 @@ out:
 	return rc;
 }
 
+/* May a statement that met a lost connection run again on a new one? Only
+ * when nothing that belonged to the old connection is needed. */
+static int
+may_reconnect(const struct kc_db *db)
+{
+	return db->depth == 0 && db->pinned == 0;
+}
+
 static int
 run(struct kc_db *db, enum kc_sql id, const struct kc_param *p, size_t np,
     struct kc_rows **rows, unsigned long long *affected,
@@ -316,38 +411,43 @@ run(struct kc_db *db, enum kc_sql id, const struct kc_param *p, size_t np,
 	MYSQL_BIND binds[24];
 	MYSQL_STMT *st;
 	MYSQL_RES *meta;
+	char msg[256];
 	int attempt, rc;
 
+	db->failed_commit = 0;
 	if (np > sizeof(binds) / sizeof(binds[0]))
 		return -1;
-	for (attempt = 0; attempt < 2; attempt++) {
+	if (db->doomed)
+		return -1; /* last_errno still says why */
+	for (attempt = 0;; attempt++) {
 		db->last_errno = 0;
 		if ((st = prepared(db, id)) == NULL) {
-			if (db->conn)
-				db->last_errno = mysql_errno(db->conn);
-			if (attempt == 0 &&
-			    (db->conn == NULL || gone(db->last_errno)) &&
-			    reconnect(db) == 0)
+			/* A connection lost since the last use shows here
+			 * first: one fresh connection, one more try. */
+			if (attempt == 0 && gone(db->last_errno) &&
+			    db->conn == NULL && may_reconnect(db))
 				continue;
 			return -1;
 		}
 		if (bind_params(st, p, np, binds) != 0)
 			return -1;
-		if (mysql_stmt_execute(st) != 0) {
-			db->last_errno = mysql_stmt_errno(st);
-			if (attempt == 0 && gone(db->last_errno) &&
-			    reconnect(db) == 0)
+		if (mysql_stmt_execute(st) == 0)
+			break;
+		db->last_errno = mysql_stmt_errno(st);
+		snprintf(msg, sizeof(msg), "%s", mysql_stmt_error(st));
+		if (gone(db->last_errno)) {
+			/* st went with the connection: not touched again. */
+			lose(db, kc_sql_name(id), msg);
+			if (attempt == 0 && may_reconnect(db))
 				continue;
-			if (db->last_errno != KC_ER_DUP_ENTRY)
-				kc_err("%s: %s", kc_sql_name(id),
-				       mysql_stmt_error(st));
-			mysql_stmt_reset(st);
 			return -1;
 		}
-		break;
-	}
-	if (attempt == 2)
+		if (db->last_errno != KC_ER_DUP_ENTRY &&
+		    db->last_errno != KC_ER_LOCK_WAIT_TIMEOUT)
+			kc_err("%s: %s", kc_sql_name(id), msg);
+		mysql_stmt_reset(st);
 		return -1;
+	}
 	if (affected)
 		*affected = mysql_stmt_affected_rows(st);
 	if (insert_id)
@@ -366,9 +466,14 @@ run(struct kc_db *db, enum kc_sql id, const struct kc_param *p, size_t np,
 	}
 	rc = fetch_all(st, meta, rows);
 	mysql_free_result(meta);
-	if (rc != 0)
-		kc_err("%s: fetch failed: %s", kc_sql_name(id),
-		       mysql_stmt_error(st));
+	if (rc != 0) {
+		db->last_errno = mysql_stmt_errno(st);
+		snprintf(msg, sizeof(msg), "%s", mysql_stmt_error(st));
+		if (gone(db->last_errno))
+			lose(db, kc_sql_name(id), msg);
+		else
+			kc_err("%s: fetch failed: %s", kc_sql_name(id), msg);
+	}
 	return rc;
 }
 
@@ -388,44 +493,140 @@ kc_db_exec(struct kc_db *db, enum kc_sql id, const struct kc_param *p,
 	return run(db, id, p, np, NULL, affected, insert_id);
 }
 
+/* One statement of transaction control on the current connection. */
+static int
+control(struct kc_db *db, const char *sql)
+{
+	char msg[256];
+
+	if (db->conn == NULL) {
+		db->last_errno = CR_SERVER_GONE_ERROR;
+		return -1;
+	}
+	if (mysql_real_query(db->conn, sql, strlen(sql)) == 0)
+		return 0;
+	db->last_errno = mysql_errno(db->conn);
+	snprintf(msg, sizeof(msg), "%s", mysql_error(db->conn));
+	if (gone(db->last_errno))
+		lose(db, sql, msg);
+	else
+		kc_err("%s: %s", sql, msg);
+	return -1;
+}
+
 int
 kc_db_begin(struct kc_db *db)
 {
-	if (db->conn == NULL && reconnect(db) != 0)
-		return -1;
-	if (mysql_query(db->conn, "START TRANSACTION") != 0) {
-		db->last_errno = mysql_errno(db->conn);
-		if (!gone(db->last_errno) || reconnect(db) != 0 ||
-		    mysql_query(db->conn, "START TRANSACTION") != 0) {
-			kc_err("begin: %s", mysql_error(db->conn));
+	char sql[48];
+	int attempt;
+
+	db->failed_commit = 0;
+	if (db->depth > 0) {
+		if (db->doomed)
 			return -1;
-		}
+		snprintf(sql, sizeof(sql), "SAVEPOINT kc_%d", db->depth);
+		if (control(db, sql) != 0)
+			return -1;
+		db->depth++;
+		return 0;
 	}
-	db->in_tx = 1;
-	return 0;
+	db->doomed = 0;
+	for (attempt = 0; attempt < 2; attempt++) {
+		db->last_errno = 0;
+		if (ensure_conn(db) != 0)
+			return -1;
+		if (control(db, "START TRANSACTION") == 0) {
+			db->depth = 1;
+			return 0;
+		}
+		if (db->conn != NULL) /* refused, not lost */
+			return -1;
+	}
+	return -1;
 }
 
 int
 kc_db_commit(struct kc_db *db)
 {
-	db->in_tx = 0;
-	if (mysql_commit(db->conn) != 0) {
-		db->last_errno = mysql_errno(db->conn);
-		kc_err("commit: %s", mysql_error(db->conn));
+	char sql[48];
+	int rc;
+
+	if (db->depth == 0) {
+		kc_err("commit outside a transaction");
 		return -1;
 	}
-	return 0;
+	if (db->depth > 1) {
+		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT kc_%d",
+			 db->depth - 1);
+		rc = db->doomed ? -1 : control(db, sql);
+		if (rc != 0)
+			db->doomed = 1;
+	} else if (db->doomed || db->conn == NULL) {
+		rc = -1;
+	} else if (mysql_commit(db->conn) != 0) {
+		char msg[256];
+
+		db->last_errno = mysql_errno(db->conn);
+		snprintf(msg, sizeof(msg), "%s", mysql_error(db->conn));
+		if (gone(db->last_errno))
+			lose(db, "commit", msg);
+		else {
+			kc_err("commit: %s", msg);
+			mysql_rollback(db->conn);
+		}
+		rc = -1;
+	} else {
+		rc = 0;
+	}
+	db->depth--;
+	if (db->depth == 0)
+		db->doomed = 0;
+	/* A failed commit ends its level as a rollback would; the
+	 * rollback callers make after it must not end the level above. */
+	db->failed_commit = rc != 0;
+	return rc;
 }
 
 int
 kc_db_rollback(struct kc_db *db)
 {
-	db->in_tx = 0;
-	if (db->conn == NULL || mysql_rollback(db->conn) != 0) {
-		kc_err("rollback failed");
-		return -1;
+	char sql[48];
+	int rc = 0;
+
+	if (db->failed_commit || db->depth == 0) {
+		db->failed_commit = 0;
+		return 0;
 	}
-	return 0;
+	if (db->depth > 1) {
+		snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT kc_%d",
+			 db->depth - 1);
+		/* A deadlock rolls back the whole transaction, savepoints
+		 * and all: then the levels above can only fail too. */
+		if (db->doomed || control(db, sql) != 0) {
+			db->doomed = 1;
+			rc = -1;
+		}
+	} else if (db->conn && mysql_rollback(db->conn) != 0) {
+		char msg[256];
+
+		db->last_errno = mysql_errno(db->conn);
+		snprintf(msg, sizeof(msg), "%s", mysql_error(db->conn));
+		if (gone(db->last_errno))
+			lose(db, "rollback", msg);
+		else
+			kc_err("rollback: %s", msg);
+		rc = -1;
+	}
+	db->depth--;
+	if (db->depth == 0)
+		db->doomed = 0;
+	return rc;
+}
+
+int
+kc_db_in_transaction(const struct kc_db *db)
+{
+	return db->depth > 0;
 }
 
 int
@@ -434,6 +635,11 @@ kc_db_exec_script(struct kc_db *db, const char *sql, char *err, size_t errlen)
 	MYSQL_RES *res;
 	int status;
 
+	db->failed_commit = 0;
+	if (ensure_conn(db) != 0) {
+		snprintf(err, errlen, "no connection to MariaDB");
+		return -1;
+	}
 	if (mysql_query(db->conn, sql) != 0)
 		goto fail;
 	do {
@@ -448,6 +654,8 @@ kc_db_exec_script(struct kc_db *db, const char *sql, char *err, size_t errlen)
 fail:
 	db->last_errno = mysql_errno(db->conn);
 	snprintf(err, errlen, "%s", mysql_error(db->conn));
+	if (gone(db->last_errno))
+		lose(db, "script", err);
 	return -1;
 }
 

@@ -34,9 +34,22 @@ struct kc_rows {
 
 struct kc_db;
 
+/* Connects now: NULL with err when the server cannot be reached. */
 struct kc_db *kc_db_open(const struct kc_config *cfg, char *err, size_t errlen);
+/* Connects on first use, so a process can start (and answer 503) while the
+ * server is away. NULL only when out of memory. */
+struct kc_db *kc_db_new(const struct kc_config *cfg);
 void kc_db_close(struct kc_db *db);
 int kc_db_ping(struct kc_db *db);
+/* 1 when the last failure was that the server could not be reached (or
+ * the connection was lost under a statement): a failure to report as
+ * "try again", not as a bug. Cleared by the next successful connection. */
+int kc_db_unavailable(const struct kc_db *db);
+/* While pinned, a lost connection is not silently replaced: session
+ * state such as a GET_LOCK would be gone with it. Statements fail
+ * instead. Calls nest. */
+void kc_db_pin(struct kc_db *db);
+void kc_db_unpin(struct kc_db *db);
 
 /* Runs a statement that returns rows. *out is set (maybe with 0 rows) on
  * success. 0 ok, -1 error (logged). */
@@ -49,9 +62,18 @@ int kc_db_exec(struct kc_db *db, enum kc_sql id, const struct kc_param *p,
 /* The server error number of the last failure (e.g. 1062 duplicate key). */
 unsigned kc_db_errno(const struct kc_db *db);
 
+/* Transactions nest: a begin inside a transaction sets a savepoint, and
+ * its commit or rollback releases it or rolls back to it, so a caller can
+ * wrap a function that has a transaction of its own (the Idempotency-Key
+ * record and the request's work commit together). A commit that fails
+ * ends its level as a rollback would; a rollback right after it does
+ * nothing, so "if commit fails, roll back" is always safe. Once a
+ * transaction is lost (connection, deadlock) every statement and commit
+ * inside it fails until its outermost level is rolled back. */
 int kc_db_begin(struct kc_db *db);
 int kc_db_commit(struct kc_db *db);
 int kc_db_rollback(struct kc_db *db);
+int kc_db_in_transaction(const struct kc_db *db);
 
 /* Plain text SQL, possibly several statements: for migrations only, whose
  * DDL cannot be prepared. Never with request data. */

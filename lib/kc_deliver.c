@@ -120,6 +120,12 @@ kc_deliverer_in_flight(const struct kc_deliverer *d)
 	return kc_sender_active(d->sender) + d->nready;
 }
 
+size_t
+kc_deliverer_unrecorded(const struct kc_deliverer *d)
+{
+	return d->nready;
+}
+
 static struct item *
 item_take(struct kc_deliverer *d)
 {
@@ -654,10 +660,18 @@ kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 		d->ready[d->nready++] = item_of(d->done[i]);
 	if (d->nready == 0)
 		return rc;
+	/* Decided once: outcomes kept through an outage are recorded with
+	 * the decision made when they came back. */
 	for (i = 0; i < d->nready; i++)
-		decide(d, d->ready[i]);
+		if (d->ready[i]->status == NULL)
+			decide(d, d->ready[i]);
 	if (record_batch(d, d->ready, d->nready, d->eps, &neps) != 0) {
-		/* Not recorded: their leases bring them back. */
+		/* While the database is away the outcomes wait for it (each
+		 * write is guarded by its lease, so a late one is safe);
+		 * otherwise they are dropped and their leases bring them
+		 * back. */
+		if (kc_db_unavailable(d->db))
+			return -1;
 		for (i = 0; i < d->nready; i++)
 			item_release(d->ready[i]);
 		d->nready = 0;

@@ -24,12 +24,15 @@ void kc_deliverer_free(struct kc_deliverer *d);
  * (unless claim_more is 0, when it only finishes what is in flight),
  * lets the transfers run up to 20 ms, and records every outcome that
  * came back, in one transaction. *claimed and *finished say what it did.
- * -1 on a database failure (what was claimed then comes back when its
- * lease ends). */
+ * -1 on a database failure: while the database is unreachable
+ * (kc_db_unavailable) the outcomes are kept and recorded by a later turn;
+ * otherwise what was claimed comes back when its lease ends. */
 int kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 		      int claim_more, int *claimed, int *finished);
 /* Deliveries claimed and not yet recorded. */
 size_t kc_deliverer_in_flight(const struct kc_deliverer *d);
+/* Of those, the ones answered and waiting for the database. */
+size_t kc_deliverer_unrecorded(const struct kc_deliverer *d);
 
 /* *due is 1 when some delivery (of the worker's business, if it has one)
  * is due, claimed by nobody or being claimed right now by another. */

@@ -1,5 +1,9 @@
 #include "kc_idempotency.h"
+#include "kc_crypto.h"
+#include "kc_log.h"
 
+#include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,23 +21,89 @@ kc_idem_key_valid(const char *key)
 	return n >= 1 && n <= 255;
 }
 
-int
-kc_idem_begin(struct kc_db *db, long long business_id, const char *key,
-	      const char *fingerprint, enum kc_idem_state *state, int *status,
-	      char **body)
+/* The associated data that binds a sealed answer to its key: an answer
+ * moved to another business's or another key's row does not open. */
+static int
+aad_of(long long business_id, const char *key, char *out, size_t cap)
 {
-	struct kc_rows *r;
-	int attempt;
+	int n = snprintf(out, cap, "idempotency:%lld:%s", business_id, key);
+
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+/* The answer as base64 text of its sealed bytes. */
+static int
+seal_text(const unsigned char master_key[32], long long business_id,
+	  const char *key, const char *body, size_t len, char **out)
+{
+	unsigned char *blob = NULL;
+	char aad[300];
+	size_t blen, cap;
+	int alen, rc = -1;
+
+	*out = NULL;
+	if ((alen = aad_of(business_id, key, aad, sizeof(aad))) < 0 ||
+	    kc_seal(master_key, body, len, aad, (size_t)alen, &blob, &blen) !=
+		0)
+		return -1;
+	cap = (blen + 2) / 3 * 4 + 1;
+	if ((*out = malloc(cap)) != NULL &&
+	    kc_base64_encode(blob, blen, *out, cap) > 0)
+		rc = 0;
+	free(blob);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int
+open_text(const unsigned char master_key[32], long long business_id,
+	  const char *key, const char *text, char **body)
+{
+	unsigned char *blob, *plain = NULL;
+	size_t n = strlen(text), blen, plen;
+	char aad[300];
+	int alen, rc = -1;
 
 	*body = NULL;
-	/* The unique key decides who runs: the insert either claims the key
-	 * or finds the request that did. */
+	if ((alen = aad_of(business_id, key, aad, sizeof(aad))) < 0 ||
+	    (blob = malloc(n / 4 * 3 + 3)) == NULL)
+		return -1;
+	if (kc_base64_decode(text, n, blob, n / 4 * 3 + 3, &blen) == 0 &&
+	    kc_unseal(master_key, blob, blen, aad, (size_t)alen, &plain,
+		      &plen) == 0) {
+		*body = (char *)plain;
+		rc = 0;
+	}
+	free(blob);
+	return rc;
+}
+
+int
+kc_idem_begin(struct kc_db *db, const unsigned char master_key[32],
+	      long long business_id, const char *key, const char *fingerprint,
+	      enum kc_idem_state *state, int *status, char **body)
+{
+	struct kc_rows *r;
+	const char *stored;
+	int attempt, rc = 0;
+
+	*body = NULL;
+	/* The unique key decides who runs: the insert either takes the key,
+	 * finds it held by a request still running (a lock it does not wait
+	 * for), or finds the finished one. */
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (kc_db_exec(db, KC_SQL_IDEM_INSERT,
 			       KC_ARGS(kc_p_int(business_id), kc_p_str(key),
 				       kc_p_str(fingerprint)),
 			       NULL, NULL) == 0) {
 			*state = KC_IDEM_NEW;
+			return 0;
+		}
+		if (kc_db_errno(db) == KC_ER_LOCK_WAIT_TIMEOUT) {
+			*state = KC_IDEM_IN_PROGRESS;
 			return 0;
 		}
 		if (kc_db_errno(db) != KC_ER_DUP_ENTRY)
@@ -48,40 +118,89 @@ kc_idem_begin(struct kc_db *db, long long business_id, const char *key,
 		}
 		if (kc_rows_int(r, 0, 3)) { /* older than 24 h: start over */
 			kc_rows_free(r);
-			if (kc_idem_abandon(db, business_id, key) != 0)
+			if (kc_db_exec(
+				db, KC_SQL_IDEM_DELETE,
+				KC_ARGS(kc_p_int(business_id), kc_p_str(key)),
+				NULL, NULL) != 0)
 				return -1;
 			continue;
 		}
+		stored = kc_rows_get(r, 0, 2) ? kc_rows_get(r, 0, 2) : "";
 		if (strcmp(kc_rows_get(r, 0, 0), fingerprint) != 0)
 			*state = KC_IDEM_MISMATCH;
 		else if (kc_rows_int(r, 0, 1) == 0)
-			*state = KC_IDEM_IN_PROGRESS;
+			*state =
+			    KC_IDEM_IN_PROGRESS; /* left by an old version */
 		else {
 			*state = KC_IDEM_REPLAY;
 			*status = (int)kc_rows_int(r, 0, 1);
-			*body = strdup(
-			    kc_rows_get(r, 0, 2) ? kc_rows_get(r, 0, 2) : "");
+			if (!kc_rows_int(r, 0, 4))
+				*body =
+				    strdup(stored); /* kcctl migrate seals */
+			else if (open_text(master_key, business_id, key, stored,
+					   body) != 0)
+				kc_err("a stored answer does not open with "
+				       "this master_key");
+			if (*body == NULL)
+				rc = -1;
 		}
 		kc_rows_free(r);
-		return (*state == KC_IDEM_REPLAY && *body == NULL) ? -1 : 0;
+		return rc;
 	}
 	return -1;
 }
 
 int
-kc_idem_finish(struct kc_db *db, long long business_id, const char *key,
-	       int status, const char *body)
+kc_idem_finish(struct kc_db *db, const unsigned char master_key[32],
+	       long long business_id, const char *key, int status,
+	       const char *body, size_t len)
 {
-	return kc_db_exec(db, KC_SQL_IDEM_FINISH,
-			  KC_ARGS(kc_p_int(status), kc_p_str(body),
-				  kc_p_int(business_id), kc_p_str(key)),
-			  NULL, NULL);
+	char *text;
+	int rc;
+
+	if (seal_text(master_key, business_id, key, body, len, &text) != 0)
+		return -1;
+	rc = kc_db_exec(db, KC_SQL_IDEM_FINISH,
+			KC_ARGS(kc_p_int(status), kc_p_str(text),
+				kc_p_int(business_id), kc_p_str(key)),
+			NULL, NULL);
+	free(text);
+	return rc;
 }
 
 int
-kc_idem_abandon(struct kc_db *db, long long business_id, const char *key)
+kc_idem_seal_plaintext(struct kc_db *db, const unsigned char master_key[32],
+		       long long *sealed)
 {
-	return kc_db_exec(db, KC_SQL_IDEM_DELETE,
-			  KC_ARGS(kc_p_int(business_id), kc_p_str(key)), NULL,
-			  NULL);
+	struct kc_rows *r;
+	char *text;
+	size_t i;
+	int rc = 0;
+
+	*sealed = 0;
+	do {
+		if (kc_db_query(db, KC_SQL_IDEM_PLAINTEXT,
+				KC_ARGS(kc_p_int(500)), &r) != 0)
+			return -1;
+		for (i = 0; rc == 0 && i < r->nrows; i++) {
+			const char *plain = kc_rows_get(r, i, 3);
+
+			if (seal_text(master_key, kc_rows_int(r, i, 1),
+				      kc_rows_get(r, i, 2), plain,
+				      r->len[i * r->ncols + 3], &text) != 0 ||
+			    kc_db_exec(db, KC_SQL_IDEM_SEAL,
+				       KC_ARGS(kc_p_str(text),
+					       kc_p_int(kc_rows_int(r, i, 0))),
+				       NULL, NULL) != 0)
+				rc = -1;
+			else
+				(*sealed)++;
+			free(text);
+			OPENSSL_cleanse(r->cell[i * r->ncols + 3],
+					r->len[i * r->ncols + 3]);
+		}
+		i = r->nrows;
+		kc_rows_free(r);
+	} while (rc == 0 && i == 500);
+	return rc;
 }

@@ -73,6 +73,10 @@ kc_migrate(struct kc_db *db, const char *dir, int *applied, char *err,
 		goto out;
 	}
 	locked = 1;
+	/* The lock lives in this session: a silent reconnection would drop
+	 * it and let a second migration in. A lost connection fails the
+	 * migration instead. */
+	kc_db_pin(db);
 	if (kc_db_exec_script(db,
 			      "CREATE TABLE IF NOT EXISTS schema_migrations ("
 			      "version INT UNSIGNED PRIMARY KEY, "
@@ -125,6 +129,12 @@ out:
 		if (kc_db_query(db, KC_SQL_LOCK_RELEASE,
 				KC_ARGS(kc_p_str(lock)), &got) != 0)
 			kc_warn("could not release the migration lock");
+		kc_db_unpin(db);
+		if (kc_db_unavailable(db))
+			snprintf(err, errlen,
+				 "lost the connection to MariaDB (and the "
+				 "migration lock with it): run kcctl migrate "
+				 "again");
 	}
 	if (files) {
 		for (i = 0; i < nfiles; i++)

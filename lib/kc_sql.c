@@ -290,17 +290,27 @@ static const struct {
 	 "SELECT id FROM deliveries WHERE business_id = ? AND public_id = ?"},
     [KC_SQL_IDEM_INSERT] =
 	{"idem_insert",
+	 /* No wait for a key another request holds: that request is
+	  * still running, and the answer is 409 at once. */
+	 "SET STATEMENT innodb_lock_wait_timeout = 0 FOR "
 	 "INSERT INTO idempotency_keys (business_id, idem_key, fingerprint, "
 	 "status, created_at) VALUES (?, ?, ?, 0, UTC_TIMESTAMP(6))"},
     [KC_SQL_IDEM_GET] =
 	{"idem_get",
 	 "SELECT fingerprint, status, response, created_at < "
-	 "UTC_TIMESTAMP(6) - INTERVAL 24 HOUR FROM idempotency_keys WHERE "
-	 "business_id = ? AND idem_key = ?"},
+	 "UTC_TIMESTAMP(6) - INTERVAL 24 HOUR, sealed FROM idempotency_keys "
+	 "WHERE business_id = ? AND idem_key = ?"},
     [KC_SQL_IDEM_FINISH] =
 	{"idem_finish",
-	 "UPDATE idempotency_keys SET status = ?, response = ? WHERE "
-	 "business_id = ? AND idem_key = ?"},
+	 "UPDATE idempotency_keys SET status = ?, response = ?, sealed = 1 "
+	 "WHERE business_id = ? AND idem_key = ?"},
+    [KC_SQL_IDEM_PLAINTEXT] =
+	{"idem_plaintext",
+	 "SELECT id, business_id, idem_key, response FROM idempotency_keys "
+	 "WHERE sealed = 0 AND response IS NOT NULL ORDER BY id LIMIT ?"},
+    [KC_SQL_IDEM_SEAL] =
+	{"idem_seal", "UPDATE idempotency_keys SET response = ?, sealed = 1 "
+		      "WHERE id = ? AND sealed = 0"},
     [KC_SQL_IDEM_DELETE] =
 	{"idem_delete",
 	 "DELETE FROM idempotency_keys WHERE business_id = ? AND idem_key = "
