@@ -411,6 +411,9 @@ static const struct {
 	 "d.lease_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, "
 	 "d.next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, "
 	 "d.updated_at = UTC_TIMESTAMP(6)"},
+    /* What the worker signs and sends. Each join is by primary key, so
+     * the business_id equalities cost nothing and keep a row that names
+     * another business's event or endpoint from ever being sent. */
     [KC_SQL_DELIVERY_CLAIMED] =
 	{"delivery_claimed",
 	 "SELECT STRAIGHT_JOIN d.id, d.public_id, d.business_id, d.attempts, "
@@ -420,8 +423,9 @@ static const struct {
 	 "w.previous_secret_expires_at > UTC_TIMESTAMP(6), e.public_id, "
 	 "e.payload FROM " IDS_TABLE
 	 "JOIN deliveries d ON d.id = j.id JOIN events e ON e.id = d.event_id "
-	 "JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE "
-	 "d.lease_owner = ? ORDER BY d.id"},
+	 "AND e.business_id = d.business_id JOIN webhook_endpoints w ON w.id = "
+	 "d.endpoint_id AND w.business_id = d.business_id WHERE d.lease_owner "
+	 "= ? ORDER BY d.id"},
     [KC_SQL_ATTEMPT_INSERT] =
 	{"attempt_insert",
 	 "INSERT INTO delivery_attempts (delivery_id, business_id, "

@@ -90,31 +90,155 @@ kc_url_host_allowed(const char *host, const char *allow)
 	return 0;
 }
 
+/* An address block: the first len bits of p. */
+struct ip_block {
+	unsigned char p[16];
+	unsigned len;
+};
+
+static int
+in_block(const unsigned char *a, const struct ip_block *b)
+{
+	unsigned full = b->len / 8, rest = b->len % 8;
+
+	if (memcmp(a, b->p, full) != 0)
+		return 0;
+	return rest == 0 ||
+	       ((a[full] ^ b->p[full]) & (0xff00u >> rest) & 0xff) == 0;
+}
+
+static int
+in_any_block(const unsigned char *a, const struct ip_block *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (in_block(a, &t[i]))
+			return 1;
+	return 0;
+}
+
+/* The IANA IPv4 Special-Purpose Address Registry's blocks that are not
+ * globally reachable, and multicast. Where the registry makes a globally
+ * reachable exception inside a block (192.0.0.9, 192.0.0.10), the whole
+ * block is still refused: no webhook receiver lives there. */
+static const struct ip_block v4_blocks[] = {
+    /* 0.0.0.0/8 "this network" (RFC 791) */
+    {{0}, 8},
+    /* 10.0.0.0/8 private (RFC 1918) */
+    {{10}, 8},
+    /* 100.64.0.0/10 shared address space, CGNAT (RFC 6598) */
+    {{100, 64}, 10},
+    /* 127.0.0.0/8 loopback (RFC 1122) */
+    {{127}, 8},
+    /* 169.254.0.0/16 link-local (RFC 3927), home of cloud metadata */
+    {{169, 254}, 16},
+    /* 172.16.0.0/12 private (RFC 1918) */
+    {{172, 16}, 12},
+    /* 192.0.0.0/24 IETF protocol assignments (RFC 6890) */
+    {{192, 0, 0}, 24},
+    /* 192.0.2.0/24 documentation, TEST-NET-1 (RFC 5737) */
+    {{192, 0, 2}, 24},
+    /* 192.88.99.0/24 6to4 relay anycast, deprecated (RFC 7526) */
+    {{192, 88, 99}, 24},
+    /* 192.168.0.0/16 private (RFC 1918) */
+    {{192, 168}, 16},
+    /* 198.18.0.0/15 benchmarking (RFC 2544) */
+    {{198, 18}, 15},
+    /* 198.51.100.0/24 documentation, TEST-NET-2 (RFC 5737) */
+    {{198, 51, 100}, 24},
+    /* 203.0.113.0/24 documentation, TEST-NET-3 (RFC 5737) */
+    {{203, 0, 113}, 24},
+    /* 224.0.0.0/4 multicast (RFC 5771) */
+    {{224}, 4},
+    /* 240.0.0.0/4 reserved (RFC 1112), which holds the limited
+     * broadcast address 255.255.255.255/32 (RFC 919) */
+    {{240}, 4},
+};
+
+/* The same for IPv6 (the IANA IPv6 Special-Purpose Address Registry, and
+ * multicast). The forms that carry an IPv4 address are in v6_embeds. */
+static const struct ip_block v6_blocks[] = {
+    /* ::/128 unspecified (RFC 4291) */
+    {{0}, 128},
+    /* ::1/128 loopback (RFC 4291) */
+    {{[15] = 1}, 128},
+    /* 64:ff9b:1::/48 local-use NAT64 (RFC 8215): the IPv4 address inside
+     * is wherever its operator's translator puts it, so all of it */
+    {{0, 0x64, 0xff, 0x9b, 0, 1}, 48},
+    /* 100::/64 discard-only (RFC 6666) */
+    {{0x01}, 64},
+    /* 100:0:0:1::/64 dummy prefix (RFC 9780) */
+    {{0x01, 0, 0, 0, 0, 0, 0, 1}, 64},
+    /* 2001::/23 IETF protocol assignments (RFC 2928), all of it: Teredo
+     * 2001::/32 (RFC 4380) hides its client's IPv4 address, and the few
+     * globally reachable entries (AS112, AMT, ORCHIDv2) are no webhook
+     * receivers */
+    {{0x20, 0x01, 0x00}, 23},
+    /* 2001:db8::/32 documentation (RFC 3849) */
+    {{0x20, 0x01, 0x0d, 0xb8}, 32},
+    /* 3fff::/20 documentation (RFC 9637) */
+    {{0x3f, 0xff, 0x00}, 20},
+    /* 5f00::/16 SRv6 SIDs (RFC 9602) */
+    {{0x5f, 0x00}, 16},
+    /* fc00::/7 unique local (RFC 4193) */
+    {{0xfc}, 7},
+    /* fe80::/10 link-local (RFC 4291) */
+    {{0xfe, 0x80}, 10},
+    /* fec0::/10 site-local (RFC 3879): deprecated, yet still routed
+     * inside some networks */
+    {{0xfe, 0xc0}, 10},
+    /* ff00::/8 multicast (RFC 4291) */
+    {{0xff}, 8},
+};
+
+/* IPv6 forms that carry an IPv4 address, which decides for them: the
+ * packet ends up at, or is translated to, that address. Checked after
+ * v6_blocks, so :: and ::1 are refused by name. */
+static const struct {
+	struct ip_block block;
+	unsigned v4_at; /* the IPv4 address's first byte */
+} v6_embeds[] = {
+    /* ::ffff:0:0/96 IPv4-mapped (RFC 4291) */
+    {{{[10] = 0xff, [11] = 0xff}, 96}, 12},
+    /* ::/96 IPv4-compatible, deprecated (RFC 4291) */
+    {{{0}, 96}, 12},
+    /* 64:ff9b::/96 NAT64 well-known prefix (RFC 6052) */
+    {{{0, 0x64, 0xff, 0x9b}, 96}, 12},
+    /* 2002::/16 6to4 (RFC 3056): bits 16..47 */
+    {{{0x20, 0x02}, 16}, 2},
+};
+
+#define NELEM(t) (sizeof(t) / sizeof((t)[0]))
+
+static int
+v4_is_internal(const unsigned char *a)
+{
+	return in_any_block(a, v4_blocks, NELEM(v4_blocks));
+}
+
+static int
+v6_is_internal(const unsigned char *a)
+{
+	size_t i;
+
+	if (in_any_block(a, v6_blocks, NELEM(v6_blocks)))
+		return 1;
+	for (i = 0; i < NELEM(v6_embeds); i++)
+		if (in_block(a, &v6_embeds[i].block))
+			return v4_is_internal(a + v6_embeds[i].v4_at);
+	return 0;
+}
+
 int
 kc_ip_is_internal(const char *addr)
 {
 	unsigned char b[16];
 
-	if (inet_pton(AF_INET, addr, b) == 1) {
-		return b[0] == 0 || b[0] == 10 || b[0] == 127 ||
-		       (b[0] == 100 && (b[1] & 0xc0) == 64) || /* CGNAT */
-		       (b[0] == 169 && b[1] == 254) ||         /* metadata */
-		       (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-		       (b[0] == 192 && b[1] == 168) ||
-		       (b[0] == 192 && b[1] == 0 && b[2] == 0) || b[0] >= 224;
-	}
-	if (inet_pton(AF_INET6, addr, b) == 1) {
-		static const unsigned char zero[16];
-		char v4[INET_ADDRSTRLEN];
-		/* ::ffff:a.b.c.d is the IPv4 address in disguise. */
-		if (memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff)
-			return inet_ntop(AF_INET, b + 12, v4, sizeof(v4)) &&
-			       kc_ip_is_internal(v4);
-		return memcmp(b, zero, 15) == 0 || /* :: and ::1 */
-		       (b[0] & 0xfe) == 0xfc ||    /* unique local */
-		       (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* link */
-		       b[0] == 0xff; /* multicast */
-	}
+	if (inet_pton(AF_INET, addr, b) == 1)
+		return v4_is_internal(b);
+	if (inet_pton(AF_INET6, addr, b) == 1)
+		return v6_is_internal(b);
 	return 1; /* not an address we understand: treat as internal */
 }
 
@@ -154,7 +278,8 @@ kc_url_check_webhook(const char *url, const char *allow, char *why,
 		    kc_ip_is_internal(addr)) {
 			snprintf(why, whylen,
 				 "url's host %s resolves to a private, "
-				 "loopback, link-local or metadata address",
+				 "loopback, link-local, metadata or other "
+				 "special-purpose address",
 				 u.host);
 			rc = -1;
 			break;

@@ -54,6 +54,12 @@ void itest_post(const char *key, const char *path, const char *body,
 size_t itest_count(const char *key, const char *path);
 /* An integer member of o (0 when absent). */
 long long itest_jint(const json_t *o, const char *k);
+/* Runs SQL as the private instance's root (the socket named in KC_CONF):
+ * for what the API cannot do, such as making the database fail or writing
+ * rows no code path writes. The mariadb client's exit status. */
+int itest_admin_sql(const char *sql);
+/* The first column of the first row of sql, as text (asserts success). */
+void itest_admin_value(const char *sql, char *out, size_t cap);
 /* Sleeps ms milliseconds, whatever signals arrive. */
 void itest_msleep(long ms);
 /* A fresh random E.164 number in the 555 range. */
