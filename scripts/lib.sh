@@ -340,6 +340,9 @@ kc_db_start() {
 		# Recorded at once (mariadbd rewrites it with the same pid later),
 		# so that kc_stop_all can stop a server that is still starting.
 		echo "$pid" >"$KC_VAR/run/mysqld.pid"
+		# Followed by its pid file, not as a job: bash still reaps it,
+		# but does not print "Killed" when tests/crash SIGKILLs it.
+		disown "$pid"
 	fi
 	for ((i = 0; i < 60; i++)); do
 		kc_db_admin -e 'SELECT 1' >/dev/null 2>&1 && break
