@@ -185,27 +185,6 @@ Test(leads, scopes_and_isolation)
 	cr_assert_eq(itest_count(ro, "/v1/leads"), 1);
 }
 
-/* Runs SQL as the private instance's root over the socket named in
- * KC_CONF: the tests' way to make the database itself fail. */
-static int
-admin_sql(const char *sql)
-{
-	char sock[512] = "", cmd[2048], line[600];
-	const char *conf = getenv("KC_CONF");
-	FILE *f = conf ? fopen(conf, "r") : NULL;
-
-	cr_assert(f, "KC_CONF");
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "db_socket = %511s", sock) == 1)
-			break;
-	fclose(f);
-	cr_assert(sock[0], "the integration tests need the private MariaDB");
-	snprintf(cmd, sizeof(cmd),
-		 "mariadb --no-defaults -S '%s' -uroot kaicalls -e \"%s\"",
-		 sock, sql);
-	return system(cmd);
-}
-
 /* A failure in the middle of the fan-out (the second delivery insert is
  * refused by the database: a trigger makes it violate NOT NULL) leaves no lead,
  * no event and no delivery. */
@@ -224,16 +203,16 @@ Test(leads, failed_fan_out_writes_nothing)
 	cr_assert_eq(r.status, 201);
 	snprintf(bad_ep, sizeof(bad_ep), "%s", itest_jstr(r.json, "id"));
 	itest_resp_free(&r);
-	cr_assert_eq(
-	    admin_sql("CREATE OR REPLACE TRIGGER itest_fail_fanout BEFORE "
-		      "INSERT ON deliveries FOR EACH ROW SET NEW.status = "
-		      "IF((SELECT url FROM webhook_endpoints WHERE id = "
-		      "NEW.endpoint_id) LIKE '%fail-fanout%', NULL, "
-		      "NEW.status)"),
-	    0);
+	cr_assert_eq(itest_admin_sql(
+			 "CREATE OR REPLACE TRIGGER itest_fail_fanout BEFORE "
+			 "INSERT ON deliveries FOR EACH ROW SET NEW.status = "
+			 "IF((SELECT url FROM webhook_endpoints WHERE id = "
+			 "NEW.endpoint_id) LIKE '%fail-fanout%', NULL, "
+			 "NEW.status)"),
+		     0);
 	post_lead(t.key, "{\"phone\":\"+14155550123\",\"intent\":\"booking\"}",
 		  &r);
-	admin_sql("DROP TRIGGER IF EXISTS itest_fail_fanout");
+	itest_admin_sql("DROP TRIGGER IF EXISTS itest_fail_fanout");
 	cr_assert_eq(r.status, 500, "%s", r.body);
 	cr_assert_str_eq(itest_jstr(r.json, "code"), "internal");
 	itest_resp_free(&r);
