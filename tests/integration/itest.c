@@ -395,12 +395,18 @@ itest_msleep(long ms)
 }
 
 long long
-itest_mono_ms(void)
+itest_mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long
+itest_mono_ms(void)
+{
+	return itest_mono_us() / 1000;
 }
 
 int

@@ -54,8 +54,10 @@ void itest_post(const char *key, const char *path, const char *body,
 size_t itest_count(const char *key, const char *path);
 /* An integer member of o (0 when absent). */
 long long itest_jint(const json_t *o, const char *k);
-/* A monotonic clock in milliseconds: for deadlines and for timing. */
+/* A monotonic clock in milliseconds (for deadlines), and in microseconds
+ * (for timings near a limit, where rounding to ms would matter). */
 long long itest_mono_ms(void);
+long long itest_mono_us(void);
 /* Runs SQL as the private MariaDB's root (the socket named in KC_CONF):
  * the tests' way to make the database itself fail or stall. The SQL goes
  * inside the shell's double quotes, so it may not hold " $ ` or a
