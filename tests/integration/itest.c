@@ -295,14 +295,15 @@ itest_rcv_mode(const char *path, const char *mode)
 	itest_resp_free(&r);
 }
 
-json_t *
-itest_rcv_log(const char *path)
+static json_t *
+rcv_log(const char *path, int bodies)
 {
 	char url[512];
 	struct itest_resp r;
 	json_t *v;
 
-	snprintf(url, sizeof(url), "%s/_log%s?bodies=1", receiver_url(), path);
+	snprintf(url, sizeof(url), "%s/_log%s%s", receiver_url(), path,
+		 bodies ? "?bodies=1" : "");
 	itest_http("GET", url, NULL, NULL, 0, NULL, &r);
 	cr_assert_eq(r.status, 200, "receiver log: %s", r.body);
 	v = json_incref(r.json);
@@ -310,10 +311,17 @@ itest_rcv_log(const char *path)
 	return v;
 }
 
+json_t *
+itest_rcv_log(const char *path)
+{
+	return rcv_log(path, 1);
+}
+
 size_t
 itest_rcv_count(const char *path)
 {
-	json_t *v = itest_rcv_log(path);
+	/* Without the bodies: tests poll this in tight loops. */
+	json_t *v = rcv_log(path, 0);
 	size_t n = (size_t)json_integer_value(json_object_get(v, "count"));
 
 	json_decref(v);
@@ -386,6 +394,21 @@ itest_msleep(long ms)
 		;
 }
 
+long long
+itest_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long
+itest_mono_ms(void)
+{
+	return itest_mono_us() / 1000;
+}
+
 /* The mariadb client as the private instance's root, over the socket named
  * in KC_CONF, with extra options before -e. */
 static void
@@ -401,6 +424,9 @@ admin_cmd(char *cmd, size_t cap, const char *opts, const char *sql)
 			break;
 	fclose(f);
 	cr_assert(sock[0], "the integration tests need the private MariaDB");
+	cr_assert(strchr(sql, '"') == NULL && strchr(sql, '$') == NULL &&
+		      strchr(sql, '`') == NULL && strchr(sql, '\\') == NULL,
+		  "SQL for the shell's double quotes: %s", sql);
 	cr_assert((size_t)snprintf(cmd, cap,
 				   "mariadb --no-defaults -S '%s' -uroot %s "
 				   "kaicalls -e \"%s\"",
@@ -412,9 +438,11 @@ int
 itest_admin_sql(const char *sql)
 {
 	char cmd[4096];
+	int st;
 
 	admin_cmd(cmd, sizeof(cmd), "", sql);
-	return system(cmd);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 void
@@ -433,4 +461,43 @@ itest_admin_value(const char *sql, char *out, size_t cap)
 	st = pclose(p);
 	cr_assert_eq(st, 0, "mariadb failed (%d): %s", st, sql);
 	out[strcspn(out, "\t\n")] = '\0';
+}
+
+void
+itest_missing_id(const char *real, char *out, size_t cap)
+{
+	const char *us = strchr(real, '_');
+	size_t i, n = strlen(real);
+
+	cr_assert(us && n < cap, "not an id: %s", real);
+	memcpy(out, real, n + 1);
+	for (i = (size_t)(us - real) + 1; i < n; i++)
+		out[i] = '0';
+	cr_assert_str_neq(out, real);
+}
+
+void
+itest_assert_like_missing(const struct itest_resp *theirs,
+			  const struct itest_resp *missing)
+{
+	json_t *a, *b;
+
+	cr_assert_eq(theirs->status, missing->status,
+		     "another business's id: %ld %s; a missing one: %ld %s",
+		     theirs->status, theirs->body, missing->status,
+		     missing->body);
+	cr_assert(theirs->status >= 400 && theirs->status < 500, "%ld %s",
+		  theirs->status, theirs->body);
+	cr_assert(theirs->json && missing->json, "%s | %s", theirs->body,
+		  missing->body);
+	/* Every member but the request's own id. */
+	a = json_deep_copy(theirs->json);
+	b = json_deep_copy(missing->json);
+	json_object_del(a, "request_id");
+	json_object_del(b, "request_id");
+	cr_assert(json_equal(a, b),
+		  "another business's id: %s\na missing one: %s", theirs->body,
+		  missing->body);
+	json_decref(a);
+	json_decref(b);
 }

@@ -54,12 +54,26 @@ void itest_post(const char *key, const char *path, const char *body,
 size_t itest_count(const char *key, const char *path);
 /* An integer member of o (0 when absent). */
 long long itest_jint(const json_t *o, const char *k);
-/* Runs SQL as the private instance's root (the socket named in KC_CONF):
- * for what the API cannot do, such as making the database fail or writing
- * rows no code path writes. The mariadb client's exit status. */
+/* A monotonic clock in milliseconds (for deadlines), and in microseconds
+ * (for timings near a limit, where rounding to ms would matter). */
+long long itest_mono_ms(void);
+long long itest_mono_us(void);
+/* Runs SQL as the private MariaDB's root (the socket named in KC_CONF):
+ * for what the API cannot do, such as making the database fail or stall
+ * or writing rows no code path writes. The SQL goes inside the shell's
+ * double quotes, so it may not hold " $ ` or a backslash. Returns the
+ * client's exit status. */
 int itest_admin_sql(const char *sql);
 /* The first column of the first row of sql, as text (asserts success). */
 void itest_admin_value(const char *sql, char *out, size_t cap);
+/* An id of the same kind and length as real that names nothing. */
+void itest_missing_id(const char *real, char *out, size_t cap);
+/* Asserts that theirs (a request naming another business's object) got
+ * exactly the answer that missing (the same request naming an id that
+ * never existed) got: same status, same problem body but for its
+ * request_id. */
+void itest_assert_like_missing(const struct itest_resp *theirs,
+			       const struct itest_resp *missing);
 /* Sleeps ms milliseconds, whatever signals arrive. */
 void itest_msleep(long ms);
 /* A fresh random E.164 number in the 555 range. */
@@ -72,7 +86,8 @@ void itest_rcv_path(char *out, size_t cap);
  * "body_bytes":.., "location":..}. */
 void itest_rcv_mode(const char *path, const char *mode);
 /* {"count":N, "requests":[{"id","timestamp","signature","user_agent",
- * "content_type","body"}...]} received on path. */
+ * "content_type","latency_ms","body","body_b64"}...]} received on path;
+ * body_b64 is the body's bytes exactly as they arrived. */
 json_t *itest_rcv_log(const char *path);
 size_t itest_rcv_count(const char *path);
 /* An enabled endpoint at the receiver's path (types NULL: all); id needs

@@ -196,38 +196,68 @@ Test(calls, bad_endings_and_the_transcript_limit)
 	cr_assert_eq(itest_count(t.key, "/v1/events?type=call.ended"), 0);
 }
 
+/* One request by key about B's real object (path, body) and the same about
+ * one that never existed (mpath, mbody): the answers are the same. */
+static void
+like_missing(const char *key, const char *path, const char *body,
+	     const char *mpath, const char *mbody)
+{
+	const char *method = body ? "POST" : "GET";
+	struct itest_resp rt, rm;
+
+	itest_http(method, path, key, body, body ? strlen(body) : 0, NULL, &rt);
+	itest_http(method, mpath, key, mbody, mbody ? strlen(mbody) : 0, NULL,
+		   &rm);
+	itest_assert_like_missing(&rt, &rm);
+	itest_resp_free(&rt);
+	itest_resp_free(&rm);
+}
+
 Test(calls, calls_are_isolated)
 {
 	struct itest_tenant a, b;
-	struct itest_resp r, rm;
-	char call[64], path[160], lead[256];
+	struct itest_resp before, after;
+	char call[64], missing[64], path[160], p1[160], p2[160], l1[256],
+	    l2[256];
+	size_t a_events;
 
 	itest_tenant_new(&a, "Calls A", "*");
 	itest_tenant_new(&b, "Calls B", "*");
 	start_call(a.key, call);
-	snprintf(path, sizeof(path), "/v1/calls/%s/end", call);
-	itest_post(b.key, path, end_body, &r);
-	itest_post(b.key, "/v1/calls/call_00000000000000000000/end", end_body,
-		   &rm);
-	cr_assert_eq(r.status, 404);
-	cr_assert_str_eq(itest_jstr(r.json, "detail"),
-			 itest_jstr(rm.json, "detail"));
-	itest_resp_free(&r);
-	itest_resp_free(&rm);
+	itest_missing_id(call, missing, sizeof(missing));
 	snprintf(path, sizeof(path), "/v1/calls/%s", call);
-	itest_get(path, b.key, &r);
-	cr_assert_eq(r.status, 404);
-	itest_resp_free(&r);
-	snprintf(lead, sizeof(lead),
+	itest_get(path, a.key, &before);
+	cr_assert_eq(before.status, 200, "%s", before.body);
+	a_events = itest_count(a.key, "/v1/events");
+
+	/* B can neither end nor read A's call, nor hang a lead on it: each
+	 * is answered as for a call that never existed. */
+	snprintf(p1, sizeof(p1), "/v1/calls/%s/end", call);
+	snprintf(p2, sizeof(p2), "/v1/calls/%s/end", missing);
+	like_missing(b.key, p1, end_body, p2, end_body);
+	snprintf(p2, sizeof(p2), "/v1/calls/%s", missing);
+	like_missing(b.key, path, NULL, p2, NULL);
+	snprintf(l1, sizeof(l1),
 		 "{\"call_id\":\"%s\",\"phone\":\"+14155550123\","
 		 "\"intent\":\"booking\"}",
 		 call);
-	itest_post(b.key, "/v1/leads", lead, &r);
-	cr_assert_eq(r.status, 422, "%s", r.body);
-	cr_assert_str_eq(itest_jstr(r.json, "code"), "unknown_call");
-	itest_resp_free(&r);
+	snprintf(l2, sizeof(l2),
+		 "{\"call_id\":\"%s\",\"phone\":\"+14155550123\","
+		 "\"intent\":\"booking\"}",
+		 missing);
+	like_missing(b.key, "/v1/leads", l1, "/v1/leads", l2);
+
+	/* Nothing was written: no lead on either side, no event, and A's
+	 * call is as it was, still in progress. */
 	cr_assert_eq(itest_count(b.key, "/v1/calls"), 0);
-	itest_get(path, a.key, &r);
-	cr_assert_str_eq(itest_jstr(r.json, "status"), "in_progress");
-	itest_resp_free(&r);
+	cr_assert_eq(itest_count(b.key, "/v1/leads"), 0);
+	cr_assert_eq(itest_count(b.key, "/v1/events"), 0);
+	cr_assert_eq(itest_count(a.key, "/v1/leads"), 0);
+	cr_assert_eq(itest_count(a.key, "/v1/events"), a_events);
+	itest_get(path, a.key, &after);
+	cr_assert_str_eq(itest_jstr(after.json, "status"), "in_progress");
+	cr_assert(json_equal(before.json, after.json), "before: %s\nafter: %s",
+		  before.body, after.body);
+	itest_resp_free(&before);
+	itest_resp_free(&after);
 }

@@ -51,6 +51,53 @@ deliveries_of(const char *key, const char *ep)
 	return d;
 }
 
+static size_t
+count_status(const char *key, const char *ep, const char *status)
+{
+	char url[160];
+
+	snprintf(url, sizeof(url), "/v1/deliveries?endpoint=%s&status=%s", ep,
+		 status);
+	return itest_count(key, url);
+}
+
+/* Runs the worker until none of the endpoint's deliveries waits any more
+ * (none pending, in flight or failed), polling against a deadline: retries
+ * come when their time (1 s +-20 % in these tests) or a lease has passed,
+ * and until then a run finds nothing due. */
+static void
+deliver_until_settled(const char *biz, const char *key, const char *ep,
+		      long long within_ms)
+{
+	long long deadline = itest_mono_ms() + within_ms;
+
+	for (;;) {
+		deliver_ok(biz, NULL);
+		if (count_status(key, ep, "pending") == 0 &&
+		    count_status(key, ep, "in_flight") == 0 &&
+		    count_status(key, ep, "failed") == 0)
+			return;
+		cr_assert(itest_mono_ms() < deadline,
+			  "deliveries still waiting after %lld ms", within_ms);
+		itest_msleep(100);
+	}
+}
+
+/* Polls the receiver until path has received n requests. */
+static void
+wait_received(const char *path, size_t n, long long within_ms)
+{
+	long long deadline = itest_mono_ms() + within_ms;
+	size_t got;
+
+	while ((got = itest_rcv_count(path)) < n) {
+		cr_assert(itest_mono_ms() < deadline,
+			  "%zu of %zu requests arrived within %lld ms", got, n,
+			  within_ms);
+		itest_msleep(5);
+	}
+}
+
 static json_t *
 get_json(const char *key, const char *path)
 {
@@ -118,8 +165,7 @@ Test(delivery, failing_endpoint_recovers_and_gets_every_event)
 
 	/* The receiver recovers; the retries (1 s +-20 %) find it. */
 	itest_rcv_mode(path, "{\"status\":200}");
-	itest_msleep(1300);
-	deliver_ok(t.biz, NULL);
+	deliver_until_settled(t.biz, t.key, ep, 5000);
 
 	list = deliveries_of(t.key, ep);
 	json_array_foreach(list, i, d)
@@ -183,15 +229,15 @@ Test(delivery, failing_endpoint_recovers_and_gets_every_event)
 	json_decref(log);
 }
 
-/* Runs deliver, waits out the 1 s retry, runs it again: with a one-retry
- * schedule against a refusing receiver, the delivery is then dead. */
+/* Runs deliver, then again until the 1 s retry has come: with a one-retry
+ * schedule against a refusing receiver, the endpoint's deliveries are then
+ * dead. */
 static void
-make_dead(const char *biz)
+make_dead(const char *biz, const char *key, const char *ep)
 {
 	setenv("KC_DELIVERY_SCHEDULE", "1s", 1);
 	deliver_ok(biz, NULL);
-	itest_msleep(1300);
-	deliver_ok(biz, NULL);
+	deliver_until_settled(biz, key, ep, 5000);
 }
 
 Test(delivery, dead_delivery_is_replayed_to_success)
@@ -207,7 +253,7 @@ Test(delivery, dead_delivery_is_replayed_to_success)
 	itest_rcv_mode(path, "{\"status\":500}");
 	itest_rcv_endpoint(t.key, path, NULL, ep, NULL);
 	itest_lead(t.key, evt);
-	make_dead(t.biz);
+	make_dead(t.biz, t.key, ep);
 
 	list = deliveries_of(t.key, ep);
 	cr_assert_eq(json_array_size(list), 1);
@@ -305,7 +351,7 @@ Test(delivery, bulk_replay_of_an_endpoint)
 	itest_rcv_endpoint(t.key, path, NULL, ep, NULL);
 	for (i = 0; i < 3; i++)
 		itest_lead(t.key, NULL);
-	make_dead(t.biz);
+	make_dead(t.biz, t.key, ep);
 
 	snprintf(url, sizeof(url), "/v1/webhook-endpoints/%s/replay", ep);
 	itest_post(t.key, url, "{\"status\":\"sometimes\"}", &r);
@@ -553,6 +599,7 @@ Test(delivery, endpoint_failing_too_long_is_disabled_until_reenabled)
 	struct itest_resp r;
 	char path[64], ep[64], url[128];
 	json_t *e, *h, *st;
+	long long t0, disabled;
 
 	setenv("KC_DELIVERY_SCHEDULE", "1s,1s,1s,1s,1s", 1);
 	setenv("KC_ENDPOINT_DISABLE_AFTER", "2s", 1);
@@ -561,13 +608,24 @@ Test(delivery, endpoint_failing_too_long_is_disabled_until_reenabled)
 	itest_rcv_mode(path, "{\"status\":500}");
 	itest_rcv_endpoint(t.key, path, NULL, ep, NULL);
 	itest_lead(t.key, NULL);
+	t0 = itest_mono_ms();
 	deliver_ok(t.biz, &st);
 	cr_expect_eq(itest_jint(st, "endpoints_disabled"), 0);
 	json_decref(st);
-	itest_msleep(2600);
-	deliver_ok(t.biz, &st);
-	cr_expect_eq(itest_jint(st, "endpoints_disabled"), 1);
-	json_decref(st);
+	/* The retries (1 s apart) keep failing; the run that finds the
+	 * streak older than 2 s disables the endpoint, and no run before. */
+	for (disabled = 0; disabled == 0;) {
+		cr_assert(itest_mono_ms() < t0 + 8000,
+			  "still enabled after 8 s of failures");
+		itest_msleep(100);
+		deliver_ok(t.biz, &st);
+		disabled = itest_jint(st, "endpoints_disabled");
+		json_decref(st);
+	}
+	cr_expect_eq(disabled, 1);
+	cr_expect(itest_mono_ms() - t0 >= 2000,
+		  "disabled after %lld ms of failures, before the 2 s",
+		  itest_mono_ms() - t0);
 
 	e = endpoint_of(t.key, ep);
 	cr_expect(json_is_false(json_object_get(e, "enabled")));
@@ -774,16 +832,6 @@ tally(const char *path, size_t *dups)
 	return distinct;
 }
 
-static size_t
-count_status(const char *key, const char *ep, const char *status)
-{
-	char url[160];
-
-	snprintf(url, sizeof(url), "/v1/deliveries?endpoint=%s&status=%s", ep,
-		 status);
-	return itest_count(key, url);
-}
-
 /* A business whose one endpoint (answering as mode says) is owed n
  * deliveries. path and ep need 64 bytes. */
 static void
@@ -800,17 +848,45 @@ backlog(struct itest_tenant *t, const char *name, const char *mode, size_t n,
 		itest_lead(t->key, NULL);
 }
 
+/* A worker's whole JSON output, once it has exited 0. */
+static json_t *
+worker_result(pid_t pid, int fd)
+{
+	char buf[8192];
+	size_t n = 0;
+	ssize_t got;
+	json_t *v;
+	int st;
+
+	while (n < sizeof(buf) - 1 &&
+	       (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)got;
+	buf[n] = '\0';
+	close(fd);
+	waitpid(pid, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker exit %d", st);
+	v = json_loads(buf, 0, NULL);
+	cr_assert(v != NULL, "worker output: %s", buf);
+	return v;
+}
+
 Test(delivery, several_workers_never_send_the_same_attempt_twice)
 {
 	enum { N = 240, W = 3 };
 	struct itest_tenant t;
-	char path[64], ep[64], out[W][8192];
-	int pipes[W][2], st;
+	char path[64], ep[64];
+	int pipes[W][2];
 	pid_t pid[W];
 	size_t i, dups, claimed = 0;
+	long long c[W];
+	json_t *v;
 
 	setenv("KC_DELIVERY_BATCH", "20", 1);
-	backlog(&t, "Busy Co", "{\"status\":200,\"delay_ms\":20}", N, path, ep);
+	/* Each answer takes 200 ms: one worker alone would need over 2 s for
+	 * the backlog, so every worker, however late it starts, finds work
+	 * and really competes for it. */
+	backlog(&t, "Busy Co", "{\"status\":200,\"delay_ms\":200}", N, path,
+		ep);
 
 	for (i = 0; i < W; i++) {
 		cr_assert(pipe(pipes[i]) == 0);
@@ -818,20 +894,14 @@ Test(delivery, several_workers_never_send_the_same_attempt_twice)
 		close(pipes[i][1]);
 	}
 	for (i = 0; i < W; i++) {
-		ssize_t n = read(pipes[i][0], out[i], sizeof(out[i]) - 1);
-		json_t *v;
-
-		out[i][n > 0 ? n : 0] = '\0';
-		close(pipes[i][0]);
-		waitpid(pid[i], &st, 0);
-		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		v = json_loads(out[i], 0, NULL);
-		cr_assert(v != NULL, "worker output: %s", out[i]);
-		claimed += (size_t)itest_jint(v, "claimed");
-		fprintf(stderr, "worker %zu claimed %lld\n", i,
-			itest_jint(v, "claimed"));
+		v = worker_result(pid[i], pipes[i][0]);
+		c[i] = itest_jint(v, "claimed");
+		claimed += (size_t)c[i];
+		fprintf(stderr, "worker %zu claimed %lld\n", i, c[i]);
 		json_decref(v);
 	}
+	for (i = 0; i < W; i++)
+		cr_expect_gt(c[i], 0, "worker %zu claimed nothing", i);
 	cr_expect_eq(claimed, N, "the workers claimed %zu in all", claimed);
 	cr_expect_eq(tally(path, &dups), N);
 	cr_expect_eq(dups, 0, "%zu events were sent twice", dups);
@@ -845,7 +915,8 @@ Test(delivery, killed_workers_lose_nothing)
 	enum { N = 200, KILLS = 5, BATCH = 20 };
 	struct itest_tenant t;
 	char path[64], ep[64];
-	size_t i, dups, distinct;
+	size_t i, dups, distinct, seen;
+	long long deadline;
 	unsigned char r;
 	FILE *f;
 	pid_t pid;
@@ -854,37 +925,58 @@ Test(delivery, killed_workers_lose_nothing)
 	setenv("KC_DELIVERY_BATCH", "20", 1);
 	setenv("KC_DELIVERY_LEASE", "2s", 1);
 	setenv("KC_DELIVERY_TIMEOUT", "1s", 1);
-	backlog(&t, "Crashy Co", "{\"status\":200,\"delay_ms\":40}", N, path,
+	/* The receiver holds each answer 200 ms: a request seen there is
+	 * still unanswered, so not yet recorded, for a while. */
+	backlog(&t, "Crashy Co", "{\"status\":200,\"delay_ms\":200}", N, path,
 		ep);
 
 	f = fopen("/dev/urandom", "r");
 	cr_assert(f != NULL);
 	for (i = 0; i < KILLS; i++) {
+		seen = itest_rcv_count(path);
 		pid = spawn_worker(t.biz, "30s", -1);
-		cr_assert(fread(&r, 1, 1, f) == 1);
-		/* Anywhere from claiming to recording a batch. */
-		itest_msleep(80 + r % 250);
+		/* Once this worker's requests reach the receiver... */
+		wait_received(path, seen + 1, 10000);
+		/* ...every other kill comes at once, with those requests
+		 * surely out and unrecorded; the others land anywhere in the
+		 * next 400 ms (answers coming in, recording, the next
+		 * claim). This sleep is the scenario: when to kill. */
+		if (i % 2) {
+			cr_assert(fread(&r, 1, 1, f) == 1);
+			itest_msleep((long)r * 400 / 256);
+		}
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		cr_assert(WIFSIGNALED(st));
 	}
 	fclose(f);
-	/* What the killed workers held comes back when the leases end. */
-	itest_msleep(2300);
-	pid = spawn_worker(t.biz, NULL, -1);
-	waitpid(pid, &st, 0);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* What the killed workers held comes back when the leases (2 s)
+	 * end: workers run until nothing waits any more. */
+	deadline = itest_mono_ms() + 20000;
+	for (;;) {
+		pid = spawn_worker(t.biz, NULL, -1);
+		waitpid(pid, &st, 0);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		if (count_status(t.key, ep, "in_flight") == 0 &&
+		    count_status(t.key, ep, "pending") == 0 &&
+		    count_status(t.key, ep, "failed") == 0)
+			break;
+		cr_assert(itest_mono_ms() < deadline,
+			  "deliveries still waiting 20 s after the kills");
+		itest_msleep(100);
+	}
 
 	distinct = tally(path, &dups);
 	fprintf(stderr, "%d kills: %zu events, %zu duplicates\n", KILLS,
 		distinct, dups);
 	cr_expect_eq(distinct, N, "only %zu of %d events arrived", distinct, N);
+	/* A kill landed with work in flight (sent, not recorded), and that
+	 * work was sent again: the receiver got more requests than events. */
+	cr_expect_gt(dups, 0, "no kill caught a delivery in flight");
 	/* A duplicate is a delivery sent but not yet recorded at a kill:
 	 * at most one batch per kill. */
 	cr_expect(dups <= (size_t)KILLS * BATCH, "%zu duplicates", dups);
-	cr_expect_eq(count_status(t.key, ep, "in_flight"), 0);
-	cr_expect_eq(count_status(t.key, ep, "pending"), 0);
-	cr_expect_eq(count_status(t.key, ep, "failed"), 0);
+	cr_expect_eq(count_status(t.key, ep, "dead"), 0);
 }
 
 Test(delivery, worker_in_its_window_sends_new_events_within_a_second)
@@ -894,21 +986,23 @@ Test(delivery, worker_in_its_window_sends_new_events_within_a_second)
 	json_t *log;
 	long long latency;
 	pid_t pid;
-	int st, i;
+	int st;
 
 	itest_tenant_new(&t, "Prompt Co", "*");
 	itest_rcv_path(path, sizeof(path));
 	itest_rcv_endpoint(t.key, path, NULL, ep, NULL);
-	pid = spawn_worker(t.biz, "4s", -1);
-	itest_msleep(700); /* the worker is idle, polling */
+	pid = spawn_worker(t.biz, "5s", -1);
+	/* A first event shows the worker is up; the second comes while it
+	 * idles, polling, and is the one timed. */
 	itest_lead(t.key, NULL);
-	for (i = 0; i < 30 && itest_rcv_count(path) == 0; i++)
-		itest_msleep(100);
+	wait_received(path, 1, 3000);
+	itest_lead(t.key, NULL);
+	wait_received(path, 2, 1500);
 	log = itest_rcv_log(path);
-	cr_assert_eq(itest_jint(log, "count"), 1);
+	cr_assert_eq(itest_jint(log, "count"), 2);
 	/* From the event's creation (inside its transaction) to receipt. */
 	latency = itest_jint(
-	    json_array_get(json_object_get(log, "requests"), 0), "latency_ms");
+	    json_array_get(json_object_get(log, "requests"), 1), "latency_ms");
 	fprintf(stderr, "commit to receipt: %lld ms\n", latency);
 	cr_expect(latency >= 0 && latency < 1000, "took %lld ms", latency);
 	json_decref(log);
@@ -947,6 +1041,7 @@ Test(delivery, a_slow_receiver_holds_up_only_its_own_deliveries)
 {
 	struct itest_tenant t;
 	char slow[64], fast[64], ep_slow[64], ep_fast[64];
+	long long deadline;
 	pid_t pid;
 	int st, i;
 
@@ -959,10 +1054,14 @@ Test(delivery, a_slow_receiver_holds_up_only_its_own_deliveries)
 	for (i = 0; i < 5; i++)
 		itest_lead(t.key, NULL);
 	pid = spawn_worker(t.biz, "6s", -1);
-	itest_msleep(1200);
 	/* The fast endpoint's deliveries are done and recorded while the
-	 * slow one's are still out. */
-	cr_expect_eq(count_status(t.key, ep_fast, "delivered"), 5);
+	 * slow one's are still out (each held 2.5 s at the receiver). */
+	deadline = itest_mono_ms() + 5000;
+	while (count_status(t.key, ep_fast, "delivered") < 5) {
+		cr_assert(itest_mono_ms() < deadline,
+			  "the fast endpoint's deliveries are not done");
+		itest_msleep(20);
+	}
 	cr_expect_eq(count_status(t.key, ep_slow, "in_flight"), 5);
 	waitpid(pid, &st, 0);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);

@@ -1,6 +1,7 @@
 /* Webhook endpoints through the API: secrets shown once, URL policy (HTTPS,
  * no internal addresses unless allowed), filters, isolation, audit. */
 #include "itest.h"
+#include "kc_crypto.h"
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 TestSuite(endpoints, .init = itest_setup, .timeout = 60);
 
@@ -176,41 +178,108 @@ Test(endpoints, update_disable_and_delete)
 	itest_resp_free(&r);
 }
 
+/* What each of A's requests on B's endpoint was told, beside what the same
+ * request on an id that never existed was told. */
+static void
+like_missing(const char *key, const char *method, const char *id,
+	     const char *missing, const char *tail, const char *body)
+{
+	struct itest_resp rt, rm;
+	char path[160];
+
+	snprintf(path, sizeof(path), "/v1/webhook-endpoints/%s%s", id, tail);
+	itest_http(method, path, key, body, body ? strlen(body) : 0, NULL, &rt);
+	snprintf(path, sizeof(path), "/v1/webhook-endpoints/%s%s", missing,
+		 tail);
+	itest_http(method, path, key, body, body ? strlen(body) : 0, NULL, &rm);
+	cr_assert_eq(rm.status, 404, "%s %s: %s", method, path, rm.body);
+	itest_assert_like_missing(&rt, &rm);
+	itest_resp_free(&rt);
+	itest_resp_free(&rm);
+}
+
+/* B's signing secret is still the one it was given, and only it: a
+ * signature made now has one entry, and it verifies with that secret. */
+static void
+assert_secret_unchanged(const struct itest_tenant *b, const char *id,
+			const char *secret)
+{
+	struct itest_resp r;
+	char path[160], evt[64];
+	const char *args[] = {"sign", "--business", b->biz, "--endpoint",
+			      id,     "--event",    evt,    NULL};
+	const json_t *h;
+	const char *body;
+	json_t *v;
+	int st;
+
+	snprintf(path, sizeof(path), "/v1/webhook-endpoints/%s/test", id);
+	itest_post(b->key, path, NULL, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	snprintf(evt, sizeof(evt), "%s", itest_jstr(r.json, "id"));
+	itest_resp_free(&r);
+	v = itest_kcctl(&st, args);
+	cr_assert(st == 0 && v, "kcctl sign failed (%d)", st);
+	h = json_object_get(v, "headers");
+	body = itest_jstr(v, "body");
+	cr_assert_null(strchr(itest_jstr(h, "webhook-signature"), ' '),
+		       "a second secret appeared: %s",
+		       itest_jstr(h, "webhook-signature"));
+	cr_assert_eq(kc_webhook_verify(secret, itest_jstr(h, "webhook-id"),
+				       itest_jstr(h, "webhook-timestamp"), body,
+				       strlen(body),
+				       itest_jstr(h, "webhook-signature"),
+				       (long long)time(NULL), 300),
+		     0, "B's endpoint no longer signs with B's secret");
+	json_decref(v);
+}
+
 Test(endpoints, scopes_and_tenants)
 {
 	struct itest_tenant a, b;
-	struct itest_resp rb, rm;
-	char id[64], path[128], missing[256], ro_key[64], ro_id[64];
+	struct itest_resp rb, before, after;
+	char id[64], secret[80], missing[64], path[128], ro_key[64], ro_id[64];
+	size_t b_audit, b_events;
 
 	itest_tenant_new(&a, "Hooks A", "*");
 	itest_tenant_new(&b, "Hooks B", "*");
-	create(b.key, "{\"url\":\"http://127.0.0.1:9/b\"}", id, NULL);
+	create(b.key, "{\"url\":\"http://127.0.0.1:9/b\"}", id, secret);
+	itest_missing_id(id, missing, sizeof(missing));
 	snprintf(path, sizeof(path), "/v1/webhook-endpoints/%s", id);
-	snprintf(missing, sizeof(missing),
-		 "/v1/webhook-endpoints/ep_00000000000000000000");
+	itest_get(path, b.key, &before);
+	cr_assert_eq(before.status, 200, "%s", before.body);
+	b_audit = itest_count(b.key, "/v1/audit-log?limit=100");
+	b_events = itest_count(b.key, "/v1/events");
 
-	/* A sees B's endpoint exactly as one that does not exist. */
-	itest_get(path, a.key, &rb);
-	itest_get(missing, a.key, &rm);
-	cr_assert_eq(rb.status, 404);
-	cr_assert_str_eq(itest_jstr(rb.json, "detail"),
-			 itest_jstr(rm.json, "detail"));
-	itest_resp_free(&rb);
-	itest_resp_free(&rm);
-	itest_http("DELETE", path, a.key, NULL, 0, NULL, &rb);
-	cr_assert_eq(rb.status, 404);
-	itest_resp_free(&rb);
-	snprintf(missing, sizeof(missing), "%s/rotate-secret", path);
-	itest_post(a.key, missing, NULL, &rb);
-	cr_assert_eq(rb.status, 404);
-	itest_resp_free(&rb);
+	/* A reads, changes, tests, rotates and deletes B's endpoint: each is
+	 * answered exactly as for an endpoint that does not exist. The
+	 * change is a valid one, so only the lookup can refuse it. */
+	like_missing(a.key, "GET", id, missing, "", NULL);
+	like_missing(a.key, "PATCH", id, missing, "",
+		     "{\"url\":\"http://127.0.0.1:9/stolen\","
+		     "\"enabled\":false,\"event_types\":[\"lead.captured\"]}");
+	like_missing(a.key, "POST", id, missing, "/test", NULL);
+	like_missing(a.key, "POST", id, missing, "/rotate-secret", NULL);
+	like_missing(a.key, "POST", id, missing, "/replay", "{}");
+	like_missing(a.key, "DELETE", id, missing, "", NULL);
 	itest_get("/v1/webhook-endpoints", a.key, &rb);
 	cr_assert_null(strstr(rb.body, id));
 	itest_resp_free(&rb);
-	/* B's endpoint survived A's attempts. */
-	itest_get(path, b.key, &rb);
-	cr_assert_eq(rb.status, 200);
-	itest_resp_free(&rb);
+
+	/* B's endpoint is exactly as it was: its URL, its state, its
+	 * secret; B's audit log and event log have nothing new. */
+	itest_get(path, b.key, &after);
+	cr_assert_eq(after.status, 200, "%s", after.body);
+	cr_assert_str_eq(itest_jstr(after.json, "url"), "http://127.0.0.1:9/b");
+	cr_assert(json_is_true(json_object_get(after.json, "enabled")));
+	cr_assert(json_equal(before.json, after.json), "before: %s\nafter: %s",
+		  before.body, after.body);
+	itest_resp_free(&before);
+	itest_resp_free(&after);
+	cr_assert_eq(itest_count(b.key, "/v1/audit-log?limit=100"), b_audit);
+	cr_assert_eq(itest_count(b.key, "/v1/events"), b_events);
+	cr_assert_eq(itest_count(a.key, "/v1/events"), 0);
+	assert_secret_unchanged(&b, id, secret);
 
 	/* Read scopes may list but not create. */
 	itest_key_new(&a, NULL, ro_key, ro_id);

@@ -7,7 +7,9 @@
 //   POST /_mode/<path>  {"status":500, "retry_after":"120", "delay_ms":0,
 //                        "body_bytes":0, "body_hex":null, "location":null}
 //   GET  /_log/<path>   {"count":N, "requests":[{id, timestamp, signature,
-//                        user_agent, content_type, latency_ms, body}...]}
+//                        user_agent, content_type, latency_ms}...]}; with
+//                        ?bodies=1 each also has body (as UTF-8 text) and
+//                        body_b64 (the bytes exactly as received, base64)
 //   GET  /_stats        {"count":N} over every path
 //   any other POST      recorded under its path, answered as its mode says
 import fs from 'node:fs';
@@ -25,7 +27,8 @@ function reply(res, status, obj) {
   res.end(body);
 }
 
-function handle(req, res, body) {
+function handle(req, res, raw) {
+  const body = raw.toString('utf8');
   const url = new URL(req.url, 'http://x');
   const path = url.pathname;
   if (path.startsWith('/_mode/') && req.method === 'POST') {
@@ -37,7 +40,8 @@ function handle(req, res, body) {
     const full = url.searchParams.get('bodies') === '1';
     return reply(res, 200, {
       count: l.length,
-      requests: l.map((r) => full ? r : {...r, body: undefined}),
+      requests: l.map((r) =>
+        full ? r : {...r, body: undefined, body_b64: undefined}),
     });
   }
   if (path === '/_stats') return reply(res, 200, {count: total});
@@ -56,6 +60,9 @@ function handle(req, res, body) {
     content_type: req.headers['content-type'] || null,
     latency_ms: latency,
     body,
+    // Signatures are over bytes: a checker must see exactly these, not a
+    // decoded and re-encoded copy.
+    body_b64: raw.toString('base64'),
   });
   total++;
   const m = modes.get(path) || {};
@@ -76,7 +83,7 @@ function onRequest(req, res) {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     try {
-      handle(req, res, Buffer.concat(chunks).toString('utf8'));
+      handle(req, res, Buffer.concat(chunks));
     } catch (e) {
       reply(res, 400, {error: String(e)});
     }
