@@ -1,4 +1,5 @@
 #include "itest.h"
+#include "itest_sql.h"
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -409,58 +410,19 @@ itest_mono_ms(void)
 	return itest_mono_us() / 1000;
 }
 
-/* The mariadb client as the private instance's root, over the socket named
- * in KC_CONF, with extra options before -e. */
-static void
-admin_cmd(char *cmd, size_t cap, const char *opts, const char *sql)
-{
-	char sock[512] = "", line[600];
-	const char *conf = getenv("KC_CONF");
-	FILE *f = conf ? fopen(conf, "r") : NULL;
-
-	cr_assert(f, "KC_CONF");
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "db_socket = %511s", sock) == 1)
-			break;
-	fclose(f);
-	cr_assert(sock[0], "the integration tests need the private MariaDB");
-	cr_assert(strchr(sql, '"') == NULL && strchr(sql, '$') == NULL &&
-		      strchr(sql, '`') == NULL && strchr(sql, '\\') == NULL,
-		  "SQL for the shell's double quotes: %s", sql);
-	cr_assert((size_t)snprintf(cmd, cap,
-				   "mariadb --no-defaults -S '%s' -uroot %s "
-				   "kaicalls -e \"%s\"",
-				   sock, opts, sql) < cap,
-		  "SQL too long");
-}
-
 int
 itest_admin_sql(const char *sql)
 {
-	char cmd[4096];
-	int st;
-
-	admin_cmd(cmd, sizeof(cmd), "", sql);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return itest_sql(ITEST_SQL_ROOT, sql, NULL);
 }
 
 void
 itest_admin_value(const char *sql, char *out, size_t cap)
 {
-	char cmd[4096];
-	FILE *p;
-	size_t n;
-	int st;
+	char *all = itest_sql_root(sql);
 
-	admin_cmd(cmd, sizeof(cmd), "-N -B", sql);
-	p = popen(cmd, "r");
-	cr_assert(p, "popen mariadb");
-	n = fread(out, 1, cap - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	cr_assert_eq(st, 0, "mariadb failed (%d): %s", st, sql);
-	out[strcspn(out, "\t\n")] = '\0';
+	snprintf(out, cap, "%.*s", (int)strcspn(all, "\t\n"), all);
+	free(all);
 }
 
 void

@@ -58,11 +58,9 @@ long long itest_jint(const json_t *o, const char *k);
  * (for timings near a limit, where rounding to ms would matter). */
 long long itest_mono_ms(void);
 long long itest_mono_us(void);
-/* Runs SQL as the private MariaDB's root (the socket named in KC_CONF):
- * for what the API cannot do, such as making the database fail or stall
- * or writing rows no code path writes. The SQL goes inside the shell's
- * double quotes, so it may not hold " $ ` or a backslash. Returns the
- * client's exit status. */
+/* Runs SQL as the private MariaDB's root (itest_sql.h): for what the API
+ * cannot do, such as making the database fail or stall or writing rows no
+ * code path writes. Returns the client's exit status. */
 int itest_admin_sql(const char *sql);
 /* The first column of the first row of sql, as text (asserts success). */
 void itest_admin_value(const char *sql, char *out, size_t cap);
