@@ -75,6 +75,10 @@ kc_h_deliveries_replay(struct kc_req *req)
 				  "this delivery was replayed as %s: replay "
 				  "that one if it is needed again",
 				  newer);
+	if (rc == KC_CONFLICT && strcmp(why, "endpoint_deleted") == 0)
+		return kc_problem(req, 409, why, NULL,
+				  "the endpoint was deleted: its deliveries "
+				  "cannot be sent again");
 	if (rc == KC_CONFLICT && strcmp(why, "endpoint_disabled") == 0)
 		return kc_problem(req, 409, why, NULL,
 				  "the endpoint is disabled: enable it "

@@ -33,7 +33,8 @@ struct item {
 	int in_use;
 	long long id, business_id, endpoint_id;
 	unsigned attempts;
-	int live; /* the endpoint is enabled: send; else it goes dead */
+	int live;    /* the endpoint is enabled: send; else it goes dead */
+	int deleted; /* not live because the endpoint was deleted */
 	char owner[KC_ID_MAX]; /* the claim's lease */
 	char msg_id[KC_ID_MAX];
 	char sig[KC_SIGN_HEADER_MAX];
@@ -215,6 +216,7 @@ prepare(struct kc_deliverer *d, const struct kc_rows *r, size_t i,
 	it->attempts = (unsigned)kc_rows_int(r, i, 3);
 	it->endpoint_id = kc_rows_int(r, i, 4);
 	it->live = (int)kc_rows_int(r, i, 7);
+	it->deleted = (int)kc_rows_int(r, i, 13);
 	snprintf(it->msg_id, sizeof(it->msg_id), "%s", kc_rows_get(r, i, 11));
 	if (!it->live)
 		return 0;
@@ -331,7 +333,9 @@ record(struct kc_deliverer *d, struct item *it)
 	unsigned long long n = 0;
 	const char *error = NULL;
 
-	if (!it->live)
+	if (!it->live && it->deleted)
+		error = "endpoint deleted: not sent";
+	else if (!it->live)
 		error = "endpoint disabled: not sent (replay it once the "
 			"endpoint is enabled again)";
 	else if (!q->ok)

@@ -170,7 +170,8 @@ kc_delivery_replay(struct kc_db *db, long long business_id,
 		goto fail;
 	}
 	if (!kc_rows_int(r, 0, 4)) {
-		*why = "endpoint_disabled";
+		*why = kc_rows_int(r, 0, 6) ? "endpoint_deleted"
+					    : "endpoint_disabled";
 		rc = KC_CONFLICT;
 		goto fail;
 	}

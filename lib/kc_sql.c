@@ -421,7 +421,7 @@ static const struct {
 	 "w.public_id, w.url, w.enabled = 1 AND w.deleted_at IS NULL, "
 	 "w.secret_sealed, w.previous_secret_sealed, "
 	 "w.previous_secret_expires_at > UTC_TIMESTAMP(6), e.public_id, "
-	 "e.payload FROM " IDS_TABLE
+	 "e.payload, w.deleted_at IS NOT NULL FROM " IDS_TABLE
 	 "JOIN deliveries d ON d.id = j.id JOIN events e ON e.id = d.event_id "
 	 "AND e.business_id = d.business_id JOIN webhook_endpoints w ON w.id = "
 	 "d.endpoint_id AND w.business_id = d.business_id WHERE d.lease_owner "
@@ -475,7 +475,8 @@ static const struct {
 	{"delivery_for_replay",
 	 "SELECT d.id, d.status, d.event_id, d.endpoint_id, w.enabled = 1 AND "
 	 "w.deleted_at IS NULL, (SELECT s.public_id FROM deliveries s WHERE "
-	 "s.id = d.superseded_by) FROM deliveries d JOIN webhook_endpoints w "
+	 "s.id = d.superseded_by), w.deleted_at IS NOT NULL FROM deliveries d "
+	 "JOIN webhook_endpoints w "
 	 "ON "
 	 "w.id = d.endpoint_id WHERE d.business_id = ? AND d.public_id = ? "
 	 "FOR UPDATE"},

@@ -767,4 +767,9 @@ Test(promises, owed_deliveries_to_a_deleted_endpoint_go_dead_untried)
 	 * longer be enabled again. */
 	expect_dead_untried(t.key, dlv, 0, "deleted");
 	cr_expect_eq(itest_rcv_count(path), 0);
+	/* Nor can its deliveries be replayed: there is nowhere to send. */
+	replay(t.key, dlv, &r);
+	cr_expect_eq(r.status, 409, "%s", r.body);
+	cr_expect_str_eq(itest_jstr(r.json, "code"), "endpoint_deleted");
+	itest_resp_free(&r);
 }
