@@ -5,9 +5,6 @@
 
 #include <stddef.h>
 
-/* "5s,5m,30m" -> {5, 300, 1800}: at least one, at most cap delays. */
-int kc_schedule_parse(const char *s, long long *out, size_t cap, size_t *n);
-
 /* The wait in milliseconds after the tries-th failed try (tries >= 1):
  * schedule[tries - 1] scaled by a jitter of +-20 % (r in [0, 1) picks it),
  * or -1 when the schedule is used up and the delivery is dead. */

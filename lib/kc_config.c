@@ -1,5 +1,4 @@
 #include "kc_config.h"
-#include "kc_backoff.h"
 #include "kc_crypto.h"
 #include "kc_time.h"
 
@@ -138,9 +137,9 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 		return 0;
 	}
 	if (strcmp(key, "delivery_schedule") == 0) {
-		if (kc_schedule_parse(val, c->delivery_schedule,
-				      KC_SCHEDULE_MAX,
-				      &c->delivery_schedule_len) != 0) {
+		if (kc_duration_list_parse(val, c->delivery_schedule,
+					   KC_SCHEDULE_MAX,
+					   &c->delivery_schedule_len) != 0) {
 			snprintf(err, errlen,
 				 "delivery_schedule: 1 to %d comma-separated "
 				 "durations such as 5s,5m,30m",
@@ -266,8 +265,9 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 	c->endpoint_disable_after = 5 * 86400;
 	c->attempts_retention = 30 * 86400;
 	c->events_retention = 90 * 86400;
-	if (kc_schedule_parse(KC_SCHEDULE_DEFAULT, c->delivery_schedule,
-			      KC_SCHEDULE_MAX, &c->delivery_schedule_len) != 0)
+	if (kc_duration_list_parse(KC_SCHEDULE_DEFAULT, c->delivery_schedule,
+				   KC_SCHEDULE_MAX,
+				   &c->delivery_schedule_len) != 0)
 		goto nomem;
 	if (set_str(&c->db_user, "kaicalls") != 0 ||
 	    set_str(&c->db_name, "kaicalls") != 0 ||

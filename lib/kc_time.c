@@ -207,3 +207,34 @@ kc_time_now(char *db, size_t dbcap, char *rfc, size_t rfccap)
 		return -1;
 	return 0;
 }
+
+int
+kc_duration_list_parse(const char *s, long long *out, size_t cap, size_t *n)
+{
+	char item[32];
+	const char *p = s, *comma;
+	size_t len, k = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == 0 || len >= sizeof(item) || k == cap)
+			return -1;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (kc_duration_parse(item, &out[k]) != 0)
+			return -1;
+		k++;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	*n = k;
+	return 0;
+}

@@ -20,5 +20,8 @@ long long kc_time_mono_ms(void);
 int kc_time_db_at(long long epoch_ms, char *db, size_t dbcap);
 /* Parses "24h", "30m", "90s", "2d" or a plain number of seconds. */
 int kc_duration_parse(const char *s, long long *seconds);
+/* "5s,5m,30m" -> {5, 300, 1800}: at least one, at most cap durations. */
+int kc_duration_list_parse(const char *s, long long *out, size_t cap,
+			   size_t *n);
 
 #endif

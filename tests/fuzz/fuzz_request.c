@@ -44,7 +44,7 @@ fuzz_strings(const char *s)
 		long long sched[KC_SCHEDULE_MAX];
 		size_t n;
 
-		(void)kc_schedule_parse(s, sched, KC_SCHEDULE_MAX, &n);
+		(void)kc_duration_list_parse(s, sched, KC_SCHEDULE_MAX, &n);
 		(void)kc_retry_after_parse(s, 1795694400, &secs);
 	}
 }

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/kc_backoff: the retry schedule, its +-20 % jitter,
+ * Unit tests for lib/kc_backoff: the retry schedule's +-20 % jitter,
  * the end of the schedule (dead), and Retry-After in both its forms.
  */
 #include <criterion/criterion.h>
@@ -7,35 +7,6 @@
 #include "kc_backoff.h"
 
 static const long long sched[] = {5, 300, 1800};
-
-Test(backoff, schedule_parses_durations)
-{
-	long long out[5];
-	size_t n;
-
-	cr_assert_eq(kc_schedule_parse("5s, 5m,30m ,2h,1d", out, 5, &n), 0);
-	cr_assert_eq(n, 5);
-	cr_expect_eq(out[0], 5);
-	cr_expect_eq(out[1], 300);
-	cr_expect_eq(out[2], 1800);
-	cr_expect_eq(out[3], 7200);
-	cr_expect_eq(out[4], 86400);
-}
-
-Test(backoff, schedule_rejects_bad_lists)
-{
-	long long out[3];
-	size_t n;
-
-	cr_expect_eq(kc_schedule_parse("", out, 3, &n), -1);
-	cr_expect_eq(kc_schedule_parse(NULL, out, 3, &n), -1);
-	cr_expect_eq(kc_schedule_parse("5s,", out, 3, &n), -1);
-	cr_expect_eq(kc_schedule_parse(",5s", out, 3, &n), -1);
-	cr_expect_eq(kc_schedule_parse("5x", out, 3, &n), -1);
-	cr_expect_eq(kc_schedule_parse("-5s", out, 3, &n), -1);
-	/* More than fits. */
-	cr_expect_eq(kc_schedule_parse("1s,2s,3s,4s", out, 3, &n), -1);
-}
 
 Test(backoff, jitter_stays_within_twenty_percent)
 {

@@ -318,3 +318,33 @@ Test(duration, overflow)
 	duration_bad("106751991167300d");
 	duration_bad("2562047788015216h");
 }
+
+Test(time, duration_list_parses_durations)
+{
+	long long out[5];
+	size_t n;
+
+	cr_assert_eq(kc_duration_list_parse("5s, 5m,30m ,2h,1d", out, 5, &n),
+		     0);
+	cr_assert_eq(n, 5);
+	cr_expect_eq(out[0], 5);
+	cr_expect_eq(out[1], 300);
+	cr_expect_eq(out[2], 1800);
+	cr_expect_eq(out[3], 7200);
+	cr_expect_eq(out[4], 86400);
+}
+
+Test(time, duration_list_rejects_bad_lists)
+{
+	long long out[3];
+	size_t n;
+
+	cr_expect_eq(kc_duration_list_parse("", out, 3, &n), -1);
+	cr_expect_eq(kc_duration_list_parse(NULL, out, 3, &n), -1);
+	cr_expect_eq(kc_duration_list_parse("5s,", out, 3, &n), -1);
+	cr_expect_eq(kc_duration_list_parse(",5s", out, 3, &n), -1);
+	cr_expect_eq(kc_duration_list_parse("5x", out, 3, &n), -1);
+	cr_expect_eq(kc_duration_list_parse("-5s", out, 3, &n), -1);
+	/* More than fits. */
+	cr_expect_eq(kc_duration_list_parse("1s,2s,3s,4s", out, 3, &n), -1);
+}
