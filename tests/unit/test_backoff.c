@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/kc_backoff: the retry schedule's +-20 % jitter,
+ * Unit tests for lib/delivery/kc_backoff: the retry schedule's +-20 % jitter,
  * the end of the schedule (dead), and Retry-After in both its forms.
  */
 #include <criterion/criterion.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/kc_config: the key = value file (comments, blanks,
+ * Unit tests for lib/core/kc_config: the key = value file (comments, blanks,
  * whitespace, errors naming the line), KC_* environment overrides and the
  * defaults when there is no file at all.
  */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/kc_crypto: known answers from the standards (FIPS 180-2,
+ * Unit tests for lib/core/kc_crypto: known answers from the standards (FIPS 180-2,
  * RFC 4231, RFC 4648, Standard Webhooks), strictness of the decoders, and
  * tamper resistance of sealed secrets.
  */
