@@ -3,6 +3,7 @@
 #include "kc_config.h"
 #include "kc_db.h"
 #include "kc_id.h"
+#include "kc_json.h"
 #include "kc_log.h"
 #include "request.h"
 #include "response.h"
@@ -141,6 +142,7 @@ main(void)
 		return 1;
 	}
 	kc_log_init("kaicalls.fcgi", cfg.log_level);
+	kc_json_wipe_on_free();
 	if ((cache = calloc(1, sizeof(*cache))) == NULL)
 		return 1;
 	cache->ttl_ms = cfg.auth_cache_ms;

@@ -1,5 +1,6 @@
 #include "response.h"
 
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ int
 kc_reply_json(struct kc_req *req, int status, json_t *v)
 {
 	char *s;
+	int rc;
 
 	kc_buf_reset(&req->resp.body);
 	if (v == NULL || (s = json_dumps(v, JSON_COMPACT)) == NULL) {
@@ -58,13 +60,13 @@ kc_reply_json(struct kc_req *req, int status, json_t *v)
 	json_decref(v);
 	req->resp.status = status;
 	req->resp.content_type = "application/json";
-	if (kc_buf_puts(&req->resp.body, s) != 0 ||
-	    kc_buf_putc(&req->resp.body, '\n') != 0) {
-		free(s);
+	rc = kc_buf_puts(&req->resp.body, s) |
+	     kc_buf_putc(&req->resp.body, '\n');
+	/* The text may hold a secret shown once (create, rotate). */
+	OPENSSL_clear_free(s, strlen(s));
+	if (rc != 0)
 		return kc_problem(req, 500, "internal", NULL,
 				  "the response is too large");
-	}
-	free(s);
 	return status;
 }
 

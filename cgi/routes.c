@@ -214,7 +214,8 @@ run_idempotent(struct kc_req *req, const struct kc_route *r)
 		     hash) >= (int)sizeof(ident))
 		return kc_internal_error(req);
 	kc_sha256_hex(ident, strlen(ident), hash);
-	if (kc_db_begin(req->db) != 0)
+	if (kc_idem_expire(req->db, req->auth.business_id, key) != 0 ||
+	    kc_db_begin(req->db) != 0)
 		return kc_internal_error(req);
 	if (kc_idem_begin(req->db, req->cfg->master_key, req->auth.business_id,
 			  key, hash, &state, &status, &body) != 0) {
@@ -253,7 +254,7 @@ run_idempotent(struct kc_req *req, const struct kc_route *r)
 		return status;
 	}
 	if (kc_idem_finish(req->db, req->cfg->master_key, req->auth.business_id,
-			   key, status,
+			   key, hash, status,
 			   req->resp.body.data ? req->resp.body.data : "",
 			   req->resp.body.len) != 0 ||
 	    kc_db_commit(req->db) != 0) {

@@ -1,6 +1,7 @@
 /* kcctl [--conf FILE] [--json] VERB ...: admin verbs now, cron jobs later.
  * Exit status: 0 done, 1 failed, 2 bad usage. */
 #include "kcctl.h"
+#include "kc_json.h"
 #include "kc_log.h"
 
 #include <stdio.h>
@@ -89,6 +90,7 @@ main(int argc, char **argv)
 		return rc;
 	}
 	kc_log_init("kcctl", k.cfg.log_level);
+	kc_json_wipe_on_free();
 	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
 		if (strcmp(args[0], verbs[v].name) == 0)
 			break;

@@ -44,6 +44,7 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 	long long bid = 0;
 	int c, claimed, finished, rc = KCCTL_OK, failures = 0, busy = 0, due;
 	size_t unrecorded = 0;
+	int reached = 0; /* the database answered at least once */
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -101,6 +102,7 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 			 * without a window: what was claimed comes back when
 			 * its lease ends; give up after a few tries. */
 			if (++failures >= 10) {
+				unrecorded = kc_deliverer_unrecorded(d);
 				rc = KCCTL_FAIL;
 				break;
 			}
@@ -108,6 +110,8 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 			continue;
 		}
 		failures = 0;
+		if (!kc_db_unavailable(k->db))
+			reached = 1;
 		if (claimed > 0 || finished > 0 ||
 		    kc_deliverer_in_flight(d) > 0) {
 			busy = 0;
@@ -131,6 +135,11 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 	if (rc != KCCTL_OK)
 		return kcctl_fail(k, "delivery stopped: the database keeps "
 				     "failing (see the log)");
+	/* A whole window without the database is worth a failed run in
+	 * cron's eyes; a window that saw it at all did its work. */
+	if (!reached)
+		return kcctl_fail(k, "the database was unavailable for the "
+				     "whole run (see the log)");
 	return kcctl_emit(k,
 			  json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "claimed",
 				    (json_int_t)st.claimed, "delivered",

@@ -172,14 +172,13 @@ kc_agent_update_routing(struct kc_db *db, const struct kc_actor *actor,
 			   "agent", kc_rows_get(r, 0, 1), before, after) != 0)
 		goto out;
 	if (kc_db_commit(db) != 0)
-		goto out_nocommit;
+		goto out;
 	*routing_out = after;
 	after = NULL;
 	rc = 0;
 	goto done;
 out:
 	kc_db_rollback(db);
-out_nocommit:
 done:
 	kc_rows_free(r);
 	kc_rows_free(fb);

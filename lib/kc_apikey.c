@@ -203,7 +203,7 @@ kc_key_create(struct kc_db *db, const struct kc_actor *actor,
 		kc_db_rollback(db);
 		return -1;
 	}
-	return kc_db_commit(db);
+	return kc_db_end(db);
 }
 
 int

@@ -104,7 +104,7 @@ kc_business_create(struct kc_db *db, const struct kc_actor *actor,
 			   out->public_id, NULL, after) != 0)
 		goto fail;
 	json_decref(after);
-	return kc_db_commit(db);
+	return kc_db_end(db);
 fail:
 	json_decref(after);
 	kc_db_rollback(db);

@@ -253,10 +253,11 @@ kc_endpoint_rotate(struct kc_db *db, const unsigned char key[32],
 	int rc;
 
 	if (kc_webhook_secret_new(secret, sizeof(secret)) != 0 ||
-	    seal_secret(key, public_id, secret, sealed, sizeof(sealed)) != 0)
+	    seal_secret(key, public_id, secret, sealed, sizeof(sealed)) != 0 ||
+	    kc_db_begin(db) != 0) {
+		OPENSSL_cleanse(secret, sizeof(secret));
 		return -1;
-	if (kc_db_begin(db) != 0)
-		return -1;
+	}
 	if ((rc = fetch(db, business_id, public_id, &r)) != 0)
 		goto fail;
 	rc = -1;

@@ -34,7 +34,7 @@ kc_number_add(struct kc_db *db, long long business_id, const char *e164,
 		rc = kc_db_exec(db, KC_SQL_AGENT_REFRESH_NUMBERS,
 				KC_ARGS(kc_p_int(business_id)), NULL, NULL);
 	if (rc == 0)
-		rc = kc_db_commit(db);
+		rc = kc_db_end(db);
 	else
 		kc_db_rollback(db);
 	if (rc == 0 && id_out)

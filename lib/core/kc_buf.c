@@ -1,5 +1,6 @@
 #include "kc_buf.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,15 @@ kc_buf_grow(struct kc_buf *b, size_t need)
 		ncap *= 2;
 	if (ncap > b->max + 1)
 		ncap = b->max + 1;
-	if ((p = realloc(b->data, ncap)) == NULL)
+	/* Not realloc: the old block may hold a secret (an answer with a
+	 * webhook secret or an API key), and is wiped before it is freed. */
+	if ((p = malloc(ncap)) == NULL)
 		return -1;
+	if (b->data) {
+		memcpy(p, b->data, b->len + 1 <= b->cap ? b->len + 1 : b->cap);
+		OPENSSL_cleanse(b->data, b->cap);
+		free(b->data);
+	}
 	b->data = p;
 	b->cap = ncap;
 	return 0;
@@ -115,6 +123,8 @@ kc_buf_take(struct kc_buf *b, size_t *len)
 void
 kc_buf_free(struct kc_buf *b)
 {
+	if (b->data)
+		OPENSSL_cleanse(b->data, b->cap);
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;

@@ -47,6 +47,8 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 		long long min, max;
 		const char *hint;
 	} durations[] = {
+	    {"db_io_timeout", offsetof(struct kc_config, db_io_timeout), 1,
+	     3600, "1s to 1h"},
 	    {"delivery_timeout", offsetof(struct kc_config, delivery_timeout),
 	     1, 60, "1s to 60s"},
 	    {"delivery_lease", offsetof(struct kc_config, delivery_lease), 2,
@@ -235,6 +237,7 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 	    {"KC_DB_USER", "db_user"},
 	    {"KC_DB_PASSWORD", "db_password"},
 	    {"KC_DB_NAME", "db_name"},
+	    {"KC_DB_IO_TIMEOUT", "db_io_timeout"},
 	    {"KC_SQL_DIR", "sql_dir"},
 	    {"KC_MASTER_KEY", "master_key"},
 	    {"KC_LOG_LEVEL", "log_level"},
@@ -255,6 +258,7 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 
 	memset(c, 0, sizeof(*c));
 	c->db_port = 3306;
+	c->db_io_timeout = 30;
 	c->log_level = KC_LOG_INFO;
 	c->auth_cache_ms = 1000;
 	c->webhook_secret_grace = 86400;

@@ -19,6 +19,7 @@ struct kc_config {
 	char *db_user;
 	char *db_password;
 	char *db_name;
+	long long db_io_timeout; /* seconds without an answer = lost; 0 none */
 	char *sql_dir;
 	unsigned char master_key[32]; /* seals webhook secrets at rest */
 	int has_master_key;

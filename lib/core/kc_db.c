@@ -22,7 +22,6 @@ struct kc_db {
 	int doomed; /* the open transaction was lost: only a rollback helps */
 	int pinned; /* session state that a reconnection would lose */
 	int down;   /* the server could not be reached; cleared on connect */
-	int failed_commit; /* the last call was a failed commit */
 	unsigned last_errno;
 };
 
@@ -57,9 +56,21 @@ connect_db(struct kc_db *db, char *err, size_t errlen)
 
 	if ((db->conn = mysql_init(NULL)) == NULL) {
 		snprintf(err, errlen, "mysql_init: out of memory");
+		db->last_errno = CR_OUT_OF_MEMORY;
 		return -1;
 	}
 	mysql_options(db->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	/* A server that vanishes without a reset (a host gone, a network
+	 * cut) must not leave a request or a worker waiting for the kernel's
+	 * retransmissions: after this many seconds without an answer the
+	 * connection counts as lost. 0 (migrations) waits as long as it
+	 * takes. */
+	if (c->db_io_timeout > 0) {
+		unsigned io = (unsigned)c->db_io_timeout;
+
+		mysql_options(db->conn, MYSQL_OPT_READ_TIMEOUT, &io);
+		mysql_options(db->conn, MYSQL_OPT_WRITE_TIMEOUT, &io);
+	}
 	/* Reconnection is ours to do: the library's would silently drop
 	 * prepared statements and session settings. */
 	mysql_options(db->conn, MYSQL_OPT_RECONNECT, &off);
@@ -164,6 +175,17 @@ gone(unsigned e)
 	       e == 4031 /* ER_CLIENT_INTERACTION_TIMEOUT */;
 }
 
+/* Connect failures that say the server is away for now, rather than that
+ * it refuses us (a wrong password or database name is a configuration
+ * error to report as such, not an outage to wait out). */
+static int
+unreachable(unsigned e)
+{
+	return gone(e) || e == CR_SOCKET_CREATE_ERROR || e == CR_IPSOCK_ERROR ||
+	       e == CR_UNKNOWN_HOST || e == ER_CON_COUNT_ERROR ||
+	       e == ER_SERVER_SHUTDOWN;
+}
+
 /* The connection failed under us: what it held is gone. msg was copied
  * out of it before this call. One line per outage, not per statement. */
 static void
@@ -195,13 +217,17 @@ ensure_conn(struct kc_db *db)
 		return -1;
 	}
 	if (connect_db(db, err, sizeof(err)) != 0) {
+		if (!unreachable(db->last_errno)) {
+			/* Refused: a configuration error, every time. */
+			kc_err("%s", err);
+			db->down = 0;
+			return -1;
+		}
 		if (!db->down)
 			kc_err("%s", err);
 		else
 			kc_debug("%s", err);
 		db->down = 1;
-		if (db->last_errno == 0)
-			db->last_errno = CR_CONNECTION_ERROR;
 		return -1;
 	}
 	if (db->down)
@@ -215,7 +241,6 @@ kc_db_ping(struct kc_db *db)
 {
 	char msg[256];
 
-	db->failed_commit = 0;
 	if (db->conn && mysql_ping(db->conn) != 0) {
 		db->last_errno = mysql_errno(db->conn);
 		snprintf(msg, sizeof(msg), "%s", mysql_error(db->conn));
@@ -414,17 +439,19 @@ run(struct kc_db *db, enum kc_sql id, const struct kc_param *p, size_t np,
 	char msg[256];
 	int attempt, rc;
 
-	db->failed_commit = 0;
 	if (np > sizeof(binds) / sizeof(binds[0]))
 		return -1;
 	if (db->doomed)
 		return -1; /* last_errno still says why */
 	for (attempt = 0;; attempt++) {
+		int had_conn = db->conn != NULL;
+
 		db->last_errno = 0;
 		if ((st = prepared(db, id)) == NULL) {
-			/* A connection lost since the last use shows here
-			 * first: one fresh connection, one more try. */
-			if (attempt == 0 && gone(db->last_errno) &&
+			/* A connection that died since its last use shows
+			 * here first: one fresh connection, one more try. A
+			 * connect that just failed is not tried twice. */
+			if (attempt == 0 && had_conn && gone(db->last_errno) &&
 			    db->conn == NULL && may_reconnect(db))
 				continue;
 			return -1;
@@ -442,8 +469,13 @@ run(struct kc_db *db, enum kc_sql id, const struct kc_param *p, size_t np,
 				continue;
 			return -1;
 		}
+		/* A deadlock rolls the whole transaction back on the
+		 * server: what follows must not run as if inside it. */
+		if (db->last_errno == KC_ER_LOCK_DEADLOCK && db->depth > 0)
+			db->doomed = 1;
 		if (db->last_errno != KC_ER_DUP_ENTRY &&
-		    db->last_errno != KC_ER_LOCK_WAIT_TIMEOUT)
+		    db->last_errno != KC_ER_LOCK_WAIT_TIMEOUT &&
+		    db->last_errno != KC_ER_LOCK_DEADLOCK)
 			kc_err("%s: %s", kc_sql_name(id), msg);
 		mysql_stmt_reset(st);
 		return -1;
@@ -520,7 +552,6 @@ kc_db_begin(struct kc_db *db)
 	char sql[48];
 	int attempt;
 
-	db->failed_commit = 0;
 	if (db->depth > 0) {
 		if (db->doomed)
 			return -1;
@@ -548,43 +579,39 @@ kc_db_begin(struct kc_db *db)
 int
 kc_db_commit(struct kc_db *db)
 {
-	char sql[48];
-	int rc;
+	char sql[48], msg[256];
 
 	if (db->depth == 0) {
 		kc_err("commit outside a transaction");
 		return -1;
 	}
+	if (db->doomed || db->conn == NULL) {
+		db->doomed = 1;
+		return -1;
+	}
 	if (db->depth > 1) {
 		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT kc_%d",
 			 db->depth - 1);
-		rc = db->doomed ? -1 : control(db, sql);
-		if (rc != 0)
+		if (control(db, sql) != 0) {
 			db->doomed = 1;
-	} else if (db->doomed || db->conn == NULL) {
-		rc = -1;
-	} else if (mysql_commit(db->conn) != 0) {
-		char msg[256];
-
+			return -1;
+		}
+		db->depth--;
+		return 0;
+	}
+	if (mysql_commit(db->conn) != 0) {
 		db->last_errno = mysql_errno(db->conn);
 		snprintf(msg, sizeof(msg), "%s", mysql_error(db->conn));
 		if (gone(db->last_errno))
 			lose(db, "commit", msg);
-		else {
+		else
 			kc_err("commit: %s", msg);
-			mysql_rollback(db->conn);
-		}
-		rc = -1;
-	} else {
-		rc = 0;
+		db->doomed = 1;
+		return -1;
 	}
-	db->depth--;
-	if (db->depth == 0)
-		db->doomed = 0;
-	/* A failed commit ends its level as a rollback would; the
-	 * rollback callers make after it must not end the level above. */
-	db->failed_commit = rc != 0;
-	return rc;
+	db->depth = 0;
+	db->doomed = 0;
+	return 0;
 }
 
 int
@@ -593,10 +620,8 @@ kc_db_rollback(struct kc_db *db)
 	char sql[48];
 	int rc = 0;
 
-	if (db->failed_commit || db->depth == 0) {
-		db->failed_commit = 0;
+	if (db->depth == 0)
 		return 0;
-	}
 	if (db->depth > 1) {
 		snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT kc_%d",
 			 db->depth - 1);
@@ -624,6 +649,15 @@ kc_db_rollback(struct kc_db *db)
 }
 
 int
+kc_db_end(struct kc_db *db)
+{
+	if (kc_db_commit(db) == 0)
+		return 0;
+	kc_db_rollback(db);
+	return -1;
+}
+
+int
 kc_db_in_transaction(const struct kc_db *db)
 {
 	return db->depth > 0;
@@ -635,7 +669,6 @@ kc_db_exec_script(struct kc_db *db, const char *sql, char *err, size_t errlen)
 	MYSQL_RES *res;
 	int status;
 
-	db->failed_commit = 0;
 	if (ensure_conn(db) != 0) {
 		snprintf(err, errlen, "no connection to MariaDB");
 		return -1;

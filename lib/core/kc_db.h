@@ -65,14 +65,18 @@ unsigned kc_db_errno(const struct kc_db *db);
 /* Transactions nest: a begin inside a transaction sets a savepoint, and
  * its commit or rollback releases it or rolls back to it, so a caller can
  * wrap a function that has a transaction of its own (the Idempotency-Key
- * record and the request's work commit together). A commit that fails
- * ends its level as a rollback would; a rollback right after it does
- * nothing, so "if commit fails, roll back" is always safe. Once a
- * transaction is lost (connection, deadlock) every statement and commit
- * inside it fails until its outermost level is rolled back. */
+ * record and the request's work commit together). Every begin that
+ * succeeded is ended by exactly one successful commit or one rollback: a
+ * commit that fails leaves its level open (and the transaction lost), and
+ * the caller rolls back. Once a transaction is lost (connection, deadlock)
+ * every statement and commit inside it fails until its levels are rolled
+ * back. */
 int kc_db_begin(struct kc_db *db);
 int kc_db_commit(struct kc_db *db);
 int kc_db_rollback(struct kc_db *db);
+/* Commits, or rolls back when the commit fails: the level ends either way.
+ * 0 committed, -1 not. */
+int kc_db_end(struct kc_db *db);
 int kc_db_in_transaction(const struct kc_db *db);
 
 /* Plain text SQL, possibly several statements: for migrations only, whose

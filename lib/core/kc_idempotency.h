@@ -33,8 +33,14 @@ int kc_idem_begin(struct kc_db *db, const unsigned char master_key[32],
 		  int *status, char **body);
 /* Stores the answer, sealed, in the transaction kc_idem_begin ran in. */
 int kc_idem_finish(struct kc_db *db, const unsigned char master_key[32],
-		   long long business_id, const char *key, int status,
-		   const char *body, size_t len);
+		   long long business_id, const char *key,
+		   const char *fingerprint, int status, const char *body,
+		   size_t len);
+/* Forgets the key if it is past its 24 hours: autocommit, before the
+ * request's transaction, so that one never holds an old row's lock. */
+int kc_idem_expire(struct kc_db *db, long long business_id, const char *key);
+/* How many stored answers are still in plaintext (kcctl migrate). */
+int kc_idem_plaintext_count(struct kc_db *db, long long *n);
 /* Seals answers stored in plaintext by versions before sealing; *sealed
  * counts them. For kcctl migrate. */
 int kc_idem_seal_plaintext(struct kc_db *db, const unsigned char master_key[32],

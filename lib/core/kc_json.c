@@ -2,6 +2,8 @@
 #include "kc_phone.h"
 #include "kc_time.h"
 
+#include <malloc.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,4 +245,22 @@ kc_json_db_int(const char *cell)
 	if (cell == NULL)
 		return json_null();
 	return json_integer(strtoll(cell, NULL, 10));
+}
+
+/* Jansson frees strings and objects without knowing what they held; a
+ * secret shown once (a new webhook secret or API key) passes through them.
+ * Every block is wiped before it goes back to the allocator. */
+static void
+wipe_free(void *p)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, malloc_usable_size(p));
+	free(p);
+}
+
+void
+kc_json_wipe_on_free(void)
+{
+	json_set_alloc_funcs(malloc, wipe_free);
 }

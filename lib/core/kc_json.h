@@ -63,4 +63,7 @@ json_t *kc_json_db_int(const char *cell);
  * "next_cursor": id of the last item or null}. Takes data. */
 json_t *kc_json_list(json_t *data, int has_more);
 
+/* From now on Jansson wipes every block it frees (process start-up). */
+void kc_json_wipe_on_free(void);
+
 #endif

@@ -295,6 +295,14 @@ static const struct {
 	 "SET STATEMENT innodb_lock_wait_timeout = 0 FOR "
 	 "INSERT INTO idempotency_keys (business_id, idem_key, fingerprint, "
 	 "status, created_at) VALUES (?, ?, ?, 0, UTC_TIMESTAMP(6))"},
+    /* The second try, after a lock the first met: a duplicate check also
+     * locks the gap before a neighbouring key, so that lock may be
+     * another key's, held for a moment; a second wait tells them apart. */
+    [KC_SQL_IDEM_INSERT_WAIT] =
+	{"idem_insert_wait",
+	 "SET STATEMENT innodb_lock_wait_timeout = 1 FOR "
+	 "INSERT INTO idempotency_keys (business_id, idem_key, fingerprint, "
+	 "status, created_at) VALUES (?, ?, ?, 0, UTC_TIMESTAMP(6))"},
     [KC_SQL_IDEM_GET] =
 	{"idem_get",
 	 "SELECT fingerprint, status, response, created_at < "
@@ -306,15 +314,22 @@ static const struct {
 	 "WHERE business_id = ? AND idem_key = ?"},
     [KC_SQL_IDEM_PLAINTEXT] =
 	{"idem_plaintext",
-	 "SELECT id, business_id, idem_key, response FROM idempotency_keys "
-	 "WHERE sealed = 0 AND response IS NOT NULL ORDER BY id LIMIT ?"},
+	 "SELECT id, business_id, idem_key, response, status, fingerprint "
+	 "FROM idempotency_keys WHERE sealed = 0 AND response IS NOT NULL "
+	 "ORDER BY id LIMIT ?"},
+    [KC_SQL_IDEM_PLAINTEXT_COUNT] = {"idem_plaintext_count",
+				     "SELECT COUNT(*) FROM idempotency_keys "
+				     "WHERE sealed = 0 AND response IS NOT "
+				     "NULL"},
+    /* A key past its 24 hours goes in a short transaction of its own,
+     * before the request's, which then never holds its lock for long. */
+    [KC_SQL_IDEM_EXPIRE] =
+	{"idem_expire", "DELETE FROM idempotency_keys WHERE business_id = ? "
+			"AND idem_key = ? AND created_at < "
+			"UTC_TIMESTAMP(6) - INTERVAL 24 HOUR"},
     [KC_SQL_IDEM_SEAL] =
 	{"idem_seal", "UPDATE idempotency_keys SET response = ?, sealed = 1 "
 		      "WHERE id = ? AND sealed = 0"},
-    [KC_SQL_IDEM_DELETE] =
-	{"idem_delete",
-	 "DELETE FROM idempotency_keys WHERE business_id = ? AND idem_key = "
-	 "?"},
 #define CALL_COLS                                                              \
 	"public_id, agent_public_id, direction, from_number, to_number, "      \
 	"status, started_at, ended_at, duration_seconds, outcome, summary, "   \
@@ -476,10 +491,9 @@ static const struct {
 	 "SELECT d.id, d.status, d.event_id, d.endpoint_id, w.enabled = 1 AND "
 	 "w.deleted_at IS NULL, (SELECT s.public_id FROM deliveries s WHERE "
 	 "s.id = d.superseded_by), w.deleted_at IS NOT NULL FROM deliveries d "
-	 "JOIN webhook_endpoints w "
-	 "ON "
-	 "w.id = d.endpoint_id WHERE d.business_id = ? AND d.public_id = ? "
-	 "FOR UPDATE"},
+	 "JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.business_id "
+	 "= d.business_id WHERE d.business_id = ? AND d.public_id = ? FOR "
+	 "UPDATE"},
     [KC_SQL_DELIVERY_REPLAY_INSERT] =
 	{"delivery_replay_insert",
 	 "INSERT INTO deliveries (public_id, business_id, event_id, "

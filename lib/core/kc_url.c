@@ -201,6 +201,8 @@ static const struct {
 } v6_embeds[] = {
     /* ::ffff:0:0/96 IPv4-mapped (RFC 4291) */
     {{{[10] = 0xff, [11] = 0xff}, 96}, 12},
+    /* ::ffff:0:0:0/96 IPv4-translated (RFC 2765, SIIT) */
+    {{{[8] = 0xff, [9] = 0xff}, 96}, 12},
     /* ::/96 IPv4-compatible, deprecated (RFC 4291) */
     {{{0}, 96}, 12},
     /* 64:ff9b::/96 NAT64 well-known prefix (RFC 6052) */

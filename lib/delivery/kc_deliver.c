@@ -181,7 +181,7 @@ claim(struct kc_deliverer *d, const char *owner, long long limit,
 		goto fail;
 	if (r->nrows == 0) {
 		kc_rows_free(r);
-		return kc_db_commit(d->db);
+		return kc_db_end(d->db);
 	}
 	if (kc_rows_ids_json(r, ids) != 0 ||
 	    kc_db_exec(d->db, KC_SQL_DELIVERY_LEASE,

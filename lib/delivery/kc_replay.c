@@ -94,7 +94,7 @@ kc_replay_step(struct kc_db *db, int batch, int *worked)
 		goto fail;
 	if (q->nrows == 0) {
 		kc_rows_free(q);
-		return kc_db_commit(db);
+		return kc_db_end(db);
 	}
 	*worked = 1;
 	rid = kc_rows_int(q, 0, 0);

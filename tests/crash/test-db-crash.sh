@@ -482,6 +482,19 @@ check_leads() {
 		fi
 	done <"$work/leads.accepted"
 	[ "$unreadable" -eq 0 ] || fail "$unreadable accepted lead(s) cannot be read back"
+	# Exactly once: a retry with the same key after a crash created
+	# nothing twice, neither a lead nor its event.
+	local distinct stored events
+	distinct=$(cut -f3 "$work/leads.accepted" | sort -u | wc -l)
+	stored=$(kc_db_admin -N -B kaicalls -e "SELECT COUNT(*) FROM leads l
+		JOIN businesses b ON b.id = l.business_id WHERE b.public_id = '$biz'")
+	events=$(kc_db_admin -N -B kaicalls -e "SELECT COUNT(*) FROM events e
+		JOIN businesses b ON b.id = e.business_id WHERE b.public_id = '$biz'
+		AND e.type = 'lead.captured'")
+	echo "  exactly once: $distinct accepted ids, $stored leads and $events lead.captured events stored"
+	[ "$distinct" -eq "$accepted" ] || fail "the same lead id was accepted for two different leads"
+	[ "$stored" -eq "$accepted" ] || fail "$stored leads stored for $accepted accepted: a retry created one twice"
+	[ "$events" -eq "$accepted" ] || fail "$events lead.captured events for $accepted accepted leads"
 }
 
 # check_deliveries: every accepted lead's lead.captured event reached the

@@ -95,14 +95,16 @@ start
 . "$var/demo.env"
 until_ok 10 "$api/v1/agent" -H "Authorization: Bearer $KC_API_KEY" ||
 	fail "GET /v1/agent with the demo key"
+# The pids are taken before the signal: stopping removes the pid files.
+pids=("$(pid_of mysqld)" "$(pid_of lighttpd)")
+[ -n "${pids[0]}" ] && [ -n "${pids[1]}" ] || fail "no pids for MariaDB and lighttpd"
 kill -TERM "$run_pid"
 for _ in $(seq 1 300); do kc_alive "$run_pid" || break; sleep 0.1; done
 kc_alive "$run_pid" && fail "scripts/run did not stop on SIGTERM within 30 s"
 wait "$run_pid" && rc=0 || rc=$?
 [ "$rc" -eq 0 ] || fail "scripts/run exited $rc on SIGTERM"
-for f in mysqld lighttpd; do
-	p=$(pid_of $f)
-	[ -z "$p" ] || ! kc_alive "$p" || fail "$f (pid $p) still runs after SIGTERM"
+for p in "${pids[@]}"; do
+	! kc_alive "$p" || fail "pid $p ($(cat /proc/"$p"/comm 2>/dev/null)) still runs after SIGTERM"
 done
 kc_port_busy "$port" && fail "port $port still answers after SIGTERM"
 echo "PASS: scripts/run serves the demo key and stops everything on SIGTERM"
@@ -122,13 +124,16 @@ for i in 3 4 5; do
 done
 echo "PASS: 5 restarts within 5 minutes"
 # The sixth death within 5 minutes: it gives up and stops everything.
+web=$(pid_of lighttpd)
+[ -n "$web" ] || fail "no pid for lighttpd"
 kill -KILL "$(pid_of mysqld)"
 for _ in $(seq 1 300); do kc_alive "$run_pid" || break; sleep 0.1; done
 kc_alive "$run_pid" && fail "scripts/run still runs after a sixth death within 5 minutes"
 wait "$run_pid" && rc=0 || rc=$?
 [ "$rc" -ne 0 ] || fail "scripts/run exited 0 after giving up"
 grep -q 'giving up' "$out" || fail "scripts/run did not say why it stopped"
-p=$(pid_of lighttpd)
-[ -z "$p" ] || ! kc_alive "$p" || fail "lighttpd (pid $p) still runs after scripts/run gave up"
+! kc_alive "$web" || fail "lighttpd (pid $web) still runs after scripts/run gave up"
+# And the MariaDB it would have restarted: none runs on this state dir.
+pgrep -f -- "--datadir=$var/db" >/dev/null && fail "a MariaDB still runs on $var/db"
 kc_port_busy "$port" && fail "port $port still answers after scripts/run gave up"
 echo "PASS: after 5 restarts within 5 minutes scripts/run gives up (exit $rc) and stops everything"
