@@ -277,3 +277,26 @@ Test(jobs, a_run_asked_to_waits_for_the_lock_then_takes_over)
 	waitpid(pid, &st, 0);
 	unlink(lock);
 }
+
+/* A database that refuses us (a wrong password) is a configuration error,
+ * not an outage to wait out: cron's worker fails at once, and says why,
+ * instead of sitting out its window and reporting success. */
+Test(jobs, a_refused_database_fails_the_worker_rather_than_waiting)
+{
+	const char *args[] = {"deliver", "--for", "20s", NULL};
+	long long t0;
+	json_t *v;
+	int st;
+
+	setenv("KC_DB_PASSWORD", "not-the-password", 1);
+	t0 = itest_mono_ms();
+	v = itest_kcctl(&st, args);
+	unsetenv("KC_DB_PASSWORD");
+	cr_assert_eq(st, 1, "kcctl deliver exited %d", st);
+	cr_assert(v, "kcctl printed no JSON error");
+	cr_expect(strstr(itest_jstr(v, "error"), "database") != NULL, "%s",
+		  itest_jstr(v, "error"));
+	/* Ten tries 200 ms apart, not the 20 s window. */
+	cr_expect_lt(itest_mono_ms() - t0, 10000);
+	json_decref(v);
+}
