@@ -35,8 +35,8 @@ static const char help[] =
     "  maintain [--lock FILE]                    retention and endpoint "
     "auto-disable\n"
     "\n"
-    "The configuration is FILE, else $KC_CONF; KC_DB_* variables "
-    "override it.\n";
+    "The configuration is FILE, else $KC_CONF, else " KC_CONF_DEFAULT " if it\n"
+    "exists; KC_DB_* variables override it.\n";
 
 static const struct {
 	const char *name;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int
 set_str(char **dst, const char *v)
@@ -228,6 +229,13 @@ load_file(struct kc_config *c, const char *path, char *err, size_t errlen)
 int
 kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 {
+	return kc_config_load_at(c, path, KC_CONF_DEFAULT, err, errlen);
+}
+
+int
+kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
+		  char *err, size_t errlen)
+{
 	static const struct {
 		const char *env, *key;
 	} envs[] = {
@@ -279,6 +287,11 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 		goto nomem;
 	if (path == NULL)
 		path = getenv("KC_CONF");
+	/* Only a fallback that is not there is skipped: one that cannot be
+	 * read (not ours, say) must fail rather than run on defaults. */
+	if (path == NULL && fallback != NULL &&
+	    (access(fallback, F_OK) == 0 || errno != ENOENT))
+		path = fallback;
 	if (path != NULL && *path != '\0' &&
 	    load_file(c, path, err, errlen) != 0)
 		goto fail;

@@ -43,11 +43,20 @@ struct kc_config {
 	long long events_retention;       /* seconds finished events are kept */
 };
 
-/* Loads path (or $KC_CONF when path is NULL; no file at all is fine when
- * neither is set) and applies the environment. On failure err says why,
- * naming the line. */
+/* The installed configuration file (make sets it from sysconfdir). */
+#ifndef KC_CONF_DEFAULT
+#define KC_CONF_DEFAULT "/etc/kaicalls/kaicalls.conf"
+#endif
+
+/* Loads path, else $KC_CONF, else KC_CONF_DEFAULT if that file exists (so
+ * installed programs need no flag); then applies the environment. An empty
+ * $KC_CONF means no file at all. On failure err says why, naming the
+ * line. */
 int kc_config_load(struct kc_config *c, const char *path, char *err,
 		   size_t errlen);
+/* The same with the last resort named: fallback, or none when NULL. */
+int kc_config_load_at(struct kc_config *c, const char *path,
+		      const char *fallback, char *err, size_t errlen);
 void kc_config_free(struct kc_config *c);
 
 #endif

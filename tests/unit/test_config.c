@@ -1,7 +1,8 @@
 /*
  * Unit tests for lib/core/kc_config: the key = value file (comments, blanks,
- * whitespace, errors naming the line), KC_* environment overrides and the
- * defaults when there is no file at all.
+ * whitespace, errors naming the line), KC_* environment overrides, the
+ * installed file as the last resort, and the defaults when there is no file
+ * at all.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,10 @@ load_ok(struct kc_config *c, const char *path)
 {
 	char err[512] = "";
 
-	cr_assert_eq(kc_config_load(c, path, err, sizeof(err)), 0, "%s", err);
+	/* No fallback: a configuration installed on this machine must not
+	 * leak into the tests. */
+	cr_assert_eq(kc_config_load_at(c, path, NULL, err, sizeof(err)), 0,
+		     "%s", err);
 }
 
 /* Loads and expects failure; err must contain every non-NULL needle. */
@@ -96,7 +100,7 @@ load_fails(const char *path, const char *needle1, const char *needle2)
 	struct kc_config c;
 	char err[512] = "";
 
-	cr_assert_eq(kc_config_load(&c, path, err, sizeof(err)), -1);
+	cr_assert_eq(kc_config_load_at(&c, path, NULL, err, sizeof(err)), -1);
 	if (needle1)
 		cr_expect_not_null(strstr(err, needle1), "'%s' not in '%s'",
 				   needle1, err);
@@ -353,6 +357,75 @@ Test(config, kc_conf_missing_file)
 {
 	cr_assert_eq(setenv("KC_CONF", "/nonexistent/kaicalls.conf", 1), 0);
 	load_fails(NULL, "/nonexistent/kaicalls.conf", NULL);
+	unsetenv("KC_CONF");
+}
+
+/* What an installed kcctl or kaicalls.fcgi does with neither --conf nor
+ * $KC_CONF: it reads the installed file. */
+Test(config, fallback_read_without_path_or_kc_conf)
+{
+	struct kc_config c;
+	char err[512] = "";
+
+	write_conf("db_name = from_fallback\n");
+	cr_assert_eq(kc_config_load_at(&c, NULL, tmp_path, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_str_eq(c.db_name, "from_fallback");
+	kc_config_free(&c);
+}
+
+Test(config, fallback_absent_means_defaults)
+{
+	struct kc_config c;
+	char err[512] = "";
+
+	cr_assert_eq(kc_config_load_at(&c, NULL, "/nonexistent/kaicalls.conf",
+				       err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_str_eq(c.db_name, "kaicalls");
+	kc_config_free(&c);
+}
+
+/* There but unusable (here: a path through a regular file, ENOTDIR; for an
+ * operator, most often a file only the kaicalls user may read): an error
+ * naming it, not a silent run on the defaults. */
+Test(config, fallback_unreadable_fails)
+{
+	struct kc_config c;
+	char err[512] = "", bad[96];
+
+	write_conf("db_name = x\n");
+	snprintf(bad, sizeof(bad), "%s/kaicalls.conf", tmp_path);
+	cr_assert_eq(kc_config_load_at(&c, NULL, bad, err, sizeof(err)), -1);
+	cr_expect_not_null(strstr(err, bad), "'%s' not in '%s'", bad, err);
+	cr_expect_not_null(strstr(err, "Not a directory"), "%s", err);
+}
+
+Test(config, kc_conf_beats_fallback)
+{
+	struct kc_config c;
+	char err[512] = "";
+
+	write_conf("db_name = from_fallback\n");
+	cr_assert_eq(setenv("KC_CONF", "/nonexistent/kaicalls.conf", 1), 0);
+	cr_assert_eq(kc_config_load_at(&c, NULL, tmp_path, err, sizeof(err)),
+		     -1);
+	cr_expect_not_null(strstr(err, "/nonexistent/kaicalls.conf"), "%s",
+			   err);
+	unsetenv("KC_CONF");
+}
+
+Test(config, empty_kc_conf_means_no_file)
+{
+	struct kc_config c;
+	char err[512] = "";
+
+	write_conf("db_name = from_fallback\n");
+	cr_assert_eq(setenv("KC_CONF", "", 1), 0);
+	cr_assert_eq(kc_config_load_at(&c, NULL, tmp_path, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_str_eq(c.db_name, "kaicalls");
+	kc_config_free(&c);
 	unsetenv("KC_CONF");
 }
 
