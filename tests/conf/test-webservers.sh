@@ -44,12 +44,14 @@ errors=()
 # --- requests and what came back ------------------------------------------------
 
 # fetch NAME METHOD PATH [CURL ARGS...]: the request to each server, an
-# argument's @S@ replaced by the server's name. Leaves $work/NAME.S.head
-# (the final header block: no "100 Continue"; CR removed) and NAME.S.body.
+# argument's @S@ replaced by the server's name. Keeps $work/NAME.S.head
+# (the final header block: no "100 Continue") and NAME.S.body.
+declare -A stat hdr
 fetch() {
 	local name=$1 method=$2 path=$3 s a
 	local -a args
 	shift 3
+	[ -z "${stat[$name|lighttpd]+set}" ] || kc_die "fetch $name: the name is taken"
 	for s in "${servers[@]}"; do
 		args=()
 		for a in "$@"; do
@@ -60,23 +62,58 @@ fetch() {
 			2>"$work/$name.$s.err"; then
 			errors+=("$s: curl: $(cat "$work/$name.$s.err")")
 		fi
-		tr -d '\r' <"$work/$name.$s.raw" 2>/dev/null |
-			awk '/^HTTP\//{ b = "" } { b = b $0 "\n" } END { printf "%s", b }' \
-				>"$work/$name.$s.head"
+		touch "$work/$name.$s.raw" "$work/$name.$s.body"
+		parse "$name" "$s" <"$work/$name.$s.raw"
+	done
+}
+
+# parse NAME S <HEADERS: the last header block into stat[NAME|S] and
+# hdr[NAME|S|lower-cased name] (the values, one a line, in the order
+# sent). Bash alone: the checks look up headers hundreds of times.
+parse() {
+	local line n v
+	local -a block=()
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		if [[ $line == HTTP/* ]]; then
+			block=()
+		fi
+		if [ -n "$line" ]; then
+			block+=("$line")
+		fi
+	done
+	printf '%s\n' "${block[@]}" >"$work/$1.$2.head"
+	read -r _ v _ <<<"${block[0]:-}"
+	stat[$1|$2]=$v
+	for line in "${block[@]:1}"; do
+		[[ $line == *:* ]] || continue
+		n=${line%%:*}
+		v=${line#*:}
+		v=${v#"${v%%[! $'\t']*}"}
+		hdr[$1|$2|${n,,}]+=$v$'\n'
 	done
 }
 
 # status NAME S
 status() {
-	awk 'NR == 1 { print $2 }' "$work/$1.$2.head"
+	printf '%s' "${stat[$1|$2]:-}"
 }
 
-# header NAME S HEADER: its values, one a line, in the order sent.
+# header NAME S HEADER: its values, one a line.
 header() {
-	awk -v h="$3" 'NR > 1 && index($0, ":") {
-		n = tolower(substr($0, 1, index($0, ":") - 1))
-		if (n == h) { v = substr($0, index($0, ":") + 1); sub(/^[ \t]+/, "", v); print v }
-	}' "$work/$1.$2.head"
+	local v=${hdr[$1|$2|$3]:-}
+	printf '%s' "${v%$'\n'}"
+}
+
+# lines TEXT: how many lines (0 for none).
+lines() {
+	local v=$1
+	if [ -z "$v" ]; then
+		echo 0
+	else
+		v=${v//[!$'\n']/}
+		echo $((${#v} + 1))
+	fi
 }
 
 # body NAME S
@@ -147,8 +184,8 @@ like_lighttpd() {
 			a=$(header "$name" lighttpd "$h")
 			b=$(header "$name" "$s" "$h")
 			if [ "$h" = x-request-id ]; then
-				a=$(grep -c . <<<"$a")
-				b=$(grep -c . <<<"$b")
+				a=$(lines "$a")
+				b=$(lines "$b")
 			fi
 			[ "$a" = "$b" ] || err "$s: $h: $(paste -sd '|' <<<"${b:-(none)}"), lighttpd $(paste -sd '|' <<<"${a:-(none)}")"
 		done
