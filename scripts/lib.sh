@@ -319,7 +319,10 @@ kc_db_start() {
 	fi
 	if [ ! -d "$KC_VAR/db/mysql" ]; then
 		kc_say "creating a private MariaDB in $KC_VAR/db"
+		# Its temp tables in our own dir, not /tmp: there, on a shared
+		# machine, files named after a pid were seen removed mid-install.
 		if ! mariadb-install-db --no-defaults --datadir="$KC_VAR/db" --user=root \
+			--tmpdir="$KC_VAR/tmp" \
 			--auth-root-authentication-method=normal --skip-test-db \
 			>"$KC_VAR/log/mariadb-install.log" 2>&1; then
 			kc_err "mariadb-install-db failed (see $KC_VAR/log/mariadb-install.log)"
@@ -332,7 +335,8 @@ kc_db_start() {
 	else
 		kc_say "starting MariaDB (socket $KC_VAR/run/mysql.sock)"
 		mariadbd --no-defaults --datadir="$KC_VAR/db" --user=root \
-			--socket="$KC_VAR/run/mysql.sock" --skip-networking --skip-log-bin \
+			--socket="$KC_VAR/run/mysql.sock" --tmpdir="$KC_VAR/tmp" \
+			--skip-networking --skip-log-bin \
 			--pid-file="$KC_VAR/run/mysqld.pid" --innodb-buffer-pool-size=256M \
 			--max-connections=500 --log-error="$KC_VAR/log/mariadb.err" \
 			</dev/null >>"$KC_VAR/log/mariadb.out" 2>&1 &
