@@ -47,7 +47,10 @@ kc_check_var() {
 		kc_err "KC_VAR is too long for unix socket paths: $KC_VAR"
 		return 1
 	fi
-	mkdir -p "$KC_VAR/run" "$KC_VAR/log" "$KC_VAR/tmp"
+	mkdir -p "$KC_VAR/run" "$KC_VAR/log" "$KC_VAR/tmp" || return 1
+	# run/ holds MariaDB's socket, where root needs no password: only
+	# this machine's root may enter it.
+	chmod 700 "$KC_VAR/run"
 }
 
 # --- packages ---------------------------------------------------------------
@@ -319,7 +322,10 @@ kc_db_start() {
 	fi
 	if [ ! -d "$KC_VAR/db/mysql" ]; then
 		kc_say "creating a private MariaDB in $KC_VAR/db"
+		# Its temp tables in our own dir, not /tmp: there, on a shared
+		# machine, files named after a pid were seen removed mid-install.
 		if ! mariadb-install-db --no-defaults --datadir="$KC_VAR/db" --user=root \
+			--tmpdir="$KC_VAR/tmp" \
 			--auth-root-authentication-method=normal --skip-test-db \
 			>"$KC_VAR/log/mariadb-install.log" 2>&1; then
 			kc_err "mariadb-install-db failed (see $KC_VAR/log/mariadb-install.log)"
@@ -332,7 +338,8 @@ kc_db_start() {
 	else
 		kc_say "starting MariaDB (socket $KC_VAR/run/mysql.sock)"
 		mariadbd --no-defaults --datadir="$KC_VAR/db" --user=root \
-			--socket="$KC_VAR/run/mysql.sock" --skip-networking --skip-log-bin \
+			--socket="$KC_VAR/run/mysql.sock" --tmpdir="$KC_VAR/tmp" \
+			--skip-networking --skip-log-bin \
 			--pid-file="$KC_VAR/run/mysqld.pid" --innodb-buffer-pool-size=256M \
 			--max-connections=500 --log-error="$KC_VAR/log/mariadb.err" \
 			</dev/null >>"$KC_VAR/log/mariadb.out" 2>&1 &
@@ -559,6 +566,264 @@ kc_stop_web() {
 	kc_stop_orphans
 }
 
+# --- Apache and nginx in front of spawn-fcgi (scripts/test) -----------------
+
+# The shipped site configs, conf/apache-kaicalls.conf and
+# conf/nginx-kaicalls.conf, run for real: the FastCGI program started by
+# spawn-fcgi on a unix socket, as their comments say, and each server with a
+# private top-level config around its site, of which only the port, the
+# socket, the document root and the log dir are replaced. Nothing of the
+# machine's own Apache or nginx is used but their modules and mime types.
+#
+# Their workers run as www-data, which may enter neither $KC_VAR (0700 under
+# scripts/test) nor perhaps the repository: the socket, the generated
+# configs, a copy of www/ and nginx's temp dirs are in a directory of their
+# own, named in $KC_VAR/run/sites.dir. Logs go to $KC_VAR/log/ (the servers
+# open them as root).
+KC_SITES_USER=www-data
+
+# kc_sites_dir: prints that directory, made on first use.
+kc_sites_dir() {
+	local dir
+	kc_check_var || return 1
+	dir=$(cat "$KC_VAR/run/sites.dir" 2>/dev/null) || dir=
+	if [ -n "$dir" ] && [ -d "$dir" ]; then
+		echo "$dir"
+		return 0
+	fi
+	# With a copy of the repository's www/, where the workers can read it.
+	if ! dir=$(mktemp -d /tmp/kaicalls-sites.XXXXXX) ||
+		! echo "$dir" >"$KC_VAR/run/sites.dir" ||
+		! chgrp "$KC_SITES_USER" "$dir" || ! chmod 0710 "$dir" ||
+		! cp -R "$KC_ROOT/www" "$dir/www" || ! chmod -R a+rX "$dir/www"; then
+		kc_err "could not make a directory for Apache and nginx"
+		return 1
+	fi
+	echo "$dir"
+}
+
+# kc_fcgi_spawn FCGI_BINARY: two processes of the program on
+# $dir/kaicalls.sock, the socket mode 0660 and owned by www-data (as the
+# sites' comments advise), with this stack's KC_CONF and the caller's
+# sanitizer options. The program runs as root here: it reads
+# $KC_VAR/kaicalls.conf.
+kc_fcgi_spawn() {
+	local fcgi=$1 dir
+	dir=$(kc_sites_dir) || return 1
+	case $fcgi in
+	/*) ;;
+	*) fcgi=$PWD/$fcgi ;;
+	esac
+	if [ ! -x "$fcgi" ]; then
+		kc_err "$fcgi is not built"
+		return 1
+	fi
+	if ! command -v spawn-fcgi >/dev/null; then
+		kc_err "spawn-fcgi not found (apt-get install spawn-fcgi)"
+		return 1
+	fi
+	kc_stop_spawned
+	rm -f "$dir/kaicalls.sock"
+	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	# spawn-fcgi points the program's stderr at /dev/null; the shell puts
+	# it back on a log before it becomes the program.
+	# shellcheck disable=SC2016 # expanded by that shell
+	if ! KC_CONF=$KC_VAR/kaicalls.conf spawn-fcgi -s "$dir/kaicalls.sock" \
+		-M 0660 -U "$KC_SITES_USER" -G "$KC_SITES_USER" -F 2 \
+		-P "$KC_VAR/run/spawn-fcgi.pid" -- /bin/sh -c 'exec "$0" 2>>"$1"' \
+		"$fcgi" "$KC_VAR/log/fcgi-spawned.log" \
+		</dev/null >>"$KC_VAR/log/spawn-fcgi.log" 2>&1; then
+		tail -n 20 "$KC_VAR/log/spawn-fcgi.log" "$KC_VAR/log/fcgi-spawned.log" >&2
+		kc_err "spawn-fcgi could not start $fcgi"
+		return 1
+	fi
+}
+
+# kc_site_conf SRC DEST [sed args...]: SRC with the sed args applied, and
+# the document root and socket of a Debian install replaced by ours. Fails
+# if anything of the install (a path, port 8080) is left, so that a change
+# to the shipped file cannot leave the test looking elsewhere.
+kc_site_conf() {
+	local src=$1 dest=$2 dir
+	shift 2
+	dir=$(kc_sites_dir) || return 1
+	sed "$@" -e "s|/usr/share/kaicalls/www|$dir/www|g" \
+		-e "s|/run/kaicalls/kaicalls.sock|$dir/kaicalls.sock|g" \
+		"$src" >"$dest" || return 1
+	if grep -nE '(^|[^0-9])8080([^0-9]|$)|/usr/share/kaicalls|/var/lib/kaicalls' \
+		"$dest" >&2; then
+		kc_err "${src#"$KC_ROOT"/}: the lines above were not adapted (see kc_site_conf)"
+		return 1
+	fi
+}
+
+# kc_site_wait NAME PID PORT LOG...: GET /livez answers 200 through the
+# server (so it reached the program) within 20 s.
+kc_site_wait() {
+	local name=$1 pid=$2 port=$3 i
+	shift 3
+	for ((i = 0; i < 100; i++)); do
+		if curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$port/livez" 2>/dev/null; then
+			return 0
+		fi
+		kc_alive "$pid" || break
+		sleep 0.2
+	done
+	tail -n 20 "$@" >&2 2>/dev/null
+	kc_err "$name: GET http://127.0.0.1:$port/livez did not answer within 20 s"
+	return 1
+}
+
+# kc_apache_start PORT: Apache on 127.0.0.1:PORT with
+# conf/apache-kaicalls.conf, in front of kc_fcgi_spawn's socket.
+kc_apache_start() {
+	local port=$1 dir log=$KC_VAR/log/apache2 m ext pid
+	dir=$(kc_sites_dir) || return 1
+	if ! command -v apache2 >/dev/null; then
+		kc_err "apache2 not found (apt-get install apache2)"
+		return 1
+	fi
+	kc_stop_pidfile apache2
+	if kc_port_busy "$port"; then
+		kc_err "port $port is in use (Apache)"
+		return 1
+	fi
+	mkdir -p "$log"
+	kc_site_conf "$KC_ROOT/conf/apache-kaicalls.conf" "$dir/apache-site.conf" \
+		-e "s|^Listen 8080\$|Listen 127.0.0.1:$port|" \
+		-e "s|<VirtualHost \*:8080>|<VirtualHost 127.0.0.1:$port>|" || return 1
+	{
+		echo "# Generated by scripts/lib.sh (kc_apache_start): Debian's modules,"
+		echo "# none of its sites; what Debian's apache2.conf would add is here."
+		echo "ServerRoot /etc/apache2"
+		echo "DefaultRuntimeDir $dir"
+		echo "PidFile $dir/apache2.pid"
+		echo "ErrorLog $log/error.log"
+		echo "ServerName localhost"
+		echo "User $KC_SITES_USER"
+		echo "Group $KC_SITES_USER"
+		echo "Define APACHE_LOG_DIR $log"
+		echo 'LogFormat "%h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\"" combined'
+		# What the site needs (a2enmod proxy proxy_fcgi headers) and what
+		# Debian enables by default.
+		for m in mpm_event authz_core mime proxy proxy_fcgi headers; do
+			for ext in load conf; do
+				if [ -f "/etc/apache2/mods-available/$m.$ext" ]; then
+					echo "Include /etc/apache2/mods-available/$m.$ext"
+				fi
+			done
+		done
+		printf '<Directory />\n\tAllowOverride None\n\tRequire all denied\n</Directory>\n'
+		echo "Include $dir/apache-site.conf"
+	} >"$dir/apache2.conf" || return 1
+	if ! apache2 -t -f "$dir/apache2.conf" >"$log/check.log" 2>&1; then
+		cat "$log/check.log" >&2
+		kc_err "Apache rejected conf/apache-kaicalls.conf (as $dir/apache2.conf)"
+		return 1
+	fi
+	kc_say "starting Apache on 127.0.0.1:$port"
+	apache2 -f "$dir/apache2.conf" -DFOREGROUND </dev/null >>"$log/apache2.out" 2>&1 &
+	pid=$!
+	echo "$pid" >"$KC_VAR/run/apache2.pid"
+	kc_site_wait Apache "$pid" "$port" "$log/apache2.out" "$log/error.log" || {
+		kc_stop_pidfile apache2
+		return 1
+	}
+}
+
+# kc_nginx_start PORT: nginx on 127.0.0.1:PORT with conf/nginx-kaicalls.conf,
+# in front of kc_fcgi_spawn's socket.
+kc_nginx_start() {
+	local port=$1 dir log=$KC_VAR/log/nginx t pid
+	dir=$(kc_sites_dir) || return 1
+	if ! command -v nginx >/dev/null; then
+		kc_err "nginx not found (apt-get install nginx)"
+		return 1
+	fi
+	kc_stop_pidfile nginx
+	if kc_port_busy "$port"; then
+		kc_err "port $port is in use (nginx)"
+		return 1
+	fi
+	mkdir -p "$log"
+	kc_site_conf "$KC_ROOT/conf/nginx-kaicalls.conf" "$dir/nginx-site.conf" \
+		-e "s|listen 8080;|listen 127.0.0.1:$port;|" || return 1
+	# The site's "include fastcgi_params;" resolves beside the main file,
+	# as it does in /etc/nginx.
+	cp /etc/nginx/fastcgi_params "$dir/" || return 1
+	{
+		echo "# Generated by scripts/lib.sh (kc_nginx_start): the http {} of"
+		echo "# Debian's nginx.conf, reduced to what the site needs."
+		echo "user $KC_SITES_USER;"
+		echo "worker_processes 1;"
+		echo "pid $dir/nginx.pid;"
+		echo "error_log $log/error.log;"
+		echo "events { worker_connections 64; }"
+		echo "http {"
+		echo "    include /etc/nginx/mime.types;"
+		echo "    default_type application/octet-stream;"
+		echo "    access_log $log/access.log;"
+		for t in client_body fastcgi proxy uwsgi scgi; do
+			echo "    ${t}_temp_path $dir/nginx-$t;"
+		done
+		echo "    include $dir/nginx-site.conf;"
+		echo "}"
+	} >"$dir/nginx.conf" || return 1
+	# -e: the error log nginx opens before it has read its configuration.
+	if ! nginx -t -p "$dir" -e "$log/error.log" -c "$dir/nginx.conf" >"$log/check.log" 2>&1; then
+		cat "$log/check.log" >&2
+		kc_err "nginx rejected conf/nginx-kaicalls.conf (as $dir/nginx.conf)"
+		return 1
+	fi
+	kc_say "starting nginx on 127.0.0.1:$port"
+	nginx -p "$dir" -e "$log/error.log" -c "$dir/nginx.conf" -g 'daemon off;' \
+		</dev/null >>"$log/nginx.out" 2>&1 &
+	pid=$!
+	echo "$pid" >"$KC_VAR/run/nginx.pid"
+	kc_site_wait nginx "$pid" "$port" "$log/nginx.out" "$log/error.log" || {
+		kc_stop_pidfile nginx
+		return 1
+	}
+}
+
+# kc_stop_pidfile NAME: the process of $KC_VAR/run/NAME.pid, if it is NAME.
+kc_stop_pidfile() {
+	local pid
+	if pid=$(kc_pidfile_alive "$KC_VAR/run/$1.pid" "$1"); then
+		kc_stop_pids 30 "$pid"
+	fi
+	rm -f "$KC_VAR/run/$1.pid"
+}
+
+# kc_stop_spawned: the processes kc_fcgi_spawn started (spawn-fcgi itself
+# is gone by then: they are nobody's children).
+kc_stop_spawned() {
+	local pid
+	local -a pids=()
+	[ -f "$KC_VAR/run/spawn-fcgi.pid" ] || return 0
+	# One pid a line, the last without a newline.
+	while read -r pid || [ -n "$pid" ]; do
+		if [[ $pid =~ ^[0-9]+$ ]] && kc_alive "$pid" &&
+			[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = kaicalls.fcgi ]; then
+			pids+=("$pid")
+		fi
+	done <"$KC_VAR/run/spawn-fcgi.pid"
+	kc_stop_pids 30 "${pids[@]}"
+	rm -f "$KC_VAR/run/spawn-fcgi.pid"
+}
+
+# kc_stop_sites: Apache and nginx, then the program behind them (whose
+# sanitizer reports are complete once it has exited), then their directory.
+kc_stop_sites() {
+	local dir
+	kc_stop_pidfile apache2
+	kc_stop_pidfile nginx
+	kc_stop_spawned
+	dir=$(cat "$KC_VAR/run/sites.dir" 2>/dev/null) || return 0
+	case $dir in /tmp/kaicalls-sites.*) rm -rf "$dir" ;; esac
+	rm -f "$KC_VAR/run/sites.dir"
+}
+
 # --- a webhook receiver for tests and benchmarks -----------------------------
 
 # kc_receiver_start PORT: tests/receiver/receiver.mjs over HTTPS on
@@ -692,6 +957,7 @@ kc_stop_all() {
 	[ -n "${KC_VAR:-}" ] && [ -d "$KC_VAR/run" ] || return 0
 	kc_stop_jobs
 	kc_stop_receiver
+	kc_stop_sites
 	kc_stop_web
 	if pid=$(kc_pidfile_alive "$KC_VAR/run/mysqld.pid" mariadbd); then
 		kc_stop_pids 30 "$pid"
