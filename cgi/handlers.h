@@ -9,6 +9,7 @@
 
 int kc_h_livez(struct kc_req *req);
 int kc_h_healthz(struct kc_req *req);
+int kc_h_metrics(struct kc_req *req);
 int kc_h_business_get(struct kc_req *req);
 int kc_h_agent_get(struct kc_req *req);
 int kc_h_agent_routing_patch(struct kc_req *req);

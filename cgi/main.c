@@ -8,6 +8,7 @@
 #include "request.h"
 #include "response.h"
 #include "handlers.h"
+#include "req_metrics.h"
 #include "routes.h"
 
 #include <fcgiapp.h>
@@ -68,6 +69,7 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db *db,
 	struct kc_buf body, head;
 	struct kc_verr e;
 	struct timespec t0, t1;
+	long long us;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	kc_req_init(&req);
@@ -83,6 +85,7 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db *db,
 	uri = FCGX_GetParam("REQUEST_URI", fr->envp);
 	req.authorization = FCGX_GetParam("HTTP_AUTHORIZATION", fr->envp);
 	req.idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", fr->envp);
+	req.remote_addr = FCGX_GetParam("REMOTE_ADDR", fr->envp);
 	if (kc_method_parse(method, &req.method) != 0) {
 		snprintf(req.resp.allow, sizeof(req.resp.allow),
 			 "GET, POST, PATCH, DELETE");
@@ -108,17 +111,20 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db *db,
 	else if (req.resp.status >= 500 && req.resp.status != 503 &&
 		 kc_db_unavailable(db))
 		kc_db_unavailable_problem(&req);
+	/* Counted before the answer leaves: a client that has it can count
+	 * on seeing it in the next scrape. */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (long long)(t1.tv_sec - t0.tv_sec) * 1000000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000;
+	kc_reqm_record(req.route, req.method, req.resp.status, us);
 	if (kc_resp_headers(&req, &head) == 0) {
 		FCGX_PutStr(head.data, (int)head.len, fr->out);
 		if (req.method != KC_M_HEAD && req.resp.body.len)
 			FCGX_PutStr(req.resp.body.data, (int)req.resp.body.len,
 				    fr->out);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	kc_info("%s %s %d %.1fms%s%s", method ? method : "-",
-		req.path ? req.path : "-", req.resp.status,
-		(double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+		req.path ? req.path : "-", req.resp.status, (double)us / 1e3,
 		req.authed ? " key=" : "",
 		req.authed ? req.auth.key_public_id : "");
 	kc_log_context(NULL);
@@ -153,6 +159,8 @@ main(void)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* Serves without request metrics if the region cannot be had. */
+	(void)kc_reqm_open(&cfg);
 	/* Connected on the first request, and again after any loss: a
 	 * process outlives database restarts and answers 503 meanwhile. */
 	if ((db = kc_db_new(&cfg)) == NULL)
@@ -166,6 +174,7 @@ main(void)
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);
+	kc_reqm_close();
 	kc_db_close(db);
 	free(cache);
 	kc_config_free(&cfg);

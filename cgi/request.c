@@ -9,6 +9,7 @@ void
 kc_req_init(struct kc_req *req)
 {
 	memset(req, 0, sizeof(*req));
+	req->route = -1;
 	kc_buf_init(&req->resp.body, 8 * 1024 * 1024);
 }
 

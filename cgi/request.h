@@ -51,9 +51,11 @@ struct kc_req {
 	size_t body_len;
 	const char *authorization;
 	const char *idempotency_key;
+	const char *remote_addr; /* the client, as the web server saw it */
 	char request_id[KC_ID_MAX];
 	char params[KC_PARAMS_MAX][KC_PARAM_LEN];
 	size_t nparams;
+	int route; /* the index of the route matched, -1: none */
 	struct kc_auth auth;
 	int authed;
 	struct kc_db *db; /* NULL when the database cannot be reached */

@@ -2,6 +2,7 @@
  * 405, 401 and 403, so no handler can forget to. */
 #include "routes.h"
 #include "handlers.h"
+#include "kc_addr.h"
 #include "kc_crypto.h"
 #include "kc_idempotency.h"
 #include "kc_log.h"
@@ -17,6 +18,7 @@
 static const struct kc_route routes[] = {
     {KC_M_GET, "/livez", kc_h_livez, 0, KC_R_PUBLIC, NULL},
     {KC_M_GET, "/healthz", kc_h_healthz, 0, KC_R_PUBLIC, NULL},
+    {KC_M_GET, "/metrics", kc_h_metrics, 0, KC_R_PUBLIC | KC_R_OPERATOR, NULL},
     {KC_M_GET, "/v1/business", kc_h_business_get, 0, 0, NULL},
     {KC_M_GET, "/v1/agent", kc_h_agent_get, KC_SCOPE_AGENTS_READ, 0, NULL},
     {KC_M_PATCH, "/v1/agent/routing", kc_h_agent_routing_patch,
@@ -72,6 +74,28 @@ static const struct kc_route routes[] = {
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
+size_t
+kc_route_count(void)
+{
+	return NROUTES;
+}
+
+const struct kc_route *
+kc_route_at(size_t i)
+{
+	return i < NROUTES ? &routes[i] : NULL;
+}
+
+/* An operator route exists only for the addresses allowed to use it, so
+ * nobody else can tell it from a path that was never there. */
+static int
+visible(const struct kc_route *r, const struct kc_req *req)
+{
+	return !(r->flags & KC_R_OPERATOR) ||
+	       (req->cfg &&
+		kc_addr_list_match(&req->cfg->metrics_allow, req->remote_addr));
+}
+
 /* Matches path against pattern segment by segment; "{...}" captures one
  * non-empty segment of id characters into req->params. */
 static int
@@ -114,8 +138,10 @@ kc_route_match(struct kc_req *req, int *status, char *allow, size_t allowlen)
 	unsigned allowed = 0;
 	size_t i, o = 0;
 
+	req->route = -1;
 	for (i = 0; i < NROUTES; i++) {
-		if (!match(routes[i].pattern, req->path, req))
+		if (!visible(&routes[i], req) ||
+		    !match(routes[i].pattern, req->path, req))
 			continue;
 		allowed |= routes[i].method;
 		if (routes[i].method == req->method && found == NULL)
@@ -124,6 +150,7 @@ kc_route_match(struct kc_req *req, int *status, char *allow, size_t allowlen)
 	if (found) {
 		/* Re-run the match to leave the winning route's params. */
 		match(found->pattern, req->path, req);
+		req->route = (int)(found - routes);
 		return found;
 	}
 	*status = allowed ? 405 : 404;

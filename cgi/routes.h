@@ -9,6 +9,9 @@ typedef int (*kc_handler)(struct kc_req *);
 
 enum kc_route_flags {
 	KC_R_PUBLIC = 1 << 0, /* no API key */
+	/* Only for clients in metrics_allow; to anyone else the route does
+	 * not exist (404, never 405 or 401). */
+	KC_R_OPERATOR = 1 << 1,
 };
 
 struct kc_route {
@@ -20,7 +23,12 @@ struct kc_route {
 	const char *query; /* allowed query keys, comma-separated */
 };
 
-/* Finds the route for method and path, filling req->params. NULL with
+/* The table, for those that label by route (request metrics): index i
+ * of kc_route_count(). */
+size_t kc_route_count(void);
+const struct kc_route *kc_route_at(size_t i);
+/* Finds the route for method and path, filling req->params and
+ * req->route. NULL with
  * *status 404, or 405 and allow listing the methods the path takes. */
 const struct kc_route *kc_route_match(struct kc_req *req, int *status,
 				      char *allow, size_t allowlen);

@@ -406,6 +406,11 @@ kc_write_conf() {
 			echo "log_level = info"
 			# Development and tests deliver to receivers on loopback.
 			echo "webhook_allow_hosts = 127.0.0.1,localhost"
+			# GET /metrics from this machine (the tests scrape it), and
+			# the FastCGI processes' shared request metrics beside
+			# their socket.
+			echo "metrics_allow = 127.0.0.1,::1"
+			echo "run_dir = $KC_VAR/run"
 			# The test receiver's self-signed certificate (kc_receiver_start).
 			if [ -n "${KC_DELIVERY_CA_FILE:-}" ]; then
 				echo "delivery_ca_file = $KC_DELIVERY_CA_FILE"

@@ -117,6 +117,24 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 	}
 	if (strcmp(key, "webhook_allow_hosts") == 0)
 		return set_str(&c->webhook_allow_hosts, val);
+	if (strcmp(key, "metrics_allow") == 0) {
+		if (kc_addr_list_parse(val, &c->metrics_allow) != 0) {
+			snprintf(err, errlen,
+				 "metrics_allow: comma-separated addresses or "
+				 "networks such as 127.0.0.1, ::1, "
+				 "10.0.0.0/8 (at most %d)",
+				 KC_ADDR_LIST_MAX);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "run_dir") == 0) {
+		if (val[0] != '/') {
+			snprintf(err, errlen, "run_dir: an absolute path");
+			return -1;
+		}
+		return set_str(&c->run_dir, val);
+	}
 	if (strcmp(key, "webhook_secret_grace") == 0) {
 		if (kc_duration_parse(val, &c->webhook_secret_grace) != 0) {
 			snprintf(err, errlen,
@@ -251,6 +269,8 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	    {"KC_LOG_LEVEL", "log_level"},
 	    {"KC_AUTH_CACHE_MS", "auth_cache_ms"},
 	    {"KC_WEBHOOK_ALLOW_HOSTS", "webhook_allow_hosts"},
+	    {"KC_METRICS_ALLOW", "metrics_allow"},
+	    {"KC_RUN_DIR", "run_dir"},
 	    {"KC_DELIVERY_SCHEDULE", "delivery_schedule"},
 	    {"KC_DELIVERY_TIMEOUT", "delivery_timeout"},
 	    {"KC_DELIVERY_LEASE", "delivery_lease"},
@@ -283,7 +303,8 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 		goto nomem;
 	if (set_str(&c->db_user, "kaicalls") != 0 ||
 	    set_str(&c->db_name, "kaicalls") != 0 ||
-	    set_str(&c->sql_dir, KC_SQL_DIR) != 0)
+	    set_str(&c->sql_dir, KC_SQL_DIR) != 0 ||
+	    set_str(&c->run_dir, "/run/kaicalls") != 0)
 		goto nomem;
 	if (path == NULL)
 		path = getenv("KC_CONF");
@@ -333,6 +354,7 @@ kc_config_free(struct kc_config *c)
 	free(c->db_password);
 	free(c->db_name);
 	free(c->sql_dir);
+	free(c->run_dir);
 	free(c->webhook_allow_hosts);
 	free(c->delivery_ca_file);
 	OPENSSL_cleanse(c, sizeof(*c)); /* the master key with the rest */

@@ -3,6 +3,7 @@
 #ifndef KC_CONFIG_H
 #define KC_CONFIG_H
 
+#include "kc_addr.h"
 #include "kc_log.h"
 
 #include <stddef.h>
@@ -28,6 +29,11 @@ struct kc_config {
 	char *webhook_allow_hosts; /* may use http and internal addresses */
 	long long
 	    webhook_secret_grace; /* seconds an old secret keeps signing */
+	/* Clients that may read GET /metrics (default: none). */
+	struct kc_addr_list metrics_allow;
+	/* Where the FastCGI processes of this node share memory (request
+	 * metrics): a directory of their own, on tmpfs. */
+	char *run_dir;
 
 	/* The delivery engine (kcctl deliver, replay, maintain). */
 	long long

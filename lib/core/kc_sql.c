@@ -579,6 +579,22 @@ static const struct {
 	 "DELETE FROM idempotency_keys WHERE created_at < UTC_TIMESTAMP(6) - "
 	 "INTERVAL 24 HOUR ORDER BY created_at LIMIT ?"},
 
+    /* GET /metrics, across every business (the operator's view). The
+     * counters kept by the triggers of sql/010_metrics.sql: a few hundred
+     * rows, read in primary key order. */
+    [KC_SQL_METRIC_COUNTERS] = {"metric_counters",
+				"SELECT name, label, SUM(value) FROM "
+				"metric_counters GROUP BY name, label"},
+    /* The due backlog from the claim's index: its oldest in O(log n)
+     * (MIN over an index range), its size counted up to a limit, so a
+     * scrape never walks a backlog of millions. */
+    [KC_SQL_METRIC_DUE] =
+	{"metric_due",
+	 "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE "
+	 "next_attempt_at <= UTC_TIMESTAMP(6) LIMIT ?) d), "
+	 "COALESCE(TIMESTAMPDIFF(MICROSECOND, (SELECT MIN(next_attempt_at) "
+	 "FROM deliveries WHERE next_attempt_at <= UTC_TIMESTAMP(6)), "
+	 "UTC_TIMESTAMP(6)), 0)"},
 };
 
 const char *

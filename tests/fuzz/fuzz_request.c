@@ -3,6 +3,7 @@
  * parsing, routing-object validation and merge patch, and the small
  * parsers (scopes, E.164, times, durations, retry schedules, Retry-After).
  * Input: "METHOD\nURI\nBODY". */
+#include "kc_addr.h"
 #include "kc_backoff.h"
 #include "kc_call.h"
 #include "kc_config.h"
@@ -40,6 +41,12 @@ fuzz_strings(const char *s)
 	(void)kc_scope_parse(s, &mask, bad, sizeof(bad));
 	(void)kc_url_parse(s, &u, bad, sizeof(bad));
 	(void)kc_ip_is_internal(s);
+	{
+		struct kc_addr_list l;
+
+		if (kc_addr_list_parse(s, &l) == 0)
+			(void)kc_addr_list_match(&l, s);
+	}
 	{
 		long long sched[KC_SCHEDULE_MAX];
 		size_t n;

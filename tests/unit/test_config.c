@@ -37,6 +37,8 @@ static const char *const kc_env[] = {
     "KC_ENDPOINT_DISABLE_AFTER",
     "KC_ATTEMPTS_RETENTION",
     "KC_EVENTS_RETENTION",
+    "KC_METRICS_ALLOW",
+    "KC_RUN_DIR",
 };
 
 static char tmp_path[64];
@@ -585,4 +587,46 @@ Test(config, delivery_settings_are_checked)
 		   "delivery_lease", "longer than");
 	setenv("KC_RETRY_AFTER_MAX", "soon", 1);
 	load_fails(NULL, "KC_RETRY_AFTER_MAX", "retry_after_max");
+}
+
+Test(config, metrics_defaults)
+{
+	struct kc_config c;
+
+	load_ok(&c, NULL);
+	/* Nobody may scrape until the operator says who. */
+	cr_assert_eq(c.metrics_allow.n, 0);
+	cr_assert_eq(kc_addr_list_match(&c.metrics_allow, "127.0.0.1"), 0);
+	cr_assert_str_eq(c.run_dir, "/run/kaicalls");
+	kc_config_free(&c);
+}
+
+Test(config, metrics_settings_from_file_and_environment)
+{
+	struct kc_config c;
+
+	load_ok(&c, write_conf("metrics_allow = 127.0.0.1, 10.1.0.0/16\n"
+			       "run_dir = /var/run/kc\n"));
+	cr_assert_eq(c.metrics_allow.n, 2);
+	cr_expect_eq(kc_addr_list_match(&c.metrics_allow, "10.1.200.3"), 1);
+	cr_expect_eq(kc_addr_list_match(&c.metrics_allow, "10.2.0.1"), 0);
+	cr_expect_str_eq(c.run_dir, "/var/run/kc");
+	kc_config_free(&c);
+	setenv("KC_METRICS_ALLOW", "::1", 1);
+	setenv("KC_RUN_DIR", "/tmp/kc-run", 1);
+	load_ok(&c, write_conf("metrics_allow = 127.0.0.1\n"));
+	cr_assert_eq(c.metrics_allow.n, 1);
+	cr_expect_eq(kc_addr_list_match(&c.metrics_allow, "::1"), 1);
+	cr_expect_eq(kc_addr_list_match(&c.metrics_allow, "127.0.0.1"), 0);
+	cr_expect_str_eq(c.run_dir, "/tmp/kc-run");
+	kc_config_free(&c);
+}
+
+Test(config, metrics_settings_are_checked)
+{
+	load_fails(write_conf("metrics_allow = localhost\n"),
+		   ":1:", "metrics_allow");
+	load_fails(write_conf("metrics_allow = 10.0.0.0/33\n"), "metrics_allow",
+		   NULL);
+	load_fails(write_conf("run_dir = run\n"), "run_dir", "absolute");
 }

@@ -466,12 +466,19 @@ Test(method, parse_unknown)
 
 /* kc_route_match */
 
+/* A client allowed the operator routes (/metrics). */
+static struct kc_config operator_cfg;
+
 static const struct kc_route *
 route(struct kc_req *req, enum kc_method m, const char *uri, int *status,
       char *allow, size_t allowlen)
 {
 	req_uri(req, uri);
 	req->method = m;
+	cr_assert_eq(
+	    kc_addr_list_parse("127.0.0.1", &operator_cfg.metrics_allow), 0);
+	req->cfg = &operator_cfg;
+	req->remote_addr = "127.0.0.1";
 	*status = 0;
 	return kc_route_match(req, status, allow, allowlen);
 }
@@ -486,6 +493,7 @@ Test(route_match, known_paths)
 	} known[] = {
 	    {KC_M_GET, "/livez", 0, KC_R_PUBLIC},
 	    {KC_M_GET, "/healthz", 0, KC_R_PUBLIC},
+	    {KC_M_GET, "/metrics", 0, KC_R_PUBLIC | KC_R_OPERATOR},
 	    {KC_M_GET, "/v1/business", 0, 0},
 	    {KC_M_GET, "/v1/agent", KC_SCOPE_AGENTS_READ, 0},
 	    {KC_M_PATCH, "/v1/agent/routing", KC_SCOPE_AGENTS_WRITE, 0},
@@ -962,4 +970,96 @@ Test(status_text, known_and_default)
 	cr_assert_str_eq(kc_status_text(429), "Too Many Requests");
 	cr_assert_str_eq(kc_status_text(503), "Service Unavailable");
 	cr_assert_str_eq(kc_status_text(599), "Internal Server Error");
+}
+
+/* GET /metrics: only for the addresses in metrics_allow. To any other
+ * client it is a path that does not exist: the same 404 whatever the
+ * method, never a 405 that would tell it apart. */
+
+static struct kc_config metrics_cfg;
+
+static void
+metrics_req(struct kc_req *req, enum kc_method m, const char *addr)
+{
+	memset(&metrics_cfg, 0, sizeof(metrics_cfg));
+	cr_assert_eq(
+	    kc_addr_list_parse("127.0.0.1, ::1", &metrics_cfg.metrics_allow),
+	    0);
+	req_uri(req, "/metrics");
+	req->method = m;
+	req->cfg = &metrics_cfg;
+	req->remote_addr = addr;
+	snprintf(req->request_id, sizeof(req->request_id), "req_m");
+}
+
+Test(metrics_route, hidden_from_addresses_not_allowed)
+{
+	static const char *const others[] = {"10.0.0.1", "127.0.0.2", "::2", "",
+					     NULL};
+	struct kc_req req, missing;
+	size_t i;
+
+	req_uri(&missing, "/nothing-here");
+	missing.method = KC_M_GET;
+	snprintf(missing.request_id, sizeof(missing.request_id), "req_m");
+	cr_assert_eq(kc_dispatch(&missing), 404);
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		metrics_req(&req, KC_M_GET, others[i]);
+		cr_expect_eq(kc_dispatch(&req), 404, "%s", others[i]);
+		cr_expect_str_eq(req.resp.body.data, missing.resp.body.data,
+				 "%s", others[i]);
+		cr_expect_eq(req.route, -1);
+		kc_req_free(&req);
+		metrics_req(&req, KC_M_POST, others[i]);
+		cr_expect_eq(kc_dispatch(&req), 404, "POST from %s",
+			     others[i] ? others[i] : "NULL");
+		kc_req_free(&req);
+	}
+	kc_req_free(&missing);
+}
+
+Test(metrics_route, hidden_without_a_config)
+{
+	struct kc_req req;
+
+	req_uri(&req, "/metrics");
+	req.method = KC_M_GET;
+	req.remote_addr = "127.0.0.1";
+	cr_assert_eq(kc_dispatch(&req), 404);
+	kc_req_free(&req);
+}
+
+Test(metrics_route, served_to_allowed_addresses)
+{
+	static const char *const allowed[] = {"127.0.0.1", "::1",
+					      "::ffff:127.0.0.1"};
+	struct kc_req req;
+	size_t i;
+
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		metrics_req(&req, KC_M_GET, allowed[i]);
+		/* No database here: the scrape still answers, saying so. */
+		cr_expect_eq(kc_dispatch(&req), 200, "%s", allowed[i]);
+		cr_expect_str_eq(req.resp.content_type,
+				 "text/plain; version=0.0.4; charset=utf-8");
+		cr_expect_not_null(
+		    strstr(req.resp.body.data, "\nkaicalls_database_up 0\n"),
+		    "%s", req.resp.body.data);
+		cr_expect_geq(req.route, 0);
+		kc_req_free(&req);
+	}
+	metrics_req(&req, KC_M_POST, "127.0.0.1");
+	cr_assert_eq(kc_dispatch(&req), 405);
+	cr_assert_str_eq(req.resp.allow, "GET");
+	kc_req_free(&req);
+}
+
+Test(metrics_route, needs_no_api_key)
+{
+	struct kc_req req;
+
+	metrics_req(&req, KC_M_GET, "127.0.0.1");
+	req.authorization = "Bearer kc_live_nonsense";
+	cr_assert_eq(kc_dispatch(&req), 200);
+	kc_req_free(&req);
 }
