@@ -319,7 +319,10 @@ kc_db_start() {
 	fi
 	if [ ! -d "$KC_VAR/db/mysql" ]; then
 		kc_say "creating a private MariaDB in $KC_VAR/db"
-		if ! mariadb-install-db --no-defaults --datadir="$KC_VAR/db" --user=root \
+		# Temporary tables go to $KC_VAR/tmp, not the shared /tmp: there a
+		# server's temporary files were seen vanishing under it ("Error on
+		# delete of '/tmp/#sql-temptable-...'"), failing installs and queries.
+		if ! TMPDIR=$KC_VAR/tmp mariadb-install-db --no-defaults --datadir="$KC_VAR/db" --user=root \
 			--auth-root-authentication-method=normal --skip-test-db \
 			>"$KC_VAR/log/mariadb-install.log" 2>&1; then
 			kc_err "mariadb-install-db failed (see $KC_VAR/log/mariadb-install.log)"
@@ -331,7 +334,7 @@ kc_db_start() {
 		kc_say "MariaDB already running (pid $pid)"
 	else
 		kc_say "starting MariaDB (socket $KC_VAR/run/mysql.sock)"
-		mariadbd --no-defaults --datadir="$KC_VAR/db" --user=root \
+		mariadbd --no-defaults --datadir="$KC_VAR/db" --user=root --tmpdir="$KC_VAR/tmp" \
 			--socket="$KC_VAR/run/mysql.sock" --skip-networking --skip-log-bin \
 			--pid-file="$KC_VAR/run/mysqld.pid" --innodb-buffer-pool-size=256M \
 			--max-connections=500 --log-error="$KC_VAR/log/mariadb.err" \
