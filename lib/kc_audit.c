@@ -74,6 +74,5 @@ kc_audit_list(struct kc_db *db, long long business_id,
 	static const struct kc_page_query q = {
 	    KC_SQL_AUDIT_CURSOR, KC_SQL_AUDIT_LIST, INT64_MAX, audit_json};
 
-	return kc_page_list(db, &q, business_id, NULL, 0, starting_after, limit,
-			    out);
+	return kc_page_list(db, &q, business_id, starting_after, limit, out);
 }

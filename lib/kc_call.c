@@ -275,10 +275,12 @@ kc_call_list(struct kc_db *db, long long business_id, const char *status,
 	     const char *since, const char *starting_after, int limit,
 	     json_t **out)
 {
-	static const struct kc_page_query q = {
-	    KC_SQL_CALL_CURSOR, KC_SQL_CALL_LIST, INT64_MAX, call_list_json};
-	const char *f[] = {status, since};
+	static const enum kc_sql shape[] = {KC_SQL_CALL_LIST,
+					    KC_SQL_CALL_LIST_STATUS};
+	static const struct kc_page_recent q = {
+	    KC_SQL_CALL_CURSOR, KC_PAGE_SHAPES(shape), call_list_json};
+	const struct kc_param f[] = {kc_p_str(status)};
 
-	return kc_page_list(db, &q, business_id, f, 2, starting_after, limit,
-			    out);
+	return kc_page_recent(db, &q, business_id, f, since, NULL,
+			      starting_after, limit, out);
 }

@@ -134,8 +134,7 @@ kc_endpoint_list(struct kc_db *db, long long business_id,
 	static const struct kc_page_query q = {
 	    KC_SQL_ENDPOINT_CURSOR, KC_SQL_ENDPOINT_LIST, 0, endpoint_json};
 
-	return kc_page_list(db, &q, business_id, NULL, 0, starting_after, limit,
-			    out);
+	return kc_page_list(db, &q, business_id, starting_after, limit, out);
 }
 
 /* Turning an endpoint off records why; turning it back on clears its

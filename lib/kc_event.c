@@ -110,10 +110,12 @@ kc_event_list(struct kc_db *db, long long business_id, const char *type,
 	      const char *since, const char *starting_after, int limit,
 	      json_t **out)
 {
-	static const struct kc_page_query q = {
-	    KC_SQL_EVENT_CURSOR, KC_SQL_EVENT_LIST, INT64_MAX, stored_event};
-	const char *f[] = {type, since};
+	static const enum kc_sql shape[] = {KC_SQL_EVENT_LIST,
+					    KC_SQL_EVENT_LIST_TYPE};
+	static const struct kc_page_recent q = {
+	    KC_SQL_EVENT_CURSOR, KC_PAGE_SHAPES(shape), stored_event};
+	const struct kc_param f[] = {kc_p_str(type)};
 
-	return kc_page_list(db, &q, business_id, f, 2, starting_after, limit,
-			    out);
+	return kc_page_recent(db, &q, business_id, f, since, NULL,
+			      starting_after, limit, out);
 }

@@ -135,10 +135,10 @@ int
 kc_lead_list(struct kc_db *db, long long business_id, const char *since,
 	     const char *starting_after, int limit, json_t **out)
 {
-	static const struct kc_page_query q = {
-	    KC_SQL_LEAD_CURSOR, KC_SQL_LEAD_LIST, INT64_MAX, lead_json};
-	const char *f[] = {since};
+	static const enum kc_sql shape[] = {KC_SQL_LEAD_LIST};
+	static const struct kc_page_recent q = {
+	    KC_SQL_LEAD_CURSOR, KC_PAGE_SHAPES(shape), lead_json};
 
-	return kc_page_list(db, &q, business_id, f, 1, starting_after, limit,
-			    out);
+	return kc_page_recent(db, &q, business_id, NULL, since, NULL,
+			      starting_after, limit, out);
 }

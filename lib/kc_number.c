@@ -71,6 +71,5 @@ kc_number_list(struct kc_db *db, long long business_id,
 	static const struct kc_page_query q = {
 	    KC_SQL_NUMBER_CURSOR, KC_SQL_NUMBER_LIST, 0, number_json};
 
-	return kc_page_list(db, &q, business_id, NULL, 0, starting_after, limit,
-			    out);
+	return kc_page_list(db, &q, business_id, starting_after, limit, out);
 }

@@ -1,7 +1,7 @@
 /* Reads of a business's objects by public id, shared by every module: one
  * object, or a page of a list with cursor pagination (starting_after is
- * resolved to an internal id within the business, then a LIMIT n+1 query
- * says whether there is more). */
+ * resolved within the business first, then a LIMIT n+1 query says whether
+ * there is more). */
 #ifndef KC_PAGE_H
 #define KC_PAGE_H
 
@@ -21,24 +21,45 @@ int kc_page_one(struct kc_db *db, enum kc_sql sql, long long business_id,
 int kc_page_id(struct kc_db *db, enum kc_sql sql, long long business_id,
 	       const char *public_id, long long *id);
 
-/* A list and how to page it. list takes the business id, the cursor's
- * internal id (none without a cursor: INT64_MAX for newest first with
- * "id < ?", 0 for oldest first with "id > ?"), each filter twice
- * ("? IS NULL OR col = ?"), then the LIMIT. cursor takes (business id,
- * public id). */
+/* A short list in id order, unfiltered. list takes the business id, the
+ * cursor's internal id (none without a cursor: INT64_MAX for newest first
+ * with "id < ?", 0 for oldest first with "id > ?") and the LIMIT. cursor
+ * takes (business id, public id). */
 struct kc_page_query {
 	enum kc_sql cursor, list;
 	long long none;
 	kc_row_fn row;
 };
 
-#define KC_PAGE_FILTERS_MAX 6
-
-/* The page as {"object":"list",...}; filters may be NULL members (match
- * all). KC_NOTFOUND when starting_after names nothing of the business. */
+/* The page as {"object":"list",...}. KC_NOTFOUND when starting_after
+ * names nothing of the business. */
 int kc_page_list(struct kc_db *db, const struct kc_page_query *q,
-		 long long business_id, const char *const *filters,
-		 size_t nfilters, const char *starting_after, int limit,
+		 long long business_id, const char *starting_after, int limit,
 		 json_t **out);
+
+#define KC_PAGE_FILTERS_MAX 4
+
+/* A list newest first by creation, ties by id (kc_sql.c, RECENT): a
+ * statement for each filter shape, shape[mask] where bit i of mask says
+ * that filter i is given, so nshapes is a power of two. It takes the
+ * business id, the given filters in order, then since, until, the
+ * cursor's created_at twice and its id, and the LIMIT. cursor takes
+ * (business id, public id) and returns the id and created_at. */
+struct kc_page_recent {
+	enum kc_sql cursor;
+	const enum kc_sql *shape;
+	size_t nshapes;
+	kc_row_fn row;
+};
+#define KC_PAGE_SHAPES(a) (a), (sizeof(a) / sizeof((a)[0]))
+
+/* filters[i] is SQL NULL (kc_p_str(NULL)) when filter i is not given.
+ * since and until (DB text, may be NULL) bound created_at to
+ * [since, until). KC_NOTFOUND when starting_after names nothing of the
+ * business. */
+int kc_page_recent(struct kc_db *db, const struct kc_page_recent *q,
+		   long long business_id, const struct kc_param *filters,
+		   const char *since, const char *until,
+		   const char *starting_after, int limit, json_t **out);
 
 #endif

@@ -1,5 +1,19 @@
 #include "kc_sql.h"
 
+/* The lists of calls, events, deliveries, leads and follow-ups are newest
+ * first by creation, ties by id. Each filter shape has a statement of its
+ * own over an index that ends in (created_at, id), named with FORCE INDEX
+ * so that no estimate can pick another: the window [since, until) and the
+ * cursor are one range of it, read backwards, and LIMIT stops the read
+ * after a page. (A catch-all "? IS NULL OR col = ?" statement can use no
+ * such index and scans the business's whole history.) After the filters
+ * each takes since, until, the cursor's created_at twice and its id, and
+ * the LIMIT (kc_page_recent). */
+#define RECENT(t)                                                              \
+	t "created_at >= ? AND " t "created_at < ? AND (" t "created_at < ? "  \
+	  "OR (" t "created_at = ? AND " t "id < ?)) "                         \
+	  "ORDER BY " t "created_at DESC, " t "id DESC LIMIT ?"
+
 /* Tenant data is always read with "business_id = ?" bound from the
  * authenticated caller; the few lookups without it are by secret hash or
  * serve the operator's kcctl. */
@@ -214,15 +228,17 @@ static const struct {
 	{"event_get",
 	 "SELECT id, payload FROM events WHERE business_id = ? AND public_id "
 	 "= ?"},
-    /* Newest first; type and since are optional (NULL matches all). */
-    [KC_SQL_EVENT_LIST] =
-	{"event_list",
-	 "SELECT public_id, payload FROM events WHERE business_id = ? AND id "
-	 "< ? AND (? IS NULL OR type = ?) AND (? IS NULL OR created_at >= ?) "
-	 "ORDER BY id DESC LIMIT ?"},
-    [KC_SQL_EVENT_CURSOR] =
-	{"event_cursor",
-	 "SELECT id FROM events WHERE business_id = ? AND public_id = ?"},
+    [KC_SQL_EVENT_LIST] = {"event_list",
+			   "SELECT public_id, payload FROM events FORCE INDEX "
+			   "(ix_events_created) WHERE business_id = ? "
+			   "AND " RECENT("")},
+    [KC_SQL_EVENT_LIST_TYPE] = {"event_list_type",
+				"SELECT public_id, payload FROM events FORCE "
+				"INDEX (ix_events_type_created) WHERE "
+				"business_id = ? AND type = ? AND " RECENT("")},
+    [KC_SQL_EVENT_CURSOR] = {"event_cursor",
+			     "SELECT id, created_at FROM events WHERE "
+			     "business_id = ? AND public_id = ?"},
     /* The endpoints an event may go to; the filter is applied in C. */
     [KC_SQL_EVENT_TARGETS] =
 	{"event_targets",
@@ -237,6 +253,10 @@ static const struct {
 	{"endpoint_id",
 	 "SELECT id FROM webhook_endpoints WHERE business_id = ? AND public_id "
 	 "= ? AND deleted_at IS NULL"},
+    /* A deleted endpoint too: its deliveries are still listed. */
+    [KC_SQL_ENDPOINT_ID_ANY] = {"endpoint_id_any",
+				"SELECT id FROM webhook_endpoints WHERE "
+				"business_id = ? AND public_id = ?"},
 #define LEAD_COLS                                                              \
 	"public_id, call_public_id, name, phone, email, intent, notes, "       \
 	"created_at "
@@ -249,45 +269,75 @@ static const struct {
 			 "SELECT " LEAD_COLS
 			 "FROM leads WHERE business_id = ? AND public_id = "
 			 "?"},
-    [KC_SQL_LEAD_LIST] =
-	{"lead_list",
-	 "SELECT " LEAD_COLS "FROM leads WHERE business_id = ? AND id < ? AND "
-	 "(? IS NULL OR created_at >= ?) ORDER BY id DESC LIMIT ?"},
-    [KC_SQL_LEAD_CURSOR] =
-	{"lead_cursor",
-	 "SELECT id FROM leads WHERE business_id = ? AND public_id = ?"},
-/* Filters are optional: NULL matches all. */
+    [KC_SQL_LEAD_LIST] = {"lead_list",
+			  "SELECT " LEAD_COLS "FROM leads FORCE INDEX "
+			  "(ix_leads_created) WHERE business_id = ? "
+			  "AND " RECENT("")},
+    [KC_SQL_LEAD_CURSOR] = {"lead_cursor",
+			    "SELECT id, created_at FROM leads WHERE "
+			    "business_id = ? AND public_id = ?"},
 #define DELIVERY_COLS                                                          \
 	"d.public_id, d.status, d.attempts, d.next_attempt_at, d.created_at, " \
 	"d.updated_at, e.public_id, e.type, w.public_id, d.last_attempt_at, "  \
 	"d.last_status_code, d.last_error, d.delivered_at, (SELECT "           \
 	"p.public_id FROM deliveries p WHERE p.id = d.replay_of), (SELECT "    \
 	"s.public_id FROM deliveries s WHERE s.id = d.superseded_by) "
-#define DELIVERY_FROM                                                          \
-	"FROM deliveries d JOIN events e ON e.id = d.event_id AND "            \
-	"e.business_id = d.business_id JOIN webhook_endpoints w ON w.id = "    \
-	"d.endpoint_id AND w.business_id = d.business_id "
-    [KC_SQL_DELIVERY_LIST] =
-	{"delivery_list",
-	 "SELECT " DELIVERY_COLS DELIVERY_FROM
-	 "WHERE d.business_id = ? AND d.id < ? "
-	 "AND (? IS NULL OR e.public_id = ?) AND (? IS NULL OR w.public_id = "
-	 "?) AND (? IS NULL OR d.status = ?) AND (? IS NULL OR d.created_at "
-	 ">= ?) AND (? IS NULL OR d.created_at < ?) ORDER BY d.id DESC "
-	 "LIMIT ?"},
-    [KC_SQL_DELIVERY_GET] = {"delivery_get",
-			     "SELECT " DELIVERY_COLS DELIVERY_FROM
-			     "WHERE d.business_id = ? AND "
-			     "d.public_id = ?"},
+/* Each join is by primary key, for the rows already chosen. */
+#define DELIVERY_JOINS                                                         \
+	"JOIN events e ON e.id = d.event_id AND e.business_id = "              \
+	"d.business_id "                                                       \
+	"JOIN webhook_endpoints w ON w.id = d.endpoint_id AND "                \
+	"w.business_id = d.business_id "
+/* The filters come in the order of the bits of kc_delivery_list's shape
+ * (status, endpoint, event), each an internal id but status. An event has
+ * a few deliveries: its index finds them all, and they are sorted. */
+#define DELIVERY_LIST(ix, filters)                                             \
+	"SELECT STRAIGHT_JOIN " DELIVERY_COLS                                  \
+	"FROM deliveries d FORCE INDEX (" ix ") " DELIVERY_JOINS               \
+	"WHERE d.business_id = ? " filters "AND " RECENT("d.")
+    [KC_SQL_DELIVERY_LIST] = {"delivery_list",
+			      DELIVERY_LIST("ix_deliveries_created", "")},
+    [KC_SQL_DELIVERY_LIST_STATUS] = {"delivery_list_status",
+				     DELIVERY_LIST(
+					 "ix_deliveries_status_created",
+					 "AND d.status = ? ")},
+    [KC_SQL_DELIVERY_LIST_ENDPOINT] = {"delivery_list_endpoint",
+				       DELIVERY_LIST(
+					   "ix_deliveries_endpoint_created",
+					   "AND d.endpoint_id = ? ")},
+    [KC_SQL_DELIVERY_LIST_ENDPOINT_STATUS] =
+	{"delivery_list_endpoint_status",
+	 DELIVERY_LIST("ix_deliveries_endpoint_status",
+		       "AND d.status = ? AND d.endpoint_id = ? ")},
+    [KC_SQL_DELIVERY_LIST_EVENT] = {"delivery_list_event",
+				    DELIVERY_LIST("ix_deliveries_event",
+						  "AND d.event_id = ? ")},
+    [KC_SQL_DELIVERY_LIST_EVENT_STATUS] =
+	{"delivery_list_event_status",
+	 DELIVERY_LIST("ix_deliveries_event",
+		       "AND d.status = ? AND d.event_id = ? ")},
+    [KC_SQL_DELIVERY_LIST_EVENT_ENDPOINT] =
+	{"delivery_list_event_endpoint",
+	 DELIVERY_LIST("ix_deliveries_event",
+		       "AND d.endpoint_id = ? AND d.event_id = ? ")},
+    [KC_SQL_DELIVERY_LIST_EVENT_ENDPOINT_STATUS] =
+	{"delivery_list_event_endpoint_status",
+	 DELIVERY_LIST("ix_deliveries_event", "AND d.status = ? AND "
+					      "d.endpoint_id = ? AND "
+					      "d.event_id = ? ")},
+    [KC_SQL_DELIVERY_GET] = {"delivery_get", "SELECT " DELIVERY_COLS
+					     "FROM deliveries d " DELIVERY_JOINS
+					     "WHERE d.business_id = ? AND "
+					     "d.public_id = ?"},
     [KC_SQL_ATTEMPT_LIST] =
 	{"attempt_list",
 	 "SELECT attempt_no, started_at, duration_ms, status_code, error, ok, "
 	 "response_snippet FROM delivery_attempts WHERE business_id = ? AND "
 	 "delivery_id = (SELECT id FROM deliveries WHERE business_id = ? AND "
 	 "public_id = ?) ORDER BY id LIMIT 100"},
-    [KC_SQL_DELIVERY_CURSOR] =
-	{"delivery_cursor",
-	 "SELECT id FROM deliveries WHERE business_id = ? AND public_id = ?"},
+    [KC_SQL_DELIVERY_CURSOR] = {"delivery_cursor",
+				"SELECT id, created_at FROM deliveries WHERE "
+				"business_id = ? AND public_id = ?"},
     [KC_SQL_IDEM_INSERT] =
 	{"idem_insert",
 	 /* No wait for a key another request holds: that request is
@@ -353,15 +403,24 @@ static const struct {
 	 "UPDATE calls SET status = 'ended', ended_at = ?, duration_seconds = "
 	 "?, outcome = ?, summary = ?, transcript = ?, recording_url = ?, "
 	 "updated_at = UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ?"},
+/* A list leaves the transcripts out (up to 256 KiB each), so it does not
+ * read them either. */
+#define CALL_LIST_COLS                                                         \
+	"public_id, agent_public_id, direction, from_number, to_number, "      \
+	"status, started_at, ended_at, duration_seconds, outcome, summary, "   \
+	"NULL, recording_url, created_at "
     [KC_SQL_CALL_LIST] = {"call_list",
-			  "SELECT " CALL_COLS
-			  "FROM calls WHERE business_id = ? AND id < ? AND "
-			  "(? IS NULL OR status = ?) AND (? IS NULL OR "
-			  "created_at >= ?) ORDER BY "
-			  "id DESC LIMIT ?"},
-    [KC_SQL_CALL_CURSOR] =
-	{"call_cursor",
-	 "SELECT id FROM calls WHERE business_id = ? AND public_id = ?"},
+			  "SELECT " CALL_LIST_COLS
+			  "FROM calls FORCE INDEX (ix_calls_created) WHERE "
+			  "business_id = ? AND " RECENT("")},
+    [KC_SQL_CALL_LIST_STATUS] = {"call_list_status",
+				 "SELECT " CALL_LIST_COLS
+				 "FROM calls FORCE INDEX "
+				 "(ix_calls_status_created) WHERE business_id "
+				 "= ? AND status = ? AND " RECENT("")},
+    [KC_SQL_CALL_CURSOR] = {"call_cursor",
+			    "SELECT id, created_at FROM calls WHERE "
+			    "business_id = ? AND public_id = ?"},
     [KC_SQL_AGENT_PRIMARY_ID] =
 	{"agent_primary_id",
 	 "SELECT public_id FROM agents WHERE business_id = ? AND primary_of = "
@@ -386,14 +445,20 @@ static const struct {
 	{"followup_complete",
 	 "UPDATE followups SET status = 'completed', completed_at = "
 	 "UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ?"},
-    [KC_SQL_FOLLOWUP_LIST] =
-	{"followup_list",
-	 "SELECT " FOLLOWUP_COLS "FROM followups WHERE business_id = ? AND id "
-	 "< ? AND (? IS NULL OR status = ?) AND (? IS NULL OR created_at >= ?) "
-	 "ORDER BY id DESC LIMIT ?"},
-    [KC_SQL_FOLLOWUP_CURSOR] =
-	{"followup_cursor",
-	 "SELECT id FROM followups WHERE business_id = ? AND public_id = ?"},
+    [KC_SQL_FOLLOWUP_LIST] = {"followup_list",
+			      "SELECT " FOLLOWUP_COLS
+			      "FROM followups FORCE INDEX "
+			      "(ix_followups_created) WHERE business_id = ? "
+			      "AND " RECENT("")},
+    [KC_SQL_FOLLOWUP_LIST_STATUS] = {"followup_list_status",
+				     "SELECT " FOLLOWUP_COLS
+				     "FROM followups FORCE INDEX "
+				     "(ix_followups_status_created) WHERE "
+				     "business_id = ? AND status = ? "
+				     "AND " RECENT("")},
+    [KC_SQL_FOLLOWUP_CURSOR] = {"followup_cursor",
+				"SELECT id, created_at FROM followups WHERE "
+				"business_id = ? AND public_id = ?"},
     /* The delivery engine. A claim takes the due rows (retries whose time
      * has come and leases that ran out: both are "next_attempt_at <=
      * now", one range of one index) and skips rows another worker holds. */

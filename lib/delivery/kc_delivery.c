@@ -36,14 +36,37 @@ kc_delivery_list(struct kc_db *db, long long business_id,
 		 const struct kc_delivery_filter *f, const char *starting_after,
 		 int limit, json_t **out)
 {
-	static const struct kc_page_query q = {KC_SQL_DELIVERY_CURSOR,
-					       KC_SQL_DELIVERY_LIST, INT64_MAX,
-					       delivery_json};
-	const char *fl[] = {f->event, f->endpoint, f->status, f->since,
-			    f->until};
+	/* By the filters given: bit 0 status, 1 endpoint, 2 event. */
+	static const enum kc_sql shape[] = {
+	    KC_SQL_DELIVERY_LIST,
+	    KC_SQL_DELIVERY_LIST_STATUS,
+	    KC_SQL_DELIVERY_LIST_ENDPOINT,
+	    KC_SQL_DELIVERY_LIST_ENDPOINT_STATUS,
+	    KC_SQL_DELIVERY_LIST_EVENT,
+	    KC_SQL_DELIVERY_LIST_EVENT_STATUS,
+	    KC_SQL_DELIVERY_LIST_EVENT_ENDPOINT,
+	    KC_SQL_DELIVERY_LIST_EVENT_ENDPOINT_STATUS,
+	};
+	static const struct kc_page_recent q = {
+	    KC_SQL_DELIVERY_CURSOR, KC_PAGE_SHAPES(shape), delivery_json};
+	struct kc_param fl[3] = {kc_p_str(f->status), kc_p_str(NULL),
+				 kc_p_str(NULL)};
+	long long endpoint = 0, event = 0;
 
-	return kc_page_list(db, &q, business_id, fl, 5, starting_after, limit,
-			    out);
+	/* Resolved first, so the list reads one index. One that names
+	 * nothing of the business stays 0, which no row has: an empty page
+	 * (after the cursor is checked, as for any filter). */
+	if ((f->endpoint && kc_page_id(db, KC_SQL_ENDPOINT_ID_ANY, business_id,
+				       f->endpoint, &endpoint) < 0) ||
+	    (f->event && kc_page_id(db, KC_SQL_EVENT_CURSOR, business_id,
+				    f->event, &event) < 0))
+		return -1;
+	if (f->endpoint)
+		fl[1] = kc_p_int(endpoint);
+	if (f->event)
+		fl[2] = kc_p_int(event);
+	return kc_page_recent(db, &q, business_id, fl, f->since, f->until,
+			      starting_after, limit, out);
 }
 
 static json_t *
