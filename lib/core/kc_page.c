@@ -88,3 +88,42 @@ kc_page_list(struct kc_db *db, const struct kc_page_query *q,
 	kc_rows_free(r);
 	return *out ? 0 : -1;
 }
+
+int
+kc_page_list_args(struct kc_db *db, const struct kc_page_query *q,
+		  long long business_id, const struct kc_page_args *args,
+		  const char *starting_after, int limit, json_t **out)
+{
+	struct kc_param p[24];
+	struct kc_rows *r;
+	json_t *data, *item;
+	long long from;
+	size_t i, n = 0, shown;
+	int rc;
+
+	if (args->nbefore + args->nafter + 3 > sizeof(p) / sizeof(p[0]))
+		return -1;
+	if ((rc = cursor_id(db, q->cursor, business_id, starting_after, q->none,
+			    &from)) != 0)
+		return rc;
+	p[n++] = kc_p_int(business_id);
+	for (i = 0; i < args->nbefore; i++)
+		p[n++] = args->before[i];
+	p[n++] = kc_p_int(from);
+	for (i = 0; i < args->nafter; i++)
+		p[n++] = args->after[i];
+	p[n++] = kc_p_int(limit + 1);
+	if (kc_db_query(db, q->list, p, n, &r) != 0)
+		return -1;
+	shown = r->nrows > (size_t)limit ? (size_t)limit : r->nrows;
+	if ((data = json_array()) == NULL) {
+		kc_rows_free(r);
+		return -1;
+	}
+	for (i = 0; i < shown; i++)
+		if ((item = q->row(r, i)) != NULL)
+			json_array_append_new(data, item);
+	*out = kc_json_list(data, r->nrows > (size_t)limit);
+	kc_rows_free(r);
+	return *out ? 0 : -1;
+}
