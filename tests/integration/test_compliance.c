@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-TestSuite(compliance, .init = itest_setup, .timeout = 90);
+TestSuite(compliance, .init = itest_setup, .timeout = 60);
 
 /* A random valid NANP number in area code 212 (New York). */
 static void
@@ -635,7 +635,7 @@ db_close(void)
 	kc_config_free(&cfg);
 }
 
-TestSuite(check, .init = db_open, .fini = db_close, .timeout = 90);
+TestSuite(check, .init = db_open, .fini = db_close, .timeout = 60);
 
 static long long
 business_id(const char *public_id)
