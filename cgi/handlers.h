@@ -40,6 +40,17 @@ int kc_h_calls_list(struct kc_req *req);
 int kc_h_followups_create(struct kc_req *req);
 int kc_h_followups_complete(struct kc_req *req);
 int kc_h_followups_list(struct kc_req *req);
+/* Compliance: consents, the DNC list, settings (cgi/api_consents.c). */
+int kc_h_consents_create(struct kc_req *req);
+int kc_h_consents_get(struct kc_req *req);
+int kc_h_consents_list(struct kc_req *req);
+int kc_h_consents_revoke(struct kc_req *req);
+int kc_h_dnc_create(struct kc_req *req);
+int kc_h_dnc_get(struct kc_req *req);
+int kc_h_dnc_list(struct kc_req *req);
+int kc_h_dnc_remove(struct kc_req *req);
+int kc_h_compliance_settings_get(struct kc_req *req);
+int kc_h_compliance_settings_update(struct kc_req *req);
 
 /* The actor for audit rows written on behalf of the authenticated key. */
 struct kc_actor kc_req_actor(const struct kc_req *req);

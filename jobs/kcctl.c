@@ -34,6 +34,11 @@ static const char help[] =
     "replay requests\n"
     "  maintain [--lock FILE]                    retention and endpoint "
     "auto-disable\n"
+    "  dnc import FILE                           load the national DNC "
+    "registry\n"
+    "  dnc status                                the registry loaded now\n"
+    "  dnc add --business ID PHONE [--channels voice,sms] [--reason R]\n"
+    "  dnc remove --business ID DNC_ID           a business's own list\n"
     "\n"
     "The configuration is FILE, else $KC_CONF, else " KC_CONF_DEFAULT " if it\n"
     "exists; KC_DB_* variables override it.\n";
@@ -46,12 +51,13 @@ static const struct {
     {"number", kcctl_number},       {"key", kcctl_key},
     {"demo-seed", kcctl_demo_seed}, {"sign", kcctl_sign},
     {"deliver", kcctl_deliver},     {"replay", kcctl_replay},
-    {"maintain", kcctl_maintain},
+    {"maintain", kcctl_maintain},   {"dnc", kcctl_dnc},
 };
 
 int
 main(int argc, char **argv)
 {
+	static char actor[64] = "kcctl";
 	struct kcctl k;
 	const char *conf = NULL;
 	char err[512], **args;
@@ -59,8 +65,9 @@ main(int argc, char **argv)
 	size_t v;
 
 	memset(&k, 0, sizeof(k));
-	k.actor.type = "operator";
-	k.actor.id = "kcctl";
+	/* Audit rows name the job: "kcctl key create", "kcctl dnc import". */
+	k.actor.type = "system";
+	k.actor.id = actor;
 	/* --conf and --json are global and may stand anywhere. */
 	if ((args = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
 		return KCCTL_FAIL;
@@ -79,6 +86,10 @@ main(int argc, char **argv)
 		} else
 			args[n++] = argv[i];
 	}
+	if (n > 0)
+		snprintf(actor, sizeof(actor), "kcctl %s%s%s", args[0],
+			 n > 1 && args[1][0] != '-' ? " " : "",
+			 n > 1 && args[1][0] != '-' ? args[1] : "");
 	if (n == 0) {
 		fputs(help, stderr);
 		free(args);

@@ -6,9 +6,11 @@
 
 #include <jansson.h>
 
-/* Who did it: an API key, a dashboard user or the operator's kcctl. */
+/* Who did it: an API key ("api_key", its id), a dashboard user ("user",
+ * its id) or the system ("system", the job's name, e.g. "kcctl dnc import"
+ * or "delivery-engine"). */
 struct kc_actor {
-	const char *type; /* "api_key", "user", "operator" */
+	const char *type; /* "api_key", "user", "system" */
 	const char *id;
 	const char *request_id; /* may be NULL */
 };
@@ -24,5 +26,17 @@ int kc_audit_write(struct kc_db *db, long long business_id,
  * when starting_after names no entry of this business. */
 int kc_audit_list(struct kc_db *db, long long business_id,
 		  const char *starting_after, int limit, json_t **out);
+
+/* The filters of GET /v1/audit-log; NULL members match all. since and
+ * until are MariaDB time text: since <= created_at < until. */
+struct kc_audit_filter {
+	const char *action;
+	const char *target; /* the target's id */
+	const char *since, *until;
+};
+/* kc_audit_list with filters. */
+int kc_audit_list_filtered(struct kc_db *db, long long business_id,
+			   const struct kc_audit_filter *f,
+			   const char *starting_after, int limit, json_t **out);
 
 #endif

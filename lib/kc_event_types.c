@@ -33,6 +33,38 @@ const struct kc_event_type kc_event_types[] = {
     {"webhook.test", "A test event, sent to one endpoint on request.",
      "{\"endpoint_id\":\"ep_5tYu\",\"message\":\"This is a test event "
      "from KaiCalls.\"}"},
+    /* Compliance: every consent and DNC change. */
+    {"consent.granted", "A consent to be called or texted was recorded.",
+     "{\"consent_id\":\"cns_4Rt7\",\"id\":\"cns_4Rt7\",\"object\":"
+     "\"consent\",\"phone\":\"+14155550123\",\"channel\":\"sms\","
+     "\"kind\":\"written\",\"source\":\"web_form\",\"evidence\":"
+     "\"https://example.com/forms/81\",\"captured_at\":"
+     "\"2026-11-26T15:00:00.000Z\",\"created_at\":"
+     "\"2026-11-26T15:00:02.000Z\",\"status\":\"active\","
+     "\"revoked_at\":null}"},
+    {"consent.revoked", "A consent was revoked; it is kept, with the time.",
+     "{\"consent_id\":\"cns_4Rt7\",\"id\":\"cns_4Rt7\",\"object\":"
+     "\"consent\",\"phone\":\"+14155550123\",\"channel\":\"sms\","
+     "\"kind\":\"written\",\"source\":\"web_form\",\"evidence\":null,"
+     "\"captured_at\":\"2026-11-26T15:00:00.000Z\",\"created_at\":"
+     "\"2026-11-26T15:00:02.000Z\",\"status\":\"revoked\","
+     "\"revoked_at\":\"2026-12-01T09:30:00.000Z\"}"},
+    {"dnc.added",
+     "A number was put on the business's Do-Not-Call list (reason "
+     "stop_keyword: it texted STOP).",
+     "{\"dnc_id\":\"dnc_9Kp2\",\"id\":\"dnc_9Kp2\",\"object\":"
+     "\"dnc_entry\",\"phone\":\"+14155550123\",\"channels\":"
+     "[\"voice\",\"sms\"],\"reason\":\"customer_request\","
+     "\"message_sid\":null,\"created_at\":\"2026-11-26T15:00:00.000Z\","
+     "\"status\":\"active\",\"removed_at\":null}"},
+    {"dnc.removed",
+     "A Do-Not-Call entry ended (removed, or START after STOP); it is kept.",
+     "{\"dnc_id\":\"dnc_9Kp2\",\"id\":\"dnc_9Kp2\",\"object\":"
+     "\"dnc_entry\",\"phone\":\"+14155550123\",\"channels\":"
+     "[\"sms\"],\"reason\":\"stop_keyword\",\"message_sid\":"
+     "\"SM0123456789abcdef0123456789abcdef\",\"created_at\":"
+     "\"2026-11-26T15:00:00.000Z\",\"status\":\"removed\","
+     "\"removed_at\":\"2026-11-27T08:00:00.000Z\"}"},
 };
 const size_t kc_event_types_count =
     sizeof(kc_event_types) / sizeof(kc_event_types[0]);

@@ -133,3 +133,33 @@ kc_page_recent(struct kc_db *db, const struct kc_page_recent *q,
 	kc_rows_free(c);
 	return rc;
 }
+
+int
+kc_page_list_args(struct kc_db *db, const struct kc_page_query *q,
+		  long long business_id, const struct kc_page_args *args,
+		  const char *starting_after, int limit, json_t **out)
+{
+	struct kc_param p[24];
+	struct kc_rows *r;
+	long long from = q->none;
+	size_t i, n = 0;
+	int rc;
+
+	if (args->nbefore + args->nafter + 3 > sizeof(p) / sizeof(p[0]))
+		return -1;
+	if (starting_after && (rc = kc_page_id(db, q->cursor, business_id,
+					       starting_after, &from)) != 0)
+		return rc;
+	p[n++] = kc_p_int(business_id);
+	for (i = 0; i < args->nbefore; i++)
+		p[n++] = args->before[i];
+	p[n++] = kc_p_int(from);
+	for (i = 0; i < args->nafter; i++)
+		p[n++] = args->after[i];
+	p[n++] = kc_p_int(limit + 1);
+	if (kc_db_query(db, q->list, p, n, &r) != 0)
+		return -1;
+	rc = page_json(r, q->row, limit, out);
+	kc_rows_free(r);
+	return rc;
+}

@@ -61,5 +61,17 @@ int kc_page_recent(struct kc_db *db, const struct kc_page_recent *q,
 		   long long business_id, const struct kc_param *filters,
 		   const char *since, const char *until,
 		   const char *starting_after, int limit, json_t **out);
+/* The same for a statement that takes each filter once, in the order
+ * (business id, before..., cursor's internal id, after..., LIMIT): one
+ * statement per filter shape, each served by its own index. */
+struct kc_page_args {
+	const struct kc_param *before;
+	size_t nbefore;
+	const struct kc_param *after;
+	size_t nafter;
+};
+int kc_page_list_args(struct kc_db *db, const struct kc_page_query *q,
+		      long long business_id, const struct kc_page_args *args,
+		      const char *starting_after, int limit, json_t **out);
 
 #endif

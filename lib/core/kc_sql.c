@@ -660,6 +660,200 @@ static const struct {
 	 "COALESCE(TIMESTAMPDIFF(MICROSECOND, (SELECT MIN(next_attempt_at) "
 	 "FROM deliveries WHERE next_attempt_at <= UTC_TIMESTAMP(6)), "
 	 "UTC_TIMESTAMP(6)), 0)"},
+/* Compliance (lib/compliance/). Lists take their filters once, each
+ * shape its own statement served by its own index. */
+#define CONSENT_COLS                                                           \
+	"public_id, phone, channel, kind, source, evidence, captured_at, "     \
+	"created_at, revoked_at, id "
+    [KC_SQL_CONSENT_INSERT] =
+	{"consent_insert",
+	 "INSERT INTO consents (public_id, business_id, phone, channel, kind, "
+	 "source, evidence, captured_at, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+	 "?, ?, UTC_TIMESTAMP(6))"},
+    [KC_SQL_CONSENT_GET] = {"consent_get",
+			    "SELECT " CONSENT_COLS
+			    "FROM consents WHERE business_id = ? AND "
+			    "public_id = ?"},
+    [KC_SQL_CONSENT_LOCK] = {"consent_lock",
+			     "SELECT " CONSENT_COLS
+			     "FROM consents WHERE business_id = ? AND "
+			     "public_id = ? FOR UPDATE"},
+    [KC_SQL_CONSENT_REVOKE] =
+	{"consent_revoke",
+	 "UPDATE consents SET revoked_at = UTC_TIMESTAMP(6) WHERE business_id "
+	 "= ? AND id = ? AND revoked_at IS NULL"},
+    [KC_SQL_CONSENT_CURSOR] =
+	{"consent_cursor",
+	 "SELECT id FROM consents WHERE business_id = ? AND public_id = ?"},
+    [KC_SQL_CONSENT_LIST] = {"consent_list",
+			     "SELECT " CONSENT_COLS
+			     "FROM consents WHERE business_id = ? AND id < ? "
+			     "ORDER BY id DESC LIMIT ?"},
+    [KC_SQL_CONSENT_LIST_PHONE] =
+	{"consent_list_phone",
+	 "SELECT " CONSENT_COLS "FROM consents WHERE business_id = ? AND phone "
+	 "= ? AND id < ? ORDER BY id DESC LIMIT ?"},
+    [KC_SQL_CONSENT_LIST_PHONE_CHANNEL] =
+	{"consent_list_phone_channel",
+	 "SELECT " CONSENT_COLS "FROM consents WHERE business_id = ? AND phone "
+	 "= ? AND channel = ? AND id < ? ORDER BY id DESC LIMIT ?"},
+    [KC_SQL_CONSENT_LIST_CHANNEL] =
+	{"consent_list_channel",
+	 "SELECT " CONSENT_COLS "FROM consents WHERE business_id = ? AND "
+	 "channel = ? AND id < ? ORDER BY id DESC LIMIT ?"},
+#define DNC_COLS                                                               \
+	"public_id, phone, voice, sms, reason, message_sid, created_at, "      \
+	"removed_at, id "
+    [KC_SQL_DNC_INSERT] =
+	{"dnc_insert",
+	 "INSERT INTO dnc_entries (public_id, business_id, phone, voice, sms, "
+	 "reason, message_sid, optout_phone, created_at) VALUES (?, ?, ?, ?, "
+	 "?, ?, ?, ?, UTC_TIMESTAMP(6))"},
+    [KC_SQL_DNC_GET] = {"dnc_get", "SELECT " DNC_COLS
+				   "FROM dnc_entries WHERE business_id = ? AND "
+				   "public_id = ?"},
+    [KC_SQL_DNC_LOCK] = {"dnc_lock", "SELECT " DNC_COLS
+				     "FROM dnc_entries WHERE business_id = ? "
+				     "AND public_id = ? FOR UPDATE"},
+    [KC_SQL_DNC_REMOVE] =
+	{"dnc_remove",
+	 "UPDATE dnc_entries SET removed_at = UTC_TIMESTAMP(6), optout_phone "
+	 "= NULL WHERE business_id = ? AND id = ? AND removed_at IS NULL"},
+    [KC_SQL_DNC_CURSOR] =
+	{"dnc_cursor",
+	 "SELECT id FROM dnc_entries WHERE business_id = ? AND public_id = ?"},
+    [KC_SQL_DNC_LIST] = {"dnc_list", "SELECT " DNC_COLS
+				     "FROM dnc_entries WHERE business_id = ? "
+				     "AND id < ? ORDER BY id DESC LIMIT ?"},
+    [KC_SQL_DNC_LIST_PHONE] =
+	{"dnc_list_phone",
+	 "SELECT " DNC_COLS "FROM dnc_entries WHERE business_id = ? AND phone "
+	 "= ? AND id < ? ORDER BY id DESC LIMIT ?"},
+    [KC_SQL_DNC_OPTOUT_LOCK] = {"dnc_optout_lock",
+				"SELECT " DNC_COLS
+				"FROM dnc_entries WHERE business_id = ? AND "
+				"optout_phone = ? FOR UPDATE"},
+    [KC_SQL_REGISTRY_IMPORT_INSERT] =
+	{"registry_import_insert",
+	 "INSERT INTO dnc_registry_imports (state, file_name, file_sha256, "
+	 "numbers, actor, started_at) VALUES ('loading', ?, '', 0, ?, "
+	 "UTC_TIMESTAMP(6))"},
+    /* A batch of numbers as a JSON array, sorted: they go in near the end
+     * of the primary key. A number the file repeats is loaded once. */
+    [KC_SQL_REGISTRY_LOAD] =
+	{"registry_load",
+	 "INSERT IGNORE INTO dnc_registry (version, number) SELECT ?, j.n FROM "
+	 "JSON_TABLE(?, '$[*]' COLUMNS (n BIGINT UNSIGNED PATH '$')) j"},
+    [KC_SQL_REGISTRY_DROP] = {"registry_drop",
+			      "DELETE FROM dnc_registry WHERE version = ? "
+			      "ORDER BY number LIMIT ?"},
+    [KC_SQL_REGISTRY_IMPORT_FAILED] =
+	{"registry_import_failed",
+	 "UPDATE dnc_registry_imports SET state = 'failed' WHERE id = ?"},
+    [KC_SQL_REGISTRY_CURRENT_LOCK] =
+	{"registry_current_lock",
+	 "SELECT version FROM dnc_registry_current WHERE id = 1 FOR UPDATE"},
+    [KC_SQL_REGISTRY_SET_CURRENT] = {"registry_set_current",
+				     "UPDATE dnc_registry_current SET "
+				     "version = ? WHERE id = 1"},
+    [KC_SQL_REGISTRY_IMPORT_CURRENT] =
+	{"registry_import_current",
+	 "UPDATE dnc_registry_imports SET state = 'current', numbers = ?, "
+	 "file_sha256 = ?, current_at = UTC_TIMESTAMP(6) WHERE id = ?"},
+    [KC_SQL_REGISTRY_IMPORT_REPLACED] =
+	{"registry_import_replaced",
+	 "UPDATE dnc_registry_imports SET state = 'replaced' WHERE id < ? AND "
+	 "state = 'current'"},
+    /* Versions before the current one (replaced, or loads that never
+     * finished), in batches: a short lock each. */
+    [KC_SQL_REGISTRY_PURGE] = {"registry_purge",
+			       "DELETE FROM dnc_registry WHERE version < ? "
+			       "ORDER BY version, number LIMIT ?"},
+    [KC_SQL_REGISTRY_STATUS] =
+	{"registry_status",
+	 "SELECT c.version, i.numbers, i.file_name, i.file_sha256, "
+	 "i.current_at, i.actor FROM dnc_registry_current c LEFT JOIN "
+	 "dnc_registry_imports i ON i.id = c.version WHERE c.id = 1"},
+    [KC_SQL_REGISTRY_HAS] =
+	{"registry_has",
+	 "SELECT EXISTS (SELECT 1 FROM dnc_registry_current c JOIN "
+	 "dnc_registry r ON r.version = c.version AND r.number = ? WHERE c.id "
+	 "= 1)"},
+/* Everything the compliance check reads, in one round trip: each
+ * subquery is one lookup of one index. Parameters: from; to, voice?,
+ * sms? (the business's DNC); to, voice?, sms? (opt-outs); the ten
+ * digits (registry); to, channel (consent); the business. */
+#define DNC_MATCH                                                              \
+	"FROM dnc_entries d WHERE d.business_id = b.id AND d.phone = ? AND "   \
+	"d.removed_at IS NULL AND ((? = 1 AND d.voice = 1) OR (? = 1 AND "     \
+	"d.sms = 1)) "
+    [KC_SQL_COMPLIANCE_FACTS] =
+	{"compliance_facts",
+	 "SELECT b.timezone, b.calling_hours_start, b.calling_hours_end, "
+	 "EXISTS (SELECT 1 FROM phone_numbers n WHERE n.e164 = ? AND "
+	 "n.business_id = b.id), (SELECT d.public_id " DNC_MATCH
+	 "AND d.reason <> 'stop_keyword' ORDER BY d.id LIMIT 1), (SELECT "
+	 "d.public_id " DNC_MATCH
+	 "AND d.reason = 'stop_keyword' ORDER BY d.id LIMIT 1), EXISTS "
+	 "(SELECT 1 FROM dnc_registry_current c JOIN dnc_registry r ON "
+	 "r.version = c.version AND r.number = ? WHERE c.id = 1), (SELECT "
+	 "CONCAT(c.kind, ' ', c.public_id) FROM consents c WHERE c.business_id "
+	 "= b.id AND c.phone = ? AND c.channel = ? AND c.revoked_at IS NULL "
+	 "ORDER BY c.kind = 'written' DESC, c.id DESC LIMIT 1) FROM businesses "
+	 "b WHERE b.id = ?"},
+#define SETTINGS_COLS                                                          \
+	"public_id, name, timezone, sms_help_text, calling_hours_start, "      \
+	"calling_hours_end "
+    [KC_SQL_COMPLIANCE_SETTINGS_GET] = {"compliance_settings_get",
+					"SELECT " SETTINGS_COLS
+					"FROM businesses WHERE id = ?"},
+    [KC_SQL_COMPLIANCE_SETTINGS_LOCK] = {"compliance_settings_lock",
+					 "SELECT " SETTINGS_COLS
+					 "FROM businesses WHERE id = ? FOR "
+					 "UPDATE"},
+    [KC_SQL_COMPLIANCE_SETTINGS_SET] =
+	{"compliance_settings_set",
+	 "UPDATE businesses SET sms_help_text = ?, calling_hours_start = ?, "
+	 "calling_hours_end = ? WHERE id = ?"},
+/* The audit log's filters. since and until become a span of ids
+ * first (AUDIT_ID_*, on the time index), so a list walks only the
+ * rows of its span; the times are then compared exactly. */
+#define AUDIT_COLS                                                             \
+	"public_id, actor_type, actor_id, action, target_type, target_id, "    \
+	"before_json, after_json, request_id, created_at "
+#define AUDIT_SPAN                                                             \
+	"AND id < ? AND id BETWEEN ? AND ? AND created_at >= ? AND "           \
+	"created_at "                                                          \
+	"< ? ORDER BY id DESC LIMIT ?"
+    [KC_SQL_AUDIT_LIST_SPAN] =
+	{"audit_list_span", "SELECT " AUDIT_COLS
+			    "FROM audit_log WHERE business_id = ? " AUDIT_SPAN},
+    [KC_SQL_AUDIT_LIST_ACTION] = {"audit_list_action",
+				  "SELECT " AUDIT_COLS
+				  "FROM audit_log WHERE business_id = ? AND "
+				  "action = ? " AUDIT_SPAN},
+    [KC_SQL_AUDIT_LIST_TARGET] = {"audit_list_target",
+				  "SELECT " AUDIT_COLS
+				  "FROM audit_log WHERE business_id = ? AND "
+				  "target_id = ? " AUDIT_SPAN},
+    [KC_SQL_AUDIT_LIST_ACTION_TARGET] =
+	{"audit_list_action_target",
+	 "SELECT " AUDIT_COLS "FROM audit_log WHERE business_id = ? AND action "
+	 "= ? AND target_id = ? " AUDIT_SPAN},
+    /* An audit row's id and time come from the same INSERT, so they never
+     * disagree by a second: every row at or after since comes after the
+     * last row more than a second before it, and every row before until
+     * before the first row more than a second after it. */
+    [KC_SQL_AUDIT_ID_SINCE] =
+	{"audit_id_since",
+	 "SELECT id FROM audit_log WHERE business_id = ? AND created_at < ? - "
+	 "INTERVAL 1 SECOND ORDER BY created_at DESC, id DESC LIMIT 1"},
+    [KC_SQL_AUDIT_ID_UNTIL] =
+	{"audit_id_until",
+	 "SELECT id FROM audit_log WHERE business_id = ? AND created_at >= ? + "
+	 "INTERVAL 1 SECOND ORDER BY created_at, id LIMIT 1"},
+    /* End of compliance. */
+
 };
 
 const char *

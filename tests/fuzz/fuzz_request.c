@@ -1,11 +1,18 @@
 /* libFuzzer target over everything a request passes through before the
  * database: method, URI and query parsing, routing, paging, JSON body
  * parsing, routing-object validation and merge patch, and the small
- * parsers (scopes, E.164, times, durations, retry schedules, Retry-After).
+ * parsers (scopes, E.164, times, durations, retry schedules, Retry-After),
+ * and compliance: consent, DNC and settings bodies, NANP numbers and their
+ * zones, calling hours ("HH:MM"), the SMS keywords.
  * Input: "METHOD\nURI\nBODY". */
 #include "kc_addr.h"
 #include "kc_backoff.h"
 #include "kc_call.h"
+#include "kc_compliance.h"
+#include "kc_consent.h"
+#include "kc_dnc.h"
+#include "kc_hours.h"
+#include "kc_nanp.h"
 #include "kc_config.h"
 #include "kc_event_types.h"
 #include "kc_followup.h"
@@ -41,6 +48,11 @@ fuzz_strings(const char *s)
 	(void)kc_scope_parse(s, &mask, bad, sizeof(bad));
 	(void)kc_url_parse(s, &u, bad, sizeof(bad));
 	(void)kc_ip_is_internal(s);
+	(void)kc_phone_problem(s);
+	(void)kc_nanp_tz_find(s);
+	(void)kc_nanp_parse10(s, strlen(s));
+	(void)kc_hours_parse(s);
+	(void)kc_sms_keyword(s, strlen(s));
 	{
 		struct kc_addr_list l;
 
@@ -83,6 +95,9 @@ fuzz_body(struct kc_req *req, const char *body, size_t len)
 	(void)kc_followup_validate(v, &e);
 	(void)kc_event_filter_validate(json_object_get(v, "event_types"),
 				       "event_types", &e);
+	(void)kc_consent_validate(v, &e);
+	(void)kc_dnc_validate(v, &e);
+	(void)kc_compliance_settings_validate(v, &e);
 	json_decref(v);
 }
 

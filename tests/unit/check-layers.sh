@@ -1,6 +1,7 @@
 #!/bin/sh
 # The layers of lib/ point one way: core/ includes only core headers, the
-# domain (lib/ itself) core and domain headers, delivery/ any of them; and
+# domain (lib/ itself) core and domain headers, delivery/ and compliance/
+# those and their own (neither the other's); and
 # nothing in lib/ includes the FastCGI or HTTP side (cgi/). Run by
 # make check.
 set -eu
@@ -36,5 +37,8 @@ check core $core
 check . $core $domain
 # shellcheck disable=SC2086
 check delivery $core $domain $(names delivery/*.h)
-[ "$bad" -eq 0 ] && echo "lib/ layers: core < domain < delivery, no HTTP"
+# shellcheck disable=SC2086
+check compliance $core $domain $(names compliance/*.h)
+[ "$bad" -eq 0 ] &&
+	echo "lib/ layers: core < domain < delivery, compliance; no HTTP"
 exit "$bad"

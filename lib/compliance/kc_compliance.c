@@ -1,0 +1,457 @@
+#include "kc_compliance.h"
+#include "kc_business.h"
+#include "kc_dnc.h"
+#include "kc_event.h"
+#include "kc_hours.h"
+#include "kc_nanp.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+int
+kc_channel_parse(const char *s, enum kc_channel *out)
+{
+	if (s && strcmp(s, "voice") == 0)
+		*out = KC_CHANNEL_VOICE;
+	else if (s && strcmp(s, "sms") == 0)
+		*out = KC_CHANNEL_SMS;
+	else
+		return -1;
+	return 0;
+}
+
+int
+kc_purpose_parse(const char *s, enum kc_purpose *out)
+{
+	if (s && strcmp(s, "informational") == 0)
+		*out = KC_PURPOSE_INFORMATIONAL;
+	else if (s && strcmp(s, "marketing") == 0)
+		*out = KC_PURPOSE_MARKETING;
+	else
+		return -1;
+	return 0;
+}
+
+const char *
+kc_channel_name(enum kc_channel c)
+{
+	return c == KC_CHANNEL_SMS ? "sms" : "voice";
+}
+
+const char *
+kc_purpose_name(enum kc_purpose p)
+{
+	return p == KC_PURPOSE_MARKETING ? "marketing" : "informational";
+}
+
+void
+kc_check_result_free(struct kc_check_result *r)
+{
+	if (r == NULL)
+		return;
+	json_decref(r->checks);
+	r->checks = NULL;
+}
+
+int
+kc_compliance_business_public_id(struct kc_db *db, long long business_id,
+				 char *out, size_t cap)
+{
+	struct kc_business b;
+	int rc = kc_business_get(db, business_id, &b);
+
+	if (rc == 0)
+		snprintf(out, cap, "%s", b.public_id);
+	return rc;
+}
+
+int
+kc_compliance_record(struct kc_db *db, long long business_id,
+		     const char *business_public_id,
+		     const struct kc_actor *actor, const char *event_type,
+		     const char *target_type, const char *target_id,
+		     const char *id_key, const json_t *before,
+		     const json_t *after)
+{
+	json_t *data;
+	int rc = -1;
+
+	if (kc_audit_write(db, business_id, actor, event_type, target_type,
+			   target_id, before, after) != 0)
+		return -1;
+	if ((data = json_deep_copy(after)) == NULL ||
+	    json_object_set_new(data, id_key, json_string(target_id)) != 0)
+		goto out;
+	rc = kc_event_emit(db, business_id, business_public_id, event_type,
+			   data, 0, NULL, NULL);
+out:
+	json_decref(data);
+	return rc;
+}
+
+/* --- the check ----------------------------------------------------------- */
+
+static void
+copy_cell(char *dst, size_t cap, const char *cell)
+{
+	snprintf(dst, cap, "%s", cell ? cell : "");
+}
+
+int
+kc_compliance_facts_read(struct kc_db *db, long long business_id,
+			 const struct kc_action_check *in,
+			 struct kc_compliance_facts *f)
+{
+	int voice = in->channel == KC_CHANNEL_VOICE, sms = !voice;
+	long long ten = kc_nanp_number(in->to);
+	struct kc_rows *r;
+	const char *consent;
+
+	memset(f, 0, sizeof(*f));
+	if (kc_db_query(
+		db, KC_SQL_COMPLIANCE_FACTS,
+		KC_ARGS(
+		    kc_p_str(in->from), kc_p_str(in->to), kc_p_int(voice),
+		    kc_p_int(sms), kc_p_str(in->to), kc_p_int(voice),
+		    kc_p_int(sms), ten >= 0 ? kc_p_int(ten) : kc_p_str(NULL),
+		    kc_p_str(in->to), kc_p_str(kc_channel_name(in->channel)),
+		    kc_p_int(business_id)),
+		&r) != 0)
+		return -1;
+	if (r->nrows == 0) {
+		kc_rows_free(r);
+		return KC_NOTFOUND;
+	}
+	copy_cell(f->business_timezone, sizeof(f->business_timezone),
+		  kc_rows_get(r, 0, 0));
+	f->hours_start = (int)kc_rows_int(r, 0, 1);
+	f->hours_end = (int)kc_rows_int(r, 0, 2);
+	f->from_owned = kc_rows_int(r, 0, 3) != 0;
+	copy_cell(f->dnc_id, sizeof(f->dnc_id), kc_rows_get(r, 0, 4));
+	copy_cell(f->optout_id, sizeof(f->optout_id), kc_rows_get(r, 0, 5));
+	f->on_registry = kc_rows_int(r, 0, 6) != 0;
+	/* "written cns_..." or "express cns_...": the strongest first. */
+	if ((consent = kc_rows_get(r, 0, 7)) != NULL) {
+		f->consent = strncmp(consent, "written ", 8) == 0
+				 ? KC_CONSENT_WRITTEN
+				 : KC_CONSENT_EXPRESS;
+		copy_cell(f->consent_id, sizeof(f->consent_id),
+			  strchr(consent, ' ') ? strchr(consent, ' ') + 1 : "");
+	}
+	kc_rows_free(r);
+	return 0;
+}
+
+/* One entry of "checks"; the first failure becomes the result's code. */
+static int record(struct kc_check_result *out, const char *code,
+		  const char *outcome, json_t **entry, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int
+record(struct kc_check_result *out, const char *code, const char *outcome,
+       json_t **entry, const char *fmt, ...)
+{
+	char detail[sizeof(out->detail)];
+	va_list ap;
+	json_t *e;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	e = json_pack("{s:s, s:s, s:s}", "check", code, "outcome", outcome,
+		      "detail", detail);
+	if (e == NULL || json_array_append_new(out->checks, e) != 0)
+		return -1;
+	if (strcmp(outcome, "failed") == 0 && out->code == NULL) {
+		out->code = code;
+		snprintf(out->detail, sizeof(out->detail), "%s", detail);
+	}
+	if (entry)
+		*entry = e;
+	return 0;
+}
+
+static int
+check_dnc(const struct kc_action_check *in, const struct kc_compliance_facts *f,
+	  struct kc_check_result *out)
+{
+	const char *ch = kc_channel_name(in->channel);
+
+	if (f->dnc_id[0])
+		return record(out, KC_CHECK_NUMBER_ON_DNC, "failed", NULL,
+			      "%s is on the business's Do-Not-Call list for "
+			      "%s (%s)",
+			      in->to, ch, f->dnc_id);
+	if (f->on_registry && in->purpose == KC_PURPOSE_MARKETING)
+		return record(out, KC_CHECK_NUMBER_ON_DNC, "failed", NULL,
+			      "%s is on the National Do-Not-Call Registry, "
+			      "which blocks marketing",
+			      in->to);
+	if (f->on_registry)
+		return record(out, KC_CHECK_NUMBER_ON_DNC, "passed", NULL,
+			      "%s is on the National Do-Not-Call Registry, "
+			      "which blocks marketing only",
+			      in->to);
+	return record(out, KC_CHECK_NUMBER_ON_DNC, "passed", NULL,
+		      "%s is on no Do-Not-Call list for %s", in->to, ch);
+}
+
+static int
+check_consent(const struct kc_action_check *in,
+	      const struct kc_compliance_facts *f, struct kc_check_result *out)
+{
+	const char *ch = kc_channel_name(in->channel);
+	int marketing = in->purpose == KC_PURPOSE_MARKETING;
+	enum kc_consent_level need =
+	    marketing ? KC_CONSENT_WRITTEN : KC_CONSENT_EXPRESS;
+
+	if (f->consent >= need)
+		return record(out, KC_CHECK_CONSENT_MISSING, "passed", NULL,
+			      "%s consent for %s (%s)",
+			      f->consent == KC_CONSENT_WRITTEN ? "written"
+							       : "express",
+			      ch, f->consent_id);
+	return record(out, KC_CHECK_CONSENT_MISSING, "failed", NULL,
+		      "%s %s needs prior express%s consent for %s; %s has %s",
+		      marketing ? "marketing" : "informational",
+		      in->channel == KC_CHANNEL_SMS ? "SMS" : "calls",
+		      marketing ? " written" : "", ch, in->to,
+		      f->consent == KC_CONSENT_EXPRESS ? "only express consent"
+						       : "none");
+}
+
+/* The zones the recipient may be in: the contact's own, else every zone
+ * of the number's area code, else the business's. */
+static size_t
+recipient_zones(const struct kc_action_check *in,
+		const struct kc_compliance_facts *f, const char **zones,
+		const char **source)
+{
+	const struct kc_nanp_tz *t;
+	size_t n = 0;
+
+	if (in->contact_timezone && kc_timezone_valid(in->contact_timezone)) {
+		zones[0] = in->contact_timezone;
+		*source = "contact";
+		return 1;
+	}
+	if ((t = kc_nanp_tz_find(in->to)) != NULL) {
+		while (n < KC_NANP_TZ_MAX && t->zones[n])
+			zones[n] = t->zones[n], n++;
+		*source = "number";
+		return n;
+	}
+	zones[0] = f->business_timezone[0] ? f->business_timezone : "UTC";
+	*source = "business";
+	return 1;
+}
+
+static int
+check_hours(const struct kc_action_check *in,
+	    const struct kc_compliance_facts *f, struct kc_check_result *out)
+{
+	const char *zones[KC_HOURS_ZONES_MAX], *source;
+	struct kc_hours_zone judged[KC_HOURS_ZONES_MAX];
+	char start[8], end[8], local[8], where[200] = "";
+	size_t n = recipient_zones(in, f, zones, &source), i, w = 0;
+	json_t *entry, *list;
+	int allowed;
+
+	if (kc_hours_judge(zones, n, in->now, f->hours_start, f->hours_end,
+			   judged, &allowed) != 0)
+		return -1;
+	kc_hours_format(f->hours_start, start, sizeof(start));
+	kc_hours_format(f->hours_end, end, sizeof(end));
+	if ((list = json_array()) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		kc_hours_format(judged[i].minute, local, sizeof(local));
+		json_array_append_new(list,
+				      json_pack("{s:s, s:s, s:b}", "zone",
+						zones[i], "local_time", local,
+						"allowed", judged[i].allowed));
+		if (w < sizeof(where))
+			w += (size_t)snprintf(where + w, sizeof(where) - w,
+					      "%s%s in %s", i ? ", " : "",
+					      local, zones[i]);
+	}
+	if (record(out, KC_CHECK_OUTSIDE_CALLING_HOURS,
+		   allowed ? "passed" : "failed", &entry,
+		   "it is %s (the %s's time zone%s); %s are allowed from %s "
+		   "to %s in the recipient's local time",
+		   where, source, n > 1 ? "s, all of which must allow it" : "",
+		   in->channel == KC_CHANNEL_SMS ? "texts" : "calls", start,
+		   end) != 0) {
+		json_decref(list);
+		return -1;
+	}
+	json_object_set_new(entry, "time_zones", list);
+	json_object_set_new(entry, "zone_source", json_string(source));
+	json_object_set_new(
+	    entry, "window",
+	    json_pack("{s:s, s:s}", "start", start, "end", end));
+	return 0;
+}
+
+int
+kc_compliance_decide(const struct kc_action_check *in,
+		     const struct kc_compliance_facts *f,
+		     struct kc_check_result *out)
+{
+	static const char *const after_number[] = {
+	    KC_CHECK_NUMBER_NOT_OWNED, KC_CHECK_NUMBER_ON_DNC,
+	    KC_CHECK_NUMBER_OPTED_OUT, KC_CHECK_CONSENT_MISSING,
+	    KC_CHECK_OUTSIDE_CALLING_HOURS};
+	const char *problem = kc_phone_problem(in->to);
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((out->checks = json_array()) == NULL)
+		return -1;
+	if (problem != NULL || f == NULL) {
+		rc = record(out, KC_CHECK_INVALID_PHONE_NUMBER, "failed", NULL,
+			    "to: %s", problem ? problem : "not checked");
+		for (i = 0; rc == 0 && i < 5; i++)
+			rc = record(out, after_number[i], "skipped", NULL,
+				    "not checked: the number is not valid");
+		goto out;
+	}
+	rc = record(out, KC_CHECK_INVALID_PHONE_NUMBER, "passed", NULL,
+		    "%s is a valid number", in->to);
+	if (rc == 0)
+		rc =
+		    f->from_owned
+			? record(out, KC_CHECK_NUMBER_NOT_OWNED, "passed", NULL,
+				 "%s is one of the business's numbers",
+				 in->from)
+			: record(out, KC_CHECK_NUMBER_NOT_OWNED, "failed", NULL,
+				 "%s is not one of the business's numbers",
+				 in->from ? in->from : "(none)");
+	if (rc == 0)
+		rc = check_dnc(in, f, out);
+	if (rc == 0)
+		rc =
+		    f->optout_id[0]
+			? record(out, KC_CHECK_NUMBER_OPTED_OUT, "failed", NULL,
+				 "%s opted out of %s from this business (%s); "
+				 "it opts back in by texting START",
+				 in->to, kc_channel_name(in->channel),
+				 f->optout_id)
+			: record(out, KC_CHECK_NUMBER_OPTED_OUT, "passed", NULL,
+				 "%s has not opted out", in->to);
+	if (rc == 0)
+		rc = check_consent(in, f, out);
+	if (rc == 0)
+		rc = check_hours(in, f, out);
+out:
+	if (rc != 0)
+		kc_check_result_free(out);
+	return rc;
+}
+
+int
+kc_compliance_check(struct kc_db *db, long long business_id,
+		    const struct kc_action_check *in,
+		    struct kc_check_result *out)
+{
+	struct kc_compliance_facts f;
+	int rc;
+
+	if (!kc_phone_dialable(in->to))
+		return kc_compliance_decide(in, NULL, out);
+	if ((rc = kc_compliance_facts_read(db, business_id, in, &f)) != 0)
+		return -1; /* KC_NOTFOUND too: the caller's business exists */
+	return kc_compliance_decide(in, &f, out);
+}
+
+/* --- SMS keywords -------------------------------------------------------- */
+
+enum kc_sms_keyword
+kc_sms_keyword(const char *body, size_t len)
+{
+	static const struct {
+		const char *word;
+		enum kc_sms_keyword kw;
+	} words[] = {
+	    {"STOP", KC_SMS_KEYWORD_STOP},
+	    {"STOPALL", KC_SMS_KEYWORD_STOP},
+	    {"UNSUBSCRIBE", KC_SMS_KEYWORD_STOP},
+	    {"CANCEL", KC_SMS_KEYWORD_STOP},
+	    {"END", KC_SMS_KEYWORD_STOP},
+	    {"QUIT", KC_SMS_KEYWORD_STOP},
+	    {"START", KC_SMS_KEYWORD_START},
+	    {"UNSTOP", KC_SMS_KEYWORD_START},
+	    {"YES", KC_SMS_KEYWORD_START},
+	    {"HELP", KC_SMS_KEYWORD_HELP},
+	    {"INFO", KC_SMS_KEYWORD_HELP},
+	};
+	static const char space[] = " \t\r\n\v\f";
+	size_t i;
+
+	if (body == NULL)
+		return KC_SMS_KEYWORD_NONE;
+	while (len > 0 && memchr(space, body[0], sizeof(space) - 1)) {
+		body++;
+		len--;
+	}
+	while (len > 0 && memchr(space, body[len - 1], sizeof(space) - 1))
+		len--;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].word) == len &&
+		    strncasecmp(words[i].word, body, len) == 0)
+			return words[i].kw;
+	return KC_SMS_KEYWORD_NONE;
+}
+
+static int
+keyword_change(struct kc_db *db, long long business_id,
+	       const char *business_public_id, const char *phone,
+	       const char *message_sid, int stop, int *changed)
+{
+	struct kc_actor actor = {"system", "sms-keyword", message_sid};
+	char biz[KC_ID_MAX];
+	int dummy, rc;
+
+	if (changed == NULL)
+		changed = &dummy;
+	*changed = 0;
+	if (business_public_id == NULL) {
+		if (kc_compliance_business_public_id(db, business_id, biz,
+						     sizeof(biz)) != 0)
+			return -1;
+		business_public_id = biz;
+	}
+	if (kc_db_begin(db) != 0)
+		return -1;
+	rc = stop ? kc_dnc_opt_out(db, &actor, business_id, business_public_id,
+				   phone, message_sid, changed)
+		  : kc_dnc_opt_in(db, &actor, business_id, business_public_id,
+				  phone, changed);
+	if (rc != 0) {
+		kc_db_rollback(db);
+		*changed = 0;
+		return -1;
+	}
+	return kc_db_end(db);
+}
+
+int
+kc_compliance_opt_out(struct kc_db *db, long long business_id,
+		      const char *business_public_id, const char *phone,
+		      const char *message_sid, int *changed)
+{
+	return keyword_change(db, business_id, business_public_id, phone,
+			      message_sid, 1, changed);
+}
+
+int
+kc_compliance_opt_in(struct kc_db *db, long long business_id,
+		     const char *business_public_id, const char *phone,
+		     const char *message_sid, int *changed)
+{
+	return keyword_change(db, business_id, business_public_id, phone,
+			      message_sid, 0, changed);
+}
