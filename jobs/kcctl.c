@@ -34,6 +34,10 @@ static const char help[] =
     "replay requests\n"
     "  maintain [--lock FILE]                    retention and endpoint "
     "auto-disable\n"
+    "  seal-carrier-token < FILE                 the carrier's auth "
+    "token, sealed,\n"
+    "                                            as a configuration "
+    "line\n"
     "\n"
     "The configuration is FILE, else $KC_CONF, else " KC_CONF_DEFAULT " if it\n"
     "exists; KC_DB_* variables override it.\n";
@@ -42,11 +46,16 @@ static const struct {
 	const char *name;
 	int (*fn)(struct kcctl *, int, char **);
 } verbs[] = {
-    {"migrate", kcctl_migrate},     {"business", kcctl_business},
-    {"number", kcctl_number},       {"key", kcctl_key},
-    {"demo-seed", kcctl_demo_seed}, {"sign", kcctl_sign},
-    {"deliver", kcctl_deliver},     {"replay", kcctl_replay},
+    {"migrate", kcctl_migrate},
+    {"business", kcctl_business},
+    {"number", kcctl_number},
+    {"key", kcctl_key},
+    {"demo-seed", kcctl_demo_seed},
+    {"sign", kcctl_sign},
+    {"deliver", kcctl_deliver},
+    {"replay", kcctl_replay},
     {"maintain", kcctl_maintain},
+    {"seal-carrier-token", kcctl_seal_carrier_token},
 };
 
 int
