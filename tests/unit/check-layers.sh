@@ -1,6 +1,7 @@
 #!/bin/sh
 # The layers of lib/ point one way: core/ includes only core headers, the
-# domain (lib/ itself) core and domain headers, delivery/ any of them; and
+# domain (lib/ itself) core and domain headers, delivery/ any of them,
+# carrier/ core, domain and its own (not delivery's); and
 # nothing in lib/ includes the FastCGI or HTTP side (cgi/). Run by
 # make check.
 set -eu
@@ -36,5 +37,7 @@ check core $core
 check . $core $domain
 # shellcheck disable=SC2086
 check delivery $core $domain $(names delivery/*.h)
+# shellcheck disable=SC2086
+check carrier $core $domain $(names carrier/*.h)
 [ "$bad" -eq 0 ] && echo "lib/ layers: core < domain < delivery, no HTTP"
 exit "$bad"
