@@ -39,6 +39,10 @@ static const char help[] =
     "  dnc status                                the registry loaded now\n"
     "  dnc add --business ID PHONE [--channels voice,sms] [--reason R]\n"
     "  dnc remove --business ID DNC_ID           a business's own list\n"
+    "  seal-carrier-token < FILE                 the carrier's auth "
+    "token, sealed,\n"
+    "                                            as a configuration "
+    "line\n"
     "\n"
     "The configuration is FILE, else $KC_CONF, else " KC_CONF_DEFAULT " if it\n"
     "exists; KC_DB_* variables override it.\n";
@@ -47,11 +51,17 @@ static const struct {
 	const char *name;
 	int (*fn)(struct kcctl *, int, char **);
 } verbs[] = {
-    {"migrate", kcctl_migrate},     {"business", kcctl_business},
-    {"number", kcctl_number},       {"key", kcctl_key},
-    {"demo-seed", kcctl_demo_seed}, {"sign", kcctl_sign},
-    {"deliver", kcctl_deliver},     {"replay", kcctl_replay},
-    {"maintain", kcctl_maintain},   {"dnc", kcctl_dnc},
+    {"migrate", kcctl_migrate},
+    {"business", kcctl_business},
+    {"number", kcctl_number},
+    {"key", kcctl_key},
+    {"demo-seed", kcctl_demo_seed},
+    {"sign", kcctl_sign},
+    {"deliver", kcctl_deliver},
+    {"replay", kcctl_replay},
+    {"maintain", kcctl_maintain},
+    {"dnc", kcctl_dnc},
+    {"seal-carrier-token", kcctl_seal_carrier_token},
 };
 
 int

@@ -880,6 +880,98 @@ kc_stop_receiver() {
 	rm -f "$KC_VAR/run/receiver.pid"
 }
 
+# --- the fake carrier for tests (tests/carrier/carrier.mjs) ------------------
+
+# kc_carrier_start PORT: the fake Twilio over HTTPS on 127.0.0.1:PORT, with
+# a throwaway self-signed certificate and an account (SID and auth token)
+# of its own, both kept in $KC_VAR/carrier/; exports KC_FAKE_CARRIER_URL
+# and KC_FAKE_CARRIER_CA, which kc_carrier_conf writes into the
+# configuration. It signs callbacks with the npm twilio package from
+# tests/interop (npm ci there first), and trusts the test receiver's
+# certificate (KC_DELIVERY_CA_FILE) when it calls back to it.
+kc_carrier_start() {
+	local port=$1 dir=$KC_VAR/carrier pid i sid token
+	local -a env=()
+	kc_check_var || return 1
+	mkdir -p "$dir"
+	kc_stop_carrier
+	if kc_port_busy "$port"; then
+		kc_err "port $port is in use (fake carrier)"
+		return 1
+	fi
+	if [ ! -s "$dir/cert.pem" ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-days 7 -subj /CN=localhost \
+			-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+			-keyout "$dir/key.pem" -out "$dir/cert.pem" >"$dir/openssl.log" 2>&1 || {
+			kc_err "openssl could not make the fake carrier's certificate"
+			return 1
+		}
+	fi
+	if [ ! -s "$dir/account" ]; then
+		(umask 077 && printf 'AC%s %s\n' "$(kc_random_hex 16)" \
+			"$(kc_random_hex 16)" >"$dir/account") || return 1
+	fi
+	read -r sid token <"$dir/account" || return 1
+	env=(KC_FAKE_CARRIER_SID="$sid" KC_FAKE_CARRIER_TOKEN="$token")
+	if [ -n "${KC_DELIVERY_CA_FILE:-}" ]; then
+		env+=(NODE_EXTRA_CA_CERTS="$KC_DELIVERY_CA_FILE")
+	fi
+	env "${env[@]}" node "$KC_ROOT/tests/carrier/carrier.mjs" "$port" \
+		"$dir/cert.pem" "$dir/key.pem" </dev/null >>"$KC_VAR/log/carrier.out" 2>&1 &
+	pid=$!
+	echo "$pid" >"$KC_VAR/run/carrier.pid"
+	for ((i = 0; i < 100; i++)); do
+		if curl -fsS --max-time 2 --cacert "$dir/cert.pem" -o /dev/null \
+			"https://127.0.0.1:$port/_stats" 2>/dev/null; then
+			export KC_FAKE_CARRIER_URL="https://127.0.0.1:$port"
+			export KC_FAKE_CARRIER_CA="$dir/cert.pem"
+			return 0
+		fi
+		kc_alive "$pid" || break
+		sleep 0.1
+	done
+	tail -n 20 "$KC_VAR/log/carrier.out" >&2
+	kc_err "the fake carrier did not start on port $port"
+	return 1
+}
+
+kc_stop_carrier() {
+	local pid
+	if pid=$(kc_pidfile_alive "$KC_VAR/run/carrier.pid" node); then
+		kc_stop_pids 10 "$pid"
+	fi
+	rm -f "$KC_VAR/run/carrier.pid"
+}
+
+# kc_carrier_conf KCCTL: points $KC_VAR/kaicalls.conf (after kc_write_conf,
+# which rewrites it) at the fake carrier of kc_carrier_start: its URL,
+# CA and account, the auth token sealed by KCCTL seal-carrier-token under
+# the file's master_key, and the stack's own URL as what callbacks sign.
+kc_carrier_conf() {
+	local kcctl=$1 conf=$KC_VAR/kaicalls.conf sid token line
+	if [ -z "${KC_FAKE_CARRIER_URL:-}" ] || [ ! -s "$KC_VAR/carrier/account" ]; then
+		kc_err "the fake carrier is not running (kc_carrier_start)"
+		return 1
+	fi
+	read -r sid token <"$KC_VAR/carrier/account" || return 1
+	line=$(printf '%s\n' "$token" | "$kcctl" --conf "$conf" seal-carrier-token) || {
+		kc_err "kcctl seal-carrier-token failed"
+		return 1
+	}
+	{
+		echo "# The fake carrier (scripts/lib.sh, kc_carrier_conf)."
+		echo "carrier_base_url = $KC_FAKE_CARRIER_URL"
+		echo "carrier_account_sid = $sid"
+		echo "$line"
+		echo "carrier_ca_file = $KC_FAKE_CARRIER_CA"
+		echo "public_base_url = http://127.0.0.1:$KC_PORT"
+	} >>"$conf" || {
+		kc_err "could not write $conf"
+		return 1
+	}
+}
+
 # --- the cron jobs -------------------------------------------------------------
 
 # kc_jobs_start KCCTL: conf/kaicalls.cron, with this stack's paths, into
@@ -963,6 +1055,7 @@ kc_stop_all() {
 	kc_stop_jobs
 	kc_stop_receiver
 	kc_stop_sites
+	kc_stop_carrier
 	kc_stop_web
 	if pid=$(kc_pidfile_alive "$KC_VAR/run/mysqld.pid" mariadbd); then
 		kc_stop_pids 30 "$pid"

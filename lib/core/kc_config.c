@@ -1,6 +1,7 @@
 #include "kc_config.h"
 #include "kc_crypto.h"
 #include "kc_time.h"
+#include "kc_url.h"
 
 #include <openssl/crypto.h>
 #include <errno.h>
@@ -36,6 +37,174 @@ parse_port(const char *v, unsigned *out)
 	return 0;
 }
 
+/* A base URL setting: absolute http(s), no query or fragment, kept
+ * without a trailing '/' so that paths can be appended. */
+static int
+set_base_url(char **dst, const char *key, const char *val, int need_https,
+	     char *err, size_t errlen)
+{
+	struct kc_url u;
+	char why[128];
+	size_t n = strlen(val);
+
+	if (kc_url_parse(val, &u, why, sizeof(why)) != 0 ||
+	    strpbrk(val, "?#") != NULL) {
+		snprintf(err, errlen,
+			 "%s: an absolute http(s) URL without query or "
+			 "fragment",
+			 key);
+		return -1;
+	}
+	/* The auth token goes in every request's Authorization header. */
+	if (need_https && !u.https && strcmp(u.host, "127.0.0.1") != 0 &&
+	    strcmp(u.host, "::1") != 0 && strcmp(u.host, "localhost") != 0) {
+		snprintf(err, errlen, "%s: https, unless the host is loopback",
+			 key);
+		return -1;
+	}
+	while (n > 0 && val[n - 1] == '/')
+		n--;
+	free(*dst);
+	if ((*dst = strndup(val, n)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+apply_carrier(struct kc_config *c, const char *key, const char *val, char *err,
+	      size_t errlen)
+{
+	size_t i;
+
+	if (strcmp(key, "carrier_base_url") == 0)
+		return set_base_url(&c->carrier_base_url, key, val, 1, err,
+				    errlen);
+	if (strcmp(key, "public_base_url") == 0)
+		return set_base_url(&c->public_base_url, key, val, 0, err,
+				    errlen);
+	if (strcmp(key, "carrier_account_sid") == 0) {
+		/* Twilio's form: AC and 32 hex digits. */
+		int ok = strlen(val) == 34 && strncmp(val, "AC", 2) == 0;
+
+		for (i = 2; ok && i < 34; i++)
+			ok = strchr("0123456789abcdefABCDEF", val[i]) != NULL;
+		if (!ok) {
+			snprintf(err, errlen,
+				 "carrier_account_sid: AC and 32 hex digits");
+			return -1;
+		}
+		return set_str(&c->carrier_account_sid, val);
+	}
+	if (strcmp(key, "carrier_auth_token_sealed") == 0)
+		return set_str(&c->carrier_auth_token_sealed, val);
+	if (strcmp(key, "carrier_auth_token") == 0) {
+		snprintf(
+		    err, errlen,
+		    "carrier_auth_token: not in plaintext; give "
+		    "carrier_auth_token_sealed (kcctl seal-carrier-token)");
+		return -1;
+	}
+	if (strcmp(key, "carrier_ca_file") == 0)
+		return set_str(&c->carrier_ca_file, val);
+	if (strcmp(key, "carrier_concurrency") == 0) {
+		char *end;
+		errno = 0;
+		c->carrier_concurrency = strtoll(val, &end, 10);
+		if (errno || *val == '\0' || *end ||
+		    c->carrier_concurrency < 1 ||
+		    c->carrier_concurrency > 1000) {
+			snprintf(err, errlen, "carrier_concurrency: 1 to 1000");
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "unknown setting '%s'", key);
+	return -1;
+}
+
+static int
+token_valid(const char *t, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > 128)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+kc_carrier_token_seal(const unsigned char key[32], const char *token,
+		      char **b64, char *err, size_t errlen)
+{
+	unsigned char *sealed = NULL;
+	size_t n, cap;
+	int rc = -1;
+
+	*b64 = NULL;
+	if (!token_valid(token, strlen(token))) {
+		snprintf(err, errlen,
+			 "the auth token must be 1 to 128 printable ASCII "
+			 "characters, without spaces");
+		return -1;
+	}
+	if (kc_seal(key, token, strlen(token), KC_CARRIER_TOKEN_AAD,
+		    strlen(KC_CARRIER_TOKEN_AAD), &sealed, &n) != 0) {
+		snprintf(err, errlen, "could not seal the token");
+		return -1;
+	}
+	cap = 4 * ((n + 2) / 3) + 1;
+	if ((*b64 = malloc(cap)) == NULL ||
+	    kc_base64_encode(sealed, n, *b64, cap) == 0) {
+		free(*b64);
+		*b64 = NULL;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(sealed);
+	return rc;
+}
+
+/* Opens carrier_auth_token_sealed into carrier_auth_token, or says in
+ * carrier_error why not. -1 only when out of memory. */
+static int
+open_token(struct kc_config *c)
+{
+	const char *b64 = c->carrier_auth_token_sealed;
+	size_t n = strlen(b64), len, plen = 0;
+	unsigned char *blob, *plain = NULL;
+
+	if (!c->has_master_key) {
+		snprintf(c->carrier_error, sizeof(c->carrier_error),
+			 "carrier_auth_token_sealed needs master_key");
+		return 0;
+	}
+	if ((blob = malloc(n / 4 * 3 + 3)) == NULL)
+		return -1;
+	if (kc_base64_decode(b64, n, blob, n / 4 * 3 + 3, &len) != 0 ||
+	    kc_unseal(c->master_key, blob, len, KC_CARRIER_TOKEN_AAD,
+		      strlen(KC_CARRIER_TOKEN_AAD), &plain, &plen) != 0 ||
+	    !token_valid((const char *)plain, plen)) {
+		snprintf(c->carrier_error, sizeof(c->carrier_error),
+			 "carrier_auth_token_sealed does not open under "
+			 "master_key (seal it again with kcctl "
+			 "seal-carrier-token)");
+		if (plain) {
+			OPENSSL_cleanse(plain, plen);
+			free(plain);
+		}
+	} else
+		c->carrier_auth_token = (char *)plain;
+	free(blob);
+	return 0;
+}
+
 /* Applies one setting; the same names serve the file and (upper-cased,
  * KC_-prefixed) the environment. */
 static int
@@ -64,6 +233,8 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 	     "a duration such as 30d"},
 	    {"events_retention", offsetof(struct kc_config, events_retention),
 	     1, 3650 * 86400LL, "a duration such as 90d"},
+	    {"carrier_timeout", offsetof(struct kc_config, carrier_timeout), 1,
+	     120, "1s to 120s"},
 	};
 	size_t i;
 
@@ -190,6 +361,9 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 		}
 		return 0;
 	}
+	if (strncmp(key, "carrier_", 8) == 0 ||
+	    strcmp(key, "public_base_url") == 0)
+		return apply_carrier(c, key, val, err, errlen);
 	snprintf(err, errlen, "unknown setting '%s'", key);
 	return -1;
 }
@@ -280,6 +454,13 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	    {"KC_ENDPOINT_DISABLE_AFTER", "endpoint_disable_after"},
 	    {"KC_ATTEMPTS_RETENTION", "attempts_retention"},
 	    {"KC_EVENTS_RETENTION", "events_retention"},
+	    {"KC_CARRIER_BASE_URL", "carrier_base_url"},
+	    {"KC_CARRIER_ACCOUNT_SID", "carrier_account_sid"},
+	    {"KC_CARRIER_AUTH_TOKEN_SEALED", "carrier_auth_token_sealed"},
+	    {"KC_CARRIER_CA_FILE", "carrier_ca_file"},
+	    {"KC_CARRIER_TIMEOUT", "carrier_timeout"},
+	    {"KC_CARRIER_CONCURRENCY", "carrier_concurrency"},
+	    {"KC_PUBLIC_BASE_URL", "public_base_url"},
 	};
 	char sub[256];
 	size_t i;
@@ -297,6 +478,8 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	c->endpoint_disable_after = 5 * 86400;
 	c->attempts_retention = 30 * 86400;
 	c->events_retention = 90 * 86400;
+	c->carrier_timeout = 10;
+	c->carrier_concurrency = 50;
 	if (kc_duration_list_parse(KC_SCHEDULE_DEFAULT, c->delivery_schedule,
 				   KC_SCHEDULE_MAX,
 				   &c->delivery_schedule_len) != 0)
@@ -304,7 +487,8 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	if (set_str(&c->db_user, "kaicalls") != 0 ||
 	    set_str(&c->db_name, "kaicalls") != 0 ||
 	    set_str(&c->sql_dir, KC_SQL_DIR) != 0 ||
-	    set_str(&c->run_dir, "/run/kaicalls") != 0)
+	    set_str(&c->run_dir, "/run/kaicalls") != 0 ||
+	    set_str(&c->carrier_base_url, "https://api.twilio.com") != 0)
 		goto nomem;
 	if (path == NULL)
 		path = getenv("KC_CONF");
@@ -335,6 +519,17 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 			 c->delivery_lease, c->delivery_timeout);
 		goto fail;
 	}
+	if ((c->carrier_account_sid == NULL) !=
+	    (c->carrier_auth_token_sealed == NULL)) {
+		snprintf(err, errlen,
+			 "carrier_account_sid and carrier_auth_token_sealed "
+			 "go together");
+		goto fail;
+	}
+	/* Last, so that master_key may come from anywhere. A token that
+	 * does not open fails only what uses the carrier (carrier_error). */
+	if (c->carrier_auth_token_sealed && open_token(c) != 0)
+		goto nomem;
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -357,5 +552,14 @@ kc_config_free(struct kc_config *c)
 	free(c->run_dir);
 	free(c->webhook_allow_hosts);
 	free(c->delivery_ca_file);
+	free(c->carrier_base_url);
+	free(c->carrier_account_sid);
+	if (c->carrier_auth_token)
+		OPENSSL_cleanse(c->carrier_auth_token,
+				strlen(c->carrier_auth_token));
+	free(c->carrier_auth_token);
+	free(c->carrier_auth_token_sealed);
+	free(c->carrier_ca_file);
+	free(c->public_base_url);
 	OPENSSL_cleanse(c, sizeof(*c)); /* the master key with the rest */
 }

@@ -47,6 +47,22 @@ struct kc_config {
 	long long endpoint_disable_after; /* seconds failing before disabling */
 	long long attempts_retention;     /* seconds attempts are kept */
 	long long events_retention;       /* seconds finished events are kept */
+
+	/* The carrier: a Twilio-compatible REST API (lib/carrier/). */
+	char *carrier_base_url;    /* no trailing '/'; https unless loopback */
+	char *carrier_account_sid; /* NULL: no carrier configured */
+	/* Opened at load from carrier_auth_token_sealed with master_key;
+	 * never logged, wiped by kc_config_free. NULL with carrier_error
+	 * set when it does not open: only what uses the carrier fails, as a
+	 * webhook secret sealed under another key fails only its
+	 * deliveries. */
+	char *carrier_auth_token;
+	char carrier_error[160]; /* why the carrier cannot be used, or "" */
+	char *carrier_auth_token_sealed; /* as given: base64 */
+	char *carrier_ca_file;           /* NULL: the system's trust store */
+	long long carrier_timeout;       /* seconds per API request */
+	long long carrier_concurrency;   /* API requests in flight at once */
+	char *public_base_url; /* how the carrier reaches us; no trailing '/' */
 };
 
 /* The installed configuration file (make sets it from sysconfdir). */
@@ -64,5 +80,14 @@ int kc_config_load(struct kc_config *c, const char *path, char *err,
 int kc_config_load_at(struct kc_config *c, const char *path,
 		      const char *fallback, char *err, size_t errlen);
 void kc_config_free(struct kc_config *c);
+
+/* The carrier's auth token is in the configuration only sealed under
+ * master_key (AES-256-GCM, this associated data), as base64. */
+#define KC_CARRIER_TOKEN_AAD "carrier_auth_token"
+/* Seals token (printable ASCII, 1 to 128 characters) for the
+ * carrier_auth_token_sealed setting: *b64 is malloc'd. 0, or -1 with
+ * err. */
+int kc_carrier_token_seal(const unsigned char key[32], const char *token,
+			  char **b64, char *err, size_t errlen);
 
 #endif

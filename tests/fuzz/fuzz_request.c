@@ -1,9 +1,11 @@
 /* libFuzzer target over everything a request passes through before the
  * database: method, URI and query parsing, routing, paging, JSON body
  * parsing, routing-object validation and merge patch, and the small
- * parsers (scopes, E.164, times, durations, retry schedules, Retry-After),
- * and compliance: consent, DNC and settings bodies, NANP numbers and their
- * zones, calling hours ("HH:MM"), the SMS keywords.
+ * parsers (scopes, E.164, times, durations, retry schedules, Retry-After);
+ * compliance: consent, DNC and settings bodies, NANP numbers and their
+ * zones, calling hours ("HH:MM"), the SMS keywords; and the carrier's
+ * side: the form-encoded callback body, its signature check over the URI,
+ * and the carrier's JSON answers.
  * Input: "METHOD\nURI\nBODY". */
 #include "kc_addr.h"
 #include "kc_backoff.h"
@@ -13,9 +15,11 @@
 #include "kc_dnc.h"
 #include "kc_hours.h"
 #include "kc_nanp.h"
+#include "kc_carrier.h"
 #include "kc_config.h"
 #include "kc_event_types.h"
 #include "kc_followup.h"
+#include "kc_form.h"
 #include "kc_json.h"
 #include "kc_lead.h"
 #include "kc_url.h"
@@ -23,6 +27,7 @@
 #include "kc_routing.h"
 #include "kc_scope.h"
 #include "kc_time.h"
+#include "kc_twilio_sig.h"
 #include "request.h"
 #include "response.h"
 #include "routes.h"
@@ -32,6 +37,26 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A carrier callback: body as its form, signed over uri (as the callback
+ * routes check it), and body as the carrier's answer to a request. */
+static void
+fuzz_carrier(const char *uri, const char *body, size_t len)
+{
+	struct kc_carrier_result r;
+	struct kc_form *f;
+	char err[128];
+
+	memset(&r, 0, sizeof(r));
+	kc_carrier_read_answer(201, body, len, &r);
+	kc_carrier_read_answer(400, body, len, &r);
+	if (kc_form_parse(body, len, &f, err, sizeof(err)) != 0)
+		return;
+	(void)kc_form_get(f, "Body");
+	(void)kc_twilio_signature_valid("token", uri ? uri : "https://x.test/",
+					f, kc_form_get(f, "Signature"));
+	kc_form_free(f);
+}
 
 static void
 fuzz_strings(const char *s)
@@ -140,6 +165,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (body) {
 		fuzz_strings(body);
 		fuzz_body(&req, body, size - (size_t)(body - copy));
+		fuzz_carrier(uri, body, size - (size_t)(body - copy));
 	}
 	if (req.resp.status)
 		(void)kc_resp_headers(&req, &head);

@@ -7,7 +7,8 @@
 //   POST /_mode/<path>  {"status":500, "retry_after":"120", "delay_ms":0,
 //                        "body_bytes":0, "body_hex":null, "location":null}
 //   GET  /_log/<path>   {"count":N, "requests":[{id, timestamp, signature,
-//                        user_agent, content_type, latency_ms}...]}; with
+//                        twilio_signature, user_agent, content_type,
+//                        latency_ms}...]}; with
 //                        ?bodies=1 each also has body (as UTF-8 text) and
 //                        body_b64 (the bytes exactly as received, base64)
 //   GET  /_stats        {"count":N} over every path
@@ -56,6 +57,8 @@ function handle(req, res, raw) {
     id: req.headers['webhook-id'] || null,
     timestamp: req.headers['webhook-timestamp'] || null,
     signature: req.headers['webhook-signature'] || null,
+    // The fake carrier's callbacks (tests/carrier) land here too.
+    twilio_signature: req.headers['x-twilio-signature'] || null,
     user_agent: req.headers['user-agent'] || null,
     content_type: req.headers['content-type'] || null,
     latency_ms: latency,

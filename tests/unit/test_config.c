@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 
 #include "kc_config.h"
+#include "kc_crypto.h"
 
 #define KEY_HEX                                                                \
 	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -39,6 +40,13 @@ static const char *const kc_env[] = {
     "KC_EVENTS_RETENTION",
     "KC_METRICS_ALLOW",
     "KC_RUN_DIR",
+    "KC_CARRIER_BASE_URL",
+    "KC_CARRIER_ACCOUNT_SID",
+    "KC_CARRIER_AUTH_TOKEN_SEALED",
+    "KC_CARRIER_CA_FILE",
+    "KC_CARRIER_TIMEOUT",
+    "KC_CARRIER_CONCURRENCY",
+    "KC_PUBLIC_BASE_URL",
 };
 
 static char tmp_path[64];
@@ -629,4 +637,251 @@ Test(config, metrics_settings_are_checked)
 	load_fails(write_conf("metrics_allow = 10.0.0.0/33\n"), "metrics_allow",
 		   NULL);
 	load_fails(write_conf("run_dir = run\n"), "run_dir", "absolute");
+}
+
+#define SID   "AC0123456789abcdef0123456789ABCDEF"
+#define TOKEN "f00dfeed0123456789abcdef01234567"
+
+/* TOKEN sealed under KEY_HEX's bytes (or key, if not NULL); malloc'd. */
+static char *
+sealed_token(const unsigned char *key, const char *token)
+{
+	unsigned char k[32];
+	char *b64 = NULL, err[128] = "";
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		k[i] = (unsigned char)i;
+	cr_assert_eq(
+	    kc_carrier_token_seal(key ? key : k, token, &b64, err, sizeof(err)),
+	    0, "%s", err);
+	return b64;
+}
+
+Test(config, carrier_defaults)
+{
+	struct kc_config c;
+
+	load_ok(&c, NULL);
+	cr_expect_str_eq(c.carrier_base_url, "https://api.twilio.com");
+	cr_expect_null(c.carrier_account_sid, "no carrier unless configured");
+	cr_expect_null(c.carrier_auth_token);
+	cr_expect_null(c.carrier_ca_file);
+	cr_expect_null(c.public_base_url);
+	cr_expect_eq(c.carrier_timeout, 10);
+	cr_expect_eq(c.carrier_concurrency, 50);
+	kc_config_free(&c);
+}
+
+Test(config, carrier_token_sealed_in_the_file)
+{
+	struct kc_config c;
+	char text[1024], *b64 = sealed_token(NULL, TOKEN);
+
+	cr_assert_null(strstr(b64, TOKEN));
+	snprintf(text, sizeof(text),
+		 "carrier_base_url = https://carrier.test/twilio/\n"
+		 "carrier_account_sid = " SID "\n"
+		 "carrier_auth_token_sealed = %s\n"
+		 "carrier_ca_file = /etc/ssl/carrier.pem\n"
+		 "carrier_timeout = 3s\n"
+		 "carrier_concurrency = 8\n"
+		 "public_base_url = https://api.kaicalls.test/\n"
+		 /* After the token: the order of lines does not matter. */
+		 "master_key = " KEY_HEX "\n",
+		 b64);
+	load_ok(&c, write_conf(text));
+	cr_assert_str_eq(c.carrier_auth_token, TOKEN);
+	cr_expect_str_eq(c.carrier_account_sid, SID);
+	cr_expect_str_eq(c.carrier_base_url, "https://carrier.test/twilio");
+	cr_expect_str_eq(c.carrier_ca_file, "/etc/ssl/carrier.pem");
+	cr_expect_eq(c.carrier_timeout, 3);
+	cr_expect_eq(c.carrier_concurrency, 8);
+	cr_expect_str_eq(c.public_base_url, "https://api.kaicalls.test");
+	kc_config_free(&c);
+	cr_assert_null(c.carrier_auth_token);
+	free(b64);
+}
+
+Test(config, carrier_from_the_environment)
+{
+	struct kc_config c;
+	char *b64 = sealed_token(NULL, TOKEN);
+
+	setenv("KC_MASTER_KEY", KEY_HEX, 1);
+	setenv("KC_CARRIER_ACCOUNT_SID", SID, 1);
+	setenv("KC_CARRIER_AUTH_TOKEN_SEALED", b64, 1);
+	setenv("KC_CARRIER_BASE_URL", "http://127.0.0.1:18123", 1);
+	setenv("KC_CARRIER_CA_FILE", "/tmp/ca.pem", 1);
+	setenv("KC_CARRIER_TIMEOUT", "2s", 1);
+	setenv("KC_CARRIER_CONCURRENCY", "3", 1);
+	setenv("KC_PUBLIC_BASE_URL", "http://127.0.0.1:18000", 1);
+	load_ok(&c, write_conf("carrier_timeout = 9s\n"));
+	cr_expect_str_eq(c.carrier_auth_token, TOKEN);
+	cr_expect_str_eq(c.carrier_base_url, "http://127.0.0.1:18123");
+	cr_expect_str_eq(c.carrier_ca_file, "/tmp/ca.pem");
+	cr_expect_eq(c.carrier_timeout, 2, "the environment wins");
+	cr_expect_eq(c.carrier_concurrency, 3);
+	cr_expect_str_eq(c.public_base_url, "http://127.0.0.1:18000");
+	kc_config_free(&c);
+	free(b64);
+}
+
+/* Loads text, which is fine but for a carrier token that does not open:
+ * only the carrier is unusable, and carrier_error says why. */
+static void
+load_without_token(const char *text, const char *needle)
+{
+	struct kc_config c;
+
+	load_ok(&c, write_conf(text));
+	cr_expect_null(c.carrier_auth_token);
+	cr_expect_not_null(strstr(c.carrier_error, needle), "'%s' not in '%s'",
+			   needle, c.carrier_error);
+	cr_expect_str_eq(c.carrier_account_sid, SID);
+	kc_config_free(&c);
+}
+
+Test(config, carrier_token_only_sealed)
+{
+	char text[1024], *b64 = sealed_token(NULL, TOKEN), *other;
+	unsigned char k2[32], *blob;
+	struct kc_config c;
+	size_t n;
+
+	load_fails(write_conf("carrier_auth_token = " TOKEN "\n"),
+		   ":1:", "kcctl seal-carrier-token");
+	/* Sealed, but no master key to open it. */
+	snprintf(text, sizeof(text),
+		 "carrier_account_sid = " SID "\n"
+		 "carrier_auth_token_sealed = %s\n",
+		 b64);
+	load_without_token(text, "needs master_key");
+	/* Sealed under another key: the programs still run (a worker with
+	 * another key fails only what it cannot open). */
+	memset(k2, 7, sizeof(k2));
+	other = sealed_token(k2, TOKEN);
+	snprintf(text, sizeof(text),
+		 "master_key = " KEY_HEX "\ncarrier_account_sid = " SID "\n"
+		 "carrier_auth_token_sealed = %s\n",
+		 other);
+	load_without_token(text, "does not open");
+	free(other);
+	/* Under the right key, for another purpose (the AAD differs). */
+	{
+		unsigned char k[32];
+		size_t i;
+		char enc[256];
+
+		for (i = 0; i < 32; i++)
+			k[i] = (unsigned char)i;
+		cr_assert_eq(
+		    kc_seal(k, TOKEN, strlen(TOKEN), "ep_1", 4, &blob, &n), 0);
+		cr_assert_gt(kc_base64_encode(blob, n, enc, sizeof(enc)), 0);
+		free(blob);
+		snprintf(text, sizeof(text),
+			 "master_key = " KEY_HEX "\ncarrier_account_sid = " SID
+			 "\ncarrier_auth_token_sealed = %s\n",
+			 enc);
+		load_without_token(text, "does not open");
+	}
+	/* Tampered, or not base64. */
+	snprintf(text, sizeof(text),
+		 "master_key = " KEY_HEX "\ncarrier_account_sid = " SID "\n"
+		 "carrier_auth_token_sealed = %s\n",
+		 b64);
+	load_ok(&c, write_conf(text));
+	cr_assert_str_eq(c.carrier_auth_token, TOKEN, "untampered, it opens");
+	cr_assert_str_eq(c.carrier_error, "");
+	kc_config_free(&c);
+	b64[10] = b64[10] == 'A' ? 'B' : 'A';
+	snprintf(text, sizeof(text),
+		 "master_key = " KEY_HEX "\ncarrier_account_sid = " SID "\n"
+		 "carrier_auth_token_sealed = %s\n",
+		 b64);
+	load_without_token(text, "does not open");
+	load_without_token("master_key = " KEY_HEX
+			   "\ncarrier_account_sid = " SID
+			   "\ncarrier_auth_token_sealed = " TOKEN "!\n",
+			   "does not open");
+	free(b64);
+}
+
+Test(config, carrier_sid_and_token_go_together)
+{
+	char text[1024], *b64 = sealed_token(NULL, TOKEN);
+
+	load_fails(write_conf("carrier_account_sid = " SID "\n"), "go together",
+		   NULL);
+	snprintf(text, sizeof(text),
+		 "master_key = " KEY_HEX "\ncarrier_auth_token_sealed = %s\n",
+		 b64);
+	load_fails(write_conf(text), "go together", NULL);
+	free(b64);
+}
+
+Test(config, carrier_settings_are_checked)
+{
+	load_fails(write_conf("carrier_account_sid = AC123\n"),
+		   "carrier_account_sid", "32 hex");
+	load_fails(write_conf("carrier_account_sid = "
+			      "SK0123456789abcdef0123456789abcdef\n"),
+		   "carrier_account_sid", NULL);
+	load_fails(write_conf("carrier_account_sid = "
+			      "AC0123456789abcdef0123456789abcdeg\n"),
+		   "carrier_account_sid", NULL);
+	/* The token travels in every request: https, unless on loopback. */
+	load_fails(write_conf("carrier_base_url = http://api.twilio.com\n"),
+		   "carrier_base_url", "loopback");
+	load_fails(write_conf("carrier_base_url = ftp://api.twilio.com\n"),
+		   "carrier_base_url", NULL);
+	load_fails(write_conf("carrier_base_url = https://x.test/?a=1\n"),
+		   "carrier_base_url", "query");
+	load_fails(write_conf("public_base_url = https://x.test/#f\n"),
+		   "public_base_url", NULL);
+	load_fails(write_conf("public_base_url = /carrier\n"),
+		   "public_base_url", NULL);
+	load_fails(write_conf("carrier_timeout = 0s\n"), "carrier_timeout",
+		   NULL);
+	load_fails(write_conf("carrier_timeout = 121s\n"), "carrier_timeout",
+		   NULL);
+	load_fails(write_conf("carrier_concurrency = 0\n"),
+		   "carrier_concurrency", NULL);
+	load_fails(write_conf("carrier_concurrency = 1001\n"),
+		   "carrier_concurrency", NULL);
+	load_fails(write_conf("carrier_colour = blue\n"), "unknown setting",
+		   "carrier_colour");
+	setenv("KC_CARRIER_CONCURRENCY", "many", 1);
+	load_fails(NULL, "KC_CARRIER_CONCURRENCY", NULL);
+}
+
+Test(config, carrier_loopback_http_allowed)
+{
+	struct kc_config c;
+
+	load_ok(&c, write_conf("carrier_base_url = http://localhost:8080/\n"
+			       "public_base_url = http://127.0.0.1:18000\n"));
+	cr_expect_str_eq(c.carrier_base_url, "http://localhost:8080");
+	cr_expect_str_eq(c.public_base_url, "http://127.0.0.1:18000");
+	kc_config_free(&c);
+}
+
+Test(config, carrier_token_seal_checks_the_token)
+{
+	unsigned char k[32] = {0};
+	char *b64 = (char *)1, err[128] = "", big[200];
+
+	cr_assert_eq(kc_carrier_token_seal(k, "", &b64, err, sizeof(err)), -1);
+	cr_assert_null(b64);
+	cr_assert_not_null(strstr(err, "printable"), "%s", err);
+	cr_assert_eq(
+	    kc_carrier_token_seal(k, "two words", &b64, err, sizeof(err)), -1);
+	cr_assert_eq(
+	    kc_carrier_token_seal(k, "tab\there", &b64, err, sizeof(err)), -1);
+	memset(big, 'x', 129);
+	big[129] = '\0';
+	cr_assert_eq(kc_carrier_token_seal(k, big, &b64, err, sizeof(err)), -1);
+	big[128] = '\0';
+	cr_assert_eq(kc_carrier_token_seal(k, big, &b64, err, sizeof(err)), 0);
+	free(b64);
 }
