@@ -20,7 +20,7 @@
 --                            bounds are those of lib/delivery/
 --                            kc_delivery_metrics.c, which must match
 --   delivery_latency_sum_us  label '': created_at to delivered_at, summed
-CREATE TABLE metric_counters (
+CREATE TABLE IF NOT EXISTS metric_counters (
   name VARCHAR(32) NOT NULL,
   label VARCHAR(32) NOT NULL,
   shard SMALLINT UNSIGNED NOT NULL,
@@ -34,12 +34,14 @@ CREATE TABLE metric_counters (
 -- while writers wait.
 LOCK TABLES deliveries WRITE, delivery_attempts WRITE, metric_counters WRITE;
 
+DROP TRIGGER IF EXISTS deliveries_metrics_insert;
 CREATE TRIGGER deliveries_metrics_insert AFTER INSERT ON deliveries
 FOR EACH ROW
   INSERT INTO metric_counters (name, label, shard, value)
   VALUES ('deliveries', NEW.status, CONNECTION_ID() % 32, 1)
   ON DUPLICATE KEY UPDATE value = value + VALUES(value);
 
+DROP TRIGGER IF EXISTS deliveries_metrics_update;
 CREATE TRIGGER deliveries_metrics_update AFTER UPDATE ON deliveries
 FOR EACH ROW
 BEGIN
@@ -78,6 +80,7 @@ BEGIN
 END;
 
 -- kcctl maintain's retention.
+DROP TRIGGER IF EXISTS deliveries_metrics_delete;
 CREATE TRIGGER deliveries_metrics_delete AFTER DELETE ON deliveries
 FOR EACH ROW
   INSERT INTO metric_counters (name, label, shard, value)
@@ -88,6 +91,7 @@ FOR EACH ROW
 -- a timeout (its error starts 'timeout:', even when headers came first),
 -- an HTTP status, an address refused by the SSRF policy, or any other
 -- failure before an answer (DNS, connect, TLS, reset, cannot sign).
+DROP TRIGGER IF EXISTS delivery_attempts_metrics_insert;
 CREATE TRIGGER delivery_attempts_metrics_insert AFTER INSERT
 ON delivery_attempts
 FOR EACH ROW
@@ -103,7 +107,9 @@ FOR EACH ROW
           CONNECTION_ID() % 32, 1)
   ON DUPLICATE KEY UPDATE value = value + VALUES(value);
 
--- What is there already. Counters (attempts, latency) start from here.
+-- What is there already. Counters (attempts, latency) start from here. A
+-- run that failed half-way (a missing privilege) may have left rows.
+DELETE FROM metric_counters;
 INSERT INTO metric_counters (name, label, shard, value)
 SELECT 'deliveries', status, 0, COUNT(*) FROM deliveries GROUP BY status;
 

@@ -647,6 +647,24 @@ static const struct {
     /* GET /metrics, across every business (the operator's view). The
      * counters kept by the triggers of sql/010_metrics.sql: a few hundred
      * rows, read in primary key order. */
+    /* kcctl maintain folds the rows of connections that have ended into
+     * shard 0 (sql/017). The app's connections all use one account, which
+     * sees its own threads in the process list. */
+    [KC_SQL_METRIC_DEAD_SHARDS] =
+	{"metric_dead_shards",
+	 "SELECT DISTINCT shard FROM metric_counters WHERE shard <> 0 AND "
+	 "shard - 1 NOT IN (SELECT ID FROM information_schema.PROCESSLIST) "
+	 "LIMIT 1000"},
+    [KC_SQL_METRIC_SHARD_LOCK] = {"metric_shard_lock",
+				  "SELECT name, label, value FROM "
+				  "metric_counters WHERE shard = ? FOR UPDATE"},
+    [KC_SQL_METRIC_ARCHIVE_ADD] =
+	{"metric_archive_add",
+	 "INSERT INTO metric_counters (name, label, shard, value) VALUES (?, "
+	 "?, 0, ?) ON DUPLICATE KEY UPDATE value = value + VALUES(value)"},
+    [KC_SQL_METRIC_ROW_DELETE] = {"metric_row_delete",
+				  "DELETE FROM metric_counters WHERE name = ? "
+				  "AND label = ? AND shard = ?"},
     [KC_SQL_METRIC_COUNTERS] = {"metric_counters",
 				"SELECT name, label, SUM(value) FROM "
 				"metric_counters GROUP BY name, label"},

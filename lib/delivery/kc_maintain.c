@@ -112,6 +112,55 @@ sweep_endpoints(struct kc_db *db, const struct kc_config *cfg,
 	return rc;
 }
 
+/* The metric counter rows of connections that have ended go into shard 0,
+ * a shard per transaction. Each row is locked, added and deleted by its
+ * key: a connection that reuses the id (after a server restart) and
+ * writes meanwhile waits for the lock, then starts a row of its own. */
+static int
+fold_metric_shards(struct kc_db *db, long long *count)
+{
+	struct kc_rows *dead = NULL, *r = NULL;
+	size_t i, j;
+	int rc = -1;
+
+	if (kc_db_query(db, KC_SQL_METRIC_DEAD_SHARDS, NULL, 0, &dead) != 0)
+		return -1;
+	for (i = 0; i < dead->nrows; i++) {
+		long long shard = kc_rows_int(dead, i, 0);
+
+		if (kc_db_begin(db) != 0)
+			goto out;
+		if (kc_db_query(db, KC_SQL_METRIC_SHARD_LOCK,
+				KC_ARGS(kc_p_int(shard)), &r) != 0)
+			goto rollback;
+		for (j = 0; j < r->nrows; j++)
+			if (kc_db_exec(db, KC_SQL_METRIC_ARCHIVE_ADD,
+				       KC_ARGS(kc_p_str(kc_rows_get(r, j, 0)),
+					       kc_p_str(kc_rows_get(r, j, 1)),
+					       kc_p_int(kc_rows_int(r, j, 2))),
+				       NULL, NULL) != 0 ||
+			    kc_db_exec(db, KC_SQL_METRIC_ROW_DELETE,
+				       KC_ARGS(kc_p_str(kc_rows_get(r, j, 0)),
+					       kc_p_str(kc_rows_get(r, j, 1)),
+					       kc_p_int(shard)),
+				       NULL, NULL) != 0)
+				goto rollback;
+		kc_rows_free(r);
+		r = NULL;
+		if (kc_db_commit(db) != 0)
+			goto rollback;
+		(*count)++;
+	}
+	rc = 0;
+	goto out;
+rollback:
+	kc_db_rollback(db);
+out:
+	kc_rows_free(r);
+	kc_rows_free(dead);
+	return rc;
+}
+
 int
 kc_maintain_run(struct kc_db *db, const struct kc_config *cfg,
 		const struct kc_actor *actor, struct kc_maintain_stats *st)
@@ -120,7 +169,9 @@ kc_maintain_run(struct kc_db *db, const struct kc_config *cfg,
 	    purge(db, KC_SQL_PURGE_ATTEMPTS, cfg->attempts_retention,
 		  &st->attempts) != 0 ||
 	    purge_events(db, cfg->events_retention, &st->events) != 0 ||
-	    purge(db, KC_SQL_PURGE_IDEMPOTENCY, -1, &st->idempotency_keys) != 0)
+	    purge(db, KC_SQL_PURGE_IDEMPOTENCY, -1, &st->idempotency_keys) !=
+		0 ||
+	    fold_metric_shards(db, &st->metric_shards) != 0)
 		return -1;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* Housekeeping that cron runs hourly (kcctl maintain): retention of
  * attempts, finished events and idempotency keys, deleted in small
  * batches so no lock is held for long, and the auto-disable sweep for
- * endpoints that have been failing too long. */
+ * endpoints that have been failing too long, and the folding of ended
+ * connections' metric counters. */
 #ifndef KC_MAINTAIN_H
 #define KC_MAINTAIN_H
 
@@ -11,6 +12,7 @@
 
 struct kc_maintain_stats {
 	long long attempts, events, idempotency_keys, endpoints_disabled;
+	long long metric_shards; /* ended connections' counters folded */
 };
 
 /* Rows per delete statement. */

@@ -841,3 +841,43 @@ Test(metrics, api_requests_by_route_pattern)
 	scrape_free(&s0);
 	scrape_free(&s1);
 }
+
+/* kcctl maintain folds the counter rows of connections that have ended
+ * into shard 0, and the sums do not move: every kcctl run before this one
+ * left rows of its own connection behind. */
+Test(metrics, maintain_folds_ended_connections_and_keeps_the_sums)
+{
+	const char *args[] = {"maintain", NULL};
+	long long before_rows, after_rows, live;
+	struct scrape a, b;
+	json_t *v;
+	int st;
+
+	scrape(&a);
+	before_rows =
+	    itest_sql_int("SELECT COUNT(*) FROM metric_counters WHERE "
+			  "shard <> 0");
+	cr_assert_gt(before_rows, 0, "kcctl runs left no rows of their own");
+	v = itest_kcctl(&st, args);
+	cr_assert(st == 0 && v, "kcctl maintain failed");
+	cr_expect_gt(itest_jint(v, "metric_shards_folded"), 0);
+	json_decref(v);
+	/* What is left outside shard 0 belongs to live connections only. */
+	live = itest_sql_int(
+	    "SELECT COUNT(*) FROM metric_counters WHERE shard <> 0 AND shard - "
+	    "1 NOT IN (SELECT ID FROM information_schema.PROCESSLIST)");
+	after_rows = itest_sql_int("SELECT COUNT(*) FROM metric_counters WHERE "
+				   "shard <> 0");
+	cr_expect_eq(live, 0, "rows of ended connections remain");
+	cr_expect_lt(after_rows, before_rows);
+	scrape(&b);
+	cr_expect_eq(delta(&a, &b, "kaicalls_deliveries{status=\"delivered\"}"),
+		     0);
+	cr_expect_eq(delta(&a, &b, "kaicalls_deliveries{status=\"dead\"}"), 0);
+	cr_expect_eq(delta(&a, &b,
+			   "kaicalls_delivery_attempts_total{outcome="
+			   "\"ok\"}"),
+		     0);
+	scrape_free(&a);
+	scrape_free(&b);
+}
