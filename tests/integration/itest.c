@@ -226,8 +226,14 @@ itest_random_number(char *out, size_t cap)
 
 	cr_assert(f && fread(r, 1, sizeof(r), f) == sizeof(r));
 	fclose(f);
-	snprintf(out, cap, "+1555%07u",
-		 (unsigned)((r[0] << 16 | r[1] << 8 | r[2]) % 10000000u));
+	unsigned v = (unsigned)(r[0] << 16 | r[1] << 8 | r[2]);
+	/* A dialable NANP number: exchange 200-999 but never N11 (the
+	 * compliance checks refuse the rest), then any four digits. */
+	unsigned exchange = 200 + v % 800, line = (v / 800) % 10000;
+
+	if (exchange % 100 == 11)
+		exchange += 1;
+	snprintf(out, cap, "+1555%03u%04u", exchange, line);
 }
 
 const char *

@@ -74,7 +74,8 @@ void itest_assert_like_missing(const struct itest_resp *theirs,
 			       const struct itest_resp *missing);
 /* Sleeps ms milliseconds, whatever signals arrive. */
 void itest_msleep(long ms);
-/* A fresh random E.164 number in the 555 range. */
+/* A fresh random E.164 number in the 555 area code that the NANP rules
+ * accept (exchange 2-9, not N11). */
 void itest_random_number(char *out, size_t cap);
 
 /* The test receiver (tests/receiver/receiver.mjs) at KC_RECEIVER_URL,
