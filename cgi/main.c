@@ -8,6 +8,7 @@
 #include "request.h"
 #include "response.h"
 #include "handlers.h"
+#include "ratelimit.h"
 #include "req_metrics.h"
 #include "routes.h"
 
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* SIGTERM from the web server: stop accepting after the current request.
  * FCGX_ShutdownPending only sets a flag, and without SA_RESTART accept()
@@ -123,9 +125,10 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db *db,
 			FCGX_PutStr(req.resp.body.data, (int)req.resp.body.len,
 				    fr->out);
 	}
-	kc_info("%s %s %d %.1fms%s%s", method ? method : "-",
+	/* The pid tells which of the node's processes served it. */
+	kc_info("%s %s %d %.1fms pid=%ld%s%s", method ? method : "-",
 		req.path ? req.path : "-", req.resp.status, (double)us / 1e3,
-		req.authed ? " key=" : "",
+		(long)getpid(), req.authed ? " key=" : "",
 		req.authed ? req.auth.key_public_id : "");
 	kc_log_context(NULL);
 	kc_buf_free(&head);
@@ -159,8 +162,10 @@ main(void)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	/* Serves without request metrics if the region cannot be had. */
+	/* Serves without request metrics, or without rate limits, if their
+	 * region cannot be had. */
 	(void)kc_reqm_open(&cfg);
+	(void)kc_ratelimit_open(&cfg);
 	/* Connected on the first request, and again after any loss: a
 	 * process outlives database restarts and answers 503 meanwhile. */
 	if ((db = kc_db_new(&cfg)) == NULL)
@@ -175,6 +180,7 @@ main(void)
 	}
 	FCGX_Free(&fr, 1);
 	kc_reqm_close();
+	kc_ratelimit_close();
 	kc_db_close(db);
 	free(cache);
 	kc_config_free(&cfg);

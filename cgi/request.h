@@ -40,6 +40,10 @@ struct kc_resp {
 	int bearer_challenge; /* 401: 1 challenge, 2 also invalid_token */
 	int replayed;         /* the answer to an earlier Idempotency-Key */
 	int retry_after;      /* seconds for a Retry-After header, 0: none */
+	/* The rate limit the request drew from (cgi/ratelimit.c), for the
+	 * RateLimit-Policy and RateLimit headers; NULL: none. */
+	const char *rl_policy;
+	unsigned long long rl_quota, rl_window, rl_remaining, rl_reset;
 };
 
 struct kc_req {

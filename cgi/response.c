@@ -162,6 +162,15 @@ kc_resp_headers(const struct kc_req *req, struct kc_buf *out)
 		rc |= kc_buf_puts(out, "Idempotent-Replayed: true\r\n");
 	if (r->retry_after > 0)
 		rc |= kc_buf_printf(out, "Retry-After: %d\r\n", r->retry_after);
+	/* draft-ietf-httpapi-ratelimit-headers-11 (structured fields): the
+	 * policy by name with its quota and window, and what is left of it
+	 * now with the seconds it takes to come back (README, Rate limits). */
+	if (r->rl_policy)
+		rc |= kc_buf_printf(out,
+				    "RateLimit-Policy: \"%s\";q=%llu;w=%llu\r\n"
+				    "RateLimit: \"%s\";r=%llu;t=%llu\r\n",
+				    r->rl_policy, r->rl_quota, r->rl_window,
+				    r->rl_policy, r->rl_remaining, r->rl_reset);
 	if (r->status == 405 && r->allow[0])
 		rc |= kc_buf_printf(out, "Allow: %s\r\n", r->allow);
 	/* RFC 6750: name the error only when a token was presented. */

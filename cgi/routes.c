@@ -7,6 +7,7 @@
 #include "kc_idempotency.h"
 #include "kc_log.h"
 #include "kc_scope.h"
+#include "ratelimit.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -15,6 +16,12 @@
 
 #define PAGE "limit,starting_after"
 
+/* Each request with a key draws from one of the key's rate limits (README,
+ * Rate limits), by the route's kind: ingest for the POSTs of the ingest
+ * scope (the voice runtime's calls, leads and follow-ups), read for GETs,
+ * write for every other change (configuration, replays, test events:
+ * rarer, and each followed by work of its own). A route that is none of
+ * these says so with a KC_R_LIMIT_* flag. */
 static const struct kc_route routes[] = {
     {KC_M_GET, "/livez", kc_h_livez, 0, KC_R_PUBLIC, NULL},
     {KC_M_GET, "/healthz", kc_h_healthz, 0, KC_R_PUBLIC, NULL},
@@ -93,6 +100,21 @@ static const struct kc_route routes[] = {
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* The rule of the comment above the table. */
+enum kc_rl_kind
+kc_route_kind(const struct kc_route *r)
+{
+	if (r->flags & KC_R_LIMIT_READ)
+		return KC_RL_READ;
+	if (r->flags & KC_R_LIMIT_WRITE)
+		return KC_RL_WRITE;
+	if (r->flags & KC_R_LIMIT_INGEST)
+		return KC_RL_INGEST;
+	if (r->method == KC_M_POST && r->scope == KC_SCOPE_INGEST)
+		return KC_RL_INGEST;
+	return r->method == KC_M_GET ? KC_RL_READ : KC_RL_WRITE;
+}
 
 size_t
 kc_route_count(void)
@@ -330,6 +352,11 @@ kc_dispatch(struct kc_req *req)
 				  "no such resource");
 	}
 	if (!(r->flags & KC_R_PUBLIC) && (rc = authenticate(req)) != 0)
+		return rc;
+	/* Every request a key makes counts, whatever comes of it after:
+	 * a refused scope or a bad query costs the server too. */
+	if (req->authed &&
+	    (rc = kc_ratelimit_check(req, kc_route_kind(r))) != 0)
 		return rc;
 	if (r->scope && !(req->auth.scopes & r->scope))
 		return kc_problem(req, 403, "missing_scope", NULL,

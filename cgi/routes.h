@@ -1,6 +1,7 @@
 #ifndef KC_ROUTES_H
 #define KC_ROUTES_H
 
+#include "kc_ratelimit.h"
 #include "request.h"
 
 #include <stdint.h>
@@ -12,6 +13,11 @@ enum kc_route_flags {
 	/* Only for clients in metrics_allow; to anyone else the route does
 	 * not exist (404, never 405 or 401). */
 	KC_R_OPERATOR = 1 << 1,
+	/* The key's bucket its requests draw from (README, Rate limits),
+	 * for a route the rule of kc_route_kind does not suit. */
+	KC_R_LIMIT_READ = 1 << 2,
+	KC_R_LIMIT_WRITE = 1 << 3,
+	KC_R_LIMIT_INGEST = 1 << 4,
 };
 
 struct kc_route {
@@ -27,6 +33,10 @@ struct kc_route {
  * of kc_route_count(). */
 size_t kc_route_count(void);
 const struct kc_route *kc_route_at(size_t i);
+/* The kind of rate limit r's requests draw from: the one its KC_R_LIMIT_*
+ * flag names, or for a route without one, ingest for a POST of the ingest
+ * scope, read for a GET, write for the rest. */
+enum kc_rl_kind kc_route_kind(const struct kc_route *r);
 /* Finds the route for method and path, filling req->params and
  * req->route. NULL with
  * *status 404, or 405 and allow listing the methods the path takes. */

@@ -100,8 +100,8 @@ kcctl_demo_seed(struct kcctl *k, int argc, char **argv)
 				  NULL) != 0)
 			return kcctl_fail(k, "could not set up the demo agent");
 	}
-	if (kc_key_create(k->db, &k->actor, b.id, "demo", KC_SCOPE_ALL, id,
-			  key) != 0)
+	if (kc_key_create(k->db, &k->actor, b.id, "demo", KC_SCOPE_ALL, NULL,
+			  id, key) != 0)
 		return kcctl_fail(k, "could not create the demo key");
 	if (write_env(env, b.public_id, key) != 0) {
 		OPENSSL_cleanse(key, sizeof(key));

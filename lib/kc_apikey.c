@@ -30,6 +30,68 @@ kc_key_format_valid(const char *key)
 static enum kc_auth_result authenticate_hash(struct kc_db *db, const char *hash,
 					     struct kc_auth *out);
 
+/* The six limit columns from col on (kc_sql.c's KEY_LIMITS): per hour and
+ * burst for read, write and ingest. A value the table's checks should have
+ * kept out counts as the node's. */
+static void
+limits_from_row(const struct kc_rows *r, size_t row, size_t col,
+		struct kc_key_limits *out)
+{
+	int k;
+
+	memset(out, 0, sizeof(*out));
+	for (k = KC_RL_READ; k < KC_RL__MAX; k++, col += 2) {
+		long long ph = kc_rows_int(r, row, col),
+			  b = kc_rows_int(r, row, col + 1);
+
+		if (kc_rows_get(r, row, col) == NULL ||
+		    kc_rows_get(r, row, col + 1) == NULL || ph < 0 ||
+		    (unsigned long long)ph > KC_RL_PER_HOUR_MAX || b < 0 ||
+		    b > KC_RL_BURST_MAX || (ph > 0 && b == 0))
+			continue;
+		out->own[k] = 1;
+		out->p[k].per_hour = (uint64_t)ph;
+		out->p[k].burst = (uint32_t)b;
+	}
+}
+
+/* {"read": "50/s burst 100" or "off", or null for the node's, ...}. */
+static json_t *
+limits_json(const struct kc_key_limits *l)
+{
+	char text[KC_RL_POLICY_MAX];
+	json_t *o = json_object();
+	int k;
+
+	for (k = KC_RL_READ; o && k < KC_RL__MAX; k++) {
+		json_t *v = json_null();
+
+		if (l->own[k] &&
+		    kc_rl_policy_format(&l->p[k], text, sizeof(text)) == 0)
+			v = json_string(text);
+		json_object_set_new(o, kc_rl_kind_name((enum kc_rl_kind)k), v);
+	}
+	return o;
+}
+
+/* The six parameters of lim for KC_SQL_KEY_INSERT and KEY_SET_LIMITS:
+ * NULLs for the node's. */
+static void
+limits_params(const struct kc_key_limits *lim, struct kc_param *p)
+{
+	int k;
+
+	for (k = KC_RL_READ; k < KC_RL__MAX; k++, p += 2) {
+		if (lim && lim->own[k]) {
+			p[0] = kc_p_int((long long)lim->p[k].per_hour);
+			p[1] = kc_p_int((long long)lim->p[k].burst);
+		} else {
+			p[0] = kc_p_str(NULL);
+			p[1] = kc_p_str(NULL);
+		}
+	}
+}
+
 enum kc_auth_result
 kc_key_authenticate(struct kc_db *db, const char *key, struct kc_auth *out)
 {
@@ -118,6 +180,7 @@ authenticate_hash(struct kc_db *db, const char *hash, struct kc_auth *out)
 	out->business_id = kc_rows_int(r, 0, 2);
 	snprintf(out->business_public_id, sizeof(out->business_public_id), "%s",
 		 kc_rows_get(r, 0, 3));
+	limits_from_row(r, 0, 9, &out->limits);
 	res = KC_AUTH_OK;
 	if (kc_rows_int(r, 0, 8) &&
 	    kc_db_exec(db, KC_SQL_KEY_TOUCH, KC_ARGS(kc_p_int(out->key_id)),
@@ -130,11 +193,12 @@ out:
 
 static int
 insert_key(struct kc_db *db, long long business_id, const char *name,
-	   const char *scopes, char *id_out, char *key_out,
-	   unsigned long long *rowid)
+	   const char *scopes, const struct kc_key_limits *lim, char *id_out,
+	   char *key_out, unsigned long long *rowid)
 {
 	char hash[65], hint[24];
 	size_t pl = sizeof(KC_KEY_PREFIX) - 1;
+	struct kc_param p[12];
 
 	memcpy(key_out, KC_KEY_PREFIX, pl);
 	if (kc_rand_base62(key_out + pl, KC_KEY_RANDLEN) != 0 ||
@@ -145,16 +209,22 @@ insert_key(struct kc_db *db, long long business_id, const char *name,
 	 * the last four characters, as Stripe shows them. */
 	snprintf(hint, sizeof(hint), "%s...%s", KC_KEY_PREFIX,
 		 key_out + strlen(key_out) - 4);
-	return kc_db_exec(db, KC_SQL_KEY_INSERT,
-			  KC_ARGS(kc_p_str(id_out), kc_p_int(business_id),
-				  kc_p_str(name), kc_p_str(hash),
-				  kc_p_str(hint), kc_p_str(scopes)),
-			  NULL, rowid);
+	p[0] = kc_p_str(id_out);
+	p[1] = kc_p_int(business_id);
+	p[2] = kc_p_str(name);
+	p[3] = kc_p_str(hash);
+	p[4] = kc_p_str(hint);
+	p[5] = kc_p_str(scopes);
+	limits_params(lim, p + 6);
+	return kc_db_exec(db, KC_SQL_KEY_INSERT, p, 12, NULL, rowid);
 }
 
+/* A key as kcctl shows it, from a KEY_LIST or KEY_BY_PUBLIC row whose
+ * limit columns start at lim_col. */
 static json_t *
-key_json(const struct kc_rows *r, size_t i)
+key_json(const struct kc_rows *r, size_t i, size_t lim_col)
 {
+	struct kc_key_limits lim;
 	char c[KC_TIME_MAX], u[KC_TIME_MAX], e[KC_TIME_MAX], v[KC_TIME_MAX];
 	const char *scopes = kc_rows_get(r, i, 3);
 	json_t *sc = json_array();
@@ -171,19 +241,23 @@ key_json(const struct kc_rows *r, size_t i)
 	kc_time_from_db(kc_rows_get(r, i, 5), u, sizeof(u));
 	kc_time_from_db(kc_rows_get(r, i, 6), e, sizeof(e));
 	kc_time_from_db(kc_rows_get(r, i, 7), v, sizeof(v));
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s?, s:s?, s:s?}",
+	limits_from_row(r, i, lim_col, &lim);
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s?, s:s?, "
+			 "s:s?}",
 			 "id", kc_rows_get(r, i, 0), "object", "api_key",
 			 "name", kc_rows_get(r, i, 1), "hint",
-			 kc_rows_get(r, i, 2), "scopes", sc, "created_at", c,
-			 "last_used_at", u[0] ? u : NULL, "expires_at",
-			 e[0] ? e : NULL, "revoked_at", v[0] ? v : NULL);
+			 kc_rows_get(r, i, 2), "scopes", sc, "rate_limits",
+			 limits_json(&lim), "created_at", c, "last_used_at",
+			 u[0] ? u : NULL, "expires_at", e[0] ? e : NULL,
+			 "revoked_at", v[0] ? v : NULL);
 }
 
 int
 kc_key_create(struct kc_db *db, const struct kc_actor *actor,
 	      long long business_id, const char *name, uint32_t scopes,
-	      char *id_out, char *key_out)
+	      const struct kc_key_limits *limits, char *id_out, char *key_out)
 {
+	struct kc_key_limits none;
 	char list[512];
 	json_t *after;
 	int rc;
@@ -191,11 +265,17 @@ kc_key_create(struct kc_db *db, const struct kc_actor *actor,
 	if (kc_scope_format(scopes, list, sizeof(list)) != 0 ||
 	    kc_db_begin(db) != 0)
 		return -1;
-	if (insert_key(db, business_id, name, list, id_out, key_out, NULL)) {
+	if (limits == NULL) {
+		memset(&none, 0, sizeof(none));
+		limits = &none;
+	}
+	if (insert_key(db, business_id, name, list, limits, id_out, key_out,
+		       NULL)) {
 		kc_db_rollback(db);
 		return -1;
 	}
-	after = json_pack("{s:s, s:s}", "name", name, "scopes", list);
+	after = json_pack("{s:s, s:s, s:o}", "name", name, "scopes", list,
+			  "rate_limits", limits_json(limits));
 	rc = kc_audit_write(db, business_id, actor, "api_key.created",
 			    "api_key", id_out, NULL, after);
 	json_decref(after);
@@ -217,7 +297,7 @@ kc_key_list(struct kc_db *db, long long business_id, json_t **out)
 		return -1;
 	*out = json_array();
 	for (i = 0; i < r->nrows; i++)
-		json_array_append_new(*out, key_json(r, i));
+		json_array_append_new(*out, key_json(r, i, 8));
 	kc_rows_free(r);
 	return 0;
 }
@@ -244,9 +324,57 @@ kc_key_get(struct kc_db *db, const char *public_id, json_t **out)
 
 	if ((rc = find_key(db, public_id, &r)) != 0)
 		return rc;
-	*out = key_json(r, 0);
+	*out = key_json(r, 0, 11);
 	kc_rows_free(r);
 	return 0;
+}
+
+int
+kc_key_set_limits(struct kc_db *db, const struct kc_actor *actor,
+		  const char *public_id, unsigned which,
+		  const struct kc_key_limits *lim, json_t **out)
+{
+	struct kc_key_limits before, after;
+	struct kc_rows *r = NULL;
+	struct kc_param p[7];
+	json_t *b, *a;
+	int k, rc;
+
+	*out = NULL;
+	if (kc_db_begin(db) != 0)
+		return -1;
+	if ((rc = find_key(db, public_id, &r)) != 0)
+		goto fail;
+	rc = -1;
+	limits_from_row(r, 0, 11, &before);
+	after = before;
+	for (k = KC_RL_READ; k < KC_RL__MAX; k++)
+		if (which & (1u << k)) {
+			after.own[k] = lim->own[k];
+			after.p[k] = lim->own[k] ? lim->p[k]
+						 : (struct kc_rl_policy){0, 0};
+		}
+	limits_params(&after, p);
+	p[6] = kc_p_int(kc_rows_int(r, 0, 8));
+	if (kc_db_exec(db, KC_SQL_KEY_SET_LIMITS, p, 7, NULL, NULL) != 0)
+		goto fail;
+	b = json_pack("{s:o}", "rate_limits", limits_json(&before));
+	a = json_pack("{s:o}", "rate_limits", limits_json(&after));
+	rc = kc_audit_write(db, kc_rows_int(r, 0, 9), actor,
+			    "api_key.limits_changed", "api_key", public_id, b,
+			    a);
+	json_decref(b);
+	json_decref(a);
+	if (rc != 0 || kc_db_commit(db) != 0) {
+		rc = -1;
+		goto fail;
+	}
+	kc_rows_free(r);
+	return kc_key_get(db, public_id, out);
+fail:
+	kc_db_rollback(db);
+	kc_rows_free(r);
+	return rc;
 }
 
 int
@@ -286,6 +414,7 @@ kc_key_rotate(struct kc_db *db, const struct kc_actor *actor,
 	      const char *public_id, long long grace, json_t **out)
 {
 	struct kc_rows *r = NULL, *o = NULL;
+	struct kc_key_limits lim;
 	char id[KC_ID_MAX], key[KC_KEY_MAX], ts[KC_TIME_MAX];
 	unsigned long long rowid;
 	long long business;
@@ -302,8 +431,10 @@ kc_key_rotate(struct kc_db *db, const struct kc_actor *actor,
 		goto fail; /* revoked keys stay revoked */
 	rc = -1;
 	business = kc_rows_int(r, 0, 9);
+	/* The new key replaces the old one: its limits go with it. */
+	limits_from_row(r, 0, 11, &lim);
 	if (insert_key(db, business, kc_rows_get(r, 0, 1), kc_rows_get(r, 0, 3),
-		       id, key, &rowid) != 0)
+		       &lim, id, key, &rowid) != 0)
 		goto fail;
 	if (kc_db_exec(db, KC_SQL_KEY_EXPIRE,
 		       KC_ARGS(kc_p_int(grace), kc_p_int((long long)rowid),

@@ -7,6 +7,7 @@
 #include "kc_audit.h"
 #include "kc_db.h"
 #include "kc_id.h"
+#include "kc_ratelimit.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -15,12 +16,22 @@
 #define KC_KEY_RANDLEN 32
 #define KC_KEY_MAX     48
 
+/* A key's own rate limits, by kind (enum kc_rl_kind): where own[k] is 0,
+ * the node's setting for that kind applies (rate_limit_<kind>). */
+struct kc_key_limits {
+	unsigned char own[KC_RL__MAX];
+	struct kc_rl_policy p[KC_RL__MAX];
+};
+
 struct kc_auth {
 	long long key_id;
 	char key_public_id[KC_ID_MAX];
 	long long business_id;
 	char business_public_id[KC_ID_MAX];
 	uint32_t scopes;
+	/* Read with the key, so they come from the auth cache too: a change
+	 * takes effect within auth_cache_ms, like a revocation. */
+	struct kc_key_limits limits;
 };
 
 enum kc_auth_result {
@@ -59,19 +70,27 @@ enum kc_auth_result kc_key_authenticate_cached(struct kc_db *db,
 					       const char *key,
 					       struct kc_auth *out);
 
-/* Creates a key; key_out (KC_KEY_MAX) receives the secret. */
+/* Creates a key with limits (NULL: the node's for every kind); key_out
+ * (KC_KEY_MAX) receives the secret. */
 int kc_key_create(struct kc_db *db, const struct kc_actor *actor,
 		  long long business_id, const char *name, uint32_t scopes,
-		  char *id_out, char *key_out);
+		  const struct kc_key_limits *limits, char *id_out,
+		  char *key_out);
 /* The business's keys (never a hash or a secret). */
 int kc_key_list(struct kc_db *db, long long business_id, json_t **out);
 /* One key by public id, as kc_key_list shows it; KC_NOTFOUND. */
 int kc_key_get(struct kc_db *db, const char *public_id, json_t **out);
+/* Sets the kinds in which (bits 1 << kind) to what lim says of them (its
+ * own limit, or back to the node's), audited; *out as kc_key_get shows
+ * the key after. KC_NOTFOUND. */
+int kc_key_set_limits(struct kc_db *db, const struct kc_actor *actor,
+		      const char *public_id, unsigned which,
+		      const struct kc_key_limits *lim, json_t **out);
 /* Revokes now. KC_NOTFOUND, or KC_INVALID if already revoked. */
 int kc_key_revoke(struct kc_db *db, const struct kc_actor *actor,
 		  const char *public_id, json_t **out);
-/* A new key with the same business, name and scopes; the old one keeps
- * working for grace seconds. *out: {"id","key","rotated_from",
+/* A new key with the same business, name, scopes and limits; the old one
+ * keeps working for grace seconds. *out: {"id","key","rotated_from",
  * "old_key_expires_at"}. KC_NOTFOUND, or KC_INVALID if revoked. */
 int kc_key_rotate(struct kc_db *db, const struct kc_actor *actor,
 		  const char *public_id, long long grace, json_t **out);

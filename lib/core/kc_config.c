@@ -306,6 +306,24 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 		}
 		return set_str(&c->run_dir, val);
 	}
+	if (strncmp(key, "rate_limit_", 11) == 0) {
+		for (i = KC_RL_READ; i < KC_RL__MAX; i++)
+			if (strcmp(key + 11,
+				   kc_rl_kind_name((enum kc_rl_kind)i)) == 0)
+				break;
+		if (i == KC_RL__MAX)
+			goto unknown;
+		if (kc_rl_policy_parse(val, &c->rate_limit[i]) != 0) {
+			snprintf(err, errlen,
+				 "%s: off, or a rate such as 50/s, 600/m or "
+				 "100/h with an optional burst (50/s burst "
+				 "100), 1/h to 1000000/s, burst at most "
+				 "1000000",
+				 key);
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(key, "webhook_secret_grace") == 0) {
 		if (kc_duration_parse(val, &c->webhook_secret_grace) != 0) {
 			snprintf(err, errlen,
@@ -364,6 +382,7 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 	if (strncmp(key, "carrier_", 8) == 0 ||
 	    strcmp(key, "public_base_url") == 0)
 		return apply_carrier(c, key, val, err, errlen);
+unknown:
 	snprintf(err, errlen, "unknown setting '%s'", key);
 	return -1;
 }
@@ -445,6 +464,9 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	    {"KC_WEBHOOK_ALLOW_HOSTS", "webhook_allow_hosts"},
 	    {"KC_METRICS_ALLOW", "metrics_allow"},
 	    {"KC_RUN_DIR", "run_dir"},
+	    {"KC_RATE_LIMIT_READ", "rate_limit_read"},
+	    {"KC_RATE_LIMIT_WRITE", "rate_limit_write"},
+	    {"KC_RATE_LIMIT_INGEST", "rate_limit_ingest"},
 	    {"KC_DELIVERY_SCHEDULE", "delivery_schedule"},
 	    {"KC_DELIVERY_TIMEOUT", "delivery_timeout"},
 	    {"KC_DELIVERY_LEASE", "delivery_lease"},
@@ -480,6 +502,10 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	c->events_retention = 90 * 86400;
 	c->carrier_timeout = 10;
 	c->carrier_concurrency = 50;
+	/* README, "Rate limits", says why these. */
+	c->rate_limit[KC_RL_READ] = (struct kc_rl_policy){50 * 3600, 100};
+	c->rate_limit[KC_RL_WRITE] = (struct kc_rl_policy){10 * 3600, 20};
+	c->rate_limit[KC_RL_INGEST] = (struct kc_rl_policy){50 * 3600, 200};
 	if (kc_duration_list_parse(KC_SCHEDULE_DEFAULT, c->delivery_schedule,
 				   KC_SCHEDULE_MAX,
 				   &c->delivery_schedule_len) != 0)

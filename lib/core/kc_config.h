@@ -5,6 +5,7 @@
 
 #include "kc_addr.h"
 #include "kc_log.h"
+#include "kc_ratelimit.h"
 
 #include <stddef.h>
 
@@ -34,6 +35,9 @@ struct kc_config {
 	/* Where the FastCGI processes of this node share memory (request
 	 * metrics): a directory of their own, on tmpfs. */
 	char *run_dir;
+	/* Each API key's limits on this node, by kind of request (index
+	 * enum kc_rl_kind; a key's own, set with kcctl, win). */
+	struct kc_rl_policy rate_limit[KC_RL__MAX];
 
 	/* The delivery engine (kcctl deliver, replay, maintain). */
 	long long

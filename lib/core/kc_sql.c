@@ -13,6 +13,12 @@
 	t "created_at >= ? AND " t "created_at < ? AND (" t "created_at < ? "  \
 	  "OR (" t "created_at = ? AND " t "id < ?)) "                         \
 	  "ORDER BY " t "created_at DESC, " t "id DESC LIMIT ?"
+/* A key's own rate limits, read, write and ingest, each requests per hour
+ * and burst (sql/014_rate_limits.sql); kc_apikey.c reads them in this
+ * order. */
+#define KEY_LIMITS                                                             \
+	"k.rl_read_per_hour, k.rl_read_burst, k.rl_write_per_hour, "           \
+	"k.rl_write_burst, k.rl_ingest_per_hour, k.rl_ingest_burst"
 
 /* Tenant data is always read with "business_id = ?" bound from the
  * authenticated caller; the few lookups without it are by secret hash or
@@ -108,8 +114,10 @@ static const struct {
     [KC_SQL_KEY_INSERT] =
 	{"key_insert",
 	 "INSERT INTO api_keys (public_id, business_id, name, key_hash, "
-	 "key_hint, scopes, created_at) "
-	 "VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"},
+	 "key_hint, scopes, rl_read_per_hour, rl_read_burst, "
+	 "rl_write_per_hour, rl_write_burst, rl_ingest_per_hour, "
+	 "rl_ingest_burst, created_at) "
+	 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"},
     /* Looked up by the SHA-256 of the presented key: the hash is the
      * index, and the row's hash is compared again in constant time. */
     [KC_SQL_KEY_AUTH] =
@@ -118,23 +126,29 @@ static const struct {
 	 "k.key_hash, k.revoked_at IS NOT NULL, "
 	 "k.expires_at IS NOT NULL AND k.expires_at <= UTC_TIMESTAMP(6), "
 	 "k.last_used_at IS NULL OR "
-	 "k.last_used_at < UTC_TIMESTAMP(6) - INTERVAL 60 SECOND "
-	 "FROM api_keys k JOIN businesses b ON b.id = k.business_id "
+	 "k.last_used_at < UTC_TIMESTAMP(6) - INTERVAL 60 SECOND, " KEY_LIMITS
+	 " FROM api_keys k JOIN businesses b ON b.id = k.business_id "
 	 "WHERE k.key_hash = ?"},
     [KC_SQL_KEY_TOUCH] = {"key_touch",
 			  "UPDATE api_keys SET last_used_at = UTC_TIMESTAMP(6) "
 			  "WHERE id = ?"},
     [KC_SQL_KEY_LIST] =
-	{"key_list", "SELECT public_id, name, key_hint, scopes, created_at, "
-		     "last_used_at, expires_at, revoked_at FROM api_keys "
-		     "WHERE business_id = ? ORDER BY id"},
+	{"key_list",
+	 "SELECT k.public_id, k.name, k.key_hint, k.scopes, k.created_at, "
+	 "k.last_used_at, k.expires_at, k.revoked_at, " KEY_LIMITS
+	 " FROM api_keys k WHERE k.business_id = ? ORDER BY k.id"},
     [KC_SQL_KEY_BY_PUBLIC] =
 	{"key_by_public",
 	 "SELECT k.public_id, k.name, k.key_hint, k.scopes, k.created_at, "
 	 "k.last_used_at, k.expires_at, k.revoked_at, k.id, "
-	 "k.business_id, b.public_id FROM api_keys k "
+	 "k.business_id, b.public_id, " KEY_LIMITS " FROM api_keys k "
 	 "JOIN businesses b ON b.id = k.business_id "
 	 "WHERE k.public_id = ?"},
+    [KC_SQL_KEY_SET_LIMITS] =
+	{"key_set_limits",
+	 "UPDATE api_keys SET rl_read_per_hour = ?, rl_read_burst = ?, "
+	 "rl_write_per_hour = ?, rl_write_burst = ?, rl_ingest_per_hour = ?, "
+	 "rl_ingest_burst = ? WHERE id = ?"},
     [KC_SQL_KEY_REVOKE] = {"key_revoke",
 			   "UPDATE api_keys SET revoked_at = UTC_TIMESTAMP(6) "
 			   "WHERE id = ? AND revoked_at IS NULL"},

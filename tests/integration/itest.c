@@ -204,6 +204,20 @@ itest_key_new(const struct itest_tenant *t, const char *scopes, char *key,
 }
 
 void
+itest_key_unlimited(const char *key_id)
+{
+	const char *args[] = {
+	    "key",          "set-limits", key_id,          "--read-rate", "off",
+	    "--write-rate", "off",        "--ingest-rate", "off",         NULL};
+	json_t *v;
+	int st;
+
+	v = itest_kcctl(&st, args);
+	cr_assert(st == 0 && v, "kcctl key set-limits failed (%d)", st);
+	json_decref(v);
+}
+
+void
 itest_tenant_new(struct itest_tenant *t, const char *name, const char *scopes)
 {
 	const char *args[] = {"business", "create", name, NULL};

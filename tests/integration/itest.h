@@ -42,6 +42,11 @@ struct itest_tenant {
 /* A fresh business with one key of the given scopes (NULL: default). */
 void itest_tenant_new(struct itest_tenant *t, const char *name,
 		      const char *scopes);
+/* Lifts every rate limit of the key (kcctl key set-limits ... off), at
+ * once if it was never used: for tests that set up hundreds of objects
+ * through the API as fast as it answers, which the default limits would
+ * rightly refuse. */
+void itest_key_unlimited(const char *key_id);
 /* Another key for an existing business. */
 void itest_key_new(const struct itest_tenant *t, const char *scopes, char *key,
 		   char *key_id);

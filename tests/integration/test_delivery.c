@@ -841,6 +841,7 @@ backlog(struct itest_tenant *t, const char *name, const char *mode, size_t n,
 	size_t i;
 
 	itest_tenant_new(t, name, "*");
+	itest_key_unlimited(t->key_id);
 	itest_rcv_path(path, 64);
 	itest_rcv_mode(path, mode);
 	itest_rcv_endpoint(t->key, path, NULL, ep, NULL);

@@ -112,6 +112,7 @@ Test(bulk_replay, an_interrupted_replay_resumes_and_replays_each_once)
 	int st;
 
 	itest_tenant_new(&t, "Interrupted Replay Co", "*");
+	itest_key_unlimited(t.key_id);
 	itest_rcv_path(path, sizeof(path));
 	itest_rcv_endpoint(t.key, path, NULL, ep, NULL);
 	for (i = 0; i < N; i++)

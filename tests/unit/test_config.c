@@ -47,6 +47,9 @@ static const char *const kc_env[] = {
     "KC_CARRIER_TIMEOUT",
     "KC_CARRIER_CONCURRENCY",
     "KC_PUBLIC_BASE_URL",
+    "KC_RATE_LIMIT_READ",
+    "KC_RATE_LIMIT_WRITE",
+    "KC_RATE_LIMIT_INGEST",
 };
 
 static char tmp_path[64];
@@ -884,4 +887,57 @@ Test(config, carrier_token_seal_checks_the_token)
 	big[128] = '\0';
 	cr_assert_eq(kc_carrier_token_seal(k, big, &b64, err, sizeof(err)), 0);
 	free(b64);
+}
+
+Test(config, rate_limit_defaults)
+{
+	struct kc_config c;
+
+	load_ok(&c, NULL);
+	/* README, Rate limits: 50/s burst 100, 10/s burst 20, 50/s burst
+	 * 200. */
+	cr_expect_eq(c.rate_limit[KC_RL_READ].per_hour, 50 * 3600);
+	cr_expect_eq(c.rate_limit[KC_RL_READ].burst, 100);
+	cr_expect_eq(c.rate_limit[KC_RL_WRITE].per_hour, 10 * 3600);
+	cr_expect_eq(c.rate_limit[KC_RL_WRITE].burst, 20);
+	cr_expect_eq(c.rate_limit[KC_RL_INGEST].per_hour, 50 * 3600);
+	cr_expect_eq(c.rate_limit[KC_RL_INGEST].burst, 200);
+	kc_config_free(&c);
+}
+
+Test(config, rate_limits_from_file_and_environment)
+{
+	struct kc_config c;
+
+	load_ok(&c, write_conf("rate_limit_read = 5/s burst 9\n"
+			       "rate_limit_write = off\n"
+			       "rate_limit_ingest = 600/m\n"));
+	cr_expect_eq(c.rate_limit[KC_RL_READ].per_hour, 5 * 3600);
+	cr_expect_eq(c.rate_limit[KC_RL_READ].burst, 9);
+	cr_expect_eq(c.rate_limit[KC_RL_WRITE].per_hour, 0);
+	cr_expect_eq(c.rate_limit[KC_RL_INGEST].per_hour, 600 * 60);
+	cr_expect_eq(c.rate_limit[KC_RL_INGEST].burst, 10);
+	kc_config_free(&c);
+	setenv("KC_RATE_LIMIT_READ", "off", 1);
+	setenv("KC_RATE_LIMIT_INGEST", "2/h burst 3", 1);
+	load_ok(&c, write_conf("rate_limit_read = 5/s\n"));
+	cr_expect_eq(c.rate_limit[KC_RL_READ].per_hour, 0);
+	cr_expect_eq(c.rate_limit[KC_RL_WRITE].per_hour, 10 * 3600,
+		     "untouched: the default");
+	cr_expect_eq(c.rate_limit[KC_RL_INGEST].per_hour, 2);
+	cr_expect_eq(c.rate_limit[KC_RL_INGEST].burst, 3);
+	kc_config_free(&c);
+}
+
+Test(config, rate_limits_are_checked)
+{
+	load_fails(write_conf("rate_limit_read = fast\n"),
+		   ":1:", "rate_limit_read");
+	load_fails(write_conf("rate_limit_ingest = 10/s burst 0\n"),
+		   "rate_limit_ingest", "burst");
+	load_fails(write_conf("rate_limit_none = 10/s\n"), "unknown setting",
+		   "rate_limit_none");
+	load_fails(write_conf("rate_limit_ = 10/s\n"), "unknown setting", NULL);
+	setenv("KC_RATE_LIMIT_WRITE", "1/d", 1);
+	load_fails(write_conf(""), "KC_RATE_LIMIT_WRITE", NULL);
 }
