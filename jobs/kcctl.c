@@ -21,8 +21,8 @@ static const char help[] =
     "  key revoke ID\n"
     "  key rotate ID [--grace 24h]               new key; the old one "
     "works until the grace ends\n"
-    "  demo-seed --env-file FILE                 the demo business and "
-    "its key\n"
+    "  demo-seed --env-file FILE                 the demo business, "
+    "its key and its dashboard owner\n"
     "  sign --business ID --endpoint ID --event ID\n"
     "                                            a delivery's headers and "
     "body, signed\n"
@@ -34,6 +34,14 @@ static const char help[] =
     "replay requests\n"
     "  maintain [--lock FILE]                    retention and endpoint "
     "auto-disable\n"
+    "  user create --business ID --email EMAIL --role owner|admin|viewer\n"
+    "                                            a dashboard user (password "
+    "from stdin,\n"
+    "                                            else generated and "
+    "printed once)\n"
+    "  user list [--business ID]\n"
+    "  user disable ID|EMAIL                     and end their sessions\n"
+    "  user reset-password ID|EMAIL              and end their sessions\n"
     "\n"
     "The configuration is FILE, else $KC_CONF, else " KC_CONF_DEFAULT " if it\n"
     "exists; KC_DB_* variables override it.\n";
@@ -46,7 +54,7 @@ static const struct {
     {"number", kcctl_number},       {"key", kcctl_key},
     {"demo-seed", kcctl_demo_seed}, {"sign", kcctl_sign},
     {"deliver", kcctl_deliver},     {"replay", kcctl_replay},
-    {"maintain", kcctl_maintain},
+    {"maintain", kcctl_maintain},   {"user", kcctl_user},
 };
 
 int

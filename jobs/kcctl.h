@@ -44,5 +44,6 @@ int kcctl_sign(struct kcctl *k, int argc, char **argv);
 int kcctl_deliver(struct kcctl *k, int argc, char **argv);
 int kcctl_replay(struct kcctl *k, int argc, char **argv);
 int kcctl_maintain(struct kcctl *k, int argc, char **argv);
+int kcctl_user(struct kcctl *k, int argc, char **argv);
 
 #endif

@@ -76,3 +76,28 @@ kc_audit_list(struct kc_db *db, long long business_id,
 
 	return kc_page_list(db, &q, business_id, starting_after, limit, out);
 }
+
+int
+kc_audit_find(struct kc_db *db, long long business_id,
+	      const struct kc_audit_query *q, const char *starting_after,
+	      int limit, json_t **out)
+{
+	/* By the filters given: bit 0 actor, 1 action, 2 target. */
+	static const enum kc_sql shape[] = {
+	    KC_SQL_AUDIT_FIND,
+	    KC_SQL_AUDIT_FIND_ACTOR,
+	    KC_SQL_AUDIT_FIND_ACTION,
+	    KC_SQL_AUDIT_FIND_ACTOR_ACTION,
+	    KC_SQL_AUDIT_FIND_TARGET,
+	    KC_SQL_AUDIT_FIND_ACTOR_TARGET,
+	    KC_SQL_AUDIT_FIND_ACTION_TARGET,
+	    KC_SQL_AUDIT_FIND_ACTOR_ACTION_TARGET,
+	};
+	static const struct kc_page_recent pq = {
+	    KC_SQL_AUDIT_FIND_CURSOR, KC_PAGE_SHAPES(shape), audit_json};
+	struct kc_param f[3] = {kc_p_str(q->actor), kc_p_str(q->action),
+				kc_p_str(q->target)};
+
+	return kc_page_recent(db, &pq, business_id, f, q->since, q->until,
+			      starting_after, limit, out);
+}

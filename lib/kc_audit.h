@@ -25,4 +25,17 @@ int kc_audit_write(struct kc_db *db, long long business_id,
 int kc_audit_list(struct kc_db *db, long long business_id,
 		  const char *starting_after, int limit, json_t **out);
 
+/* The dashboard's audit log filters; NULL members match all. actor is
+ * the actor's id (usr_..., key_..., or kcctl), target the target's id;
+ * since and until are MariaDB time text: since <= created_at < until. */
+struct kc_audit_query {
+	const char *actor, *action, *target;
+	const char *since, *until;
+};
+/* A page of entries, newest first by time, each filter shape on an index
+ * of its own. KC_NOTFOUND for a cursor that names no entry. */
+int kc_audit_find(struct kc_db *db, long long business_id,
+		  const struct kc_audit_query *q, const char *starting_after,
+		  int limit, json_t **out);
+
 #endif
