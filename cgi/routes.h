@@ -12,7 +12,16 @@ enum kc_route_flags {
 	/* Only for clients in metrics_allow; to anyone else the route does
 	 * not exist (404, never 405 or 401). */
 	KC_R_OPERATOR = 1 << 1,
+	/* A dashboard page (cgi/dash.c) for a signed-in user of at least
+	 * this role: a session cookie instead of a key, a role instead of a
+	 * scope, a CSRF token on every POST, and HTML answers. */
+	KC_R_VIEWER = 1 << 2,
+	KC_R_ADMIN = 1 << 3,
+	KC_R_OWNER = 1 << 4,
+	/* A dashboard page without a session (signing in). */
+	KC_R_DASH_OPEN = 1 << 5,
 };
+#define KC_R_DASH (KC_R_VIEWER | KC_R_ADMIN | KC_R_OWNER | KC_R_DASH_OPEN)
 
 struct kc_route {
 	enum kc_method method;
