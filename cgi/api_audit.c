@@ -30,13 +30,14 @@ kc_h_audit_list(struct kc_req *req)
 	static const char id[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
 				 "TUVWXYZ0123456789_-";
 	char since[KC_TIME_MAX], until[KC_TIME_MAX];
-	struct kc_audit_filter f;
+	struct kc_audit_query f = {0};
 	const char *after;
 	struct kc_verr e;
 	json_t *list;
 	int limit, rc;
 
 	if (kc_query_page(req, "aud", &limit, &after, &e) != 0 ||
+	    query_word(req, "actor", id, 48, &f.actor, &e) != 0 ||
 	    query_word(req, "action", lower, 64, &f.action, &e) != 0 ||
 	    query_word(req, "target", id, 48, &f.target, &e) != 0 ||
 	    kc_query_time(req, "since", since, sizeof(since), &f.since, &e) !=
@@ -44,7 +45,7 @@ kc_h_audit_list(struct kc_req *req)
 	    kc_query_time(req, "until", until, sizeof(until), &f.until, &e) !=
 		0)
 		return kc_problem_verr(req, &e);
-	rc = kc_audit_list_filtered(req->db, req->auth.business_id, &f, after,
-				    limit, &list);
+	rc = kc_audit_find(req->db, req->auth.business_id, &f, after, limit,
+			   &list);
 	return kc_reply_page(req, rc, list, "audit entry");
 }

@@ -10,8 +10,11 @@ int
 kc_h_deliveries_list(struct kc_req *req)
 {
 	struct kc_delivery_filter f = {kc_query_get(req, "event"),
-				       kc_query_get(req, "endpoint"), NULL,
-				       NULL, NULL};
+				       kc_query_get(req, "endpoint"),
+				       NULL,
+				       NULL,
+				       NULL,
+				       NULL};
 	char since[KC_TIME_MAX], until[KC_TIME_MAX];
 	const char *after;
 	struct kc_verr e;

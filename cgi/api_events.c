@@ -66,36 +66,19 @@ kc_h_events_get(struct kc_req *req)
 	return kc_reply_found(req, rc, out, "no such event");
 }
 
-/* Queues a webhook.test event to this endpoint alone, whatever its filter
- * says, so a receiver can be checked before real traffic. */
+/* Queues a webhook.test event to this endpoint alone (202). */
 int
 kc_h_endpoints_test(struct kc_req *req)
 {
-	json_t *data, *event = NULL;
-	long long ep;
-	int rc;
+	json_t *event;
+	int rc = kc_endpoint_send_test(req->db, req->auth.business_id,
+				       req->auth.business_public_id,
+				       req->params[0], &event);
 
-	if (kc_db_begin(req->db) != 0)
+	if (rc == KC_NOTFOUND)
+		return kc_problem(req, 404, "not_found", NULL,
+				  "no such webhook endpoint");
+	if (rc != 0)
 		return kc_internal_error(req);
-	rc =
-	    kc_endpoint_id(req->db, req->auth.business_id, req->params[0], &ep);
-	if (rc != 0) {
-		kc_db_rollback(req->db);
-		if (rc == KC_NOTFOUND)
-			return kc_problem(req, 404, "not_found", NULL,
-					  "no such webhook endpoint");
-		return kc_internal_error(req);
-	}
-	data = json_pack("{s:s, s:s}", "endpoint_id", req->params[0], "message",
-			 "This is a test event from KaiCalls.");
-	rc = kc_event_emit(req->db, req->auth.business_id,
-			   req->auth.business_public_id, "webhook.test", data,
-			   ep, &event, NULL);
-	json_decref(data);
-	if (rc != 0 || kc_db_commit(req->db) != 0) {
-		kc_db_rollback(req->db);
-		json_decref(event);
-		return kc_internal_error(req);
-	}
 	return kc_reply_json(req, 202, event);
 }

@@ -11,6 +11,7 @@
 #include "ratelimit.h"
 #include "req_metrics.h"
 #include "routes.h"
+#include "dash_tpl.h"
 
 #include <fcgiapp.h>
 
@@ -88,6 +89,12 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db *db,
 	req.authorization = FCGX_GetParam("HTTP_AUTHORIZATION", fr->envp);
 	req.idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", fr->envp);
 	req.remote_addr = FCGX_GetParam("REMOTE_ADDR", fr->envp);
+	/* The dashboard's (cgi/dash.c). */
+	req.cookie = FCGX_GetParam("HTTP_COOKIE", fr->envp);
+	req.content_type = FCGX_GetParam("CONTENT_TYPE", fr->envp);
+	req.https = FCGX_GetParam("HTTPS", fr->envp);
+	req.forwarded_proto = FCGX_GetParam("HTTP_X_FORWARDED_PROTO", fr->envp);
+	req.forwarded_for = FCGX_GetParam("HTTP_X_FORWARDED_FOR", fr->envp);
 	if (kc_method_parse(method, &req.method) != 0) {
 		snprintf(req.resp.allow, sizeof(req.resp.allow),
 			 "GET, POST, PATCH, DELETE");
@@ -126,10 +133,12 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db *db,
 				    fr->out);
 	}
 	/* The pid tells which of the node's processes served it. */
-	kc_info("%s %s %d %.1fms pid=%ld%s%s", method ? method : "-",
+	kc_info("%s %s %d %.1fms pid=%ld%s%s%s%s", method ? method : "-",
 		req.path ? req.path : "-", req.resp.status, (double)us / 1e3,
 		(long)getpid(), req.authed ? " key=" : "",
-		req.authed ? req.auth.key_public_id : "");
+		req.authed ? req.auth.key_public_id : "",
+		req.signed_in ? " user=" : "",
+		req.signed_in ? req.session.user_public_id : "");
 	kc_log_context(NULL);
 	kc_buf_free(&head);
 	kc_buf_free(&body);
@@ -179,6 +188,7 @@ main(void)
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);
+	dash_tpl_flush();
 	kc_reqm_close();
 	kc_ratelimit_close();
 	kc_db_close(db);

@@ -1,6 +1,7 @@
 #include "request.h"
 #include "kc_time.h"
 
+#include <openssl/crypto.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@ kc_req_init(struct kc_req *req)
 	memset(req, 0, sizeof(*req));
 	req->route = -1;
 	kc_buf_init(&req->resp.body, 8 * 1024 * 1024);
+	kc_buf_init(&req->resp.headers, 8192);
 }
 
 void
@@ -22,9 +24,17 @@ kc_req_free(struct kc_req *req)
 		free(req->q[i].key);
 		free(req->q[i].val);
 	}
+	for (i = 0; i < req->nform; i++) {
+		/* A form may carry a password. */
+		OPENSSL_cleanse(req->form[i].val, strlen(req->form[i].val));
+		free(req->form[i].key);
+		free(req->form[i].val);
+	}
 	free(req->path);
 	kc_buf_free(&req->resp.body);
+	kc_buf_free(&req->resp.headers);
 	memset(&req->auth, 0, sizeof(req->auth));
+	OPENSSL_cleanse(&req->session, sizeof(req->session));
 }
 
 static const struct {
@@ -284,4 +294,50 @@ kc_query_enum(const struct kc_req *req, const char *name,
 	*out = NULL;
 	return kc_verr_set(e, 400, "invalid_query", name, "%s must be %s", name,
 			   list);
+}
+
+int
+kc_req_parse_form(struct kc_req *req, struct kc_verr *e)
+{
+	const char *p = req->body ? req->body : "", *end, *amp, *eq;
+	size_t len, klen;
+	char *key, *val;
+
+	end = p + req->body_len;
+	for (; p < end; p = amp ? amp + 1 : end) {
+		amp = memchr(p, '&', (size_t)(end - p));
+		len = amp ? (size_t)(amp - p) : (size_t)(end - p);
+		if (len == 0)
+			continue;
+		if (req->nform == KC_FORM_MAX)
+			return kc_verr_set(e, 400, "invalid_form", NULL,
+					   "the form has too many fields");
+		eq = memchr(p, '=', len);
+		klen = eq ? (size_t)(eq - p) : len;
+		key = urldecode(p, klen);
+		val = eq ? urldecode(eq + 1, len - klen - 1) : strdup("");
+		if (key == NULL || val == NULL || *key == '\0') {
+			free(key);
+			if (val)
+				OPENSSL_cleanse(val, strlen(val));
+			free(val);
+			return kc_verr_set(e, 400, "invalid_form", NULL,
+					   "the form is malformed");
+		}
+		req->form[req->nform].key = key;
+		req->form[req->nform].val = val;
+		req->nform++;
+	}
+	return 0;
+}
+
+const char *
+kc_req_form_get(const struct kc_req *req, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < req->nform; i++)
+		if (strcmp(req->form[i].key, name) == 0)
+			return req->form[i].val;
+	return NULL;
 }

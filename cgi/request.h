@@ -9,6 +9,7 @@
 #include "kc_config.h"
 #include "kc_db.h"
 #include "kc_json.h"
+#include "kc_session.h"
 
 #include <stddef.h>
 
@@ -16,6 +17,7 @@
 #define KC_QUERY_MAX  16
 #define KC_PARAMS_MAX 4
 #define KC_PARAM_LEN  64
+#define KC_FORM_MAX   128 /* fields of a dashboard form */
 
 enum kc_method {
 	KC_M_GET = 1 << 0,
@@ -44,6 +46,11 @@ struct kc_resp {
 	 * RateLimit-Policy and RateLimit headers; NULL: none. */
 	const char *rl_policy;
 	unsigned long long rl_quota, rl_window, rl_remaining, rl_reset;
+	/* The dashboard's: its own Content-Security-Policy (NULL: the
+	 * API's), and header lines to add (Set-Cookie, Location), each
+	 * ending in CRLF. */
+	const char *csp;
+	struct kc_buf headers;
 };
 
 struct kc_req {
@@ -66,6 +73,17 @@ struct kc_req {
 	struct kc_auth_cache *auth_cache; /* the process's, may be NULL */
 	const struct kc_config *cfg;
 	struct kc_resp resp;
+	/* The dashboard (cgi/dash.c): what the browser sent, the fields of
+	 * a form it posted, and who is signed in. */
+	const char *cookie;          /* the Cookie header */
+	const char *content_type;    /* of the body */
+	const char *https;           /* "on" when the request came over TLS */
+	const char *forwarded_proto; /* X-Forwarded-Proto (trusted proxies) */
+	const char *forwarded_for;   /* X-Forwarded-For (trusted proxies) */
+	struct kc_qparam form[KC_FORM_MAX];
+	size_t nform;
+	struct kc_session session;
+	int signed_in;
 };
 
 void kc_req_init(struct kc_req *req);
@@ -101,6 +119,12 @@ int kc_query_time(const struct kc_req *req, const char *name, char *buf,
 		  size_t cap, const char **out, struct kc_verr *e);
 int kc_query_since(const struct kc_req *req, char *buf, size_t cap,
 		   const char **since, struct kc_verr *e);
+/* The body as an application/x-www-form-urlencoded form into req->form:
+ * percent decoding, at most KC_FORM_MAX fields, a name may repeat (a
+ * checkbox list). 0 or -1 with e (400). */
+int kc_req_parse_form(struct kc_req *req, struct kc_verr *e);
+/* The first value of a form field, or NULL. */
+const char *kc_req_form_get(const struct kc_req *req, const char *name);
 /* The body as a JSON object, or NULL with e. */
 json_t *kc_req_json(const struct kc_req *req, struct kc_verr *e);
 

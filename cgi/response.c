@@ -18,6 +18,8 @@ kc_status_text(int status)
 		return "Accepted";
 	case 204:
 		return "No Content";
+	case 303:
+		return "See Other";
 	case 400:
 		return "Bad Request";
 	case 401:
@@ -152,9 +154,13 @@ kc_resp_headers(const struct kc_req *req, struct kc_buf *out)
 	rc |= kc_buf_puts(out, "Cache-Control: no-store\r\n"
 			       "X-Content-Type-Options: nosniff\r\n"
 			       "X-Frame-Options: DENY\r\n"
-			       "Referrer-Policy: no-referrer\r\n"
-			       "Content-Security-Policy: default-src 'none'; "
-			       "frame-ancestors 'none'\r\n");
+			       "Referrer-Policy: no-referrer\r\n");
+	rc |= kc_buf_printf(out, "Content-Security-Policy: %s\r\n",
+			    r->csp ? r->csp
+				   : "default-src 'none'; frame-ancestors "
+				     "'none'");
+	if (r->headers.len)
+		rc |= kc_buf_append(out, r->headers.data, r->headers.len);
 	if (req->request_id[0])
 		rc |=
 		    kc_buf_printf(out, "X-Request-Id: %s\r\n", req->request_id);

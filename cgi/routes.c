@@ -1,6 +1,7 @@
 /* The whole API in one table. The router, not the handlers, answers 404,
  * 405, 401 and 403, so no handler can forget to. */
 #include "routes.h"
+#include "dash.h"
 #include "handlers.h"
 #include "kc_addr.h"
 #include "kc_crypto.h"
@@ -33,7 +34,7 @@ static const struct kc_route routes[] = {
     {KC_M_GET, "/v1/phone-numbers", kc_h_numbers_list, KC_SCOPE_NUMBERS_READ, 0,
      PAGE},
     {KC_M_GET, "/v1/audit-log", kc_h_audit_list, KC_SCOPE_AUDIT_READ, 0,
-     PAGE ",action,target,since,until"},
+     PAGE ",actor,action,target,since,until"},
     {KC_M_POST, "/v1/webhook-endpoints", kc_h_endpoints_create,
      KC_SCOPE_WEBHOOKS_WRITE, 0, NULL},
     {KC_M_GET, "/v1/webhook-endpoints", kc_h_endpoints_list,
@@ -97,6 +98,44 @@ static const struct kc_route routes[] = {
      KC_SCOPE_CONSENT_READ, 0, NULL},
     {KC_M_PATCH, "/v1/compliance-settings", kc_h_compliance_settings_update,
      KC_SCOPE_CONSENT_WRITE, 0, NULL},
+    /* The dashboard (cgi/dash_*.c): where the API's rows name a key's
+     * scope, these name the least role of the signed-in user (the
+     * flags). A fixed path comes before a {id} that would match it. */
+    {KC_M_GET, "/app", kc_d_home, 0, KC_R_DASH_OPEN, NULL},
+    {KC_M_GET, "/app/sign-in", kc_d_signin_form, 0, KC_R_DASH_OPEN, "next,why"},
+    {KC_M_POST, "/app/sign-in", kc_d_signin, 0, KC_R_DASH_OPEN, "next"},
+    {KC_M_POST, "/app/sign-out", kc_d_signout, 0, KC_R_VIEWER, NULL},
+    {KC_M_POST, "/app/sign-out-everywhere", kc_d_signout_everywhere, 0,
+     KC_R_VIEWER, NULL},
+    {KC_M_GET, "/app/", kc_d_overview, 0, KC_R_VIEWER, NULL},
+    {KC_M_GET, "/app/keys", kc_d_keys, 0, KC_R_OWNER, "done,new"},
+    {KC_M_POST, "/app/keys", kc_d_keys_create, 0, KC_R_OWNER, NULL},
+    {KC_M_POST, "/app/keys/{id}/rotate", kc_d_keys_rotate, 0, KC_R_OWNER, NULL},
+    {KC_M_POST, "/app/keys/{id}/revoke", kc_d_keys_revoke, 0, KC_R_OWNER, NULL},
+    {KC_M_GET, "/app/endpoints", kc_d_endpoints, 0, KC_R_VIEWER, "after"},
+    {KC_M_GET, "/app/endpoints/new", kc_d_endpoint_new, 0, KC_R_ADMIN, NULL},
+    {KC_M_POST, "/app/endpoints", kc_d_endpoint_create, 0, KC_R_ADMIN, NULL},
+    {KC_M_GET, "/app/endpoints/{id}", kc_d_endpoint, 0, KC_R_VIEWER,
+     "done,new"},
+    {KC_M_POST, "/app/endpoints/{id}/rotate", kc_d_endpoint_rotate, 0,
+     KC_R_ADMIN, NULL},
+    {KC_M_POST, "/app/endpoints/{id}/test", kc_d_endpoint_test, 0, KC_R_ADMIN,
+     NULL},
+    {KC_M_POST, "/app/endpoints/{id}/enable", kc_d_endpoint_enable, 0,
+     KC_R_ADMIN, NULL},
+    {KC_M_POST, "/app/endpoints/{id}/disable", kc_d_endpoint_disable, 0,
+     KC_R_ADMIN, NULL},
+    {KC_M_GET, "/app/deliveries", kc_d_deliveries, 0, KC_R_VIEWER,
+     "status,endpoint,type,since,until,after"},
+    {KC_M_GET, "/app/deliveries/{id}", kc_d_delivery, 0, KC_R_VIEWER, "done"},
+    {KC_M_POST, "/app/deliveries/{id}/replay", kc_d_delivery_replay, 0,
+     KC_R_ADMIN, NULL},
+    {KC_M_GET, "/app/dead-letters", kc_d_dead_letters, 0, KC_R_VIEWER,
+     "endpoint,after"},
+    {KC_M_POST, "/app/replays", kc_d_replay_create, 0, KC_R_ADMIN, NULL},
+    {KC_M_GET, "/app/replays/{id}", kc_d_replay, 0, KC_R_VIEWER, NULL},
+    {KC_M_GET, "/app/audit", kc_d_audit, 0, KC_R_VIEWER,
+     "actor,action,target,since,until,after"},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -343,6 +382,8 @@ kc_dispatch(struct kc_req *req)
 
 	if ((r = kc_route_match(req, &status, req->resp.allow,
 				sizeof(req->resp.allow))) == NULL) {
+		if (kc_dash_path(req->path))
+			return kc_dash_not_found(req, status);
 		if (status == 405)
 			return kc_problem(req, 405, "method_not_allowed", NULL,
 					  "%s is not allowed here; use %s",
@@ -351,6 +392,8 @@ kc_dispatch(struct kc_req *req)
 		return kc_problem(req, 404, "not_found", NULL,
 				  "no such resource");
 	}
+	if (r->flags & KC_R_DASH)
+		return kc_dash_dispatch(req, r);
 	if (!(r->flags & KC_R_PUBLIC) && (rc = authenticate(req)) != 0)
 		return rc;
 	/* Every request a key makes counts, whatever comes of it after:

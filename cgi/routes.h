@@ -18,7 +18,16 @@ enum kc_route_flags {
 	KC_R_LIMIT_READ = 1 << 2,
 	KC_R_LIMIT_WRITE = 1 << 3,
 	KC_R_LIMIT_INGEST = 1 << 4,
+	/* A dashboard page (cgi/dash.c) for a signed-in user of at least
+	 * this role: a session cookie instead of a key, a role instead of a
+	 * scope, a CSRF token on every POST, and HTML answers. */
+	KC_R_VIEWER = 1 << 5,
+	KC_R_ADMIN = 1 << 6,
+	KC_R_OWNER = 1 << 7,
+	/* A dashboard page without a session (signing in). */
+	KC_R_DASH_OPEN = 1 << 8,
 };
+#define KC_R_DASH (KC_R_VIEWER | KC_R_ADMIN | KC_R_OWNER | KC_R_DASH_OPEN)
 
 struct kc_route {
 	enum kc_method method;

@@ -21,8 +21,8 @@ static const char help[] =
     "  key revoke ID\n"
     "  key rotate ID [--grace 24h]               new key; the old one "
     "works until the grace ends\n"
-    "  demo-seed --env-file FILE                 the demo business and "
-    "its key\n"
+    "  demo-seed --env-file FILE                 the demo business, "
+    "its key and its dashboard owner\n"
     "  sign --business ID --endpoint ID --event ID\n"
     "                                            a delivery's headers and "
     "body, signed\n"
@@ -43,6 +43,14 @@ static const char help[] =
     "token, sealed,\n"
     "                                            as a configuration "
     "line\n"
+    "  user create --business ID --email EMAIL --role owner|admin|viewer\n"
+    "                                            a dashboard user (password "
+    "from stdin,\n"
+    "                                            else generated and "
+    "printed once)\n"
+    "  user list [--business ID]\n"
+    "  user disable ID|EMAIL                     and end their sessions\n"
+    "  user reset-password ID|EMAIL              and end their sessions\n"
     "\n"
     "The configuration is FILE, else $KC_CONF, else " KC_CONF_DEFAULT " if it\n"
     "exists; KC_DB_* variables override it.\n";
@@ -62,6 +70,7 @@ static const struct {
     {"maintain", kcctl_maintain},
     {"dnc", kcctl_dnc},
     {"seal-carrier-token", kcctl_seal_carrier_token},
+    {"user", kcctl_user},
 };
 
 int

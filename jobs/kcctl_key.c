@@ -237,9 +237,9 @@ kcctl_key(struct kcctl *k, int argc, char **argv)
 		return kcctl_emit(k, out, limits_set_text);
 	}
 	if (strcmp(verb, "revoke") == 0)
-		rc = kc_key_revoke(k->db, &k->actor, id, &out);
+		rc = kc_key_revoke(k->db, &k->actor, 0, id, &out);
 	else
-		rc = kc_key_rotate(k->db, &k->actor, id, secs, &out);
+		rc = kc_key_rotate(k->db, &k->actor, 0, id, secs, &out);
 	if (rc == KC_NOTFOUND)
 		return kcctl_fail(k, "no key %s", id);
 	if (rc == KC_INVALID)

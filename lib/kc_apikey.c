@@ -302,11 +302,18 @@ kc_key_list(struct kc_db *db, long long business_id, json_t **out)
 	return 0;
 }
 
+/* A key by public id: of the business, or of any when business_id is 0
+ * (the operator's kcctl). */
 static int
-find_key(struct kc_db *db, const char *public_id, struct kc_rows **r)
+find_key(struct kc_db *db, long long business_id, const char *public_id,
+	 struct kc_rows **r)
 {
-	if (kc_db_query(db, KC_SQL_KEY_BY_PUBLIC, KC_ARGS(kc_p_str(public_id)),
-			r) != 0)
+	if ((business_id
+		 ? kc_db_query(
+		       db, KC_SQL_KEY_BY_PUBLIC_BUSINESS,
+		       KC_ARGS(kc_p_str(public_id), kc_p_int(business_id)), r)
+		 : kc_db_query(db, KC_SQL_KEY_BY_PUBLIC,
+			       KC_ARGS(kc_p_str(public_id)), r)) != 0)
 		return -1;
 	if ((*r)->nrows == 0) {
 		kc_rows_free(*r);
@@ -322,7 +329,7 @@ kc_key_get(struct kc_db *db, const char *public_id, json_t **out)
 	struct kc_rows *r;
 	int rc;
 
-	if ((rc = find_key(db, public_id, &r)) != 0)
+	if ((rc = find_key(db, 0, public_id, &r)) != 0)
 		return rc;
 	*out = key_json(r, 0, 11);
 	kc_rows_free(r);
@@ -343,7 +350,7 @@ kc_key_set_limits(struct kc_db *db, const struct kc_actor *actor,
 	*out = NULL;
 	if (kc_db_begin(db) != 0)
 		return -1;
-	if ((rc = find_key(db, public_id, &r)) != 0)
+	if ((rc = find_key(db, 0, public_id, &r)) != 0)
 		goto fail;
 	rc = -1;
 	limits_from_row(r, 0, 11, &before);
@@ -379,7 +386,7 @@ fail:
 
 int
 kc_key_revoke(struct kc_db *db, const struct kc_actor *actor,
-	      const char *public_id, json_t **out)
+	      long long business_id, const char *public_id, json_t **out)
 {
 	struct kc_rows *r = NULL;
 	unsigned long long n = 0;
@@ -387,7 +394,7 @@ kc_key_revoke(struct kc_db *db, const struct kc_actor *actor,
 
 	if (kc_db_begin(db) != 0)
 		return -1;
-	if ((rc = find_key(db, public_id, &r)) != 0)
+	if ((rc = find_key(db, business_id, public_id, &r)) != 0)
 		goto fail;
 	rc = -1;
 	if (kc_db_exec(db, KC_SQL_KEY_REVOKE,
@@ -411,7 +418,8 @@ fail:
 
 int
 kc_key_rotate(struct kc_db *db, const struct kc_actor *actor,
-	      const char *public_id, long long grace, json_t **out)
+	      long long business_id, const char *public_id, long long grace,
+	      json_t **out)
 {
 	struct kc_rows *r = NULL, *o = NULL;
 	struct kc_key_limits lim;
@@ -424,7 +432,7 @@ kc_key_rotate(struct kc_db *db, const struct kc_actor *actor,
 	*out = NULL;
 	if (kc_db_begin(db) != 0)
 		return -1;
-	if ((rc = find_key(db, public_id, &r)) != 0)
+	if ((rc = find_key(db, business_id, public_id, &r)) != 0)
 		goto fail;
 	rc = KC_INVALID;
 	if (kc_rows_get(r, 0, 7) != NULL)
@@ -441,7 +449,7 @@ kc_key_rotate(struct kc_db *db, const struct kc_actor *actor,
 			       kc_p_int(kc_rows_int(r, 0, 8))),
 		       NULL, NULL) != 0)
 		goto fail;
-	if (find_key(db, public_id, &o) != 0)
+	if (find_key(db, business, public_id, &o) != 0)
 		goto fail;
 	kc_time_from_db(kc_rows_get(o, 0, 6), ts, sizeof(ts));
 	after =

@@ -86,13 +86,17 @@ int kc_key_get(struct kc_db *db, const char *public_id, json_t **out);
 int kc_key_set_limits(struct kc_db *db, const struct kc_actor *actor,
 		      const char *public_id, unsigned which,
 		      const struct kc_key_limits *lim, json_t **out);
-/* Revokes now. KC_NOTFOUND, or KC_INVALID if already revoked. */
+/* Revokes now. KC_NOTFOUND (also for a key of another business than
+ * business_id; 0: any, for the operator), or KC_INVALID if already
+ * revoked. */
 int kc_key_revoke(struct kc_db *db, const struct kc_actor *actor,
-		  const char *public_id, json_t **out);
-/* A new key with the same business, name, scopes and limits; the old one
- * keeps working for grace seconds. *out: {"id","key","rotated_from",
- * "old_key_expires_at"}. KC_NOTFOUND, or KC_INVALID if revoked. */
+		  long long business_id, const char *public_id, json_t **out);
+/* A new key with the same business, name, scopes and limits; the old one keeps
+ * working for grace seconds. *out: {"id","key","rotated_from",
+ * "old_key_expires_at"}. KC_NOTFOUND (business_id as for revoke), or
+ * KC_INVALID if revoked. */
 int kc_key_rotate(struct kc_db *db, const struct kc_actor *actor,
-		  const char *public_id, long long grace, json_t **out);
+		  long long business_id, const char *public_id, long long grace,
+		  json_t **out);
 
 #endif

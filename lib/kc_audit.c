@@ -78,62 +78,26 @@ audit_json(const struct kc_rows *r, size_t i)
 }
 
 int
-kc_audit_list(struct kc_db *db, long long business_id,
-	      const char *starting_after, int limit, json_t **out)
+kc_audit_find(struct kc_db *db, long long business_id,
+	      const struct kc_audit_query *q, const char *starting_after,
+	      int limit, json_t **out)
 {
-	static const struct kc_page_query q = {
-	    KC_SQL_AUDIT_CURSOR, KC_SQL_AUDIT_LIST, INT64_MAX, audit_json};
+	/* By the filters given: bit 0 actor, 1 action, 2 target. */
+	static const enum kc_sql shape[] = {
+	    KC_SQL_AUDIT_FIND,
+	    KC_SQL_AUDIT_FIND_ACTOR,
+	    KC_SQL_AUDIT_FIND_ACTION,
+	    KC_SQL_AUDIT_FIND_ACTOR_ACTION,
+	    KC_SQL_AUDIT_FIND_TARGET,
+	    KC_SQL_AUDIT_FIND_ACTOR_TARGET,
+	    KC_SQL_AUDIT_FIND_ACTION_TARGET,
+	    KC_SQL_AUDIT_FIND_ACTOR_ACTION_TARGET,
+	};
+	static const struct kc_page_recent pq = {
+	    KC_SQL_AUDIT_FIND_CURSOR, KC_PAGE_SHAPES(shape), audit_json};
+	struct kc_param f[3] = {kc_p_str(q->actor), kc_p_str(q->action),
+				kc_p_str(q->target)};
 
-	return kc_page_list(db, &q, business_id, starting_after, limit, out);
-}
-
-/* One bound of a time span as an id: the row found, moved by delta, or
- * dflt when there is none. */
-static int
-span_id(struct kc_db *db, enum kc_sql sql, long long business_id,
-	const char *at, long long delta, long long dflt, long long *id)
-{
-	struct kc_rows *r;
-
-	if (kc_db_query(db, sql, KC_ARGS(kc_p_int(business_id), kc_p_str(at)),
-			&r) != 0)
-		return -1;
-	*id = r->nrows ? kc_rows_int(r, 0, 0) + delta : dflt;
-	kc_rows_free(r);
-	return 0;
-}
-
-int
-kc_audit_list_filtered(struct kc_db *db, long long business_id,
-		       const struct kc_audit_filter *f,
-		       const char *starting_after, int limit, json_t **out)
-{
-	static const enum kc_sql lists[4] = {
-	    KC_SQL_AUDIT_LIST_SPAN, KC_SQL_AUDIT_LIST_ACTION,
-	    KC_SQL_AUDIT_LIST_TARGET, KC_SQL_AUDIT_LIST_ACTION_TARGET};
-	struct kc_page_query q = {KC_SQL_AUDIT_CURSOR, KC_SQL_AUDIT_LIST,
-				  INT64_MAX, audit_json};
-	struct kc_param before[2], after[4];
-	struct kc_page_args args = {before, 0, after, 4};
-	long long lo = 0, hi = INT64_MAX;
-
-	if (!f->action && !f->target && !f->since && !f->until)
-		return kc_audit_list(db, business_id, starting_after, limit,
-				     out);
-	q.list = lists[(f->action != NULL) | (f->target != NULL) << 1];
-	if (f->action)
-		before[args.nbefore++] = kc_p_str(f->action);
-	if (f->target)
-		before[args.nbefore++] = kc_p_str(f->target);
-	if ((f->since && span_id(db, KC_SQL_AUDIT_ID_SINCE, business_id,
-				 f->since, 1, 0, &lo) != 0) ||
-	    (f->until && span_id(db, KC_SQL_AUDIT_ID_UNTIL, business_id,
-				 f->until, -1, INT64_MAX, &hi) != 0))
-		return -1;
-	after[0] = kc_p_int(lo);
-	after[1] = kc_p_int(hi);
-	after[2] = kc_p_str(f->since ? f->since : "1000-01-01 00:00:00");
-	after[3] = kc_p_str(f->until ? f->until : "9999-12-31 23:59:59");
-	return kc_page_list_args(db, &q, business_id, &args, starting_after,
-				 limit, out);
+	return kc_page_recent(db, &pq, business_id, f, q->since, q->until,
+			      starting_after, limit, out);
 }

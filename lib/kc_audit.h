@@ -22,21 +22,18 @@ int kc_audit_write(struct kc_db *db, long long business_id,
 		   const char *target_type, const char *target_id,
 		   const json_t *before, const json_t *after);
 
-/* A page of entries, newest first, as a list object. Returns KC_NOTFOUND
- * when starting_after names no entry of this business. */
-int kc_audit_list(struct kc_db *db, long long business_id,
-		  const char *starting_after, int limit, json_t **out);
-
-/* The filters of GET /v1/audit-log; NULL members match all. since and
- * until are MariaDB time text: since <= created_at < until. */
-struct kc_audit_filter {
-	const char *action;
-	const char *target; /* the target's id */
+/* The audit log's filters (the API's and the dashboard's); NULL members
+ * match all. actor is the actor's id (usr_..., key_..., or the job's
+ * name for the system), target the target's id;
+ * since and until are MariaDB time text: since <= created_at < until. */
+struct kc_audit_query {
+	const char *actor, *action, *target;
 	const char *since, *until;
 };
-/* kc_audit_list with filters. */
-int kc_audit_list_filtered(struct kc_db *db, long long business_id,
-			   const struct kc_audit_filter *f,
-			   const char *starting_after, int limit, json_t **out);
+/* A page of entries, newest first by time, each filter shape on an index
+ * of its own. KC_NOTFOUND for a cursor that names no entry. */
+int kc_audit_find(struct kc_db *db, long long business_id,
+		  const struct kc_audit_query *q, const char *starting_after,
+		  int limit, json_t **out);
 
 #endif

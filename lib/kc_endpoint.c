@@ -76,6 +76,13 @@ fetch(struct kc_db *db, long long business_id, const char *public_id,
 	return fetch_with(db, KC_SQL_ENDPOINT_GET, business_id, public_id, r);
 }
 
+void
+kc_endpoint_input_init(struct kc_endpoint_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->enabled = -1;
+}
+
 int
 kc_endpoint_get(struct kc_db *db, long long business_id, const char *public_id,
 		json_t **out)
@@ -140,18 +147,23 @@ kc_endpoint_list(struct kc_db *db, long long business_id,
 /* Turning an endpoint off records why; turning it back on clears its
  * failure streak, so it is not disabled again at its first failure. */
 static int
-set_enabled(struct kc_db *db, long long business_id, long long id, int was,
-	    int now)
+set_enabled(struct kc_db *db, const struct kc_actor *actor,
+	    long long business_id, long long id, int was, int now)
 {
 	if (now == 1 && !was)
 		return kc_db_exec(db, KC_SQL_ENDPOINT_REENABLE,
 				  KC_ARGS(kc_p_int(business_id), kc_p_int(id)),
 				  NULL, NULL);
 	if (now == 0 && was)
-		return kc_db_exec(db, KC_SQL_ENDPOINT_SET_DISABLED,
-				  KC_ARGS(kc_p_str("disabled through the API"),
-					  kc_p_int(business_id), kc_p_int(id)),
-				  NULL, NULL);
+		return kc_db_exec(
+		    db, KC_SQL_ENDPOINT_SET_DISABLED,
+		    KC_ARGS(kc_p_str(strcmp(actor->type, "user") == 0
+					 ? "disabled in the "
+					   "dashboard"
+					 : "disabled through the "
+					   "API"),
+			    kc_p_int(business_id), kc_p_int(id)),
+		    NULL, NULL);
 	return 0;
 }
 
@@ -188,7 +200,7 @@ kc_endpoint_update(struct kc_db *db, const struct kc_actor *actor,
 						  : kc_rows_int(r, 0, 5)),
 			kc_p_int(business_id), kc_p_int(kc_rows_int(r, 0, 0))),
 		NULL, NULL) != 0 ||
-	    set_enabled(db, business_id, kc_rows_int(r, 0, 0),
+	    set_enabled(db, actor, business_id, kc_rows_int(r, 0, 0),
 			kc_rows_int(r, 0, 5) != 0, in->enabled) != 0 ||
 	    kc_endpoint_get(db, business_id, public_id, &after) != 0 ||
 	    kc_audit_write(db, business_id, actor, "webhook_endpoint.updated",
@@ -435,4 +447,34 @@ out:
 	kc_rows_free(r);
 	kc_rows_free(b);
 	return rc;
+}
+
+int
+kc_endpoint_send_test(struct kc_db *db, long long business_id,
+		      const char *business_public_id, const char *public_id,
+		      json_t **event)
+{
+	json_t *data;
+	long long ep;
+	int rc;
+
+	*event = NULL;
+	if (kc_db_begin(db) != 0)
+		return -1;
+	if ((rc = kc_endpoint_id(db, business_id, public_id, &ep)) != 0) {
+		kc_db_rollback(db);
+		return rc;
+	}
+	data = json_pack("{s:s, s:s}", "endpoint_id", public_id, "message",
+			 "This is a test event from KaiCalls.");
+	rc = kc_event_emit(db, business_id, business_public_id, "webhook.test",
+			   data, ep, event, NULL);
+	json_decref(data);
+	if (rc != 0 || kc_db_commit(db) != 0) {
+		kc_db_rollback(db);
+		json_decref(*event);
+		*event = NULL;
+		return -1;
+	}
+	return 0;
 }

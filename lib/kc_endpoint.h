@@ -17,6 +17,10 @@ struct kc_endpoint_input {
 	int enabled; /* -1: unchanged */
 };
 
+/* Every member "leave as it is" (NULL, enabled -1): the start of any
+ * input that sets only some. */
+void kc_endpoint_input_init(struct kc_endpoint_input *in);
+
 /* *out is the endpoint with "secret", the only time it is shown. */
 int kc_endpoint_create(struct kc_db *db, const unsigned char key[32],
 		       const struct kc_actor *actor, long long business_id,
@@ -35,6 +39,13 @@ int kc_endpoint_delete(struct kc_db *db, const struct kc_actor *actor,
 int kc_endpoint_rotate(struct kc_db *db, const unsigned char key[32],
 		       const struct kc_actor *actor, long long business_id,
 		       const char *public_id, long long grace, json_t **out);
+
+/* Queues a webhook.test event to this endpoint alone, whatever its
+ * filter says, so a receiver can be checked before real traffic. *event
+ * is its envelope. KC_NOTFOUND. */
+int kc_endpoint_send_test(struct kc_db *db, long long business_id,
+			  const char *business_public_id, const char *public_id,
+			  json_t **event);
 
 /* The internal id of a live endpoint of the business; KC_NOTFOUND. */
 int kc_endpoint_id(struct kc_db *db, long long business_id,

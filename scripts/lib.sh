@@ -16,7 +16,9 @@ KC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KC_PACKAGES=(gcc make autoconf automake libtool pkg-config libfcgi-dev
 	libcurl4-openssl-dev libssl-dev libmariadb-dev mariadb-server
 	mariadb-client libjansson-dev libcriterion-dev lighttpd cron wrk jq curl
-	ca-certificates tzdata)
+	ca-certificates tzdata
+	# The dashboard's password hashes (argon2id).
+	libargon2-dev)
 
 # Debian's hook that lets invoke-rc.d (and deb-systemd-invoke) decide whether
 # a package may start its service.
@@ -411,6 +413,8 @@ kc_write_conf() {
 			# their socket.
 			echo "metrics_allow = 127.0.0.1,::1"
 			echo "run_dir = $KC_VAR/run"
+			# The dashboard's templates, from the repository.
+			echo "www_dir = $KC_ROOT/www"
 			# The test receiver's self-signed certificate (kc_receiver_start).
 			if [ -n "${KC_DELIVERY_CA_FILE:-}" ]; then
 				echo "delivery_ca_file = $KC_DELIVERY_CA_FILE"

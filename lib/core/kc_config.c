@@ -205,6 +205,130 @@ open_token(struct kc_config *c)
 	return 0;
 }
 
+/* The dashboard's settings: 0 applied, -1 refused, 1 not one of them. */
+static int
+apply_dashboard(struct kc_config *c, const char *key, const char *val,
+		char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		long long min, max;
+		const char *hint;
+	} durations[] =
+	    {
+		{"session_idle", offsetof(struct kc_config, session_idle), 1,
+		 86400, "1s to 24h"},
+		{"session_lifetime",
+		 offsetof(struct kc_config, session_lifetime), 60, 30 * 86400LL,
+		 "1m to 30d"},
+		{"signin_window", offsetof(struct kc_config, signin_window), 1,
+		 86400, "1s to 24h"},
+	    },
+	  counts[] = {
+	      {"signin_max_failures",
+	       offsetof(struct kc_config, signin_max_account), 1, 1000,
+	       "1 to 1000"},
+	      {"signin_max_failures_per_address",
+	       offsetof(struct kc_config, signin_max_address), 1, 100000,
+	       "1 to 100000"},
+	      {"password_memory_kib", 0, KC_PW_MIN_MEMORY_KIB,
+	       KC_PW_MAX_MEMORY_KIB,
+	       "19456 (19 MiB, OWASP's minimum) to 4194304"},
+	      {"password_iterations", 1, KC_PW_MIN_ITERATIONS,
+	       KC_PW_MAX_ITERATIONS, "2 (OWASP's minimum) to 64"},
+	      {"password_lanes", 2, 1, KC_PW_MAX_LANES, "1 to 16"},
+	  };
+	long long v;
+	char *end;
+	size_t i;
+
+	if (strcmp(key, "www_dir") == 0) {
+		if (val[0] != '/') {
+			snprintf(err, errlen, "www_dir: an absolute path");
+			return -1;
+		}
+		return set_str(&c->www_dir, val);
+	}
+	if (strcmp(key, "trusted_proxies") == 0) {
+		if (kc_addr_list_parse(val, &c->trusted_proxies) != 0) {
+			snprintf(err, errlen,
+				 "trusted_proxies: comma-separated addresses "
+				 "or networks (at most %d)",
+				 KC_ADDR_LIST_MAX);
+			return -1;
+		}
+		return 0;
+	}
+	for (i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
+		if (strcmp(key, durations[i].key) != 0)
+			continue;
+		if (kc_duration_parse(val, &v) != 0 || v < durations[i].min ||
+		    v > durations[i].max) {
+			snprintf(err, errlen, "%s: %s", key, durations[i].hint);
+			return -1;
+		}
+		*(long long *)((char *)c + durations[i].off) = v;
+		return 0;
+	}
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		if (strcmp(key, counts[i].key) != 0)
+			continue;
+		errno = 0;
+		v = strtoll(val, &end, 10);
+		if (errno || *val == '\0' || *end || v < counts[i].min ||
+		    v > counts[i].max) {
+			snprintf(err, errlen, "%s: %s", key, counts[i].hint);
+			return -1;
+		}
+		/* The three password settings are uint32_t members of
+		 * c->password, told apart by off. */
+		if (strncmp(key, "password_", 9) == 0) {
+			uint32_t *m[] = {&c->password.memory_kib,
+					 &c->password.iterations,
+					 &c->password.lanes};
+			*m[counts[i].off] = (uint32_t)v;
+		} else
+			*(long long *)((char *)c + counts[i].off) = v;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+dashboard_defaults(struct kc_config *c)
+{
+	c->password.memory_kib = KC_PW_MIN_MEMORY_KIB;
+	c->password.iterations = KC_PW_MIN_ITERATIONS;
+	c->password.lanes = 1;
+	c->session_idle = 30 * 60;
+	c->session_lifetime = 12 * 3600;
+	c->signin_window = 15 * 60;
+	c->signin_max_account = 5;
+	c->signin_max_address = 50;
+	return set_str(&c->www_dir, KC_WWW_DIR);
+}
+
+static int
+dashboard_check(const struct kc_config *c, char *err, size_t errlen)
+{
+	if (!kc_password_params_ok(&c->password)) {
+		snprintf(err, errlen,
+			 "password_memory_kib, password_iterations and "
+			 "password_lanes: argon2id needs at least 8 KiB of "
+			 "memory per lane");
+		return -1;
+	}
+	if (c->session_idle > c->session_lifetime) {
+		snprintf(err, errlen,
+			 "session_idle (%llds) must not be longer than "
+			 "session_lifetime (%llds)",
+			 c->session_idle, c->session_lifetime);
+		return -1;
+	}
+	return 0;
+}
+
 /* Applies one setting; the same names serve the file and (upper-cased,
  * KC_-prefixed) the environment. */
 static int
@@ -237,6 +361,7 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 	     120, "1s to 120s"},
 	};
 	size_t i;
+	int rc;
 
 	if (strcmp(key, "db_host") == 0) {
 		/* Empty means "no host": connect through db_socket. */
@@ -382,6 +507,8 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 	if (strncmp(key, "carrier_", 8) == 0 ||
 	    strcmp(key, "public_base_url") == 0)
 		return apply_carrier(c, key, val, err, errlen);
+	if ((rc = apply_dashboard(c, key, val, err, errlen)) != 1)
+		return rc;
 unknown:
 	snprintf(err, errlen, "unknown setting '%s'", key);
 	return -1;
@@ -476,6 +603,18 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	    {"KC_ENDPOINT_DISABLE_AFTER", "endpoint_disable_after"},
 	    {"KC_ATTEMPTS_RETENTION", "attempts_retention"},
 	    {"KC_EVENTS_RETENTION", "events_retention"},
+	    /* The dashboard. */
+	    {"KC_WWW_DIR", "www_dir"},
+	    {"KC_PASSWORD_MEMORY_KIB", "password_memory_kib"},
+	    {"KC_PASSWORD_ITERATIONS", "password_iterations"},
+	    {"KC_PASSWORD_LANES", "password_lanes"},
+	    {"KC_SESSION_IDLE", "session_idle"},
+	    {"KC_SESSION_LIFETIME", "session_lifetime"},
+	    {"KC_SIGNIN_WINDOW", "signin_window"},
+	    {"KC_SIGNIN_MAX_FAILURES", "signin_max_failures"},
+	    {"KC_SIGNIN_MAX_FAILURES_PER_ADDRESS",
+	     "signin_max_failures_per_address"},
+	    {"KC_TRUSTED_PROXIES", "trusted_proxies"},
 	    {"KC_CARRIER_BASE_URL", "carrier_base_url"},
 	    {"KC_CARRIER_ACCOUNT_SID", "carrier_account_sid"},
 	    {"KC_CARRIER_AUTH_TOKEN_SEALED", "carrier_auth_token_sealed"},
@@ -514,7 +653,8 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	    set_str(&c->db_name, "kaicalls") != 0 ||
 	    set_str(&c->sql_dir, KC_SQL_DIR) != 0 ||
 	    set_str(&c->run_dir, "/run/kaicalls") != 0 ||
-	    set_str(&c->carrier_base_url, "https://api.twilio.com") != 0)
+	    set_str(&c->carrier_base_url, "https://api.twilio.com") != 0 ||
+	    dashboard_defaults(c) != 0)
 		goto nomem;
 	if (path == NULL)
 		path = getenv("KC_CONF");
@@ -556,6 +696,8 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	 * does not open fails only what uses the carrier (carrier_error). */
 	if (c->carrier_auth_token_sealed && open_token(c) != 0)
 		goto nomem;
+	if (dashboard_check(c, err, errlen) != 0)
+		goto fail;
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -578,6 +720,7 @@ kc_config_free(struct kc_config *c)
 	free(c->run_dir);
 	free(c->webhook_allow_hosts);
 	free(c->delivery_ca_file);
+	free(c->www_dir);
 	free(c->carrier_base_url);
 	free(c->carrier_account_sid);
 	if (c->carrier_auth_token)

@@ -6,6 +6,7 @@
 #include "kc_addr.h"
 #include "kc_log.h"
 #include "kc_ratelimit.h"
+#include "kc_password.h"
 
 #include <stddef.h>
 
@@ -67,6 +68,18 @@ struct kc_config {
 	long long carrier_timeout;       /* seconds per API request */
 	long long carrier_concurrency;   /* API requests in flight at once */
 	char *public_base_url; /* how the carrier reaches us; no trailing '/' */
+	/* The dashboard (README, Dashboard). */
+	char *
+	    www_dir; /* templates/ (and static/, which the web server serves) */
+	struct kc_pw_params password; /* argon2id for new and rehashed hashes */
+	long long session_idle;       /* seconds without a request */
+	long long session_lifetime;   /* seconds from sign-in, whatever */
+	long long signin_window;      /* seconds failed sign-ins are counted */
+	long long signin_max_account; /* ... per account in that window */
+	long long signin_max_address; /* ... per client address */
+	/* Web servers or proxies in front of us whose X-Forwarded-Proto and
+	 * X-Forwarded-For are believed (default: none). */
+	struct kc_addr_list trusted_proxies;
 };
 
 /* The installed configuration file (make sets it from sysconfdir). */

@@ -166,15 +166,6 @@ static const struct {
 	 "actor_id, action, target_type, target_id, before_json, "
 	 "after_json, request_id, created_at) "
 	 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"},
-    [KC_SQL_AUDIT_LIST] =
-	{"audit_list",
-	 "SELECT public_id, actor_type, actor_id, action, target_type, "
-	 "target_id, before_json, after_json, request_id, created_at "
-	 "FROM audit_log WHERE business_id = ? AND id < ? "
-	 "ORDER BY id DESC LIMIT ?"},
-    [KC_SQL_AUDIT_CURSOR] =
-	{"audit_cursor",
-	 "SELECT id FROM audit_log WHERE business_id = ? AND public_id = ?"},
 
 #define ENDPOINT_COLS                                                          \
 	"id, public_id, url, description, event_types, enabled, created_at, "  \
@@ -857,35 +848,235 @@ static const struct {
 	"AND id < ? AND id BETWEEN ? AND ? AND created_at >= ? AND "           \
 	"created_at "                                                          \
 	"< ? ORDER BY id DESC LIMIT ?"
-    [KC_SQL_AUDIT_LIST_SPAN] =
-	{"audit_list_span", "SELECT " AUDIT_COLS
-			    "FROM audit_log WHERE business_id = ? " AUDIT_SPAN},
-    [KC_SQL_AUDIT_LIST_ACTION] = {"audit_list_action",
-				  "SELECT " AUDIT_COLS
-				  "FROM audit_log WHERE business_id = ? AND "
-				  "action = ? " AUDIT_SPAN},
-    [KC_SQL_AUDIT_LIST_TARGET] = {"audit_list_target",
-				  "SELECT " AUDIT_COLS
-				  "FROM audit_log WHERE business_id = ? AND "
-				  "target_id = ? " AUDIT_SPAN},
-    [KC_SQL_AUDIT_LIST_ACTION_TARGET] =
-	{"audit_list_action_target",
-	 "SELECT " AUDIT_COLS "FROM audit_log WHERE business_id = ? AND action "
-	 "= ? AND target_id = ? " AUDIT_SPAN},
-    /* An audit row's id and time come from the same INSERT, so they never
-     * disagree by a second: every row at or after since comes after the
-     * last row more than a second before it, and every row before until
-     * before the first row more than a second after it. */
-    [KC_SQL_AUDIT_ID_SINCE] =
-	{"audit_id_since",
-	 "SELECT id FROM audit_log WHERE business_id = ? AND created_at < ? - "
-	 "INTERVAL 1 SECOND ORDER BY created_at DESC, id DESC LIMIT 1"},
-    [KC_SQL_AUDIT_ID_UNTIL] =
-	{"audit_id_until",
-	 "SELECT id FROM audit_log WHERE business_id = ? AND created_at >= ? + "
-	 "INTERVAL 1 SECOND ORDER BY created_at, id LIMIT 1"},
-    /* End of compliance. */
+/* An audit row's id and time come from the same INSERT, so they never
+ * disagree by a second: every row at or after since comes after the
+ * last row more than a second before it, and every row before until
+ * before the first row more than a second after it. */
+/* End of compliance. */
 
+/* The dashboard. Users and sessions are looked up without a business:
+ * a sign-in by its email, a session by the hash of its token (the
+ * business comes from the row found); everything the pages read
+ * after that is the session's business's. */
+#define USER_COLS                                                              \
+	"u.public_id, b.public_id, u.email, u.role, u.created_at, "            \
+	"u.last_sign_in_at, u.disabled_at "
+    [KC_SQL_USER_INSERT] =
+	{"user_insert",
+	 "INSERT INTO users (public_id, business_id, email, role, "
+	 "password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, "
+	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))"},
+    [KC_SQL_USER_BY_EMAIL] = {"user_by_email",
+			      "SELECT id, public_id, business_id, role, "
+			      "password_hash, disabled_at IS NOT NULL FROM "
+			      "users WHERE email = ?"},
+    [KC_SQL_USER_BY_PUBLIC] =
+	{"user_by_public",
+	 "SELECT u.id, u.business_id, " USER_COLS
+	 "FROM users u JOIN businesses b ON b.id = u.business_id "
+	 "WHERE u.public_id = ?"},
+    [KC_SQL_USER_LIST] = {"user_list",
+			  "SELECT " USER_COLS
+			  "FROM users u JOIN businesses b ON b.id = "
+			  "u.business_id WHERE u.business_id = ? ORDER BY "
+			  "u.id"},
+    /* The operator's kcctl user list, across businesses. */
+    [KC_SQL_USER_LIST_ALL] = {"user_list_all",
+			      "SELECT " USER_COLS
+			      "FROM users u JOIN businesses b ON b.id = "
+			      "u.business_id ORDER BY u.id"},
+    [KC_SQL_USER_SET_PASSWORD] =
+	{"user_set_password",
+	 "UPDATE users SET password_hash = ?, updated_at = UTC_TIMESTAMP(6) "
+	 "WHERE id = ?"},
+    [KC_SQL_USER_DISABLE] =
+	{"user_disable",
+	 "UPDATE users SET disabled_at = UTC_TIMESTAMP(6), updated_at = "
+	 "UTC_TIMESTAMP(6) WHERE id = ? AND disabled_at IS NULL"},
+    [KC_SQL_USER_SIGNED_IN] = {"user_signed_in",
+			       "UPDATE users SET last_sign_in_at = "
+			       "UTC_TIMESTAMP(6) WHERE id = ?"},
+    [KC_SQL_SESSION_INSERT] =
+	{"session_insert",
+	 "INSERT INTO sessions (token_hash, user_id, business_id, created_at, "
+	 "last_seen_at, expires_at, client_addr) VALUES (?, ?, ?, "
+	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6) + INTERVAL ? "
+	 "SECOND, ?)"},
+    /* Whether it is alive (not ended, its user not disabled, neither
+     * deadline passed: idle given as seconds) and whether its last_seen_at
+     * is older than the second parameter and is worth writing again. */
+    [KC_SQL_SESSION_AUTH] =
+	{"session_auth",
+	 "SELECT s.id, s.token_hash, s.user_id, u.public_id, u.email, u.role, "
+	 "s.business_id, b.public_id, b.name, b.timezone, s.ended_at IS NULL "
+	 "AND u.disabled_at IS NULL AND s.expires_at > UTC_TIMESTAMP(6) AND "
+	 "s.last_seen_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND, "
+	 "s.last_seen_at < UTC_TIMESTAMP(6) - INTERVAL ? SECOND FROM sessions "
+	 "s JOIN users u ON u.id = s.user_id AND u.business_id = s.business_id "
+	 "JOIN businesses b ON b.id = s.business_id WHERE s.token_hash = ?"},
+    [KC_SQL_SESSION_TOUCH] = {"session_touch",
+			      "UPDATE sessions SET last_seen_at = "
+			      "UTC_TIMESTAMP(6) WHERE id = ?"},
+    [KC_SQL_SESSION_END] = {"session_end",
+			    "UPDATE sessions SET ended_at = UTC_TIMESTAMP(6) "
+			    "WHERE id = ? AND ended_at IS NULL"},
+    [KC_SQL_SESSION_END_USER] =
+	{"session_end_user",
+	 "UPDATE sessions SET ended_at = UTC_TIMESTAMP(6) WHERE user_id = ? "
+	 "AND ended_at IS NULL"},
+    /* A user's sessions over a day past their end, at each sign-in: the
+     * table holds what is alive and what recently was. */
+    [KC_SQL_SESSION_PURGE_USER] =
+	{"session_purge_user",
+	 "DELETE FROM sessions WHERE user_id = ? AND (ended_at < "
+	 "UTC_TIMESTAMP(6) - INTERVAL 1 DAY OR expires_at < UTC_TIMESTAMP(6) "
+	 "- INTERVAL 1 DAY)"},
+    [KC_SQL_SESSION_FLASH_SET] = {"session_flash_set",
+				  "UPDATE sessions SET flash_sealed = ? WHERE "
+				  "id = ?"},
+    [KC_SQL_SESSION_FLASH_GET] = {"session_flash_get",
+				  "SELECT flash_sealed FROM sessions WHERE id "
+				  "= ? FOR UPDATE"},
+    /* One more attempt in the window, or the first of a new one (window
+     * given in seconds, twice). The assignments run left to right and
+     * both read the old window_start. */
+    [KC_SQL_THROTTLE_HIT] =
+	{"throttle_hit",
+	 "INSERT INTO signin_throttle (scope, key_hash, window_start, "
+	 "attempts) VALUES (?, ?, UTC_TIMESTAMP(6), 1) ON DUPLICATE KEY "
+	 "UPDATE attempts = IF(window_start <= UTC_TIMESTAMP(6) - INTERVAL ? "
+	 "SECOND, 1, attempts + 1), window_start = IF(window_start <= "
+	 "UTC_TIMESTAMP(6) - INTERVAL ? SECOND, UTC_TIMESTAMP(6), "
+	 "window_start)"},
+    /* The attempts and the seconds until the window closes. */
+    [KC_SQL_THROTTLE_GET] =
+	{"throttle_get",
+	 "SELECT attempts, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(6), "
+	 "window_start + INTERVAL ? SECOND) FROM signin_throttle WHERE scope "
+	 "= ? AND key_hash = ?"},
+    [KC_SQL_THROTTLE_UNDO] = {"throttle_undo",
+			      "UPDATE signin_throttle SET attempts = attempts "
+			      "- 1 WHERE scope = ? AND key_hash = ? AND "
+			      "attempts > 0"},
+    [KC_SQL_THROTTLE_CLEAR] = {"throttle_clear",
+			       "DELETE FROM signin_throttle WHERE scope = ? "
+			       "AND key_hash = ?"},
+    [KC_SQL_THROTTLE_PURGE] =
+	{"throttle_purge",
+	 "DELETE FROM signin_throttle WHERE window_start < UTC_TIMESTAMP(6) - "
+	 "INTERVAL ? SECOND ORDER BY window_start LIMIT 1000"},
+    [KC_SQL_KEY_BY_PUBLIC_BUSINESS] =
+	{"key_by_public_business",
+	 "SELECT k.public_id, k.name, k.key_hint, k.scopes, k.created_at, "
+	 "k.last_used_at, k.expires_at, k.revoked_at, k.id, "
+	 "k.business_id, b.public_id, " KEY_LIMITS " FROM api_keys k "
+	 "JOIN businesses b ON b.id = k.business_id "
+	 "WHERE k.public_id = ? AND k.business_id = ?"},
+/* The audit log by actor, action and target (filters in that order),
+ * newest first; each shape reads the index of its most selective
+ * filter (target, then actor, then action). */
+#define AUDIT_COLS                                                             \
+	"public_id, actor_type, actor_id, action, target_type, target_id, "    \
+	"before_json, after_json, request_id, created_at "
+#define AUDIT_FIND(ix, filters)                                                \
+	"SELECT " AUDIT_COLS "FROM audit_log FORCE INDEX (" ix ") WHERE "      \
+	"business_id = ? " filters "AND " RECENT("")
+    [KC_SQL_AUDIT_FIND_CURSOR] = {"audit_find_cursor",
+				  "SELECT id, created_at FROM audit_log WHERE "
+				  "business_id = ? AND public_id = ?"},
+    [KC_SQL_AUDIT_FIND] = {"audit_find",
+			   AUDIT_FIND("ix_audit_log_created", "")},
+    [KC_SQL_AUDIT_FIND_ACTOR] = {"audit_find_actor",
+				 AUDIT_FIND("ix_audit_log_actor_created",
+					    "AND actor_id = ? ")},
+    [KC_SQL_AUDIT_FIND_ACTION] = {"audit_find_action",
+				  AUDIT_FIND("ix_audit_log_action_created",
+					     "AND action = ? ")},
+    [KC_SQL_AUDIT_FIND_ACTOR_ACTION] =
+	{"audit_find_actor_action",
+	 AUDIT_FIND("ix_audit_log_actor_created",
+		    "AND actor_id = ? AND action = ? ")},
+    [KC_SQL_AUDIT_FIND_TARGET] = {"audit_find_target",
+				  AUDIT_FIND("ix_audit_log_target_created",
+					     "AND target_id = ? ")},
+    [KC_SQL_AUDIT_FIND_ACTOR_TARGET] =
+	{"audit_find_actor_target",
+	 AUDIT_FIND("ix_audit_log_target_created",
+		    "AND actor_id = ? AND target_id = ? ")},
+    [KC_SQL_AUDIT_FIND_ACTION_TARGET] =
+	{"audit_find_action_target",
+	 AUDIT_FIND("ix_audit_log_target_created",
+		    "AND action = ? AND target_id = ? ")},
+    [KC_SQL_AUDIT_FIND_ACTOR_ACTION_TARGET] =
+	{"audit_find_actor_action_target",
+	 AUDIT_FIND("ix_audit_log_target_created",
+		    "AND actor_id = ? AND action = ? AND target_id = ? ")},
+    /* Deliveries by event type as well (bit 3 of kc_delivery_list's
+     * shape): the type is the event's, so it is checked on the joined
+     * event of each row the other filters' index yields. */
+    [KC_SQL_DELIVERY_LIST_TYPE] = {"delivery_list_type",
+				   DELIVERY_LIST("ix_deliveries_created",
+						 "AND e.type = ? ")},
+    [KC_SQL_DELIVERY_LIST_TYPE_STATUS] =
+	{"delivery_list_type_status",
+	 DELIVERY_LIST("ix_deliveries_status_created",
+		       "AND d.status = ? AND e.type = ? ")},
+    [KC_SQL_DELIVERY_LIST_TYPE_ENDPOINT] =
+	{"delivery_list_type_endpoint",
+	 DELIVERY_LIST("ix_deliveries_endpoint_created",
+		       "AND d.endpoint_id = ? AND e.type = ? ")},
+    [KC_SQL_DELIVERY_LIST_TYPE_ENDPOINT_STATUS] =
+	{"delivery_list_type_endpoint_status",
+	 DELIVERY_LIST(
+	     "ix_deliveries_endpoint_status",
+	     "AND d.status = ? AND d.endpoint_id = ? AND e.type = ? ")},
+    [KC_SQL_DELIVERY_LIST_TYPE_EVENT] =
+	{"delivery_list_type_event",
+	 DELIVERY_LIST("ix_deliveries_event",
+		       "AND d.event_id = ? AND e.type = ? ")},
+    [KC_SQL_DELIVERY_LIST_TYPE_EVENT_STATUS] =
+	{"delivery_list_type_event_status",
+	 DELIVERY_LIST("ix_deliveries_event",
+		       "AND d.status = ? AND "
+		       "d.event_id = ? AND e.type = ? ")},
+    [KC_SQL_DELIVERY_LIST_TYPE_EVENT_ENDPOINT] =
+	{"delivery_list_type_event_endpoint",
+	 DELIVERY_LIST("ix_deliveries_event",
+		       "AND d.endpoint_id = ? AND d.event_id = ? AND e.type = "
+		       "? ")},
+    [KC_SQL_DELIVERY_LIST_TYPE_EVENT_ENDPOINT_STATUS] =
+	{"delivery_list_type_event_endpoint_status",
+	 DELIVERY_LIST(
+	     "ix_deliveries_event",
+	     "AND d.status = ? AND d.endpoint_id = ? AND d.event_id = "
+	     "? AND e.type = ? ")},
+    /* The overview: what was created since a moment (the start of the
+     * business's day), counted on each list's own index. */
+    [KC_SQL_STATS_CALLS_SINCE] = {"stats_calls_since",
+				  "SELECT COUNT(*) FROM calls FORCE INDEX "
+				  "(ix_calls_created) WHERE business_id = ? "
+				  "AND created_at >= ?"},
+    [KC_SQL_STATS_LEADS_SINCE] = {"stats_leads_since",
+				  "SELECT COUNT(*) FROM leads FORCE INDEX "
+				  "(ix_leads_created) WHERE business_id = ? "
+				  "AND created_at >= ?"},
+    [KC_SQL_STATS_FOLLOWUPS_SINCE] =
+	{"stats_followups_since",
+	 "SELECT COUNT(*) FROM followups FORCE INDEX (ix_followups_created) "
+	 "WHERE business_id = ? AND created_at >= ?"},
+    [KC_SQL_STATS_DELIVERIES_HOURLY] =
+	{"stats_deliveries_hourly",
+	 "SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:00:00'), status, "
+	 "COUNT(*) FROM deliveries FORCE INDEX (ix_deliveries_created) WHERE "
+	 "business_id = ? AND created_at >= ? GROUP BY 1, 2"},
+    /* The endpoints a banner is owed: disabled, or failing now. */
+    [KC_SQL_ENDPOINT_ATTENTION] =
+	{"endpoint_attention",
+	 "SELECT public_id, url, description, enabled, disabled_reason, "
+	 "consecutive_failures, failing_since, dead_count FROM "
+	 "webhook_endpoints WHERE business_id = ? AND deleted_at IS NULL AND "
+	 "(enabled = 0 OR consecutive_failures > 0) ORDER BY id LIMIT 50"},
+    /* End of the dashboard. */
 };
 
 const char *

@@ -36,7 +36,8 @@ kc_delivery_list(struct kc_db *db, long long business_id,
 		 const struct kc_delivery_filter *f, const char *starting_after,
 		 int limit, json_t **out)
 {
-	/* By the filters given: bit 0 status, 1 endpoint, 2 event. */
+	/* By the filters given: bit 0 status, 1 endpoint, 2 event, 3 the
+	 * event's type. */
 	static const enum kc_sql shape[] = {
 	    KC_SQL_DELIVERY_LIST,
 	    KC_SQL_DELIVERY_LIST_STATUS,
@@ -46,11 +47,19 @@ kc_delivery_list(struct kc_db *db, long long business_id,
 	    KC_SQL_DELIVERY_LIST_EVENT_STATUS,
 	    KC_SQL_DELIVERY_LIST_EVENT_ENDPOINT,
 	    KC_SQL_DELIVERY_LIST_EVENT_ENDPOINT_STATUS,
+	    KC_SQL_DELIVERY_LIST_TYPE,
+	    KC_SQL_DELIVERY_LIST_TYPE_STATUS,
+	    KC_SQL_DELIVERY_LIST_TYPE_ENDPOINT,
+	    KC_SQL_DELIVERY_LIST_TYPE_ENDPOINT_STATUS,
+	    KC_SQL_DELIVERY_LIST_TYPE_EVENT,
+	    KC_SQL_DELIVERY_LIST_TYPE_EVENT_STATUS,
+	    KC_SQL_DELIVERY_LIST_TYPE_EVENT_ENDPOINT,
+	    KC_SQL_DELIVERY_LIST_TYPE_EVENT_ENDPOINT_STATUS,
 	};
 	static const struct kc_page_recent q = {
 	    KC_SQL_DELIVERY_CURSOR, KC_PAGE_SHAPES(shape), delivery_json};
-	struct kc_param fl[3] = {kc_p_str(f->status), kc_p_str(NULL),
-				 kc_p_str(NULL)};
+	struct kc_param fl[4] = {kc_p_str(f->status), kc_p_str(NULL),
+				 kc_p_str(NULL), kc_p_str(f->type)};
 	long long endpoint = 0, event = 0;
 
 	/* Resolved first, so the list reads one index. One that names

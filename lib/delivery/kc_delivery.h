@@ -14,6 +14,7 @@ struct kc_delivery_filter {
 	const char *endpoint; /* ep_..., or NULL */
 	const char *status;   /* pending, in_flight, delivered, failed, dead */
 	const char *since, *until; /* created in [since, until), DB text */
+	const char *type;          /* the event's type, or NULL */
 };
 
 /* The delivery statuses, NULL-terminated. */

@@ -95,6 +95,19 @@ start
 . "$var/demo.env"
 until_ok 10 "$api/v1/agent" -H "Authorization: Bearer $KC_API_KEY" ||
 	fail "GET /v1/agent with the demo key"
+# The dashboard: the printed URL and credentials sign in (the sign-in
+# form's token comes with its cookie).
+grep -q "sign in as    $KC_DASHBOARD_EMAIL" "$out" || fail "scripts/run did not print the dashboard's sign-in"
+jar=$var/cookies
+csrf=$(curl -fsS -c "$jar" "$api/app/sign-in" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p')
+[ -n "$csrf" ] || fail "no sign-in form at $api/app/sign-in"
+curl -fsS -o /dev/null -b "$jar" -c "$jar" --data-urlencode "csrf=$csrf" \
+	--data-urlencode "email=$KC_DASHBOARD_EMAIL" \
+	--data-urlencode "password=$KC_DASHBOARD_PASSWORD" "$api/app/sign-in" ||
+	fail "POST /app/sign-in with the demo owner"
+page=$(curl -fsS -b "$jar" "$api/app/") || fail "GET /app/ after signing in"
+[[ $page == *'<h1>Overview</h1>'* ]] ||
+	fail "the demo owner's sign-in did not open the dashboard"
 # The pids are taken before the signal: stopping removes the pid files.
 pids=("$(pid_of mysqld)" "$(pid_of lighttpd)")
 [ -n "${pids[0]}" ] && [ -n "${pids[1]}" ] || fail "no pids for MariaDB and lighttpd"
@@ -107,7 +120,7 @@ for p in "${pids[@]}"; do
 	! kc_alive "$p" || fail "pid $p ($(cat /proc/"$p"/comm 2>/dev/null)) still runs after SIGTERM"
 done
 kc_port_busy "$port" && fail "port $port still answers after SIGTERM"
-echo "PASS: scripts/run serves the demo key and stops everything on SIGTERM"
+echo "PASS: scripts/run serves the demo key and the dashboard's demo owner, and stops everything on SIGTERM"
 
 # 2. Again on the same data: supervision.
 start
