@@ -60,6 +60,20 @@ map_fd(int fd, size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Gives fd len zero bytes, every page of them allocated now: a sparse
+ * file on a full tmpfs would map fine and then raise SIGBUS at the first
+ * write to a page it cannot have. 0, or an errno. */
+static int
+size_fd(int fd, size_t len)
+{
+	int rc = posix_fallocate(fd, 0, (off_t)len);
+
+	/* Nothing half-sized left for the next process to take as ours. */
+	if (rc != 0)
+		(void)ftruncate(fd, 0);
+	return rc;
+}
+
 /* A new file of len zero bytes, its header written, renamed over path:
  * processes that mapped the file it replaces keep theirs. */
 static unsigned char *
@@ -69,7 +83,7 @@ replace(const char *path, uint64_t layout, size_t size, size_t len, char *err,
 	char tmp[4200];
 	struct shm_header h = {SHM_MAGIC, layout, size};
 	unsigned char *map = NULL;
-	int fd;
+	int fd, rc;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >=
 	    (int)sizeof(tmp)) {
@@ -83,7 +97,11 @@ replace(const char *path, uint64_t layout, size_t size, size_t len, char *err,
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return NULL;
 	}
-	if (ftruncate(fd, (off_t)len) != 0 || (map = map_fd(fd, len)) == NULL) {
+	if ((rc = size_fd(fd, len)) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(rc));
+		goto fail;
+	}
+	if ((map = map_fd(fd, len)) == NULL) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto fail;
 	}
@@ -136,10 +154,23 @@ open_once(const char *path, uint64_t layout, size_t size, size_t len,
 		rc = 1;
 		goto out;
 	}
+	/* Another user's file (root opens anyone's): its owner could change
+	 * or truncate what this process counts in. */
+	if (fs.st_uid != geteuid()) {
+		snprintf(err, errlen,
+			 "%s: owned by uid %lu, not by this user (%lu)", path,
+			 (unsigned long)fs.st_uid, (unsigned long)geteuid());
+		goto out;
+	}
 	if (fs.st_size == 0) {
 		/* New (or its creator died before sizing it). */
-		if (ftruncate(fd, (off_t)len) != 0 ||
-		    (map = map_fd(fd, len)) == NULL) {
+		int e = size_fd(fd, len);
+
+		if (e != 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(e));
+			goto out;
+		}
+		if ((map = map_fd(fd, len)) == NULL) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto out;
 		}
@@ -172,6 +203,7 @@ kc_shm_open(const char *dir, const char *name, uint64_t layout, size_t size,
 	char path[4096];
 	unsigned char *map = NULL;
 	size_t len = SHM_HEADER + size;
+	struct stat ds;
 	struct kc_shm *m;
 	int i, rc = 1;
 
@@ -189,6 +221,19 @@ kc_shm_open(const char *dir, const char *name, uint64_t layout, size_t size,
 	 * create (with the owner and mode the service needs). */
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	/* Where others may create and rename files, one of them could put
+	 * their own region (or a link) in place of ours. */
+	if (stat(dir, &ds) != 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(ds.st_mode) || (ds.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen,
+			 "%s: not a directory that only its owner may write "
+			 "(mode %04o)",
+			 dir, (unsigned)(ds.st_mode & 07777));
 		return -1;
 	}
 	/* Replacements by other processes can only come from versions that

@@ -28,7 +28,10 @@ struct kc_shm;
 
 /* Opens the region name (letters, digits, '-' and '_') of size bytes in
  * dir, creating it zeroed if it does not exist or has another layout or
- * size. 0, or -1 with err saying why (the caller carries on without). */
+ * size; a new file has all its pages allocated (or the open fails: no
+ * SIGBUS later on a full tmpfs). Refused: a dir that group or others may
+ * write, a region file owned by another user. 0, or -1 with err saying
+ * why (the caller carries on without). */
 int kc_shm_open(const char *dir, const char *name, uint64_t layout, size_t size,
 		struct kc_shm **out, char *err, size_t errlen);
 /* The region's size bytes, aligned for kc_shm_u64. */
