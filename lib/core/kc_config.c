@@ -652,7 +652,7 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	if (set_str(&c->db_user, "kaicalls") != 0 ||
 	    set_str(&c->db_name, "kaicalls") != 0 ||
 	    set_str(&c->sql_dir, KC_SQL_DIR) != 0 ||
-	    set_str(&c->run_dir, "/run/kaicalls") != 0 ||
+	    set_str(&c->run_dir, KC_RUN_DIR_DEFAULT) != 0 ||
 	    set_str(&c->carrier_base_url, "https://api.twilio.com") != 0 ||
 	    dashboard_defaults(c) != 0)
 		goto nomem;

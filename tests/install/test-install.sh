@@ -253,6 +253,10 @@ lead=$(curl -fsS -H "Authorization: Bearer $key" -H 'Content-Type: application/j
 	fail "POST /v1/leads stored no lead $lead"
 curl -fsS "$api/static/kaicalls.css" | cmp -s - "$root/usr/share/kaicalls/www/static/kaicalls.css" ||
 	fail "GET /static/kaicalls.css is not the installed file"
+# Its request metrics went to the run_dir make compiled in (the units'
+# @RUNDIR@, here under $root), not to the host's /run/kaicalls.
+[ -s "$root/run/kaicalls/http-metrics.shm" ] ||
+	fail "no request metrics in $root/run/kaicalls: $(ls -la "$root/run/kaicalls"; tail -n 5 "$base/log/fcgi.log")"
 echo "ok: the installed kaicalls.fcgi, on fd 0 like the socket unit's workers, answers through lighttpd"
 # systemctl stop sends SIGTERM: each worker finishes and exits.
 kill -TERM "${worker_pids[@]}"
