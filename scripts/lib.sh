@@ -429,11 +429,13 @@ kc_write_conf() {
 # kc_migrate KCCTL: applies the migrations. The application user has no DDL
 # rights, so on the private DB they run as root over the socket; then the
 # application user gets SELECT and INSERT everywhere and UPDATE and DELETE
-# on every table but audit_log, which stays append-only for the application.
+# on every table but audit_log, which stays append-only for the
+# application, and schema_migrations, which only kcctl migrate writes.
 # With an external DB, the given credentials must be allowed to migrate and
 # its grants are the DBA's business.
 kc_migrate() {
 	local kcctl=$1 conf=$KC_VAR/kaicalls.conf t sql stale
+	local keep="'audit_log', 'schema_migrations'"
 	if [ ! -x "$kcctl" ]; then
 		kc_err "$kcctl is not built"
 		return 1
@@ -459,15 +461,17 @@ kc_migrate() {
 	if [ "$stale" != 0 ]; then
 		sql+="REVOKE UPDATE, DELETE ON \`kaicalls\`.* FROM 'kaicalls'@'localhost';"
 	fi
-	stale=$(kc_db_admin -N -B -e "SELECT COUNT(*) FROM information_schema.table_privileges
+	# Also on the two tables kept out (granted by hand, or by an older
+	# version of this function).
+	stale=$(kc_db_admin -N -B -e "SELECT DISTINCT table_name FROM information_schema.table_privileges
 		WHERE grantee = '''kaicalls''@''localhost''' AND table_schema = 'kaicalls'
-		AND table_name = 'audit_log' AND privilege_type IN ('UPDATE', 'DELETE')") || return 1
-	if [ "$stale" != 0 ]; then
-		sql+="REVOKE ALL PRIVILEGES ON \`kaicalls\`.\`audit_log\` FROM 'kaicalls'@'localhost';"
-	fi
+		AND table_name IN ($keep) AND privilege_type IN ('UPDATE', 'DELETE')") || return 1
+	for t in $stale; do
+		sql+="REVOKE ALL PRIVILEGES ON \`kaicalls\`.\`$t\` FROM 'kaicalls'@'localhost';"
+	done
 	for t in $(kc_db_admin -N -B -e "SELECT table_name FROM information_schema.tables
 		WHERE table_schema = 'kaicalls' AND table_type = 'BASE TABLE'
-		AND table_name <> 'audit_log'"); do
+		AND table_name NOT IN ($keep)"); do
 		sql+="GRANT UPDATE, DELETE ON \`kaicalls\`.\`$t\` TO 'kaicalls'@'localhost';"
 	done
 	kc_db_admin -e "$sql" || {

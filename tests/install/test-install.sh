@@ -180,6 +180,7 @@ grants=$(mariadb -N -B -e "SHOW GRANTS FOR 'kaicalls'@'localhost'")
 grep -q 'GRANT UPDATE, DELETE ON `kaicalls`.`leads`' <<<"$grants" ||
 	fail "README's grants gave no UPDATE, DELETE on leads: $grants"
 grep -q 'audit_log' <<<"$grants" && fail "README's grants reach audit_log: $grants"
+grep -q 'schema_migrations' <<<"$grants" && fail "README's grants reach schema_migrations: $grants"
 echo "ok: README's database, configuration and migration blocks ($got migrations from the installed sql/)"
 
 kcctl=$root/usr/bin/kcctl
