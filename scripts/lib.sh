@@ -584,18 +584,21 @@ kc_stop_web() {
 # The shipped site configs, conf/apache-kaicalls.conf and
 # conf/nginx-kaicalls.conf, run for real: the FastCGI program started by
 # spawn-fcgi on a unix socket, as their comments say, and each server with a
-# private top-level config around its site, of which only the port, the
-# socket, the document root and the log dir are replaced. Nothing of the
-# machine's own Apache or nginx is used but their modules and mime types.
+# private top-level config around its site, of which only the addresses and
+# ports, the certificate, the socket, the document root and the log dir are
+# replaced. Nothing of the machine's own Apache or nginx is used but their
+# modules and mime types.
 #
 # Their workers run as www-data, which may enter neither $KC_VAR (0700 under
 # scripts/test) nor perhaps the repository: the socket, the generated
-# configs, a copy of www/ and nginx's temp dirs are in a directory of their
-# own, named in $KC_VAR/run/sites.dir. Logs go to $KC_VAR/log/ (the servers
-# open them as root).
+# configs, a copy of www/, the certificate and nginx's temp dirs are in a
+# directory of their own, named in $KC_VAR/run/sites.dir. Logs go to
+# $KC_VAR/log/ (the servers open them as root).
 KC_SITES_USER=www-data
 
-# kc_sites_dir: prints that directory, made on first use.
+# kc_sites_dir: prints that directory, made on first use, with a throwaway
+# self-signed certificate for the sites' HTTPS (cert.pem, which clients
+# pass to curl --cacert, and key.pem).
 kc_sites_dir() {
 	local dir
 	kc_check_var || return 1
@@ -610,6 +613,14 @@ kc_sites_dir() {
 		! chgrp "$KC_SITES_USER" "$dir" || ! chmod 0710 "$dir" ||
 		! cp -R "$KC_ROOT/www" "$dir/www" || ! chmod -R a+rX "$dir/www"; then
 		kc_err "could not make a directory for Apache and nginx"
+		return 1
+	fi
+	if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-days 7 -subj /CN=localhost \
+		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" \
+		-keyout "$dir/key.pem" -out "$dir/cert.pem" >"$dir/openssl.log" 2>&1; then
+		cat "$dir/openssl.log" >&2
+		kc_err "openssl could not make the sites' certificate"
 		return 1
 	fi
 	echo "$dir"
@@ -653,61 +664,70 @@ kc_fcgi_spawn() {
 }
 
 # kc_site_conf SRC DEST [sed args...]: SRC with the sed args applied, and
-# the document root and socket of a Debian install replaced by ours. Fails
-# if anything of the install (a path, port 8080) is left, so that a change
-# to the shipped file cannot leave the test looking elsewhere.
+# the document root, socket and certificate of a Debian install replaced by
+# ours. Fails if anything of the install (a path, port 80 or 443) is left,
+# so that a change to the shipped file cannot leave the test looking
+# elsewhere.
 kc_site_conf() {
 	local src=$1 dest=$2 dir
 	shift 2
 	dir=$(kc_sites_dir) || return 1
 	sed "$@" -e "s|/usr/share/kaicalls/www|$dir/www|g" \
 		-e "s|/run/kaicalls/kaicalls.sock|$dir/kaicalls.sock|g" \
+		-e "s|/etc/ssl/certs/ssl-cert-snakeoil.pem|$dir/cert.pem|g" \
+		-e "s|/etc/ssl/private/ssl-cert-snakeoil.key|$dir/key.pem|g" \
 		"$src" >"$dest" || return 1
-	if grep -nE '(^|[^0-9])8080([^0-9]|$)|/usr/share/kaicalls|/var/lib/kaicalls' \
-		"$dest" >&2; then
+	if grep -v '^[[:space:]]*#' "$dest" |
+		grep -nE '(^|[^0-9])(80|443|8080)([^0-9]|$)|/usr/share/kaicalls|/var/lib/kaicalls|/etc/ssl/' >&2; then
 		kc_err "${src#"$KC_ROOT"/}: the lines above were not adapted (see kc_site_conf)"
 		return 1
 	fi
 }
 
 # kc_site_wait NAME PID PORT LOG...: GET /livez answers 200 through the
-# server (so it reached the program) within 20 s.
+# server's HTTPS (so it reached the program) within 20 s.
 kc_site_wait() {
-	local name=$1 pid=$2 port=$3 i
+	local name=$1 pid=$2 port=$3 i dir
 	shift 3
+	dir=$(kc_sites_dir) || return 1
 	for ((i = 0; i < 100; i++)); do
-		if curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$port/livez" 2>/dev/null; then
+		if curl -fsS --max-time 2 --cacert "$dir/cert.pem" -o /dev/null \
+			"https://127.0.0.1:$port/livez" 2>/dev/null; then
 			return 0
 		fi
 		kc_alive "$pid" || break
 		sleep 0.2
 	done
 	tail -n 20 "$@" >&2 2>/dev/null
-	kc_err "$name: GET http://127.0.0.1:$port/livez did not answer within 20 s"
+	kc_err "$name: GET https://127.0.0.1:$port/livez did not answer within 20 s"
 	return 1
 }
 
-# kc_apache_start PORT: Apache on 127.0.0.1:PORT with
-# conf/apache-kaicalls.conf, in front of kc_fcgi_spawn's socket.
+# kc_apache_start PORT HTTP_PORT: Apache with conf/apache-kaicalls.conf, its
+# HTTPS host on 127.0.0.1:PORT and its plain-HTTP one (which only
+# redirects) on 127.0.0.1:HTTP_PORT, in front of kc_fcgi_spawn's socket.
 kc_apache_start() {
-	local port=$1 dir log=$KC_VAR/log/apache2 m ext pid
+	local port=$1 http=$2 dir log=$KC_VAR/log/apache2 m ext pid p
 	dir=$(kc_sites_dir) || return 1
 	if ! command -v apache2 >/dev/null; then
 		kc_err "apache2 not found (apt-get install apache2)"
 		return 1
 	fi
 	kc_stop_pidfile apache2
-	if kc_port_busy "$port"; then
-		kc_err "port $port is in use (Apache)"
-		return 1
-	fi
+	for p in "$port" "$http"; do
+		if kc_port_busy "$p"; then
+			kc_err "port $p is in use (Apache)"
+			return 1
+		fi
+	done
 	mkdir -p "$log"
 	kc_site_conf "$KC_ROOT/conf/apache-kaicalls.conf" "$dir/apache-site.conf" \
-		-e "s|^Listen 8080\$|Listen 127.0.0.1:$port|" \
-		-e "s|<VirtualHost \*:8080>|<VirtualHost 127.0.0.1:$port>|" || return 1
+		-e "s|<VirtualHost \*:443>|<VirtualHost 127.0.0.1:$port>|" \
+		-e "s|<VirtualHost \*:80>|<VirtualHost 127.0.0.1:$http>|" || return 1
 	{
 		echo "# Generated by scripts/lib.sh (kc_apache_start): Debian's modules,"
-		echo "# none of its sites; what Debian's apache2.conf would add is here."
+		echo "# none of its sites; what Debian's apache2.conf and ports.conf"
+		echo "# would add is here."
 		echo "ServerRoot /etc/apache2"
 		echo "DefaultRuntimeDir $dir"
 		echo "PidFile $dir/apache2.pid"
@@ -716,11 +736,18 @@ kc_apache_start() {
 		echo "User $KC_SITES_USER"
 		echo "Group $KC_SITES_USER"
 		echo "Define APACHE_LOG_DIR $log"
+		echo "Define APACHE_RUN_DIR $dir"
+		echo "Listen 127.0.0.1:$http"
+		echo "Listen 127.0.0.1:$port https"
 		echo 'LogFormat "%h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\"" combined'
-		# What the site needs (a2enmod proxy proxy_fcgi headers) and what
-		# Debian enables by default.
-		for m in mpm_event authz_core mime proxy proxy_fcgi headers; do
+		# What the site needs (a2enmod ssl proxy proxy_fcgi headers; ssl
+		# needs socache_shmcb) and what Debian enables by default
+		# (authz_host for Require ip, alias for Redirect: without
+		# alias.conf's /icons/).
+		for m in mpm_event authz_core authz_host alias mime socache_shmcb ssl \
+			proxy proxy_fcgi headers; do
 			for ext in load conf; do
+				[ "$m.$ext" != alias.conf ] || continue
 				if [ -f "/etc/apache2/mods-available/$m.$ext" ]; then
 					echo "Include /etc/apache2/mods-available/$m.$ext"
 				fi
@@ -734,7 +761,7 @@ kc_apache_start() {
 		kc_err "Apache rejected conf/apache-kaicalls.conf (as $dir/apache2.conf)"
 		return 1
 	fi
-	kc_say "starting Apache on 127.0.0.1:$port"
+	kc_say "starting Apache on 127.0.0.1:$port (HTTPS) and :$http"
 	apache2 -f "$dir/apache2.conf" -DFOREGROUND </dev/null >>"$log/apache2.out" 2>&1 &
 	pid=$!
 	echo "$pid" >"$KC_VAR/run/apache2.pid"
@@ -744,23 +771,29 @@ kc_apache_start() {
 	}
 }
 
-# kc_nginx_start PORT: nginx on 127.0.0.1:PORT with conf/nginx-kaicalls.conf,
-# in front of kc_fcgi_spawn's socket.
+# kc_nginx_start PORT HTTP_PORT: nginx with conf/nginx-kaicalls.conf, its
+# HTTPS server on 127.0.0.1:PORT and its plain-HTTP one (which only
+# redirects) on 127.0.0.1:HTTP_PORT, in front of kc_fcgi_spawn's socket.
+# The site's IPv6 listens are left out: the machine may have no IPv6.
 kc_nginx_start() {
-	local port=$1 dir log=$KC_VAR/log/nginx t pid
+	local port=$1 http=$2 dir log=$KC_VAR/log/nginx t pid p
 	dir=$(kc_sites_dir) || return 1
 	if ! command -v nginx >/dev/null; then
 		kc_err "nginx not found (apt-get install nginx)"
 		return 1
 	fi
 	kc_stop_pidfile nginx
-	if kc_port_busy "$port"; then
-		kc_err "port $port is in use (nginx)"
-		return 1
-	fi
+	for p in "$port" "$http"; do
+		if kc_port_busy "$p"; then
+			kc_err "port $p is in use (nginx)"
+			return 1
+		fi
+	done
 	mkdir -p "$log"
 	kc_site_conf "$KC_ROOT/conf/nginx-kaicalls.conf" "$dir/nginx-site.conf" \
-		-e "s|listen 8080;|listen 127.0.0.1:$port;|" || return 1
+		-e '/^[[:space:]]*listen \[::\]:\(80\|443 ssl\);$/d' \
+		-e "s|^\([[:space:]]*\)listen 443 ssl;$|\1listen 127.0.0.1:$port ssl;|" \
+		-e "s|^\([[:space:]]*\)listen 80;$|\1listen 127.0.0.1:$http;|" || return 1
 	# The site's "include fastcgi_params;" resolves beside the main file,
 	# as it does in /etc/nginx.
 	cp /etc/nginx/fastcgi_params "$dir/" || return 1
@@ -788,7 +821,7 @@ kc_nginx_start() {
 		kc_err "nginx rejected conf/nginx-kaicalls.conf (as $dir/nginx.conf)"
 		return 1
 	fi
-	kc_say "starting nginx on 127.0.0.1:$port"
+	kc_say "starting nginx on 127.0.0.1:$port (HTTPS) and :$http"
 	nginx -p "$dir" -e "$log/error.log" -c "$dir/nginx.conf" -g 'daemon off;' \
 		</dev/null >>"$log/nginx.out" 2>&1 &
 	pid=$!

@@ -2,9 +2,11 @@
 # Checks conf/apache-kaicalls.conf and conf/nginx-kaicalls.conf with the
 # servers' own parsers (apache2ctl -t, nginx -t), each inside a throwaway
 # copy of its configuration, so the machine's servers are neither touched
-# nor needed to be running. Prints one line per check; exits non-zero if
-# either fails. Needs the apache2 and nginx packages (scripts/test installs
-# them).
+# nor needed to be running. The sites' certificate paths are placeholders
+# (Debian's snakeoil pair, which this machine need not have): both parsers
+# load the files, so the copies checked name a throwaway pair instead.
+# Prints one line per check; exits non-zero if either fails. Needs the
+# apache2 and nginx packages (scripts/test installs them).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -12,9 +14,19 @@ tmp=$(mktemp -d /tmp/kaicalls-webconf.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 failed=0
 
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+	-subj /CN=localhost -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >"$tmp/openssl.log" 2>&1 ||
+	{ cat "$tmp/openssl.log"; exit 1; }
+# site SRC: SRC with the throwaway certificate, on stdout.
+site() {
+	sed -e "s|/etc/ssl/certs/ssl-cert-snakeoil.pem|$tmp/cert.pem|g" \
+		-e "s|/etc/ssl/private/ssl-cert-snakeoil.key|$tmp/key.pem|g" "$1"
+}
+
 # check_apache: Debian's /etc/apache2 copied to $tmp, with the modules our
-# site needs enabled there and our site the only one, checked through
-# APACHE_CONFDIR.
+# site needs enabled there (a2enmod ssl proxy proxy_fcgi headers, and what
+# ssl depends on) and our site the only one, checked through
+# APACHE_CONFDIR: its ports.conf's Listen 80 and 443 included.
 check_apache() {
 	local conf=$tmp/apache2 m ext out
 	if ! command -v apache2ctl >/dev/null; then
@@ -22,7 +34,7 @@ check_apache() {
 		return 1
 	fi
 	cp -a /etc/apache2 "$conf"
-	for m in proxy proxy_fcgi headers; do
+	for m in socache_shmcb ssl proxy proxy_fcgi headers; do
 		for ext in load conf; do
 			if [ -f "$conf/mods-available/$m.$ext" ]; then
 				ln -sfn "../mods-available/$m.$ext" "$conf/mods-enabled/$m.$ext"
@@ -30,7 +42,7 @@ check_apache() {
 		done
 	done
 	rm -f "$conf/sites-enabled/"*
-	cp "$root/conf/apache-kaicalls.conf" "$conf/sites-enabled/kaicalls.conf"
+	site "$root/conf/apache-kaicalls.conf" >"$conf/sites-enabled/kaicalls.conf"
 	# envvars sets the run, lock and log dirs; point them into $tmp so
 	# that the check creates nothing under /var.
 	mkdir -p "$tmp/apache-run" "$tmp/apache-lock" "$tmp/apache-log"
@@ -60,6 +72,7 @@ check_nginx() {
 	# Relative includes (our "include fastcgi_params;") resolve beside the
 	# main file, as they do in /etc/nginx.
 	cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$conf/"
+	site "$root/conf/nginx-kaicalls.conf" >"$conf/kaicalls.conf"
 	cat >"$conf/nginx.conf" <<-EOF
 		pid $conf/nginx.pid;
 		error_log $conf/error.log;
@@ -72,7 +85,7 @@ check_nginx() {
 		    uwsgi_temp_path $conf/uwsgi;
 		    scgi_temp_path $conf/scgi;
 		    include mime.types;
-		    include $root/conf/nginx-kaicalls.conf;
+		    include $conf/kaicalls.conf;
 		}
 	EOF
 	# -e: the error log nginx opens before it has read the configuration.

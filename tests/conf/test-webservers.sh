@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # The API behind Apache (conf/apache-kaicalls.conf) and nginx
-# (conf/nginx-kaicalls.conf) answers as it does behind lighttpd, the server
-# of scripts/run: every request below goes to all three, and the status,
-# the headers that matter and the body must agree with lighttpd's and with
-# what README promises. Where a server changes an answer, its conf is what
-# needs fixing.
+# (conf/nginx-kaicalls.conf), over their HTTPS, answers as it does behind
+# lighttpd, the server of scripts/run: every request below goes to all
+# three, and the status, the headers that matter and the body must agree
+# with lighttpd's and with what README promises. Where a server changes an
+# answer, its conf is what needs fixing. Then what only the sites do: their
+# plain HTTP only redirects, they refuse /metrics to other addresses
+# themselves, and nginx's own pages carry the security headers too.
 #
 # Run by scripts/test ("Apache and nginx" stage) against the servers it
 # started with scripts/lib.sh (kc_web_start, kc_fcgi_spawn, kc_apache_start,
 # kc_nginx_start), all in front of the same FastCGI program build:
 #
-#   KC_TEST_URL=http://127.0.0.1:PORT (lighttpd) KC_APACHE_URL=...
-#   KC_NGINX_URL=... KC_KCCTL=... KC_CONF=... KC_VAR=...
-#   tests/conf/test-webservers.sh
+#   KC_TEST_URL=http://127.0.0.1:PORT (lighttpd)
+#   KC_APACHE_URL=https://127.0.0.1:PORT KC_NGINX_URL=https://...
+#   KC_APACHE_HTTP_URL=http://127.0.0.1:PORT KC_NGINX_HTTP_URL=http://...
+#   KC_SITES_CA=CERT.pem (the sites' certificate)
+#   KC_KCCTL=... KC_CONF=... KC_VAR=... tests/conf/test-webservers.sh
 #
 # Last, it stops MariaDB, to see 503 and Retry-After pass through: the
 # stack is left without a database. Prints a PASS or FAIL line per check;
@@ -23,9 +27,11 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 
 : "${KC_TEST_URL:?}" "${KC_APACHE_URL:?}" "${KC_NGINX_URL:?}" "${KC_KCCTL:?}" \
-	"${KC_CONF:?}" "${KC_VAR:?}"
+	"${KC_CONF:?}" "${KC_VAR:?}" "${KC_APACHE_HTTP_URL:?}" "${KC_NGINX_HTTP_URL:?}" \
+	"${KC_SITES_CA:?}"
 servers=(lighttpd apache nginx)
 declare -A url=([lighttpd]=$KC_TEST_URL [apache]=$KC_APACHE_URL [nginx]=$KC_NGINX_URL)
+declare -A http_url=([apache]=$KC_APACHE_HTTP_URL [nginx]=$KC_NGINX_HTTP_URL)
 # Compared with lighttpd's on every answer (all their values, in order, so
 # that a header sent twice shows).
 compared=(content-type cache-control allow www-authenticate retry-after
@@ -48,23 +54,29 @@ errors=()
 # (the final header block: no "100 Continue") and NAME.S.body.
 declare -A stat hdr
 fetch() {
-	local name=$1 method=$2 path=$3 s a
-	local -a args
-	shift 3
-	[ -z "${stat[$name|lighttpd]+set}" ] || kc_die "fetch $name: the name is taken"
+	local s
+	[ -z "${stat[$1|lighttpd]+set}" ] || kc_die "fetch $1: the name is taken"
 	for s in "${servers[@]}"; do
-		args=()
-		for a in "$@"; do
-			args+=("${a//@S@/$s}")
-		done
-		if ! curl -sS --max-time 30 -X "$method" -D "$work/$name.$s.raw" \
-			-o "$work/$name.$s.body" "${args[@]}" "${url[$s]}$path" \
-			2>"$work/$name.$s.err"; then
-			errors+=("$s: curl: $(cat "$work/$name.$s.err")")
-		fi
-		touch "$work/$name.$s.raw" "$work/$name.$s.body"
-		parse "$name" "$s" <"$work/$name.$s.raw"
+		fetch_one "$s" "${url[$s]}" "$@"
 	done
+}
+
+# fetch_one S BASE NAME METHOD PATH [CURL ARGS...]: the request to server S
+# at BASE (its HTTPS, or its plain HTTP).
+fetch_one() {
+	local s=$1 base=$2 name=$3 method=$4 path=$5 a
+	local -a args=()
+	shift 5
+	for a in "$@"; do
+		args+=("${a//@S@/$s}")
+	done
+	if ! curl -sS --max-time 30 --cacert "$KC_SITES_CA" -X "$method" \
+		-D "$work/$name.$s.raw" -o "$work/$name.$s.body" "${args[@]}" \
+		"$base$path" 2>"$work/$name.$s.err"; then
+		errors+=("$s: curl: $(cat "$work/$name.$s.err")")
+	fi
+	touch "$work/$name.$s.raw" "$work/$name.$s.body"
+	parse "$name" "$s" <"$work/$name.$s.raw"
 }
 
 # parse NAME S <HEADERS: the last header block into stat[NAME|S] and
@@ -143,12 +155,15 @@ verdict() {
 	errors=()
 }
 
-# expect NAME STATUS [HEADER=VALUE...]: on every server, that status and
-# each HEADER exactly once with VALUE (an empty VALUE: not sent at all).
+# expect NAME STATUS [HEADER=VALUE...]: on every server (or those in
+# $only), that status and each HEADER exactly once with VALUE (an empty
+# VALUE: not sent at all).
 expect() {
 	local name=$1 want=$2 s kv h v got
+	local -a on=("${servers[@]}")
+	[ -z "${only:-}" ] || read -ra on <<<"$only"
 	shift 2
-	for s in "${servers[@]}"; do
+	for s in "${on[@]}"; do
 		got=$(status "$name" "$s")
 		[ "$got" = "$want" ] || err "$s: status $got, want $want"
 		for kv in "$@"; do
@@ -161,13 +176,14 @@ expect() {
 	done
 }
 
-# secure NAME: the security headers, once each, on every server.
+# secure NAME [STATUS]: the security headers, once each, on every server
+# (or those in $only), with lighttpd's status or STATUS.
 secure() {
 	local h args=()
 	for h in "${!security[@]}"; do
 		args+=("$h=${security[$h]}")
 	done
-	expect "$1" "$(status "$1" lighttpd)" "${args[@]}"
+	expect "$1" "${2:-$(status "$1" lighttpd)}" "${args[@]}"
 }
 
 # like_lighttpd NAME FILTER: Apache's and nginx's status, compared headers,
@@ -389,6 +405,66 @@ fetch static-missing GET /static/nothing.css
 expect static-missing 404 x-request-id=
 secure static-missing
 verdict "GET /static/nothing.css: 404 from the server"
+
+# --- what only the sites do ----------------------------------------------------
+
+# Their plain HTTP answers nothing but a redirect to the same path and
+# query over HTTPS, and never reaches the program.
+for m in GET POST; do
+	data=()
+	[ "$m" = GET ] || data=(-H 'Content-Type: application/json' --data-binary '{}')
+	for s in apache nginx; do
+		fetch_one "$s" "${http_url[$s]}" "plain-$m" "$m" '/v1/leads?limit=1&q=a%2Bb' \
+			-H "$auth" "${data[@]}"
+	done
+	only="apache nginx" expect "plain-$m" 301 \
+		'location=https://kaicalls.example/v1/leads?limit=1&q=a%2Bb' x-request-id=
+	verdict "$m over plain HTTP: 301 to the same path and query over HTTPS, not passed on"
+done
+
+# From an allowed address (127.0.0.1, in the stack's metrics_allow and the
+# sites' own list), /metrics is the program's through every server.
+fetch metrics GET /metrics
+expect metrics 200
+for s in "${servers[@]}"; do
+	grep -q '^# TYPE kaicalls_http_requests_total counter$' "$(body metrics "$s")" ||
+		err "$s: no kaicalls_http_requests_total in $(head -c 300 "$(body metrics "$s")")"
+	[ "$(header metrics "$s" content-type)" = "$(header metrics lighttpd content-type)" ] ||
+		err "$s: Content-Type $(header metrics "$s" content-type)"
+done
+request_id metrics
+secure metrics
+verdict "GET /metrics from 127.0.0.1: 200, the Prometheus text, from the program"
+
+# From any other (127.0.0.2, as loopback as 127.0.0.1 but in neither
+# list): Apache and nginx refuse it themselves, so it never reaches the
+# program (no X-Request-Id), whatever metrics_allow says. lighttpd has no
+# such rule: the program's own 404 there shows the address arrived as
+# 127.0.0.2.
+for m in GET POST; do
+	data=()
+	# (lighttpd wants a length on a POST.)
+	[ "$m" = GET ] || data=(--data-binary x)
+	fetch "metrics-other-$m" "$m" '/metrics?x=1' --interface 127.0.0.2 "${data[@]}"
+	only=lighttpd expect "metrics-other-$m" 404 content-type=application/problem+json
+	only="apache nginx" expect "metrics-other-$m" 403 x-request-id=
+	only="apache nginx" secure "metrics-other-$m" 403
+	verdict "$m /metrics from 127.0.0.2: 403 from Apache and nginx themselves"
+done
+
+# A body above the site's 4 MiB limit gets nginx's own 413 page: with the
+# security headers once each, and without nginx's version. (Apache passes
+# a body it has not read on to the program, which refuses it by its
+# length; Apache's own pages are the 403s above.)
+head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$work/5mib.json"
+fetch_one nginx "${url[nginx]}" huge POST /v1/leads -H "$auth" \
+	-H 'Content-Type: application/json' -H 'Expect: 100-continue' \
+	--data-binary "@$work/5mib.json"
+only=nginx expect huge 413 x-request-id=
+only=nginx secure huge 413
+[ "$(header huge nginx server)" = nginx ] ||
+	err "nginx: Server: $(header huge nginx server), want nginx (server_tokens off)"
+verdict "POST of 5 MiB to nginx: its own 413, with the security headers, without its version"
 
 # --- without a database ------------------------------------------------------------
 
