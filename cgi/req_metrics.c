@@ -10,11 +10,14 @@
 #include <string.h>
 
 /* The statuses the API answers with, each its own series; any other is
- * counted in its class (code="4xx"). */
+ * counted in its class (code="4xx"), and one outside 100-599, which is
+ * no HTTP status, as code="other". */
 static const int codes[] = {200, 201, 202, 204, 400, 401, 403, 404, 405, 409,
 			    410, 413, 415, 422, 429, 500, 502, 503, 504};
-#define NCODES     (sizeof(codes) / sizeof(codes[0]))
-#define CODE_SLOTS (NCODES + 5)
+#define NCODES (sizeof(codes) / sizeof(codes[0]))
+/* The five classes, then "other". */
+#define CODE_SLOTS (NCODES + 6)
+#define CODE_OTHER (NCODES + 5)
 
 /* The buckets' upper bounds in microseconds (0.005 s to 10 s): an API
  * request takes milliseconds, the tail shows stalls. */
@@ -48,7 +51,7 @@ code_slot(int status)
 			return i;
 	if (status >= 100 && status <= 599)
 		return NCODES + (size_t)(status / 100 - 1);
-	return NCODES + 4;
+	return CODE_OTHER;
 }
 
 static size_t
@@ -72,7 +75,7 @@ layout(void)
 	uint64_t h = KC_SHM_LAYOUT_INIT;
 	size_t i;
 
-	h = kc_shm_layout_hash(h, "kc-http-metrics-1", 17);
+	h = kc_shm_layout_hash(h, "kc-http-metrics-2", 17);
 	for (i = 0; i < kc_route_count(); i++) {
 		const struct kc_route *r = kc_route_at(i);
 
@@ -148,6 +151,8 @@ labels(size_t r, size_t c, struct kc_prom_label l[3], char *code, size_t cap)
 	}
 	if (c < NCODES)
 		snprintf(code, cap, "%d", codes[c]);
+	else if (c == CODE_OTHER)
+		snprintf(code, cap, "other");
 	else
 		snprintf(code, cap, "%zuxx", c - NCODES + 1);
 	l[2] = (struct kc_prom_label){"code", code};

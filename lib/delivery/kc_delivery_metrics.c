@@ -68,27 +68,46 @@ take(struct kc_delivery_metrics *m, const char *name, const char *label,
 	return 0;
 }
 
+/* Set once this process has said that it met a row it does not know. */
+static int unknown_logged;
+
+int
+kc_delivery_metrics_take(struct kc_delivery_metrics *m, const struct kc_rows *r)
+{
+	size_t i;
+	int unknown = 0;
+
+	for (i = 0; i < r->nrows; i++) {
+		const char *name = kc_rows_get(r, i, 0),
+			   *label = kc_rows_get(r, i, 1);
+
+		if (name != NULL && label != NULL &&
+		    take(m, name, label, kc_rows_int(r, i, 2)) == 0)
+			continue;
+		/* A name or label this version does not know: a trigger
+		 * and this file disagree, which must be said, once: every
+		 * scrape (every few seconds) would say it again. */
+		if (!unknown_logged)
+			kc_warn("metric_counters: unknown %s/%s (a trigger "
+				"and this version disagree; further unknown "
+				"rows are not logged)",
+				name ? name : "-", label ? label : "-");
+		unknown_logged = 1;
+		unknown++;
+	}
+	return unknown;
+}
+
 int
 kc_delivery_metrics_read(struct kc_db *db, long long due_limit,
 			 struct kc_delivery_metrics *m)
 {
 	struct kc_rows *r = NULL;
-	size_t i;
 
 	memset(m, 0, sizeof(*m));
 	if (kc_db_query(db, KC_SQL_METRIC_COUNTERS, NULL, 0, &r) != 0)
 		return -1;
-	for (i = 0; i < r->nrows; i++) {
-		const char *name = kc_rows_get(r, i, 0),
-			   *label = kc_rows_get(r, i, 1);
-
-		/* A name or label this version does not know: a trigger
-		 * and this file disagree, which a scrape must say. */
-		if (name == NULL || label == NULL ||
-		    take(m, name, label, kc_rows_int(r, i, 2)) != 0)
-			kc_warn("metric_counters: unknown %s/%s",
-				name ? name : "-", label ? label : "-");
-	}
+	(void)kc_delivery_metrics_take(m, r);
 	kc_rows_free(r);
 	if (kc_db_query(db, KC_SQL_METRIC_DUE, KC_ARGS(kc_p_int(due_limit)),
 			&r) != 0)

@@ -37,6 +37,11 @@ struct kc_delivery_metrics {
 /* Reads the metrics; due are counted up to due_limit. 0 or -1. */
 int kc_delivery_metrics_read(struct kc_db *db, long long due_limit,
 			     struct kc_delivery_metrics *m);
+/* Adds the rows of metric_counters' sums (name, label, value) to m; the
+ * number of rows it did not know, the first of which (in the process's
+ * life) is logged. */
+int kc_delivery_metrics_take(struct kc_delivery_metrics *m,
+			     const struct kc_rows *r);
 /* Appends them in the Prometheus text format. */
 int kc_delivery_metrics_render(const struct kc_delivery_metrics *m,
 			       struct kc_buf *out);

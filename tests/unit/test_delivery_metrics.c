@@ -1,13 +1,15 @@
 /*
  * Unit tests for lib/delivery/kc_delivery_metrics: what a scrape shows
  * for given counters, and that the names the triggers of
- * sql/010_metrics.sql write (latency buckets, attempt outcomes) are the
- * ones this code reads: a bucket or an outcome only one side knows would
- * vanish from the metrics.
+ * sql/010_metrics.sql and sql/017_metrics_per_connection.sql write
+ * (latency buckets, attempt outcomes) are the ones this code reads: a
+ * bucket or an outcome only one side knows would vanish from the metrics.
+ * A row it does not know is logged once, not at every scrape.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -82,17 +84,20 @@ Test(delivery_metrics, rendered)
 	kc_buf_free(&b);
 }
 
-/* sql/010_metrics.sql, whole. */
+/* The migrations that (re)define the metric triggers, each whole. */
+static const char *const trigger_files[] = {"010_metrics.sql",
+					    "017_metrics_per_connection.sql"};
+#define NFILES (sizeof(trigger_files) / sizeof(trigger_files[0]))
+
 static char *
-migration(void)
+migration(const char *name)
 {
 	const char *src = getenv("KC_SRCDIR");
 	char path[4096], *text;
 	FILE *f;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/sql/010_metrics.sql",
-		 src ? src : "../..");
+	snprintf(path, sizeof(path), "%s/sql/%s", src ? src : "../..", name);
 	f = fopen(path, "r");
 	cr_assert_not_null(f, "%s", path);
 	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
@@ -106,9 +111,10 @@ migration(void)
 	return text;
 }
 
-Test(delivery_metrics, trigger_buckets_are_the_bounds)
+static void
+buckets_are_the_bounds(const char *name)
 {
-	char *sql = migration(), *p, label[32], le[32];
+	char *sql = migration(name), *p, label[32], le[32];
 	long long us;
 	size_t i = 0;
 
@@ -116,22 +122,31 @@ Test(delivery_metrics, trigger_buckets_are_the_bounds)
 	for (p = sql; (p = strstr(p, "WHEN us <= ")) != NULL; p++) {
 		cr_assert_eq(
 		    sscanf(p, "WHEN us <= %lld THEN '%31[^']'", &us, label), 2);
-		cr_assert_lt(i, KC_DM_LATENCY_BOUNDS, "more buckets in SQL");
+		cr_assert_lt(i, KC_DM_LATENCY_BOUNDS, "%s: more buckets", name);
 		cr_assert_eq(us,
 			     (long long)(kc_dm_latency_bounds[i] * 1e6 + 0.5),
-			     "bucket %zu", i);
+			     "%s: bucket %zu", name, i);
 		kc_prom_bound(kc_dm_latency_bounds[i], le, sizeof(le));
-		cr_assert_str_eq(label, le, "bucket %zu", i);
+		cr_assert_str_eq(label, le, "%s: bucket %zu", name, i);
 		i++;
 	}
-	cr_assert_eq(i, KC_DM_LATENCY_BOUNDS, "fewer buckets in SQL");
-	cr_assert_not_null(strstr(sql, "ELSE '+Inf' END"));
+	cr_assert_eq(i, KC_DM_LATENCY_BOUNDS, "%s: fewer buckets", name);
+	cr_assert_not_null(strstr(sql, "ELSE '+Inf' END"), "%s", name);
 	free(sql);
 }
 
-Test(delivery_metrics, trigger_outcomes_are_known)
+Test(delivery_metrics, trigger_buckets_are_the_bounds)
 {
-	char *sql = migration(), *p, *end, label[32];
+	size_t i;
+
+	for (i = 0; i < NFILES; i++)
+		buckets_are_the_bounds(trigger_files[i]);
+}
+
+static void
+outcomes_are_known(const char *name)
+{
+	char *sql = migration(name), *p, *end, label[32];
 	size_t i, seen = 0;
 
 	p = strstr(sql, "VALUES ('delivery_attempts',");
@@ -143,11 +158,73 @@ Test(delivery_metrics, trigger_outcomes_are_known)
 		for (i = 0; i < KC_DM_OUTCOMES; i++)
 			if (strcmp(label, kc_dm_outcomes[i]) == 0)
 				break;
-		cr_assert_lt(i, KC_DM_OUTCOMES, "unknown outcome %s", label);
+		cr_assert_lt(i, KC_DM_OUTCOMES, "%s: unknown outcome %s", name,
+			     label);
 		seen++;
 	}
 	p = strstr(sql, "ELSE 'transport' END");
-	cr_assert(p && p < end + 4);
-	cr_assert_eq(seen + 1, KC_DM_OUTCOMES, "outcomes never written");
+	cr_assert(p && p < end + 4, "%s", name);
+	cr_assert_eq(seen + 1, KC_DM_OUTCOMES, "%s: outcomes never written",
+		     name);
 	free(sql);
+}
+
+Test(delivery_metrics, trigger_outcomes_are_known)
+{
+	size_t i;
+
+	for (i = 0; i < NFILES; i++)
+		outcomes_are_known(trigger_files[i]);
+}
+
+/* Rows as KC_SQL_METRIC_COUNTERS returns them: name, label, sum. */
+static void
+rows_of(struct kc_rows *r, char **cells, size_t nrows)
+{
+	memset(r, 0, sizeof(*r));
+	r->nrows = nrows;
+	r->ncols = 3;
+	r->ncells = nrows * 3;
+	r->cell = cells;
+}
+
+Test(delivery_metrics, an_unknown_row_is_logged_once)
+{
+	char *cells[] = {"deliveries",        "dead",     "4",
+			 "deliveries",        "archived", "9",
+			 "delivery_attempts", "ok",       "12",
+			 "no_such_metric",    "",         "1"};
+	struct kc_delivery_metrics m;
+	struct kc_rows r;
+	char log[4096], *p;
+	FILE *f = tmpfile();
+	int saved, round, lines = 0;
+	size_t n;
+
+	cr_assert_not_null(f);
+	rows_of(&r, cells, 4);
+	fflush(stderr);
+	saved = dup(2);
+	cr_assert_geq(saved, 0);
+	cr_assert_eq(dup2(fileno(f), 2), 2);
+	/* Three scrapes. */
+	for (round = 0; round < 3; round++) {
+		memset(&m, 0, sizeof(m));
+		cr_assert_eq(kc_delivery_metrics_take(&m, &r), 2);
+		/* What it knows is still read. */
+		cr_assert_eq(m.by_status[4], 4);
+		cr_assert_eq(m.attempts[0], 12);
+	}
+	fflush(stderr);
+	cr_assert_eq(dup2(saved, 2), 2);
+	close(saved);
+	rewind(f);
+	n = fread(log, 1, sizeof(log) - 1, f);
+	log[n] = '\0';
+	fclose(f);
+	for (p = log; (p = strstr(p, "metric_counters: unknown")) != NULL; p++)
+		lines++;
+	cr_assert_eq(lines, 1, "logged %d times:\n%s", lines, log);
+	cr_assert_not_null(strstr(log, "unknown deliveries/archived"), "%s",
+			   log);
 }

@@ -130,6 +130,11 @@ Test(reqm, unmatched_and_unusual)
 	kc_reqm_record(-1, (enum kc_method)0, 405, 100);
 	kc_reqm_record(route_of(KC_M_GET, "/livez"), KC_M_GET, 418, 100);
 	kc_reqm_record(route_of(KC_M_GET, "/livez"), KC_M_GET, 299, 100);
+	kc_reqm_record(route_of(KC_M_GET, "/livez"), KC_M_GET, 599, 100);
+	/* No HTTP status at all: not a server error. */
+	kc_reqm_record(route_of(KC_M_GET, "/livez"), KC_M_GET, 0, 100);
+	kc_reqm_record(route_of(KC_M_GET, "/livez"), KC_M_GET, 600, 100);
+	kc_reqm_record(route_of(KC_M_GET, "/livez"), KC_M_GET, -1, 100);
 	t = render();
 	has(t, "kaicalls_http_requests_total{method=\"GET\",route="
 	       "\"unmatched\",code=\"404\"} 1\n");
@@ -141,6 +146,10 @@ Test(reqm, unmatched_and_unusual)
 	       "code=\"4xx\"} 1\n");
 	has(t, "kaicalls_http_requests_total{method=\"GET\",route=\"/livez\","
 	       "code=\"2xx\"} 1\n");
+	has(t, "kaicalls_http_requests_total{method=\"GET\",route=\"/livez\","
+	       "code=\"5xx\"} 1\n");
+	has(t, "kaicalls_http_requests_total{method=\"GET\",route=\"/livez\","
+	       "code=\"other\"} 3\n");
 	free(t);
 }
 
