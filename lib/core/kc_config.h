@@ -63,6 +63,14 @@ struct kc_config {
 	long long carrier_timeout;       /* seconds per API request */
 	long long carrier_concurrency;   /* API requests in flight at once */
 	char *public_base_url; /* how the carrier reaches us; no trailing '/' */
+
+	/* Outbound calls and SMS (kcctl outbound, lib/outbound/). */
+	long long outbound_calls_per_minute;    /* per business, at most */
+	long long outbound_messages_per_minute; /* per business, at most */
+	long long outbound_lease; /* seconds a claimed action is the worker's */
+	/* Where the carrier fetches an outbound call's TwiML when it is
+	 * answered (the voice runtime's); NULL: no calls go out. */
+	char *outbound_voice_url;
 };
 
 /* The installed configuration file (make sets it from sysconfdir). */

@@ -852,7 +852,167 @@ static const struct {
 	{"audit_id_until",
 	 "SELECT id FROM audit_log WHERE business_id = ? AND created_at >= ? + "
 	 "INTERVAL 1 SECOND ORDER BY created_at, id LIMIT 1"},
-    /* End of compliance. */
+/* End of compliance. */
+
+/* Outbound (lib/outbound/). The lists take status and to as filters, in
+ * that order, each shape with its own index, each kind its statements. */
+#define OUTBOUND_COLS                                                          \
+	"public_id, kind, purpose, to_number, from_number, agent_public_id, "  \
+	"lead_public_id, timezone, body, context, status, blocked_code, "      \
+	"blocked_detail, blocked_stage, checks, send_checks, carrier_sid, "    \
+	"carrier_status, error_code, error_message, attempts, "                \
+	"next_attempt_at, duration_seconds, created_at, updated_at, sent_at, " \
+	"answered_at, ended_at, id "
+#define OUTBOUND_LIST(kind, ix, filters)                                       \
+	"SELECT " OUTBOUND_COLS "FROM outbound_actions FORCE INDEX (" ix       \
+	") WHERE business_id = ? AND kind = '" kind "' " filters               \
+	"AND " RECENT("")
+    /* A queued action is due at once; a blocked one has ended. */
+    [KC_SQL_OUTBOUND_INSERT] =
+	{"outbound_insert",
+	 "INSERT INTO outbound_actions (public_id, business_id, kind, purpose, "
+	 "to_number, from_number, agent_public_id, lead_public_id, timezone, "
+	 "body, context, status, blocked_code, blocked_detail, blocked_stage, "
+	 "checks, next_attempt_at, ended_at, created_at, updated_at) VALUES "
+	 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? = 1 "
+	 "THEN UTC_TIMESTAMP(6) END, CASE WHEN ? = 0 THEN UTC_TIMESTAMP(6) "
+	 "END, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))"},
+    [KC_SQL_OUTBOUND_GET] = {"outbound_get",
+			     "SELECT " OUTBOUND_COLS
+			     "FROM outbound_actions WHERE business_id = ? "
+			     "AND public_id = ?"},
+    [KC_SQL_OUTBOUND_CURSOR] = {"outbound_cursor",
+				"SELECT id, created_at FROM outbound_actions "
+				"WHERE business_id = ? AND public_id = ?"},
+    [KC_SQL_OUTBOUND_CALL_LIST] = {"outbound_call_list",
+				   OUTBOUND_LIST("call", "ix_outbound_created",
+						 "")},
+    [KC_SQL_OUTBOUND_CALL_LIST_STATUS] = {"outbound_call_list_status",
+					  OUTBOUND_LIST(
+					      "call",
+					      "ix_outbound_status_created",
+					      "AND status = ? ")},
+    [KC_SQL_OUTBOUND_CALL_LIST_TO] = {"outbound_call_list_to",
+				      OUTBOUND_LIST("call",
+						    "ix_outbound_to_created",
+						    "AND to_number = ? ")},
+    [KC_SQL_OUTBOUND_CALL_LIST_TO_STATUS] = {"outbound_call_list_to_status",
+					     OUTBOUND_LIST(
+						 "call",
+						 "ix_outbound_to_status_"
+						 "created",
+						 "AND status = ? AND "
+						 "to_number = ? ")},
+    [KC_SQL_OUTBOUND_MESSAGE_LIST] = {"outbound_message_list",
+				      OUTBOUND_LIST("message",
+						    "ix_outbound_created", "")},
+    [KC_SQL_OUTBOUND_MESSAGE_LIST_STATUS] = {"outbound_message_list_status",
+					     OUTBOUND_LIST(
+						 "message",
+						 "ix_outbound_status_created",
+						 "AND status = ? ")},
+    [KC_SQL_OUTBOUND_MESSAGE_LIST_TO] = {"outbound_message_list_to",
+					 OUTBOUND_LIST("message",
+						       "ix_outbound_to_created",
+						       "AND to_number = ? ")},
+    [KC_SQL_OUTBOUND_MESSAGE_LIST_TO_STATUS] =
+	{"outbound_message_list_to_status",
+	 OUTBOUND_LIST("message", "ix_outbound_to_status_created",
+		       "AND status = ? AND to_number = ? ")},
+    [KC_SQL_OUTBOUND_LEAD_EXISTS] =
+	{"outbound_lead_exists",
+	 "SELECT id FROM leads WHERE business_id = ? AND public_id = ?"},
+    /* The worker's claim, as the delivery engine's: due rows (new, a
+     * retry whose time has come, a cap's minute that has passed, a lease
+     * that ran out) in one range of one index, skipping rows another
+     * worker holds. */
+    [KC_SQL_OUTBOUND_CLAIM] =
+	{"outbound_claim",
+	 "SELECT id, business_id, kind FROM outbound_actions WHERE "
+	 "next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY next_attempt_at LIMIT ? "
+	 "FOR UPDATE SKIP LOCKED"},
+    [KC_SQL_OUTBOUND_CLAIM_BUSINESS] =
+	{"outbound_claim_business",
+	 "SELECT id, business_id, kind FROM outbound_actions WHERE business_id "
+	 "= ? AND next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY next_attempt_at "
+	 "LIMIT ? FOR UPDATE SKIP LOCKED"},
+    [KC_SQL_OUTBOUND_ANY_DUE] =
+	{"outbound_any_due",
+	 "SELECT EXISTS (SELECT 1 FROM outbound_actions WHERE next_attempt_at "
+	 "<= UTC_TIMESTAMP(6) AND (? IS NULL OR business_id = ?))"},
+    /* Over the business's cap: back to the queue until its next minute. */
+    [KC_SQL_OUTBOUND_DEFER] =
+	{"outbound_defer",
+	 "UPDATE " IDS_TABLE "STRAIGHT_JOIN outbound_actions a ON a.id = j.id "
+	 "SET a.next_attempt_at = ?, a.updated_at = UTC_TIMESTAMP(6)"},
+    [KC_SQL_OUTBOUND_LEASE] =
+	{"outbound_lease",
+	 "UPDATE " IDS_TABLE "STRAIGHT_JOIN outbound_actions a ON a.id = j.id "
+	 "SET a.status = 'sending', a.lease_owner = ?, a.next_attempt_at = "
+	 "UTC_TIMESTAMP(6) + INTERVAL ? SECOND, a.updated_at = "
+	 "UTC_TIMESTAMP(6)"},
+    [KC_SQL_OUTBOUND_CLAIMED] =
+	{"outbound_claimed",
+	 "SELECT STRAIGHT_JOIN a.id, a.public_id, a.business_id, b.public_id, "
+	 "a.kind, a.purpose, a.to_number, a.from_number, a.agent_public_id, "
+	 "a.timezone, a.body, a.attempts, a.holds FROM " IDS_TABLE
+	 "JOIN outbound_actions a ON a.id = j.id JOIN businesses b ON b.id = "
+	 "a.business_id WHERE a.lease_owner = ? ORDER BY a.id"},
+    /* A try's outcome, only while the lease is still ours and nothing
+     * (a callback that came first) has moved the action on. */
+    [KC_SQL_OUTBOUND_RESULT] =
+	{"outbound_result",
+	 "UPDATE outbound_actions SET status = ?, attempts = ?, holds = ?, "
+	 "next_attempt_at = ?, lease_owner = NULL, carrier_sid = "
+	 "COALESCE(carrier_sid, ?), carrier_status = COALESCE(?, "
+	 "carrier_status), error_code = ?, error_message = ?, send_checks = "
+	 "COALESCE(?, send_checks), blocked_code = ?, blocked_detail = ?, "
+	 "blocked_stage = ?, sent_at = COALESCE(sent_at, ?), ended_at = ?, "
+	 "updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND lease_owner = ? AND "
+	 "status = 'sending'"},
+    /* The caps: the row of a business and kind, its count reset when a
+     * new minute begins (the first assignment reads the old window). */
+    [KC_SQL_OUTBOUND_RATE_TOUCH] =
+	{"outbound_rate_touch",
+	 "INSERT INTO outbound_rates (business_id, kind, window_start, used) "
+	 "VALUES (?, ?, ?, 0) ON DUPLICATE KEY UPDATE used = IF(window_start "
+	 "= VALUES(window_start), used, 0), window_start = "
+	 "VALUES(window_start)"},
+    [KC_SQL_OUTBOUND_RATE_USED] = {"outbound_rate_used",
+				   "SELECT used FROM outbound_rates WHERE "
+				   "business_id = ? AND kind = ? FOR UPDATE"},
+    [KC_SQL_OUTBOUND_RATE_ADD] = {"outbound_rate_add",
+				  "UPDATE outbound_rates SET used = used + ? "
+				  "WHERE business_id = ? AND kind = ?"},
+    /* A callback names its action in its URL; the carrier's signature,
+     * not an API key, says who sent it, so the business is the
+     * action's. */
+    [KC_SQL_OUTBOUND_LOCK_PUBLIC] =
+	{"outbound_lock_public",
+	 "SELECT a.id, a.business_id, b.public_id, a.kind, a.status, "
+	 "a.carrier_sid FROM outbound_actions a JOIN businesses b ON b.id = "
+	 "a.business_id WHERE a.public_id = ? FOR UPDATE"},
+    [KC_SQL_OUTBOUND_STATUS] =
+	{"outbound_status",
+	 "UPDATE outbound_actions SET status = ?, carrier_sid = "
+	 "COALESCE(carrier_sid, ?), carrier_status = ?, error_code = "
+	 "COALESCE(?, error_code), error_message = COALESCE(?, "
+	 "error_message), duration_seconds = COALESCE(?, duration_seconds), "
+	 "next_attempt_at = NULL, lease_owner = NULL, sent_at = "
+	 "COALESCE(sent_at, UTC_TIMESTAMP(6)), answered_at = IF(? = 1, "
+	 "COALESCE(answered_at, UTC_TIMESTAMP(6)), answered_at), ended_at = "
+	 "IF(? = 1, COALESCE(ended_at, UTC_TIMESTAMP(6)), ended_at), "
+	 "updated_at = UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ?"},
+    [KC_SQL_CARRIER_CALLBACK_INSERT] =
+	{"carrier_callback_insert",
+	 "INSERT IGNORE INTO carrier_callbacks (carrier_sid, status, "
+	 "business_id, received_at) VALUES (?, ?, ?, UTC_TIMESTAMP(6))"},
+    /* An inbound SMS is the business's whose number it was sent to. */
+    [KC_SQL_OUTBOUND_NUMBER_OWNER] =
+	{"outbound_number_owner",
+	 "SELECT b.id, b.public_id, b.name FROM phone_numbers n JOIN "
+	 "businesses b ON b.id = n.business_id WHERE n.e164 = ?"},
+    /* End of outbound. */
 
 };
 
