@@ -86,6 +86,9 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db *db,
 	req.authorization = FCGX_GetParam("HTTP_AUTHORIZATION", fr->envp);
 	req.idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", fr->envp);
 	req.remote_addr = FCGX_GetParam("REMOTE_ADDR", fr->envp);
+	req.uri = uri;
+	req.twilio_signature =
+	    FCGX_GetParam("HTTP_X_TWILIO_SIGNATURE", fr->envp);
 	if (kc_method_parse(method, &req.method) != 0) {
 		snprintf(req.resp.allow, sizeof(req.resp.allow),
 			 "GET, POST, PATCH, DELETE");

@@ -46,5 +46,6 @@ int kcctl_replay(struct kcctl *k, int argc, char **argv);
 int kcctl_maintain(struct kcctl *k, int argc, char **argv);
 int kcctl_dnc(struct kcctl *k, int argc, char **argv);
 int kcctl_seal_carrier_token(struct kcctl *k, int argc, char **argv);
+int kcctl_outbound(struct kcctl *k, int argc, char **argv);
 
 #endif
