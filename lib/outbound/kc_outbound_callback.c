@@ -313,19 +313,25 @@ keyword_name(enum kc_sms_keyword kw)
 	return NULL;
 }
 
-/* What the keyword answers (a repeat answers the same). */
+/* What the keyword answers (a repeat answers the same). STOP and START
+ * from a sender that is no number we could text changed nothing, and say
+ * nothing. */
 static int
 reply_text(struct kc_db *db, long long business_id, const char *name,
-	   enum kc_sms_keyword kw, char *out, size_t cap)
+	   enum kc_sms_keyword kw, int dialable, char *out, size_t cap)
 {
 	switch (kw) {
 	case KC_SMS_KEYWORD_STOP:
+		if (!dialable)
+			return 0; /* nothing was opted out: say nothing */
 		snprintf(out, cap,
 			 "%s: you are unsubscribed and will get no more texts "
 			 "from us. Reply START to resubscribe.",
 			 name);
 		return 1;
 	case KC_SMS_KEYWORD_START:
+		if (!dialable)
+			return 0;
 		snprintf(out, cap,
 			 "%s: you are resubscribed. Reply STOP to unsubscribe, "
 			 "HELP for help.",
@@ -413,8 +419,9 @@ kc_outbound_inbound_sms(struct kc_db *db, const struct kc_form *f, char **twiml)
 	kw = kc_sms_keyword(body, strlen(body));
 	if (receive(db, kc_rows_int(r, 0, 0), kc_rows_get(r, 0, 1), sid, from,
 		    to, body, kw) != 0 ||
-	    (has = reply_text(db, kc_rows_int(r, 0, 0), kc_rows_get(r, 0, 2),
-			      kw, text, sizeof(text))) < 0) {
+	    (has =
+		 reply_text(db, kc_rows_int(r, 0, 0), kc_rows_get(r, 0, 2), kw,
+			    kc_phone_dialable(from), text, sizeof(text))) < 0) {
 		kc_rows_free(r);
 		return -1;
 	}

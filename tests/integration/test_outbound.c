@@ -1222,3 +1222,28 @@ Test(outbound, list_filters)
 	cr_assert(json_is_true(json_object_get(r.json, "has_more")));
 	itest_resp_free(&r);
 }
+
+Test(outbound, inbound_sms_from_a_short_code_or_to_nobody_changes_nothing)
+{
+	struct ob o;
+	char twiml[512], body[512];
+	long st;
+	json_t *v;
+
+	setup(&o);
+	/* A sender we could never text has nothing to opt out of. */
+	cr_assert_eq(
+	    inbound(&o, "22395", "STOP", "", NULL, twiml, sizeof(twiml)), 200);
+	cr_assert(strstr(twiml, "<Response/>"), "%s", twiml);
+	cr_assert_eq(itest_count(o.t.key, "/v1/dnc"), 0);
+	cr_assert_eq(events(&o, "message.received", NULL, NULL), 1);
+	/* A message to a number of nobody's is answered empty. */
+	snprintf(body, sizeof(body),
+		 "{\"from\":\"+12125550123\",\"to\":\"+12125550000\",\"body\":"
+		 "\"STOP\",\"url\":\"%s/carrier/twilio/sms\"}",
+		 o.base);
+	v = itest_carrier_post("/_control/inbound", body, &st);
+	cr_assert_eq(itest_jint(v, "status"), 200);
+	cr_assert(strstr(itest_jstr(v, "body"), "<Response/>"));
+	json_decref(v);
+}
