@@ -1012,6 +1012,35 @@ static const struct {
 	{"outbound_number_owner",
 	 "SELECT b.id, b.public_id, b.name FROM phone_numbers n JOIN "
 	 "businesses b ON b.id = n.business_id WHERE n.e164 = ?"},
+    /* COMPLIANCE_FACTS for a worker's batch: the same lookups, in the same
+     * order and meaning (keep the two in step), each correlated to one
+     * row of the batch: [{"i", "b" (business), "f" (from), "t" (to),
+     * "v", "s" (voice?, sms?), "n" (the ten digits or null), "c"
+     * (channel)}...]. The columns are utf8mb4_bin, as the tables', so
+     * that every lookup reads its index. */
+    [KC_SQL_COMPLIANCE_FACTS_MANY] =
+	{"compliance_facts_many",
+	 "SELECT STRAIGHT_JOIN j.i, b.timezone, b.calling_hours_start, "
+	 "b.calling_hours_end, EXISTS (SELECT 1 FROM phone_numbers n WHERE "
+	 "n.e164 = j.from_n AND n.business_id = b.id), (SELECT d.public_id "
+	 "FROM dnc_entries d WHERE d.business_id = b.id AND d.phone = j.to_n "
+	 "AND d.removed_at IS NULL AND ((j.voice = 1 AND d.voice = 1) OR "
+	 "(j.sms = 1 AND d.sms = 1)) AND d.reason <> 'stop_keyword' ORDER BY "
+	 "d.id LIMIT 1), (SELECT d.public_id FROM dnc_entries d WHERE "
+	 "d.business_id = b.id AND d.phone = j.to_n AND d.removed_at IS NULL "
+	 "AND ((j.voice = 1 AND d.voice = 1) OR (j.sms = 1 AND d.sms = 1)) AND "
+	 "d.reason = 'stop_keyword' ORDER BY d.id LIMIT 1), EXISTS (SELECT 1 "
+	 "FROM dnc_registry_current c JOIN dnc_registry r ON r.version = "
+	 "c.version AND r.number = j.ten WHERE c.id = 1), (SELECT "
+	 "CONCAT(c.kind, ' ', c.public_id) FROM consents c WHERE c.business_id "
+	 "= b.id AND c.phone = j.to_n AND c.channel = j.ch AND c.revoked_at IS "
+	 "NULL ORDER BY c.kind = 'written' DESC, c.id DESC LIMIT 1) FROM "
+	 "JSON_TABLE(?, '$[*]' COLUMNS (i INT PATH '$.i', biz BIGINT UNSIGNED "
+	 "PATH '$.b', from_n VARCHAR(32) COLLATE utf8mb4_bin PATH '$.f', to_n "
+	 "VARCHAR(32) COLLATE utf8mb4_bin PATH '$.t', voice INT PATH '$.v', "
+	 "sms INT PATH '$.s', ten BIGINT UNSIGNED PATH '$.n', ch VARCHAR(8) "
+	 "COLLATE utf8mb4_bin PATH '$.c')) j JOIN businesses b ON b.id = "
+	 "j.biz"},
     /* End of outbound. */
 
 };

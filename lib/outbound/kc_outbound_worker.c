@@ -6,6 +6,7 @@
 #include "kc_crypto.h"
 #include "kc_id.h"
 #include "kc_log.h"
+#include "kc_nanp.h"
 #include "kc_outbound.h"
 #include "kc_time.h"
 
@@ -31,9 +32,10 @@ struct item {
 	enum kc_outbound_kind kind;
 	unsigned attempts, holds;
 	char owner[KC_ID_MAX], public_id[KC_ID_MAX], biz_pub[KC_ID_MAX];
-	char to[40], from[40];
+	char to[40], from[40], agent[KC_ID_MAX], tz[72];
 	char *body;
 	char callback[1200], voice[1400];
+	struct kc_action_check ck;    /* what is checked; points in here */
 	struct kc_check_result check; /* as of sending */
 	struct kc_carrier_req req;
 	/* The decision, made once (kept through an outage). */
@@ -55,6 +57,7 @@ struct kc_outbounder {
 	size_t nitems;
 	struct item **ready; /* finished, waiting to be recorded */
 	size_t nready;
+	struct item **batch; /* a claim's, while it is checked */
 	struct kc_carrier_req **done;
 	long long next_claim_ms; /* monotonic; 0: claim when slots free */
 };
@@ -100,7 +103,9 @@ kc_outbounder_new(struct kc_db *db, const struct kc_config *cfg,
 	o->items = calloc(o->nitems, sizeof(*o->items));
 	o->ready = calloc(o->nitems, sizeof(*o->ready));
 	o->done = calloc(o->nitems, sizeof(*o->done));
-	if (o->items == NULL || o->ready == NULL || o->done == NULL) {
+	o->batch = calloc(o->nitems, sizeof(*o->batch));
+	if (o->items == NULL || o->ready == NULL || o->done == NULL ||
+	    o->batch == NULL) {
 		snprintf(err, errlen, "out of memory");
 		kc_outbounder_free(o);
 		return -1;
@@ -131,6 +136,7 @@ kc_outbounder_free(struct kc_outbounder *o)
 	free(o->items);
 	free(o->ready);
 	free(o->done);
+	free(o->batch);
 	free(o);
 }
 
@@ -327,16 +333,12 @@ fail:
 	return -1;
 }
 
-/* Copies a claimed row (OUTBOUND_CLAIMED) into it, checks it again as of
- * now and, when it may go, readies its carrier request. 0, or -1 when the
- * check could not be made (the database). */
+/* Copies a claimed row (OUTBOUND_CLAIMED) into it. */
 static int
-prepare(struct kc_outbounder *o, const struct kc_rows *r, size_t i,
-	struct item *it)
+fill(const struct kc_rows *r, size_t i, struct item *it)
 {
-	const struct kc_config *cfg = o->cfg;
-	struct kc_action_check ck;
 	const char *body = kc_rows_get(r, i, 10), *agent = kc_rows_get(r, i, 8);
+	const char *tz = kc_rows_get(r, i, 9);
 
 	it->id = kc_rows_int(r, i, 0);
 	snprintf(it->public_id, sizeof(it->public_id), "%s",
@@ -348,35 +350,95 @@ prepare(struct kc_outbounder *o, const struct kc_rows *r, size_t i,
 		       : KC_OUTBOUND_MESSAGE;
 	snprintf(it->to, sizeof(it->to), "%s", kc_rows_get(r, i, 6));
 	snprintf(it->from, sizeof(it->from), "%s", kc_rows_get(r, i, 7));
+	snprintf(it->agent, sizeof(it->agent), "%s", agent ? agent : "");
+	snprintf(it->tz, sizeof(it->tz), "%s", tz ? tz : "");
 	it->attempts = (unsigned)kc_rows_int(r, i, 11);
 	it->holds = (unsigned)kc_rows_int(r, i, 12);
-	memset(&ck, 0, sizeof(ck));
-	ck.channel =
-	    it->kind == KC_OUTBOUND_CALL ? KC_CHANNEL_VOICE : KC_CHANNEL_SMS;
-	if (kc_purpose_parse(kc_rows_get(r, i, 5), &ck.purpose) != 0)
-		ck.purpose = KC_PURPOSE_MARKETING; /* the stricter */
-	ck.to = it->to;
-	ck.from = it->from;
-	ck.contact_timezone = kc_rows_get(r, i, 9);
-	ck.now = time(NULL);
-	if (kc_compliance_check(o->db, it->business_id, &ck, &it->check) != 0)
+	if (it->kind == KC_OUTBOUND_MESSAGE &&
+	    (it->body = strdup(body ? body : "")) == NULL)
 		return -1;
-	if (it->check.code != NULL)
-		return 0; /* blocked: nothing is sent */
+	it->ck.channel =
+	    it->kind == KC_OUTBOUND_CALL ? KC_CHANNEL_VOICE : KC_CHANNEL_SMS;
+	if (kc_purpose_parse(kc_rows_get(r, i, 5), &it->ck.purpose) != 0)
+		it->ck.purpose = KC_PURPOSE_MARKETING; /* the stricter */
+	it->ck.to = it->to;
+	it->ck.from = it->from;
+	it->ck.contact_timezone = it->tz[0] ? it->tz : NULL;
+	return 0;
+}
+
+/* Checks its[0..n) again as of now, the facts of all of them read in one
+ * statement. An item that could not be judged (its business gone, out of
+ * memory) is released: its lease brings it back. -1 when the database
+ * failed (all of them are released then). */
+static int
+check_again(struct item **its, size_t n, struct kc_db *db)
+{
+	struct kc_action_check *in = calloc(n, sizeof(*in));
+	struct kc_compliance_facts *f = calloc(n, sizeof(*f));
+	long long *biz = calloc(n, sizeof(*biz));
+	int *found = calloc(n, sizeof(*found));
+	size_t *at = calloc(n, sizeof(*at));
+	time_t now = time(NULL);
+	size_t i, m = 0;
+	int rc = -1;
+
+	if (in == NULL || f == NULL || biz == NULL || found == NULL ||
+	    at == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		its[i]->ck.now = now;
+		/* An invalid number is judged without reading anything. */
+		if (!kc_phone_dialable(its[i]->to))
+			continue;
+		at[i] = m;
+		in[m] = its[i]->ck;
+		biz[m++] = its[i]->business_id;
+	}
+	if (m > 0 &&
+	    kc_compliance_facts_read_many(db, m, biz, in, f, found) != 0)
+		goto out;
+	rc = 0;
+	for (i = 0; i < n; i++) {
+		int dialable = kc_phone_dialable(its[i]->to);
+
+		if ((dialable && !found[at[i]]) ||
+		    kc_compliance_decide(&its[i]->ck,
+					 dialable ? &f[at[i]] : NULL,
+					 &its[i]->check) != 0) {
+			kc_warn("%s could not be checked: left for its lease",
+				its[i]->public_id);
+			item_release(its[i]);
+		}
+	}
+out:
+	if (rc != 0)
+		for (i = 0; i < n; i++)
+			item_release(its[i]);
+	free(in);
+	free(f);
+	free(biz);
+	free(found);
+	free(at);
+	return rc;
+}
+
+/* Readies the carrier request of an item that may go. */
+static void
+request(const struct kc_config *cfg, struct item *it)
+{
 	snprintf(it->callback, sizeof(it->callback),
 		 "%s/carrier/twilio/%s/%s/status", cfg->public_base_url,
 		 it->kind == KC_OUTBOUND_CALL ? "calls" : "messages",
 		 it->public_id);
 	it->req.user = it;
 	if (it->kind == KC_OUTBOUND_MESSAGE) {
-		if ((it->body = strdup(body ? body : "")) == NULL)
-			return -1;
 		it->req.kind = KC_CARRIER_MESSAGE;
 		it->req.message.to = it->to;
 		it->req.message.from = it->from;
 		it->req.message.body = it->body;
 		it->req.message.status_callback = it->callback;
-		return 0;
+		return;
 	}
 	it->req.kind = KC_CARRIER_CALL;
 	it->req.call.to = it->to;
@@ -388,13 +450,12 @@ prepare(struct kc_outbounder *o, const struct kc_rows *r, size_t i,
 		 * the URL the carrier fetches when it is answered. */
 		snprintf(it->voice, sizeof(it->voice),
 			 "%s?call_id=%s&agent_id=%s", cfg->outbound_voice_url,
-			 it->public_id, agent ? agent : "");
+			 it->public_id, it->agent);
 		it->req.call.url = it->voice;
 	}
-	return 0;
 }
 
-/* Claims as many due actions as there are free slots, checks each again
+/* Claims as many due actions as there are free slots, checks them again
  * and starts those that may go; the rest are finished at once. */
 static int
 refill(struct kc_outbounder *o, int *claimed, long long *deferred)
@@ -402,7 +463,8 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 	char owner[KC_ID_MAX];
 	struct kc_buf ids;
 	struct kc_rows *r = NULL;
-	size_t i, room = kc_carrier_free_slots(o->carrier);
+	struct item **batch = o->batch;
+	size_t i, nbatch = 0, room = kc_carrier_free_slots(o->carrier);
 	int n, rc = -1;
 
 	*claimed = 0;
@@ -423,7 +485,6 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 			KC_ARGS(kc_p_strn(ids.data, ids.len), kc_p_str(owner)),
 			&r) != 0)
 		goto out;
-	rc = 0;
 	for (i = 0; i < r->nrows; i++) {
 		struct item *it = item_take(o);
 
@@ -431,15 +492,23 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 			break; /* cannot happen: room counted free items */
 		(*claimed)++;
 		snprintf(it->owner, sizeof(it->owner), "%s", owner);
-		if (prepare(o, r, i, it) != 0) {
-			/* The database failed us: this one comes back when
-			 * its lease ends. */
-			item_release(it);
-			rc = -1;
+		if (fill(r, i, it) != 0) {
+			item_release(it); /* its lease brings it back */
 			continue;
 		}
+		batch[nbatch++] = it;
+	}
+	/* The database failed us: they come back when their leases end. */
+	if (check_again(batch, nbatch, o->db) != 0)
+		goto out;
+	rc = 0;
+	for (i = 0; i < nbatch; i++) {
+		struct item *it = batch[i];
+
+		if (!it->in_use)
+			continue; /* could not be checked */
 		if (it->check.code != NULL) {
-			o->ready[o->nready++] = it;
+			o->ready[o->nready++] = it; /* blocked: not sent */
 			continue;
 		}
 		if (it->kind == KC_OUTBOUND_CALL &&
@@ -452,6 +521,7 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 			o->ready[o->nready++] = it;
 			continue;
 		}
+		request(o->cfg, it);
 		if (kc_carrier_start(o->carrier, &it->req) != 0)
 			o->ready[o->nready++] = it;
 	}

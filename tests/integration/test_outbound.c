@@ -5,7 +5,11 @@
  * and runs the worker for its business alone (--business). */
 #include "itest.h"
 #include "itest_carrier.h"
+#include "kc_business.h"
+#include "kc_compliance.h"
+#include "kc_config.h"
 #include "kc_crypto.h"
+#include "kc_db.h"
 #include "kc_hours.h"
 #include "kc_nanp.h"
 
@@ -1246,4 +1250,137 @@ Test(outbound, inbound_sms_from_a_short_code_or_to_nobody_changes_nothing)
 	cr_assert_eq(itest_jint(v, "status"), 200);
 	cr_assert(strstr(itest_jstr(v, "body"), "<Response/>"));
 	json_decref(v);
+}
+
+/* --- the worker's batch read of the check's facts ------------------------ */
+
+static struct kc_config facts_cfg;
+static struct kc_db *facts_db;
+
+static void
+facts_open(void)
+{
+	char err[512];
+
+	itest_setup();
+	cr_assert_eq(kc_config_load(&facts_cfg, NULL, err, sizeof(err)), 0,
+		     "%s", err);
+	facts_db = kc_db_open(&facts_cfg, err, sizeof(err));
+	cr_assert_not_null(facts_db, "%s", err);
+}
+
+static void
+facts_close(void)
+{
+	kc_db_close(facts_db);
+	kc_config_free(&facts_cfg);
+}
+
+TestSuite(facts, .init = facts_open, .fini = facts_close, .timeout = 60);
+
+/* The worker checks a claim's actions with one statement
+ * (kc_compliance_facts_read_many); the API one at a time
+ * (kc_compliance_facts_read). Both must read the same facts. (The
+ * registry is the same one-row lookup in both; it is left out here, since
+ * loading one is for test_jobs, which runs alone.) */
+Test(facts, a_batch_reads_what_one_at_a_time_reads)
+{
+	enum { N = 7 };
+	struct kc_business biz, other;
+	struct kc_action_check in[2 * N + 2];
+	struct kc_compliance_facts one, many[2 * N + 2];
+	long long ids[2 * N + 2];
+	int found[2 * N + 2], changed;
+	char to[N][20], cns[64], body[256], path[128];
+	struct itest_resp r;
+	struct ob o, b;
+	size_t i, n = 0;
+
+	setup(&o);
+	setup(&b);
+	cr_assert_eq(kc_business_find(facts_db, o.t.biz, &biz), 0);
+	cr_assert_eq(kc_business_find(facts_db, b.t.biz, &other), 0);
+	for (i = 0; i < N; i++)
+		number_in(212, to[i], sizeof(to[i]));
+	/* 0 nothing; 1 express SMS; 2 written SMS and express voice; 3 on
+	 * the DNC list with written consent; 4 opted out with consent; 5 a
+	 * revoked consent; 6 SMS-only DNC and voice consent. */
+	consent(&o, to[1], "sms", "express");
+	consent(&o, to[2], "sms", "written");
+	consent(&o, to[2], "voice", "express");
+	consent(&o, to[3], "sms", "written");
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"reason\":\"complaint\"}", to[3]);
+	itest_post(o.t.key, "/v1/dnc", body, &r);
+	cr_assert_eq(r.status, 201);
+	itest_resp_free(&r);
+	consent(&o, to[4], "sms", "written");
+	cr_assert_eq(kc_compliance_opt_out(facts_db, biz.id, biz.public_id,
+					   to[4], "SMfacts", &changed),
+		     0);
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"channel\":\"sms\",\"kind\":\"written\","
+		 "\"source\":\"x\",\"captured_at\":\"2026-01-02T03:04:05Z\"}",
+		 to[5]);
+	itest_post(o.t.key, "/v1/consents", body, &r);
+	cr_assert_eq(r.status, 201);
+	snprintf(cns, sizeof(cns), "%s", itest_jstr(r.json, "id"));
+	itest_resp_free(&r);
+	snprintf(path, sizeof(path), "/v1/consents/%s", cns);
+	itest_http("DELETE", path, o.t.key, NULL, 0, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	itest_resp_free(&r);
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"channels\":[\"sms\"],\"reason\":"
+		 "\"legal\"}",
+		 to[6]);
+	itest_post(o.t.key, "/v1/dnc", body, &r);
+	cr_assert_eq(r.status, 201);
+	itest_resp_free(&r);
+	consent(&o, to[6], "voice", "written");
+
+	memset(in, 0, sizeof(in));
+	for (i = 0; i < N; i++) {
+		int v;
+
+		for (v = 0; v < 2; v++) {
+			in[n].channel = v ? KC_CHANNEL_VOICE : KC_CHANNEL_SMS;
+			in[n].purpose = KC_PURPOSE_MARKETING;
+			in[n].to = to[i];
+			in[n].from = o.from;
+			ids[n++] = biz.id;
+		}
+	}
+	/* Another business's view of a number of this one's, from a number
+	 * that is not its own; and a business that does not exist. */
+	in[n] = in[0];
+	ids[n++] = other.id;
+	in[n] = in[0];
+	ids[n++] = 0;
+	cr_assert_eq(
+	    kc_compliance_facts_read_many(facts_db, n, ids, in, many, found),
+	    0);
+	for (i = 0; i < n; i++) {
+		int rc =
+		    kc_compliance_facts_read(facts_db, ids[i], &in[i], &one);
+
+		cr_assert_eq(found[i], rc == 0, "action %zu", i);
+		if (rc != 0)
+			continue;
+		cr_assert(memcmp(&one, &many[i], sizeof(one)) == 0,
+			  "action %zu (%s, %s): the batch read other facts", i,
+			  in[i].to, kc_channel_name(in[i].channel));
+	}
+	/* And they are the facts the cases were made for. */
+	cr_assert_eq(many[2].consent, KC_CONSENT_EXPRESS);     /* 1, sms */
+	cr_assert_eq(many[3].consent, KC_CONSENT_NONE);        /* 1, voice */
+	cr_assert_eq(many[4].consent, KC_CONSENT_WRITTEN);     /* 2, sms */
+	cr_assert(many[6].dnc_id[0] && many[7].dnc_id[0]);     /* 3, both */
+	cr_assert(many[8].optout_id[0] && !many[8].dnc_id[0]); /* 4, sms */
+	cr_assert(!many[9].optout_id[0]);                      /* 4, voice */
+	cr_assert_eq(many[10].consent, KC_CONSENT_NONE);       /* 5, revoked */
+	cr_assert(many[12].dnc_id[0] && !many[13].dnc_id[0]);  /* 6 */
+	cr_assert_eq(many[13].consent, KC_CONSENT_WRITTEN);
+	cr_assert(many[0].from_owned && !many[2 * N].from_owned);
+	cr_assert_eq(found[2 * N + 1], 0);
 }
