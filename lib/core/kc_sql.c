@@ -780,11 +780,14 @@ static const struct {
 	 "dnc_registry r ON r.version = c.version AND r.number = ? WHERE c.id "
 	 "= 1)"},
 /* Everything the compliance check reads, in one round trip: each
- * subquery is one lookup of one index. Parameters: from; to, voice?,
- * sms? (the business's DNC); to, voice?, sms? (opt-outs); the ten
- * digits (registry); to, channel (consent); the business. */
+ * subquery is one lookup of one index, named (ordered by id, the DNC list
+ * would otherwise be walked by business in id order, every entry of it).
+ * Parameters: from; to, voice?, sms? (the business's DNC); to, voice?, sms?
+ * (opt-outs); the ten digits (registry); to, channel (consent); the business.
+ */
 #define DNC_MATCH                                                              \
-	"FROM dnc_entries d WHERE d.business_id = b.id AND d.phone = ? AND "   \
+	"FROM dnc_entries d FORCE INDEX (ix_dnc_entries_phone) WHERE "         \
+	"d.business_id = b.id AND d.phone = ? AND "                            \
 	"d.removed_at IS NULL AND ((? = 1 AND d.voice = 1) OR (? = 1 AND "     \
 	"d.sms = 1)) "
     [KC_SQL_COMPLIANCE_FACTS] =
@@ -797,8 +800,9 @@ static const struct {
 	 "AND d.reason = 'stop_keyword' ORDER BY d.id LIMIT 1), EXISTS "
 	 "(SELECT 1 FROM dnc_registry_current c JOIN dnc_registry r ON "
 	 "r.version = c.version AND r.number = ? WHERE c.id = 1), (SELECT "
-	 "CONCAT(c.kind, ' ', c.public_id) FROM consents c WHERE c.business_id "
-	 "= b.id AND c.phone = ? AND c.channel = ? AND c.revoked_at IS NULL "
+	 "CONCAT(c.kind, ' ', c.public_id) FROM consents c FORCE INDEX "
+	 "(ix_consents_phone) WHERE c.business_id = b.id AND c.phone = ? AND "
+	 "c.channel = ? AND c.revoked_at IS NULL "
 	 "ORDER BY c.kind = 'written' DESC, c.id DESC LIMIT 1) FROM businesses "
 	 "b WHERE b.id = ?"},
 #define SETTINGS_COLS                                                          \
@@ -1017,30 +1021,37 @@ static const struct {
      * row of the batch: [{"i", "b" (business), "f" (from), "t" (to),
      * "v", "s" (voice?, sms?), "n" (the ten digits or null), "c"
      * (channel)}...]. The columns are utf8mb4_bin, as the tables', so
-     * that every lookup reads its index. */
+     * that every lookup can read its index; and each is named, since a
+     * correlated subquery's plan is made without the values (it read a
+     * business's every consent, sorted, once 10,000 of them were there). */
     [KC_SQL_COMPLIANCE_FACTS_MANY] =
 	{"compliance_facts_many",
 	 "SELECT STRAIGHT_JOIN j.i, b.timezone, b.calling_hours_start, "
 	 "b.calling_hours_end, EXISTS (SELECT 1 FROM phone_numbers n WHERE "
 	 "n.e164 = j.from_n AND n.business_id = b.id), (SELECT d.public_id "
-	 "FROM dnc_entries d WHERE d.business_id = b.id AND d.phone = j.to_n "
+	 "FROM dnc_entries d FORCE INDEX (ix_dnc_entries_phone) WHERE "
+	 "d.business_id = b.id AND d.phone = j.to_n "
 	 "AND d.removed_at IS NULL AND ((j.voice = 1 AND d.voice = 1) OR "
 	 "(j.sms = 1 AND d.sms = 1)) AND d.reason <> 'stop_keyword' ORDER BY "
-	 "d.id LIMIT 1), (SELECT d.public_id FROM dnc_entries d WHERE "
-	 "d.business_id = b.id AND d.phone = j.to_n AND d.removed_at IS NULL "
+	 "d.id LIMIT 1), (SELECT d.public_id FROM dnc_entries d FORCE INDEX "
+	 "(ix_dnc_entries_phone) WHERE d.business_id = b.id AND d.phone = "
+	 "j.to_n AND d.removed_at IS NULL "
 	 "AND ((j.voice = 1 AND d.voice = 1) OR (j.sms = 1 AND d.sms = 1)) AND "
 	 "d.reason = 'stop_keyword' ORDER BY d.id LIMIT 1), EXISTS (SELECT 1 "
 	 "FROM dnc_registry_current c JOIN dnc_registry r ON r.version = "
 	 "c.version AND r.number = j.ten WHERE c.id = 1), (SELECT "
-	 "CONCAT(c.kind, ' ', c.public_id) FROM consents c WHERE c.business_id "
+	 "CONCAT(c.kind, ' ', c.public_id) FROM consents c FORCE INDEX "
+	 "(ix_consents_phone) WHERE "
+	 "c.business_id "
 	 "= b.id AND c.phone = j.to_n AND c.channel = j.ch AND c.revoked_at IS "
 	 "NULL ORDER BY c.kind = 'written' DESC, c.id DESC LIMIT 1) FROM "
 	 "JSON_TABLE(?, '$[*]' COLUMNS (i INT PATH '$.i', biz BIGINT UNSIGNED "
 	 "PATH '$.b', from_n VARCHAR(32) COLLATE utf8mb4_bin PATH '$.f', to_n "
 	 "VARCHAR(32) COLLATE utf8mb4_bin PATH '$.t', voice INT PATH '$.v', "
 	 "sms INT PATH '$.s', ten BIGINT UNSIGNED PATH '$.n', ch VARCHAR(8) "
-	 "COLLATE utf8mb4_bin PATH '$.c')) j JOIN businesses b ON b.id = "
-	 "j.biz"},
+	 "COLLATE utf8mb4_bin PATH '$.c')) j JOIN businesses b FORCE INDEX "
+	 "(PRIMARY) ON "
+	 "b.id = j.biz"},
     /* End of outbound. */
 
 };
