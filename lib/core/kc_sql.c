@@ -871,7 +871,8 @@ static const struct {
 	"SELECT " OUTBOUND_COLS "FROM outbound_actions FORCE INDEX (" ix       \
 	") WHERE business_id = ? AND kind = '" kind "' " filters               \
 	"AND " RECENT("")
-    /* A queued action is due at once; a blocked one has ended. */
+    /* A queued action is due at once; a blocked one has ended. The row
+     * comes back as stored, for the answer, in the same round trip. */
     [KC_SQL_OUTBOUND_INSERT] =
 	{"outbound_insert",
 	 "INSERT INTO outbound_actions (public_id, business_id, kind, purpose, "
@@ -880,7 +881,7 @@ static const struct {
 	 "checks, next_attempt_at, ended_at, created_at, updated_at) VALUES "
 	 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? = 1 "
 	 "THEN UTC_TIMESTAMP(6) END, CASE WHEN ? = 0 THEN UTC_TIMESTAMP(6) "
-	 "END, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))"},
+	 "END, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)) RETURNING " OUTBOUND_COLS},
     [KC_SQL_OUTBOUND_GET] = {"outbound_get",
 			     "SELECT " OUTBOUND_COLS
 			     "FROM outbound_actions WHERE business_id = ? "

@@ -336,6 +336,7 @@ store(struct kc_db *db, const struct kc_actor *actor, long long business_id,
 {
 	char id[KC_ID_MAX], action[48], *checks = NULL, *context = NULL;
 	const json_t *ctx = json_object_get(in, "context");
+	struct kc_rows *r = NULL;
 	json_t *a = NULL;
 	int blocked = res->code != NULL, rc = -1;
 
@@ -347,7 +348,7 @@ store(struct kc_db *db, const struct kc_actor *actor, long long business_id,
 	snprintf(action, sizeof(action), "%s.queued", object_name(k));
 	if (kc_db_begin(db) != 0)
 		goto out;
-	if (kc_db_exec(
+	if (kc_db_query(
 		db, KC_SQL_OUTBOUND_INSERT,
 		KC_ARGS(kc_p_str(id), kc_p_int(business_id),
 			kc_p_str(kc_outbound_kind_name(k)),
@@ -363,8 +364,8 @@ store(struct kc_db *db, const struct kc_actor *actor, long long business_id,
 			kc_p_str(blocked ? res->detail : NULL),
 			kc_p_str(blocked ? "queue" : NULL), kc_p_str(checks),
 			kc_p_int(!blocked), kc_p_int(!blocked)),
-		NULL, NULL) != 0 ||
-	    kc_outbound_get(db, business_id, k, id, &a) != 0 ||
+		&r) != 0 ||
+	    r->nrows != 1 || (a = action_json(r, 0)) == NULL ||
 	    kc_outbound_record(db, business_id, business_public_id, actor, k,
 			       id, blocked ? "outbound.blocked" : action, NULL,
 			       a, blocked ? "outbound.blocked" : NULL,
@@ -377,6 +378,7 @@ store(struct kc_db *db, const struct kc_actor *actor, long long business_id,
 	*out = a;
 	rc = 0;
 out:
+	kc_rows_free(r);
 	free(checks);
 	free(context);
 	return rc;
