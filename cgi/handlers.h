@@ -51,6 +51,17 @@ int kc_h_dnc_list(struct kc_req *req);
 int kc_h_dnc_remove(struct kc_req *req);
 int kc_h_compliance_settings_get(struct kc_req *req);
 int kc_h_compliance_settings_update(struct kc_req *req);
+/* Outbound calls and SMS (cgi/api_outbound.c) and the carrier's callbacks
+ * (cgi/carrier_twilio.c). */
+int kc_h_outbound_calls_create(struct kc_req *req);
+int kc_h_outbound_calls_list(struct kc_req *req);
+int kc_h_outbound_calls_get(struct kc_req *req);
+int kc_h_messages_create(struct kc_req *req);
+int kc_h_messages_list(struct kc_req *req);
+int kc_h_messages_get(struct kc_req *req);
+int kc_h_carrier_call_status(struct kc_req *req);
+int kc_h_carrier_message_status(struct kc_req *req);
+int kc_h_carrier_inbound_sms(struct kc_req *req);
 
 /* The actor for audit rows written on behalf of the authenticated key. */
 struct kc_actor kc_req_actor(const struct kc_req *req);

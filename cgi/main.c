@@ -95,6 +95,9 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db *db,
 	req.https = FCGX_GetParam("HTTPS", fr->envp);
 	req.forwarded_proto = FCGX_GetParam("HTTP_X_FORWARDED_PROTO", fr->envp);
 	req.forwarded_for = FCGX_GetParam("HTTP_X_FORWARDED_FOR", fr->envp);
+	req.uri = uri;
+	req.twilio_signature =
+	    FCGX_GetParam("HTTP_X_TWILIO_SIGNATURE", fr->envp);
 	if (kc_method_parse(method, &req.method) != 0) {
 		snprintf(req.resp.allow, sizeof(req.resp.allow),
 			 "GET, POST, PATCH, DELETE");

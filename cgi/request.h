@@ -63,6 +63,10 @@ struct kc_req {
 	const char *authorization;
 	const char *idempotency_key;
 	const char *remote_addr; /* the client, as the web server saw it */
+	/* The path and query exactly as received (what a carrier callback's
+	 * signature covers), and that signature (X-Twilio-Signature). */
+	const char *uri;
+	const char *twilio_signature;
 	char request_id[KC_ID_MAX];
 	char params[KC_PARAMS_MAX][KC_PARAM_LEN];
 	size_t nparams;

@@ -98,18 +98,21 @@ kc_reply_empty(struct kc_req *req, int status)
 	return status;
 }
 
-int
-kc_problem(struct kc_req *req, int status, const char *code, const char *field,
-	   const char *fmt, ...)
+/* A problem, with member (when not NULL) set to value (taken). */
+static int problem_v(struct kc_req *req, int status, const char *code,
+		     const char *field, const char *member, json_t *value,
+		     const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
+
+static int
+problem_v(struct kc_req *req, int status, const char *code, const char *field,
+	  const char *member, json_t *value, const char *fmt, va_list ap)
 {
 	char detail[512], type[128];
 	json_t *p;
 	char *s;
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
 	/* The type is a stable URI a client can switch on; code is the same
 	 * thing without the URI for convenience. */
 	snprintf(type, sizeof(type), "https://docs.kaicalls.com/errors/%s",
@@ -119,6 +122,9 @@ kc_problem(struct kc_req *req, int status, const char *code, const char *field,
 		      detail, "code", code, "request_id", req->request_id);
 	if (p && field && *field)
 		json_object_set_new(p, "field", json_string(field));
+	if (p && member && value)
+		json_object_set(p, member, value);
+	json_decref(value);
 	kc_buf_reset(&req->resp.body);
 	req->resp.status = status;
 	req->resp.content_type = "application/problem+json";
@@ -129,6 +135,33 @@ kc_problem(struct kc_req *req, int status, const char *code, const char *field,
 	}
 	json_decref(p);
 	return status;
+}
+
+int
+kc_problem(struct kc_req *req, int status, const char *code, const char *field,
+	   const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = problem_v(req, status, code, field, NULL, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+kc_problem_with(struct kc_req *req, int status, const char *code,
+		const char *field, const char *member, json_t *value,
+		const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = problem_v(req, status, code, field, member, value, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int

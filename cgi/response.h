@@ -16,6 +16,11 @@ int kc_problem(struct kc_req *req, int status, const char *code,
 	       const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 int kc_problem_verr(struct kc_req *req, const struct kc_verr *e);
+/* kc_problem with one more member, member, set to value (taken): what
+ * the problem is about, such as the action a check blocked. */
+int kc_problem_with(struct kc_req *req, int status, const char *code,
+		    const char *field, const char *member, json_t *value,
+		    const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* The CGI header block ("Status: ...\r\n...\r\n\r\n") for req->resp. */
 int kc_resp_headers(const struct kc_req *req, struct kc_buf *out);
 const char *kc_status_text(int status);

@@ -136,6 +136,27 @@ static const struct kc_route routes[] = {
     {KC_M_GET, "/app/replays/{id}", kc_d_replay, 0, KC_R_VIEWER, NULL},
     {KC_M_GET, "/app/audit", kc_d_audit, 0, KC_R_VIEWER,
      "actor,action,target,since,until,after"},
+    /* Outbound calls and SMS, checked before they go. */
+    {KC_M_POST, "/v1/outbound-calls", kc_h_outbound_calls_create,
+     KC_SCOPE_CALLS_WRITE, 0, NULL},
+    {KC_M_GET, "/v1/outbound-calls", kc_h_outbound_calls_list,
+     KC_SCOPE_CALLS_READ, 0, PAGE ",status,to,since"},
+    {KC_M_GET, "/v1/outbound-calls/{id}", kc_h_outbound_calls_get,
+     KC_SCOPE_CALLS_READ, 0, NULL},
+    {KC_M_POST, "/v1/messages", kc_h_messages_create, KC_SCOPE_SMS_WRITE, 0,
+     NULL},
+    {KC_M_GET, "/v1/messages", kc_h_messages_list, KC_SCOPE_SMS_READ, 0,
+     PAGE ",status,to,since"},
+    {KC_M_GET, "/v1/messages/{id}", kc_h_messages_get, KC_SCOPE_SMS_READ, 0,
+     NULL},
+    /* The carrier's callbacks: no API key, an X-Twilio-Signature (checked
+     * by the handlers, 403 without a valid one). */
+    {KC_M_POST, "/carrier/twilio/calls/{id}/status", kc_h_carrier_call_status,
+     0, KC_R_PUBLIC, NULL},
+    {KC_M_POST, "/carrier/twilio/messages/{id}/status",
+     kc_h_carrier_message_status, 0, KC_R_PUBLIC, NULL},
+    {KC_M_POST, "/carrier/twilio/sms", kc_h_carrier_inbound_sms, 0, KC_R_PUBLIC,
+     NULL},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -407,7 +428,10 @@ kc_dispatch(struct kc_req *req)
 				  kc_scope_name(r->scope));
 	if (kc_query_allowed(req, r->query, &e) != 0)
 		return kc_problem_verr(req, &e);
-	if (req->method == KC_M_POST && req->idempotency_key)
+	/* Idempotency-Key answers are kept per business: a route without a
+	 * key (the carrier's callbacks) has none, and its own guard. */
+	if (req->method == KC_M_POST && req->idempotency_key &&
+	    !(r->flags & KC_R_PUBLIC))
 		return run_idempotent(req, r);
 	return r->fn(req);
 }

@@ -34,6 +34,10 @@ static const char help[] =
     "replay requests\n"
     "  maintain [--lock FILE]                    retention and endpoint "
     "auto-disable\n"
+    "  outbound [--for 60s] [--lock FILE [--lock-wait 30s]] [--business "
+    "ID]\n"
+    "                                            send queued calls and "
+    "SMS\n"
     "  dnc import FILE                           load the national DNC "
     "registry\n"
     "  dnc status                                the registry loaded now\n"
@@ -71,6 +75,7 @@ static const struct {
     {"dnc", kcctl_dnc},
     {"seal-carrier-token", kcctl_seal_carrier_token},
     {"user", kcctl_user},
+    {"outbound", kcctl_outbound},
 };
 
 int

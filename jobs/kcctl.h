@@ -47,5 +47,6 @@ int kcctl_maintain(struct kcctl *k, int argc, char **argv);
 int kcctl_dnc(struct kcctl *k, int argc, char **argv);
 int kcctl_seal_carrier_token(struct kcctl *k, int argc, char **argv);
 int kcctl_user(struct kcctl *k, int argc, char **argv);
+int kcctl_outbound(struct kcctl *k, int argc, char **argv);
 
 #endif

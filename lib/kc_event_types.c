@@ -4,12 +4,15 @@
 #include <string.h>
 
 const struct kc_event_type kc_event_types[] = {
-    {"call.started", "A call reached an agent.",
+    {"call.started",
+     "A call reached an agent (an outbound call: the recipient answered).",
      "{\"call_id\":\"call_8fK2\",\"direction\":\"inbound\","
      "\"from\":\"+14155550123\",\"to\":\"+14155550100\","
      "\"agent_id\":\"agt_3Jd9\",\"started_at\":"
      "\"2026-11-26T15:04:05.000Z\"}"},
-    {"call.ended", "A call ended, with its outcome, summary and transcript.",
+    {"call.ended",
+     "A call ended, with its outcome, summary and transcript (an outbound "
+     "call: completed, or failed with the carrier's status).",
      "{\"call_id\":\"call_8fK2\",\"ended_at\":"
      "\"2026-11-26T15:07:41.000Z\",\"duration_seconds\":216,"
      "\"outcome\":\"lead_captured\",\"summary\":\"Wants a cleaning "
@@ -65,6 +68,40 @@ const struct kc_event_type kc_event_types[] = {
      "\"SM0123456789abcdef0123456789abcdef\",\"created_at\":"
      "\"2026-11-26T15:00:00.000Z\",\"status\":\"removed\","
      "\"removed_at\":\"2026-11-27T08:00:00.000Z\"}"},
+    /* Outbound calls and SMS (lib/outbound/). An outbound call's
+     * call.started and call.ended carry the outbound call. */
+    {"outbound.blocked",
+     "An outbound call or SMS was refused by a check (consent, DNC, "
+     "opt-out, calling hours, ...) when it was queued or sent; nothing "
+     "went out.",
+     "{\"message_id\":\"msg_2Hq8\",\"id\":\"msg_2Hq8\",\"object\":"
+     "\"message\",\"to\":\"+14155550123\",\"from\":\"+14155550100\","
+     "\"body\":\"Your cleaning is tomorrow at 9.\",\"purpose\":"
+     "\"informational\",\"status\":\"blocked\",\"blocked\":{\"code\":"
+     "\"number_opted_out\",\"detail\":\"+14155550123 opted out of sms "
+     "from this business\",\"stage\":\"send\"}}"},
+    {"message.sent", "The carrier sent an SMS on its way.",
+     "{\"message_id\":\"msg_2Hq8\",\"id\":\"msg_2Hq8\",\"object\":"
+     "\"message\",\"to\":\"+14155550123\",\"from\":\"+14155550100\","
+     "\"status\":\"sent\",\"carrier_sid\":"
+     "\"SM0123456789abcdef0123456789abcdef\",\"carrier_status\":"
+     "\"sent\"}"},
+    {"message.delivered", "The carrier says an SMS reached the phone.",
+     "{\"message_id\":\"msg_2Hq8\",\"id\":\"msg_2Hq8\",\"object\":"
+     "\"message\",\"status\":\"delivered\",\"carrier_status\":"
+     "\"delivered\"}"},
+    {"message.failed",
+     "An SMS failed: the carrier refused it (error_code, e.g. 21610 "
+     "unsubscribed), could not deliver it, or every retry failed.",
+     "{\"message_id\":\"msg_2Hq8\",\"id\":\"msg_2Hq8\",\"object\":"
+     "\"message\",\"status\":\"failed\",\"carrier_status\":"
+     "\"undelivered\",\"error_code\":30003}"},
+    {"message.received",
+     "An SMS came in to one of the business's numbers (keyword: stop, "
+     "start, help or null).",
+     "{\"message_sid\":\"SM0123456789abcdef0123456789abcdef\","
+     "\"from\":\"+14155550123\",\"to\":\"+14155550100\",\"body\":"
+     "\"STOP\",\"keyword\":\"stop\"}"},
 };
 const size_t kc_event_types_count =
     sizeof(kc_event_types) / sizeof(kc_event_types[0]);

@@ -988,7 +988,8 @@ kc_stop_carrier() {
 # kc_carrier_conf KCCTL: points $KC_VAR/kaicalls.conf (after kc_write_conf,
 # which rewrites it) at the fake carrier of kc_carrier_start: its URL,
 # CA and account, the auth token sealed by KCCTL seal-carrier-token under
-# the file's master_key, and the stack's own URL as what callbacks sign.
+# the file's master_key, the stack's own URL as what callbacks sign, and a
+# voice URL for outbound calls.
 kc_carrier_conf() {
 	local kcctl=$1 conf=$KC_VAR/kaicalls.conf sid token line
 	if [ -z "${KC_FAKE_CARRIER_URL:-}" ] || [ ! -s "$KC_VAR/carrier/account" ]; then
@@ -1007,6 +1008,9 @@ kc_carrier_conf() {
 		echo "$line"
 		echo "carrier_ca_file = $KC_FAKE_CARRIER_CA"
 		echo "public_base_url = http://127.0.0.1:$KC_PORT"
+		# Where the carrier would fetch an outbound call's TwiML (the
+		# fake one never does).
+		echo "outbound_voice_url = $KC_FAKE_CARRIER_URL/voice"
 	} >>"$conf" || {
 		kc_err "could not write $conf"
 		return 1
@@ -1037,6 +1041,9 @@ kc_jobs_start() {
 					>>"$KC_VAR/log/deliver.log" 2>&1 &
 				"$kcctl" --conf "$KC_VAR/kaicalls.conf" replay --for 55s \
 					--lock "$KC_VAR/run/replay.lock" >>"$KC_VAR/log/replay.log" 2>&1 &
+				"$kcctl" --conf "$KC_VAR/kaicalls.conf" outbound --for 60s \
+					--lock "$KC_VAR/run/outbound.lock" --lock-wait 30s \
+					>>"$KC_VAR/log/outbound.log" 2>&1 &
 				sleep 60 &
 				wait $!
 			done

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -99,6 +100,34 @@ copy_cell(char *dst, size_t cap, const char *cell)
 	snprintf(dst, cap, "%s", cell ? cell : "");
 }
 
+/* Row i of COMPLIANCE_FACTS (col0 = 0) or COMPLIANCE_FACTS_MANY
+ * (col0 = 1, after the request's index) into f. */
+static void
+facts_from_row(const struct kc_rows *r, size_t i, size_t col0,
+	       struct kc_compliance_facts *f)
+{
+	const char *consent;
+
+	memset(f, 0, sizeof(*f));
+	copy_cell(f->business_timezone, sizeof(f->business_timezone),
+		  kc_rows_get(r, i, col0));
+	f->hours_start = (int)kc_rows_int(r, i, col0 + 1);
+	f->hours_end = (int)kc_rows_int(r, i, col0 + 2);
+	f->from_owned = kc_rows_int(r, i, col0 + 3) != 0;
+	copy_cell(f->dnc_id, sizeof(f->dnc_id), kc_rows_get(r, i, col0 + 4));
+	copy_cell(f->optout_id, sizeof(f->optout_id),
+		  kc_rows_get(r, i, col0 + 5));
+	f->on_registry = kc_rows_int(r, i, col0 + 6) != 0;
+	/* "written cns_..." or "express cns_...": the strongest first. */
+	if ((consent = kc_rows_get(r, i, col0 + 7)) != NULL) {
+		f->consent = strncmp(consent, "written ", 8) == 0
+				 ? KC_CONSENT_WRITTEN
+				 : KC_CONSENT_EXPRESS;
+		copy_cell(f->consent_id, sizeof(f->consent_id),
+			  strchr(consent, ' ') ? strchr(consent, ' ') + 1 : "");
+	}
+}
+
 int
 kc_compliance_facts_read(struct kc_db *db, long long business_id,
 			 const struct kc_action_check *in,
@@ -107,7 +136,6 @@ kc_compliance_facts_read(struct kc_db *db, long long business_id,
 	int voice = in->channel == KC_CHANNEL_VOICE, sms = !voice;
 	long long ten = kc_nanp_number(in->to);
 	struct kc_rows *r;
-	const char *consent;
 
 	memset(f, 0, sizeof(*f));
 	if (kc_db_query(
@@ -124,24 +152,56 @@ kc_compliance_facts_read(struct kc_db *db, long long business_id,
 		kc_rows_free(r);
 		return KC_NOTFOUND;
 	}
-	copy_cell(f->business_timezone, sizeof(f->business_timezone),
-		  kc_rows_get(r, 0, 0));
-	f->hours_start = (int)kc_rows_int(r, 0, 1);
-	f->hours_end = (int)kc_rows_int(r, 0, 2);
-	f->from_owned = kc_rows_int(r, 0, 3) != 0;
-	copy_cell(f->dnc_id, sizeof(f->dnc_id), kc_rows_get(r, 0, 4));
-	copy_cell(f->optout_id, sizeof(f->optout_id), kc_rows_get(r, 0, 5));
-	f->on_registry = kc_rows_int(r, 0, 6) != 0;
-	/* "written cns_..." or "express cns_...": the strongest first. */
-	if ((consent = kc_rows_get(r, 0, 7)) != NULL) {
-		f->consent = strncmp(consent, "written ", 8) == 0
-				 ? KC_CONSENT_WRITTEN
-				 : KC_CONSENT_EXPRESS;
-		copy_cell(f->consent_id, sizeof(f->consent_id),
-			  strchr(consent, ' ') ? strchr(consent, ' ') + 1 : "");
-	}
+	facts_from_row(r, 0, 0, f);
 	kc_rows_free(r);
 	return 0;
+}
+
+int
+kc_compliance_facts_read_many(struct kc_db *db, size_t n,
+			      const long long *business_ids,
+			      const struct kc_action_check *in,
+			      struct kc_compliance_facts *f, int *found)
+{
+	struct kc_rows *r = NULL;
+	json_t *list = json_array(), *e;
+	char *text = NULL;
+	size_t i, k;
+	int rc = -1;
+
+	if (list == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		long long ten = kc_nanp_number(in[i].to);
+		int voice = in[i].channel == KC_CHANNEL_VOICE;
+
+		found[i] = 0;
+		e = json_pack("{s:I, s:I, s:s, s:s, s:i, s:i, s:o, s:s}", "i",
+			      (json_int_t)i, "b", (json_int_t)business_ids[i],
+			      "f", in[i].from ? in[i].from : "", "t",
+			      in[i].to ? in[i].to : "", "v", voice, "s", !voice,
+			      "n", ten >= 0 ? json_integer(ten) : json_null(),
+			      "c", kc_channel_name(in[i].channel));
+		if (e == NULL || json_array_append_new(list, e) != 0)
+			goto out;
+	}
+	if ((text = json_dumps(list, JSON_COMPACT)) == NULL ||
+	    kc_db_query(db, KC_SQL_COMPLIANCE_FACTS_MANY,
+			KC_ARGS(kc_p_str(text)), &r) != 0)
+		goto out;
+	for (k = 0; k < r->nrows; k++) {
+		i = (size_t)kc_rows_int(r, k, 0);
+		if (i >= n)
+			goto out;
+		facts_from_row(r, k, 1, &f[i]);
+		found[i] = 1;
+	}
+	rc = 0;
+out:
+	kc_rows_free(r);
+	free(text);
+	json_decref(list);
+	return rc;
 }
 
 /* One entry of "checks"; the first failure becomes the result's code. */

@@ -101,6 +101,14 @@ struct kc_compliance_facts {
 int kc_compliance_facts_read(struct kc_db *db, long long business_id,
 			     const struct kc_action_check *in,
 			     struct kc_compliance_facts *f);
+/* The facts of n actions at once, action i of business_ids[i], in one
+ * statement (for a worker's batch): f[i] and found[i] 1, or found[i] 0
+ * when its business does not exist. Each in[i].to must be dialable
+ * (kc_phone_dialable). 0, or -1 on a database error. */
+int kc_compliance_facts_read_many(struct kc_db *db, size_t n,
+				  const long long *business_ids,
+				  const struct kc_action_check *in,
+				  struct kc_compliance_facts *f, int *found);
 /* The decision from the facts: fills out as kc_compliance_check does.
  * facts may be NULL when in->to is not a valid number (nothing read).
  * 0, or -1 when out of memory or a time zone is not in the tz database. */

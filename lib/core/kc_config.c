@@ -329,6 +329,45 @@ dashboard_check(const struct kc_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The outbound settings (kcctl outbound): the per-business caps, the
+ * worker's lease and the voice runtime's URL. */
+static int
+apply_outbound(struct kc_config *c, const char *key, const char *val, char *err,
+	       size_t errlen)
+{
+	long long *cap = NULL, v;
+	char *end;
+
+	if (strcmp(key, "outbound_calls_per_minute") == 0)
+		cap = &c->outbound_calls_per_minute;
+	else if (strcmp(key, "outbound_messages_per_minute") == 0)
+		cap = &c->outbound_messages_per_minute;
+	if (cap) {
+		errno = 0;
+		v = strtoll(val, &end, 10);
+		if (errno || *val < '0' || *val > '9' || *end || v < 1 ||
+		    v > 1000000) {
+			snprintf(err, errlen, "%s: 1 to 1000000", key);
+			return -1;
+		}
+		*cap = v;
+		return 0;
+	}
+	if (strcmp(key, "outbound_lease") == 0) {
+		if (kc_duration_parse(val, &v) != 0 || v < 2 || v > 3600) {
+			snprintf(err, errlen, "outbound_lease: 2s to 1h");
+			return -1;
+		}
+		c->outbound_lease = v;
+		return 0;
+	}
+	if (strcmp(key, "outbound_voice_url") == 0)
+		return set_base_url(&c->outbound_voice_url, key, val, 0, err,
+				    errlen);
+	snprintf(err, errlen, "unknown setting '%s'", key);
+	return -1;
+}
+
 /* Applies one setting; the same names serve the file and (upper-cased,
  * KC_-prefixed) the environment. */
 static int
@@ -507,6 +546,8 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 	if (strncmp(key, "carrier_", 8) == 0 ||
 	    strcmp(key, "public_base_url") == 0)
 		return apply_carrier(c, key, val, err, errlen);
+	if (strncmp(key, "outbound_", 9) == 0)
+		return apply_outbound(c, key, val, err, errlen);
 	if ((rc = apply_dashboard(c, key, val, err, errlen)) != 1)
 		return rc;
 unknown:
@@ -622,6 +663,10 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	    {"KC_CARRIER_TIMEOUT", "carrier_timeout"},
 	    {"KC_CARRIER_CONCURRENCY", "carrier_concurrency"},
 	    {"KC_PUBLIC_BASE_URL", "public_base_url"},
+	    {"KC_OUTBOUND_CALLS_PER_MINUTE", "outbound_calls_per_minute"},
+	    {"KC_OUTBOUND_MESSAGES_PER_MINUTE", "outbound_messages_per_minute"},
+	    {"KC_OUTBOUND_LEASE", "outbound_lease"},
+	    {"KC_OUTBOUND_VOICE_URL", "outbound_voice_url"},
 	};
 	char sub[256];
 	size_t i;
@@ -641,6 +686,9 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	c->events_retention = 90 * 86400;
 	c->carrier_timeout = 10;
 	c->carrier_concurrency = 50;
+	c->outbound_calls_per_minute = 60;
+	c->outbound_messages_per_minute = 600;
+	c->outbound_lease = 60;
 	/* README, "Rate limits", says why these. */
 	c->rate_limit[KC_RL_READ] = (struct kc_rl_policy){50 * 3600, 100};
 	c->rate_limit[KC_RL_WRITE] = (struct kc_rl_policy){10 * 3600, 20};
@@ -683,6 +731,14 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 			 "delivery_lease (%llds) must be longer than "
 			 "delivery_timeout (%llds)",
 			 c->delivery_lease, c->delivery_timeout);
+		goto fail;
+	}
+	/* The same for an outbound action and its carrier request. */
+	if (c->outbound_lease <= c->carrier_timeout) {
+		snprintf(err, errlen,
+			 "outbound_lease (%llds) must be longer than "
+			 "carrier_timeout (%llds)",
+			 c->outbound_lease, c->carrier_timeout);
 		goto fail;
 	}
 	if ((c->carrier_account_sid == NULL) !=
@@ -730,5 +786,6 @@ kc_config_free(struct kc_config *c)
 	free(c->carrier_auth_token_sealed);
 	free(c->carrier_ca_file);
 	free(c->public_base_url);
+	free(c->outbound_voice_url);
 	OPENSSL_cleanse(c, sizeof(*c)); /* the master key with the rest */
 }

@@ -80,6 +80,14 @@ struct kc_config {
 	/* Web servers or proxies in front of us whose X-Forwarded-Proto and
 	 * X-Forwarded-For are believed (default: none). */
 	struct kc_addr_list trusted_proxies;
+
+	/* Outbound calls and SMS (kcctl outbound, lib/outbound/). */
+	long long outbound_calls_per_minute;    /* per business, at most */
+	long long outbound_messages_per_minute; /* per business, at most */
+	long long outbound_lease; /* seconds a claimed action is the worker's */
+	/* Where the carrier fetches an outbound call's TwiML when it is
+	 * answered (the voice runtime's); NULL: no calls go out. */
+	char *outbound_voice_url;
 };
 
 /* The installed configuration file (make sets it from sysconfdir). */

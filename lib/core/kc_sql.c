@@ -803,11 +803,14 @@ static const struct {
 	 "dnc_registry r ON r.version = c.version AND r.number = ? WHERE c.id "
 	 "= 1)"},
 /* Everything the compliance check reads, in one round trip: each
- * subquery is one lookup of one index. Parameters: from; to, voice?,
- * sms? (the business's DNC); to, voice?, sms? (opt-outs); the ten
- * digits (registry); to, channel (consent); the business. */
+ * subquery is one lookup of one index, named (ordered by id, the DNC list
+ * would otherwise be walked by business in id order, every entry of it).
+ * Parameters: from; to, voice?, sms? (the business's DNC); to, voice?, sms?
+ * (opt-outs); the ten digits (registry); to, channel (consent); the business.
+ */
 #define DNC_MATCH                                                              \
-	"FROM dnc_entries d WHERE d.business_id = b.id AND d.phone = ? AND "   \
+	"FROM dnc_entries d FORCE INDEX (ix_dnc_entries_phone) WHERE "         \
+	"d.business_id = b.id AND d.phone = ? AND "                            \
 	"d.removed_at IS NULL AND ((? = 1 AND d.voice = 1) OR (? = 1 AND "     \
 	"d.sms = 1)) "
     [KC_SQL_COMPLIANCE_FACTS] =
@@ -820,8 +823,9 @@ static const struct {
 	 "AND d.reason = 'stop_keyword' ORDER BY d.id LIMIT 1), EXISTS "
 	 "(SELECT 1 FROM dnc_registry_current c JOIN dnc_registry r ON "
 	 "r.version = c.version AND r.number = ? WHERE c.id = 1), (SELECT "
-	 "CONCAT(c.kind, ' ', c.public_id) FROM consents c WHERE c.business_id "
-	 "= b.id AND c.phone = ? AND c.channel = ? AND c.revoked_at IS NULL "
+	 "CONCAT(c.kind, ' ', c.public_id) FROM consents c FORCE INDEX "
+	 "(ix_consents_phone) WHERE c.business_id = b.id AND c.phone = ? AND "
+	 "c.channel = ? AND c.revoked_at IS NULL "
 	 "ORDER BY c.kind = 'written' DESC, c.id DESC LIMIT 1) FROM businesses "
 	 "b WHERE b.id = ?"},
 #define SETTINGS_COLS                                                          \
@@ -853,6 +857,208 @@ static const struct {
  * last row more than a second before it, and every row before until
  * before the first row more than a second after it. */
 /* End of compliance. */
+/* An audit row's id and time come from the same INSERT, so they never
+ * disagree by a second: every row at or after since comes after the
+ * last row more than a second before it, and every row before until
+ * before the first row more than a second after it. */
+/* End of compliance. */
+
+/* Outbound (lib/outbound/). The lists take status and to as filters, in
+ * that order, each shape with its own index, each kind its statements. */
+#define OUTBOUND_COLS                                                          \
+	"public_id, kind, purpose, to_number, from_number, agent_public_id, "  \
+	"lead_public_id, timezone, body, context, status, blocked_code, "      \
+	"blocked_detail, blocked_stage, checks, send_checks, carrier_sid, "    \
+	"carrier_status, error_code, error_message, attempts, "                \
+	"next_attempt_at, duration_seconds, created_at, updated_at, sent_at, " \
+	"answered_at, ended_at, id "
+#define OUTBOUND_LIST(kind, ix, filters)                                       \
+	"SELECT " OUTBOUND_COLS "FROM outbound_actions FORCE INDEX (" ix       \
+	") WHERE business_id = ? AND kind = '" kind "' " filters               \
+	"AND " RECENT("")
+    /* A queued action is due at once; a blocked one has ended. The row
+     * comes back as stored, for the answer, in the same round trip. */
+    [KC_SQL_OUTBOUND_INSERT] =
+	{"outbound_insert",
+	 "INSERT INTO outbound_actions (public_id, business_id, kind, purpose, "
+	 "to_number, from_number, agent_public_id, lead_public_id, timezone, "
+	 "body, context, status, blocked_code, blocked_detail, blocked_stage, "
+	 "checks, next_attempt_at, ended_at, created_at, updated_at) VALUES "
+	 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? = 1 "
+	 "THEN UTC_TIMESTAMP(6) END, CASE WHEN ? = 0 THEN UTC_TIMESTAMP(6) "
+	 "END, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)) RETURNING " OUTBOUND_COLS},
+    [KC_SQL_OUTBOUND_GET] = {"outbound_get",
+			     "SELECT " OUTBOUND_COLS
+			     "FROM outbound_actions WHERE business_id = ? "
+			     "AND public_id = ?"},
+    [KC_SQL_OUTBOUND_CURSOR] = {"outbound_cursor",
+				"SELECT id, created_at FROM outbound_actions "
+				"WHERE business_id = ? AND public_id = ?"},
+    [KC_SQL_OUTBOUND_CALL_LIST] = {"outbound_call_list",
+				   OUTBOUND_LIST("call", "ix_outbound_created",
+						 "")},
+    [KC_SQL_OUTBOUND_CALL_LIST_STATUS] = {"outbound_call_list_status",
+					  OUTBOUND_LIST(
+					      "call",
+					      "ix_outbound_status_created",
+					      "AND status = ? ")},
+    [KC_SQL_OUTBOUND_CALL_LIST_TO] = {"outbound_call_list_to",
+				      OUTBOUND_LIST("call",
+						    "ix_outbound_to_created",
+						    "AND to_number = ? ")},
+    [KC_SQL_OUTBOUND_CALL_LIST_TO_STATUS] = {"outbound_call_list_to_status",
+					     OUTBOUND_LIST(
+						 "call",
+						 "ix_outbound_to_status_"
+						 "created",
+						 "AND status = ? AND "
+						 "to_number = ? ")},
+    [KC_SQL_OUTBOUND_MESSAGE_LIST] = {"outbound_message_list",
+				      OUTBOUND_LIST("message",
+						    "ix_outbound_created", "")},
+    [KC_SQL_OUTBOUND_MESSAGE_LIST_STATUS] = {"outbound_message_list_status",
+					     OUTBOUND_LIST(
+						 "message",
+						 "ix_outbound_status_created",
+						 "AND status = ? ")},
+    [KC_SQL_OUTBOUND_MESSAGE_LIST_TO] = {"outbound_message_list_to",
+					 OUTBOUND_LIST("message",
+						       "ix_outbound_to_created",
+						       "AND to_number = ? ")},
+    [KC_SQL_OUTBOUND_MESSAGE_LIST_TO_STATUS] =
+	{"outbound_message_list_to_status",
+	 OUTBOUND_LIST("message", "ix_outbound_to_status_created",
+		       "AND status = ? AND to_number = ? ")},
+    [KC_SQL_OUTBOUND_LEAD_EXISTS] =
+	{"outbound_lead_exists",
+	 "SELECT id FROM leads WHERE business_id = ? AND public_id = ?"},
+    /* The worker's claim, as the delivery engine's: due rows (new, a
+     * retry whose time has come, a cap's minute that has passed, a lease
+     * that ran out) in one range of one index, skipping rows another
+     * worker holds. */
+    [KC_SQL_OUTBOUND_CLAIM] =
+	{"outbound_claim",
+	 "SELECT id, business_id, kind FROM outbound_actions WHERE "
+	 "next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY next_attempt_at LIMIT ? "
+	 "FOR UPDATE SKIP LOCKED"},
+    [KC_SQL_OUTBOUND_CLAIM_BUSINESS] =
+	{"outbound_claim_business",
+	 "SELECT id, business_id, kind FROM outbound_actions WHERE business_id "
+	 "= ? AND next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY next_attempt_at "
+	 "LIMIT ? FOR UPDATE SKIP LOCKED"},
+    [KC_SQL_OUTBOUND_ANY_DUE] =
+	{"outbound_any_due",
+	 "SELECT EXISTS (SELECT 1 FROM outbound_actions WHERE next_attempt_at "
+	 "<= UTC_TIMESTAMP(6) AND (? IS NULL OR business_id = ?))"},
+    /* Over the business's cap: back to the queue until its next minute. */
+    [KC_SQL_OUTBOUND_DEFER] =
+	{"outbound_defer",
+	 "UPDATE " IDS_TABLE "STRAIGHT_JOIN outbound_actions a ON a.id = j.id "
+	 "SET a.next_attempt_at = ?, a.updated_at = UTC_TIMESTAMP(6)"},
+    [KC_SQL_OUTBOUND_LEASE] =
+	{"outbound_lease",
+	 "UPDATE " IDS_TABLE "STRAIGHT_JOIN outbound_actions a ON a.id = j.id "
+	 "SET a.status = 'sending', a.lease_owner = ?, a.next_attempt_at = "
+	 "UTC_TIMESTAMP(6) + INTERVAL ? SECOND, a.updated_at = "
+	 "UTC_TIMESTAMP(6)"},
+    [KC_SQL_OUTBOUND_CLAIMED] =
+	{"outbound_claimed",
+	 "SELECT STRAIGHT_JOIN a.id, a.public_id, a.business_id, b.public_id, "
+	 "a.kind, a.purpose, a.to_number, a.from_number, a.agent_public_id, "
+	 "a.timezone, a.body, a.attempts, a.holds FROM " IDS_TABLE
+	 "JOIN outbound_actions a ON a.id = j.id JOIN businesses b ON b.id = "
+	 "a.business_id WHERE a.lease_owner = ? ORDER BY a.id"},
+    /* A try's outcome, only while the lease is still ours and nothing
+     * (a callback that came first) has moved the action on. */
+    [KC_SQL_OUTBOUND_RESULT] =
+	{"outbound_result",
+	 "UPDATE outbound_actions SET status = ?, attempts = ?, holds = ?, "
+	 "next_attempt_at = ?, lease_owner = NULL, carrier_sid = "
+	 "COALESCE(carrier_sid, ?), carrier_status = COALESCE(?, "
+	 "carrier_status), error_code = ?, error_message = ?, send_checks = "
+	 "COALESCE(?, send_checks), blocked_code = ?, blocked_detail = ?, "
+	 "blocked_stage = ?, sent_at = COALESCE(sent_at, ?), ended_at = ?, "
+	 "updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND lease_owner = ? AND "
+	 "status = 'sending'"},
+    /* The caps: the row of a business and kind, its count reset when a
+     * new minute begins (the first assignment reads the old window). */
+    [KC_SQL_OUTBOUND_RATE_TOUCH] =
+	{"outbound_rate_touch",
+	 "INSERT INTO outbound_rates (business_id, kind, window_start, used) "
+	 "VALUES (?, ?, ?, 0) ON DUPLICATE KEY UPDATE used = IF(window_start "
+	 "= VALUES(window_start), used, 0), window_start = "
+	 "VALUES(window_start)"},
+    [KC_SQL_OUTBOUND_RATE_USED] = {"outbound_rate_used",
+				   "SELECT used FROM outbound_rates WHERE "
+				   "business_id = ? AND kind = ? FOR UPDATE"},
+    [KC_SQL_OUTBOUND_RATE_ADD] = {"outbound_rate_add",
+				  "UPDATE outbound_rates SET used = used + ? "
+				  "WHERE business_id = ? AND kind = ?"},
+    /* A callback names its action in its URL; the carrier's signature,
+     * not an API key, says who sent it, so the business is the
+     * action's. */
+    [KC_SQL_OUTBOUND_LOCK_PUBLIC] =
+	{"outbound_lock_public",
+	 "SELECT a.id, a.business_id, b.public_id, a.kind, a.status, "
+	 "a.carrier_sid FROM outbound_actions a JOIN businesses b ON b.id = "
+	 "a.business_id WHERE a.public_id = ? FOR UPDATE"},
+    [KC_SQL_OUTBOUND_STATUS] =
+	{"outbound_status",
+	 "UPDATE outbound_actions SET status = ?, carrier_sid = "
+	 "COALESCE(carrier_sid, ?), carrier_status = ?, error_code = "
+	 "COALESCE(?, error_code), error_message = COALESCE(?, "
+	 "error_message), duration_seconds = COALESCE(?, duration_seconds), "
+	 "next_attempt_at = NULL, lease_owner = NULL, sent_at = "
+	 "COALESCE(sent_at, UTC_TIMESTAMP(6)), answered_at = IF(? = 1, "
+	 "COALESCE(answered_at, UTC_TIMESTAMP(6)), answered_at), ended_at = "
+	 "IF(? = 1, COALESCE(ended_at, UTC_TIMESTAMP(6)), ended_at), "
+	 "updated_at = UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ?"},
+    [KC_SQL_CARRIER_CALLBACK_INSERT] =
+	{"carrier_callback_insert",
+	 "INSERT IGNORE INTO carrier_callbacks (carrier_sid, status, "
+	 "business_id, received_at) VALUES (?, ?, ?, UTC_TIMESTAMP(6))"},
+    /* An inbound SMS is the business's whose number it was sent to. */
+    [KC_SQL_OUTBOUND_NUMBER_OWNER] =
+	{"outbound_number_owner",
+	 "SELECT b.id, b.public_id, b.name FROM phone_numbers n JOIN "
+	 "businesses b ON b.id = n.business_id WHERE n.e164 = ?"},
+    /* COMPLIANCE_FACTS for a worker's batch: the same lookups, in the same
+     * order and meaning (keep the two in step), each correlated to one
+     * row of the batch: [{"i", "b" (business), "f" (from), "t" (to),
+     * "v", "s" (voice?, sms?), "n" (the ten digits or null), "c"
+     * (channel)}...]. The columns are utf8mb4_bin, as the tables', so
+     * that every lookup can read its index; and each is named, since a
+     * correlated subquery's plan is made without the values (it read a
+     * business's every consent, sorted, once 10,000 of them were there). */
+    [KC_SQL_COMPLIANCE_FACTS_MANY] =
+	{"compliance_facts_many",
+	 "SELECT STRAIGHT_JOIN j.i, b.timezone, b.calling_hours_start, "
+	 "b.calling_hours_end, EXISTS (SELECT 1 FROM phone_numbers n WHERE "
+	 "n.e164 = j.from_n AND n.business_id = b.id), (SELECT d.public_id "
+	 "FROM dnc_entries d FORCE INDEX (ix_dnc_entries_phone) WHERE "
+	 "d.business_id = b.id AND d.phone = j.to_n "
+	 "AND d.removed_at IS NULL AND ((j.voice = 1 AND d.voice = 1) OR "
+	 "(j.sms = 1 AND d.sms = 1)) AND d.reason <> 'stop_keyword' ORDER BY "
+	 "d.id LIMIT 1), (SELECT d.public_id FROM dnc_entries d FORCE INDEX "
+	 "(ix_dnc_entries_phone) WHERE d.business_id = b.id AND d.phone = "
+	 "j.to_n AND d.removed_at IS NULL "
+	 "AND ((j.voice = 1 AND d.voice = 1) OR (j.sms = 1 AND d.sms = 1)) AND "
+	 "d.reason = 'stop_keyword' ORDER BY d.id LIMIT 1), EXISTS (SELECT 1 "
+	 "FROM dnc_registry_current c JOIN dnc_registry r ON r.version = "
+	 "c.version AND r.number = j.ten WHERE c.id = 1), (SELECT "
+	 "CONCAT(c.kind, ' ', c.public_id) FROM consents c FORCE INDEX "
+	 "(ix_consents_phone) WHERE "
+	 "c.business_id "
+	 "= b.id AND c.phone = j.to_n AND c.channel = j.ch AND c.revoked_at IS "
+	 "NULL ORDER BY c.kind = 'written' DESC, c.id DESC LIMIT 1) FROM "
+	 "JSON_TABLE(?, '$[*]' COLUMNS (i INT PATH '$.i', biz BIGINT UNSIGNED "
+	 "PATH '$.b', from_n VARCHAR(32) COLLATE utf8mb4_bin PATH '$.f', to_n "
+	 "VARCHAR(32) COLLATE utf8mb4_bin PATH '$.t', voice INT PATH '$.v', "
+	 "sms INT PATH '$.s', ten BIGINT UNSIGNED PATH '$.n', ch VARCHAR(8) "
+	 "COLLATE utf8mb4_bin PATH '$.c')) j JOIN businesses b FORCE INDEX "
+	 "(PRIMARY) ON "
+	 "b.id = j.biz"},
+/* End of outbound. */
 
 /* The dashboard. Users and sessions are looked up without a business:
  * a sign-in by its email, a session by the hash of its token (the

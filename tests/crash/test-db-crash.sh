@@ -4,13 +4,14 @@
 # process dying in the database reconnect path). What must hold instead:
 #
 #  - nothing of ours dies of a signal: the FastCGI processes, and kcctl
-#    deliver, replay, maintain and migrate running in loops meanwhile;
+#    deliver, outbound, replay, maintain and migrate running in loops meanwhile;
 #  - while the database is away, API requests get 503 application/problem+json
 #    with "code":"database_unavailable" and Retry-After: 1 (never a 500, a
 #    lighttpd 502/503/504 or a dropped connection); /healthz 503, /livez 200;
 #  - GET /v1/agent answers 200 again within 1 s of the server being back,
 #    without restarting anything;
-#  - a running `kcctl deliver --for` rides out the outage and exits 0;
+#  - a running `kcctl deliver --for` or `kcctl outbound --for` rides out the
+#    outage and exits 0;
 #  - no lead is lost: every lead POSTed (and retried with its own
 #    Idempotency-Key) is eventually accepted, readable, and its
 #    lead.captured event reaches the receiver (at least once).
@@ -187,6 +188,8 @@ start_load() {
 	(leads) &
 	loop_pids+=($!)
 	(job deliver 0.1 "$kcctl" --conf "$conf" deliver --for 10s) &
+	loop_pids+=($!)
+	(job outbound 0.1 "$kcctl" --conf "$conf" outbound --for 10s) &
 	loop_pids+=($!)
 	(job replay 0.2 "$kcctl" --conf "$conf" replay --for 5s) &
 	loop_pids+=($!)
@@ -420,7 +423,7 @@ check_statuses() {
 # failures said why.
 check_jobs() {
 	local name runs nonzero signalled
-	for name in deliver replay maintain migrate; do
+	for name in deliver outbound replay maintain migrate; do
 		runs=$(wc -l <"$work/$name.runs" 2>/dev/null || echo 0)
 		nonzero=$(awk -F'\t' '$4 != 0' "$work/$name.runs" 2>/dev/null | wc -l)
 		signalled=$(awk -F'\t' '$4 >= 128 { printf "%s%d (signal %d)", s, $1, $4 - 128; s = ", " }' \
@@ -428,8 +431,8 @@ check_jobs() {
 		echo "  kcctl $name: $runs runs, $nonzero non-zero"
 		[ "$runs" -gt 0 ] || fail "kcctl $name never ran"
 		[ -z "$signalled" ] || fail "kcctl $name killed by a signal: run $signalled"
-		if [ "$name" = deliver ] && [ "$nonzero" -gt 0 ]; then
-			fail "kcctl deliver --for 10s exited non-zero $nonzero time(s): $(grep '^kcctl: ' "$work/deliver.err" | tally)"
+		if { [ "$name" = deliver ] || [ "$name" = outbound ]; } && [ "$nonzero" -gt 0 ]; then
+			fail "kcctl $name --for 10s exited non-zero $nonzero time(s): $(grep '^kcctl: ' "$work/$name.err" | tally)"
 		fi
 		if [ -s "$work/$name.silent" ]; then
 			fail "kcctl $name failed without saying why on stderr (runs $(paste -sd ' ' "$work/$name.silent"))"

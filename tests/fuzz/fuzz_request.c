@@ -5,7 +5,9 @@
  * compliance: consent, DNC and settings bodies, NANP numbers and their
  * zones, calling hours ("HH:MM"), the SMS keywords; and the carrier's
  * side: the form-encoded callback body, its signature check over the URI,
- * and the carrier's JSON answers.
+ * and the carrier's JSON answers; outbound: the bodies of POST
+ * /v1/messages and /v1/outbound-calls, a callback's status, and the
+ * TwiML of a reply.
  * Input: "METHOD\nURI\nBODY". */
 #include "kc_addr.h"
 #include "kc_backoff.h"
@@ -22,6 +24,7 @@
 #include "kc_form.h"
 #include "kc_json.h"
 #include "kc_lead.h"
+#include "kc_outbound.h"
 #include "kc_url.h"
 #include "kc_phone.h"
 #include "kc_routing.h"
@@ -53,6 +56,15 @@ fuzz_carrier(const char *uri, const char *body, size_t len)
 	if (kc_form_parse(body, len, &f, err, sizeof(err)) != 0)
 		return;
 	(void)kc_form_get(f, "Body");
+	(void)kc_outbound_state_rank(
+	    KC_OUTBOUND_CALL,
+	    kc_outbound_state_of(KC_OUTBOUND_CALL,
+				 kc_form_get(f, "CallStatus")));
+	(void)kc_outbound_state_event(
+	    KC_OUTBOUND_MESSAGE,
+	    kc_outbound_state_of(KC_OUTBOUND_MESSAGE,
+				 kc_form_get(f, "MessageStatus")));
+	free(kc_twiml_reply(kc_form_get(f, "Body")));
 	(void)kc_twilio_signature_valid("token", uri ? uri : "https://x.test/",
 					f, kc_form_get(f, "Signature"));
 	kc_form_free(f);
@@ -123,6 +135,8 @@ fuzz_body(struct kc_req *req, const char *body, size_t len)
 	(void)kc_consent_validate(v, &e);
 	(void)kc_dnc_validate(v, &e);
 	(void)kc_compliance_settings_validate(v, &e);
+	(void)kc_outbound_validate(KC_OUTBOUND_MESSAGE, v, &e);
+	(void)kc_outbound_validate(KC_OUTBOUND_CALL, v, &e);
 	json_decref(v);
 }
 

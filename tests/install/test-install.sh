@@ -113,7 +113,7 @@ echo "ok: systemd-analyze verify accepts ${#unit_args[@]} units"
 # Exposure 1.4 of 10 today; dropping any one of User=, ProtectSystem=,
 # NoNewPrivileges=, PrivateTmp= or SystemCallFilter= lifts it above 1.5.
 for u in kaicalls-fcgi@1.service kaicalls-deliver.service kaicalls-replay.service \
-	kaicalls-maintain.service; do
+	kaicalls-maintain.service kaicalls-outbound.service; do
 	out=$(cd "$units" && systemd-analyze security --offline=true --threshold=15 "./$u" 2>&1) ||
 		fail "$u is exposed: $(printf '%s\n' "$out" | grep -E 'Overall|✗' | head -20)"
 done
@@ -272,7 +272,7 @@ worker_pids=()
 
 # --- the jobs: the units' commands and the cron lines ---------------------------
 # ExecStart as systemd runs it (no environment but PATH), windows cut to 1 s.
-for j in deliver replay maintain; do
+for j in deliver replay maintain outbound; do
 	cmd=$(sed -n 's/^ExecStart=//p' "$units/kaicalls-$j.service" | sed -E 's/--for [0-9]+s/--for 1s/')
 	# shellcheck disable=SC2086 # a unit's command line, split as systemd does
 	env -i PATH=/usr/bin:/bin $cmd >"$base/log/unit-$j.out" 2>&1 ||

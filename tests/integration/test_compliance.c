@@ -22,8 +22,11 @@ ny_number(char *out, size_t cap)
 {
 	char r[16];
 
-	itest_random_number(r, sizeof(r));
-	/* +1555XXXXXXX -> +1212 and an exchange from 2-9. */
+	/* +1555XXXXXXX -> +1212 and an exchange from 2-9, not N11 (211 ...
+	 * 911 are no exchanges: one in a hundred numbers was refused). */
+	do
+		itest_random_number(r, sizeof(r));
+	while (r[6] == '1' && r[7] == '1');
 	snprintf(out, cap, "+1212%c%.6s", '2' + (r[5] - '0') % 8, r + 6);
 }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The layers of lib/ point one way: core/ includes only core headers, the
 # domain (lib/ itself) core and domain headers; delivery/, compliance/ and
-# carrier/ those and their own (none another's); and
+# carrier/ those and their own (none another's); outbound/ those, its own
+# and those three's; and
 # nothing in lib/ includes the FastCGI or HTTP side (cgi/). Run by
 # make check.
 set -eu
@@ -44,6 +45,10 @@ check delivery $core $domain $(names delivery/*.h)
 check compliance $core $domain $(names compliance/*.h)
 # shellcheck disable=SC2086
 check carrier $core $domain $(names carrier/*.h)
+# Outbound sends through the carrier what compliance allows, and retries
+# on the delivery engine's schedule (kc_backoff.h): it may use all three.
+# shellcheck disable=SC2086
+check outbound $core $domain $(names delivery/*.h compliance/*.h carrier/*.h outbound/*.h)
 [ "$bad" -eq 0 ] &&
-	echo "lib/ layers: core < domain < delivery, compliance, carrier; no HTTP"
+	echo "lib/ layers: core < domain < delivery, compliance, carrier < outbound; no HTTP"
 exit "$bad"

@@ -499,6 +499,12 @@ Test(route_match, known_paths)
 	    {KC_M_PATCH, "/v1/agent/routing", KC_SCOPE_AGENTS_WRITE, 0},
 	    {KC_M_GET, "/v1/phone-numbers", KC_SCOPE_NUMBERS_READ, 0},
 	    {KC_M_GET, "/v1/audit-log", KC_SCOPE_AUDIT_READ, 0},
+	    {KC_M_POST, "/v1/outbound-calls", KC_SCOPE_CALLS_WRITE, 0},
+	    {KC_M_GET, "/v1/outbound-calls", KC_SCOPE_CALLS_READ, 0},
+	    {KC_M_POST, "/v1/messages", KC_SCOPE_SMS_WRITE, 0},
+	    {KC_M_GET, "/v1/messages", KC_SCOPE_SMS_READ, 0},
+	    /* The carrier's: no key, a signature the handler checks. */
+	    {KC_M_POST, "/carrier/twilio/sms", 0, KC_R_PUBLIC},
 	};
 	struct kc_req req;
 	const struct kc_route *r;

@@ -1,0 +1,163 @@
+/* kcctl outbound: the worker cron starts every minute that sends queued
+ * calls and SMS through the carrier, as kcctl deliver sends webhooks:
+ * without --for it sends what is due and stops; with --for it keeps going
+ * for that long, looking for new work at most every 200 ms when idle, and
+ * rides out a database outage inside its window. A stop signal or the
+ * window's end stops the claiming; what is in flight is finished and
+ * recorded before it exits. */
+#include "kcctl.h"
+#include "kcctl_run.h"
+#include "kc_log.h"
+#include "kc_outbound_worker.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+static const char usage[] =
+    "usage: kcctl outbound [--for DURATION] [--lock FILE [--lock-wait "
+    "DURATION]] [--business ID]";
+
+static void
+text(const json_t *v)
+{
+	if (json_is_false(json_object_get(v, "carrier"))) {
+		printf("no carrier is configured: nothing sent\n");
+		return;
+	}
+	printf("claimed %lld, accepted by the carrier %lld, blocked %lld, "
+	       "retrying %lld, failed %lld, held %lld, waiting for a cap "
+	       "%lld\n",
+	       (long long)json_integer_value(json_object_get(v, "claimed")),
+	       (long long)json_integer_value(json_object_get(v, "accepted")),
+	       (long long)json_integer_value(json_object_get(v, "blocked")),
+	       (long long)json_integer_value(json_object_get(v, "retrying")),
+	       (long long)json_integer_value(json_object_get(v, "failed")),
+	       (long long)json_integer_value(json_object_get(v, "held")),
+	       (long long)json_integer_value(json_object_get(v, "deferred")));
+}
+
+static int
+report(struct kcctl *k, const struct kc_outbound_stats *st, size_t unrecorded)
+{
+	return kcctl_emit(
+	    k,
+	    json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		      "carrier", 1, "claimed", (json_int_t)st->claimed,
+		      "accepted", (json_int_t)st->accepted, "blocked",
+		      (json_int_t)st->blocked, "retrying",
+		      (json_int_t)st->retrying, "failed",
+		      (json_int_t)st->failed, "held", (json_int_t)st->held,
+		      "deferred", (json_int_t)st->deferred, "unrecorded",
+		      (json_int_t)unrecorded),
+	    text);
+}
+
+int
+kcctl_outbound(struct kcctl *k, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    KCCTL_RUN_OPTIONS,
+	    {"business", required_argument, NULL, 'b'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct kcctl_run run = {0};
+	struct kc_outbound_stats st = {0};
+	struct kc_outbounder *o = NULL;
+	const char *lock = NULL, *biz = NULL;
+	char err[256];
+	long long bid = 0;
+	int c, claimed, finished, rc = KCCTL_OK, failures = 0, busy = 0, due;
+	size_t unrecorded = 0;
+	int reached = 0, outage = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (kcctl_run_option(k, &run, c, optarg, &rc)) {
+			if (rc != KCCTL_OK)
+				return rc;
+		} else if (c == 'L')
+			lock = optarg;
+		else if (c == 'b')
+			biz = optarg;
+		else
+			return kcctl_usage(k, "%s", usage);
+	}
+	if (optind != argc)
+		return kcctl_usage(k, "%s", usage);
+	/* An installation that sends nothing needs no carrier: cron's line
+	 * then does nothing, quietly. */
+	if (k->cfg.carrier_account_sid == NULL)
+		return kcctl_emit(k, json_pack("{s:b}", "carrier", 0), text);
+	if (biz && (rc = kcctl_business_id(k, biz, &bid)) != KCCTL_OK)
+		return rc;
+	if ((rc = kcctl_run_start(k, &run, lock)) != KCCTL_OK) {
+		if (rc == 3)
+			return kcctl_run_locked(k, "outbound", lock);
+		return rc;
+	}
+	if (kcctl_db_lazy(k) == NULL ||
+	    kc_outbounder_new(k->db, &k->cfg, bid, &o, err, sizeof(err)) != 0) {
+		kcctl_run_end(&run);
+		return kcctl_fail(k, "cannot start the outbound worker: %s",
+				  o == NULL ? err : "no database");
+	}
+	for (;;) {
+		int going = kcctl_run_going(&run);
+
+		if (!going && kc_outbounder_in_flight(o) == 0)
+			break;
+		if (kc_outbounder_step(o, &st, going, &claimed, &finished) !=
+		    0) {
+			if (kc_db_unavailable(k->db) && run.end_ms != 0) {
+				/* An outage inside the window: ride it out;
+				 * what could not be recorded by its end goes
+				 * again once its lease ends. */
+				outage = 1;
+				if (!going) {
+					unrecorded =
+					    kc_outbounder_unrecorded(o);
+					break;
+				}
+				kcctl_run_backoff(&run);
+				continue;
+			}
+			if (++failures >= 10) {
+				unrecorded = kc_outbounder_unrecorded(o);
+				rc = KCCTL_FAIL;
+				break;
+			}
+			kcctl_run_backoff(&run);
+			continue;
+		}
+		failures = 0;
+		if (!kc_db_unavailable(k->db))
+			reached = 1;
+		if (claimed > 0 || finished > 0 ||
+		    kc_outbounder_in_flight(o) > 0) {
+			busy = 0;
+			continue;
+		}
+		/* Without a window, stop once nothing is due (a claim may
+		 * come back empty while another worker scans the rows: look
+		 * again for a while). Work held for a cap or a retry is due
+		 * later, not now. */
+		if (run.end_ms == 0 && (kc_outbounder_any_due(o, &due) != 0 ||
+					!due || ++busy > 25))
+			break;
+		kcctl_run_idle(&run);
+	}
+	if (unrecorded > 0)
+		kc_warn("%zu outcomes not recorded: the database is still "
+			"unavailable; those actions go out again when their "
+			"lease ends",
+			unrecorded);
+	kc_outbounder_free(o);
+	kcctl_run_end(&run);
+	if (rc != KCCTL_OK)
+		return kcctl_fail(k, "outbound stopped: the database keeps "
+				     "failing (see the log)");
+	if (outage && !reached)
+		return kcctl_fail(k, "the database was unavailable for the "
+				     "whole run (see the log)");
+	return report(k, &st, unrecorded);
+}

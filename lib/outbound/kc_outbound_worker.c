@@ -1,0 +1,806 @@
+#include "kc_outbound_worker.h"
+#include "kc_backoff.h"
+#include "kc_buf.h"
+#include "kc_carrier.h"
+#include "kc_compliance.h"
+#include "kc_crypto.h"
+#include "kc_id.h"
+#include "kc_log.h"
+#include "kc_nanp.h"
+#include "kc_outbound.h"
+#include "kc_time.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* How often an idle worker looks for due actions. */
+#define POLL_MS 200
+/* The longest a configuration error pauses the claiming. */
+#define HOLD_PAUSE_MAX_MS (60 * 1000LL)
+/* What a call reports back: every step, so call.started can be sent. */
+#define CALL_EVENTS "initiated ringing answered completed"
+
+/* One claimed action, from its claim until its outcome is recorded. It
+ * owns copies of what it sends, since it outlives the claim's rows. */
+struct item {
+	int in_use;
+	long long id, business_id;
+	enum kc_outbound_kind kind;
+	unsigned attempts, holds;
+	char owner[KC_ID_MAX], public_id[KC_ID_MAX], biz_pub[KC_ID_MAX];
+	char to[40], from[40], agent[KC_ID_MAX], tz[72];
+	char *body;
+	char callback[1200], voice[1400];
+	struct kc_action_check ck;    /* what is checked; points in here */
+	struct kc_check_result check; /* as of sending */
+	struct kc_carrier_req req;
+	/* The decision, made once (kept through an outage). */
+	const char *status; /* accepted, blocked, queued, failed */
+	const char *event;  /* or NULL */
+	char action[48];    /* the audit row's */
+	unsigned new_attempts, new_holds;
+	long long decided_ms, next_ms;
+	int lost; /* the lease had passed to another worker */
+};
+
+struct kc_outbounder {
+	struct kc_db *db;
+	const struct kc_config *cfg;
+	long long only_business;
+	struct kc_carrier *carrier;
+	struct kc_actor actor;
+	struct item *items;
+	size_t nitems;
+	struct item **ready; /* finished, waiting to be recorded */
+	size_t nready;
+	struct item **batch; /* a claim's, while it is checked */
+	struct kc_carrier_req **done;
+	long long next_claim_ms; /* monotonic; 0: claim when slots free */
+};
+
+long long
+kc_outbound_allowance(long long cap, long long used, long long want)
+{
+	long long room = cap - used;
+
+	if (room <= 0 || want <= 0)
+		return 0;
+	return want < room ? want : room;
+}
+
+int
+kc_outbounder_new(struct kc_db *db, const struct kc_config *cfg,
+		  long long only_business, struct kc_outbounder **out,
+		  char *err, size_t errlen)
+{
+	struct kc_outbounder *o;
+
+	*out = NULL;
+	if (cfg->public_base_url == NULL) {
+		snprintf(err, errlen,
+			 "public_base_url is not configured: the carrier "
+			 "could not report what became of what we send");
+		return -1;
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	o->db = db;
+	o->cfg = cfg;
+	o->only_business = only_business;
+	o->actor.type = "system";
+	o->actor.id = "kcctl outbound";
+	if (kc_carrier_new(cfg, &o->carrier, err, errlen) != 0) {
+		free(o);
+		return -1;
+	}
+	o->nitems = kc_carrier_free_slots(o->carrier);
+	o->items = calloc(o->nitems, sizeof(*o->items));
+	o->ready = calloc(o->nitems, sizeof(*o->ready));
+	o->done = calloc(o->nitems, sizeof(*o->done));
+	o->batch = calloc(o->nitems, sizeof(*o->batch));
+	if (o->items == NULL || o->ready == NULL || o->done == NULL ||
+	    o->batch == NULL) {
+		snprintf(err, errlen, "out of memory");
+		kc_outbounder_free(o);
+		return -1;
+	}
+	*out = o;
+	return 0;
+}
+
+static void
+item_release(struct item *it)
+{
+	free(it->body);
+	kc_check_result_free(&it->check);
+	memset(it, 0, sizeof(*it));
+}
+
+void
+kc_outbounder_free(struct kc_outbounder *o)
+{
+	size_t i;
+
+	if (o == NULL)
+		return;
+	/* What is still in flight is abandoned; its lease brings it back. */
+	kc_carrier_free(o->carrier);
+	for (i = 0; o->items && i < o->nitems; i++)
+		item_release(&o->items[i]);
+	free(o->items);
+	free(o->ready);
+	free(o->done);
+	free(o->batch);
+	free(o);
+}
+
+size_t
+kc_outbounder_in_flight(const struct kc_outbounder *o)
+{
+	return kc_carrier_active(o->carrier) + o->nready;
+}
+
+size_t
+kc_outbounder_unrecorded(const struct kc_outbounder *o)
+{
+	return o->nready;
+}
+
+static struct item *
+item_take(struct kc_outbounder *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nitems; i++)
+		if (!o->items[i].in_use) {
+			memset(&o->items[i], 0, sizeof(o->items[i]));
+			o->items[i].in_use = 1;
+			return &o->items[i];
+		}
+	return NULL;
+}
+
+static double
+unit_random(void)
+{
+	uint32_t v;
+
+	if (kc_random_bytes(&v, sizeof(v)) != 0)
+		return 0.5;
+	return (double)v / 4294967296.0;
+}
+
+static struct kc_param
+p_time(long long ms, char *buf, size_t cap)
+{
+	if (ms <= 0 || kc_time_db_at(ms, buf, cap) != 0)
+		return kc_p_str(NULL);
+	return kc_p_str(buf);
+}
+
+/* --- the claim ----------------------------------------------------------- */
+
+struct claimed {
+	long long id, business_id;
+	int call;
+	size_t order; /* the claim's: next_attempt_at */
+};
+
+static int
+claimed_cmp(const void *a, const void *b)
+{
+	const struct claimed *x = a, *y = b;
+
+	if (x->business_id != y->business_id)
+		return x->business_id < y->business_id ? -1 : 1;
+	if (x->call != y->call)
+		return x->call - y->call;
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+/* The cap of one business and kind this minute: how many of want may go.
+ * The rate row is locked until the claim commits, so two workers never
+ * both spend the same room. */
+static int
+cap_take(struct kc_outbounder *o, long long business_id, int call,
+	 const char *window, long long want, long long *take)
+{
+	const char *kind = call ? "call" : "message";
+	long long cap = call ? o->cfg->outbound_calls_per_minute
+			     : o->cfg->outbound_messages_per_minute;
+	struct kc_rows *r;
+
+	if (kc_db_exec(o->db, KC_SQL_OUTBOUND_RATE_TOUCH,
+		       KC_ARGS(kc_p_int(business_id), kc_p_str(kind),
+			       kc_p_str(window)),
+		       NULL, NULL) != 0 ||
+	    kc_db_query(o->db, KC_SQL_OUTBOUND_RATE_USED,
+			KC_ARGS(kc_p_int(business_id), kc_p_str(kind)),
+			&r) != 0)
+		return -1;
+	*take = kc_outbound_allowance(
+	    cap, r->nrows ? kc_rows_int(r, 0, 0) : cap, want);
+	kc_rows_free(r);
+	if (*take == 0)
+		return 0;
+	return kc_db_exec(
+	    o->db, KC_SQL_OUTBOUND_RATE_ADD,
+	    KC_ARGS(kc_p_int(*take), kc_p_int(business_id), kc_p_str(kind)),
+	    NULL, NULL);
+}
+
+/* Claims up to limit: the due ids are locked (skipping rows another
+ * worker holds); each business's share within its cap is leased to owner
+ * (ids gets "[1,2,...]"), the rest waits for the next minute; all
+ * committed before anything is sent, so a slow carrier never holds a
+ * database lock. */
+static int
+claim(struct kc_outbounder *o, const char *owner, long long limit,
+      struct kc_buf *ids, int *n, long long *deferred)
+{
+	char window[KC_TIME_MAX], next[KC_TIME_MAX];
+	long long now = kc_time_now_ms(), take = 0;
+	struct kc_rows *r = NULL;
+	struct claimed *c = NULL;
+	struct kc_buf later;
+	size_t i, j, nlater = 0;
+
+	*n = 0;
+	kc_buf_init(&later, 64 * 1024);
+	if (kc_db_begin(o->db) != 0)
+		return -1;
+	if ((o->only_business
+		 ? kc_db_query(
+		       o->db, KC_SQL_OUTBOUND_CLAIM_BUSINESS,
+		       KC_ARGS(kc_p_int(o->only_business), kc_p_int(limit)), &r)
+		 : kc_db_query(o->db, KC_SQL_OUTBOUND_CLAIM,
+			       KC_ARGS(kc_p_int(limit)), &r)) != 0)
+		goto fail;
+	if (r->nrows == 0) {
+		kc_rows_free(r);
+		kc_buf_free(&later);
+		return kc_db_end(o->db);
+	}
+	if ((c = calloc(r->nrows, sizeof(*c))) == NULL)
+		goto fail;
+	for (i = 0; i < r->nrows; i++) {
+		c[i].id = kc_rows_int(r, i, 0);
+		c[i].business_id = kc_rows_int(r, i, 1);
+		c[i].call = strcmp(kc_rows_get(r, i, 2), "call") == 0;
+		c[i].order = i;
+	}
+	/* Rate rows in one order, so that two claims never wait on each
+	 * other's in opposite orders. */
+	qsort(c, r->nrows, sizeof(*c), claimed_cmp);
+	if (kc_time_db_at(now / 60000 * 60000, window, sizeof(window)) != 0 ||
+	    kc_time_db_at(now / 60000 * 60000 + 60000, next, sizeof(next)) !=
+		0 ||
+	    kc_buf_putc(ids, '[') != 0 || kc_buf_putc(&later, '[') != 0)
+		goto fail;
+	for (i = 0; i < r->nrows; i = j) {
+		for (j = i;
+		     j < r->nrows && c[j].business_id == c[i].business_id &&
+		     c[j].call == c[i].call;
+		     j++)
+			;
+		if (cap_take(o, c[i].business_id, c[i].call, window,
+			     (long long)(j - i), &take) != 0)
+			goto fail;
+		for (; i < j; i++, take--) {
+			struct kc_buf *to = take > 0 ? ids : &later;
+
+			if (kc_buf_printf(to, "%s%lld", to->len > 1 ? "," : "",
+					  c[i].id) != 0)
+				goto fail;
+			if (take > 0)
+				(*n)++;
+			else
+				nlater++;
+		}
+	}
+	if (kc_buf_putc(ids, ']') != 0 || kc_buf_putc(&later, ']') != 0)
+		goto fail;
+	if (nlater > 0 && kc_db_exec(o->db, KC_SQL_OUTBOUND_DEFER,
+				     KC_ARGS(kc_p_strn(later.data, later.len),
+					     kc_p_str(next)),
+				     NULL, NULL) != 0)
+		goto fail;
+	if (*n > 0 &&
+	    kc_db_exec(o->db, KC_SQL_OUTBOUND_LEASE,
+		       KC_ARGS(kc_p_strn(ids->data, ids->len), kc_p_str(owner),
+			       kc_p_int(o->cfg->outbound_lease)),
+		       NULL, NULL) != 0)
+		goto fail;
+	if (kc_db_commit(o->db) != 0)
+		goto fail;
+	*deferred += (long long)nlater;
+	kc_rows_free(r);
+	kc_buf_free(&later);
+	free(c);
+	return 0;
+fail:
+	*n = 0;
+	kc_db_rollback(o->db);
+	kc_rows_free(r);
+	kc_buf_free(&later);
+	free(c);
+	return -1;
+}
+
+/* Copies a claimed row (OUTBOUND_CLAIMED) into it. */
+static int
+fill(const struct kc_rows *r, size_t i, struct item *it)
+{
+	const char *body = kc_rows_get(r, i, 10), *agent = kc_rows_get(r, i, 8);
+	const char *tz = kc_rows_get(r, i, 9);
+
+	it->id = kc_rows_int(r, i, 0);
+	snprintf(it->public_id, sizeof(it->public_id), "%s",
+		 kc_rows_get(r, i, 1));
+	it->business_id = kc_rows_int(r, i, 2);
+	snprintf(it->biz_pub, sizeof(it->biz_pub), "%s", kc_rows_get(r, i, 3));
+	it->kind = strcmp(kc_rows_get(r, i, 4), "call") == 0
+		       ? KC_OUTBOUND_CALL
+		       : KC_OUTBOUND_MESSAGE;
+	snprintf(it->to, sizeof(it->to), "%s", kc_rows_get(r, i, 6));
+	snprintf(it->from, sizeof(it->from), "%s", kc_rows_get(r, i, 7));
+	snprintf(it->agent, sizeof(it->agent), "%s", agent ? agent : "");
+	snprintf(it->tz, sizeof(it->tz), "%s", tz ? tz : "");
+	it->attempts = (unsigned)kc_rows_int(r, i, 11);
+	it->holds = (unsigned)kc_rows_int(r, i, 12);
+	if (it->kind == KC_OUTBOUND_MESSAGE &&
+	    (it->body = strdup(body ? body : "")) == NULL)
+		return -1;
+	it->ck.channel =
+	    it->kind == KC_OUTBOUND_CALL ? KC_CHANNEL_VOICE : KC_CHANNEL_SMS;
+	if (kc_purpose_parse(kc_rows_get(r, i, 5), &it->ck.purpose) != 0)
+		it->ck.purpose = KC_PURPOSE_MARKETING; /* the stricter */
+	it->ck.to = it->to;
+	it->ck.from = it->from;
+	it->ck.contact_timezone = it->tz[0] ? it->tz : NULL;
+	return 0;
+}
+
+/* Checks its[0..n) again as of now, the facts of all of them read in one
+ * statement. An item that could not be judged (its business gone, out of
+ * memory) is released: its lease brings it back. -1 when the database
+ * failed (all of them are released then). */
+static int
+check_again(struct item **its, size_t n, struct kc_db *db)
+{
+	struct kc_action_check *in = calloc(n, sizeof(*in));
+	struct kc_compliance_facts *f = calloc(n, sizeof(*f));
+	long long *biz = calloc(n, sizeof(*biz));
+	int *found = calloc(n, sizeof(*found));
+	size_t *at = calloc(n, sizeof(*at));
+	time_t now = time(NULL);
+	size_t i, m = 0;
+	int rc = -1;
+
+	if (in == NULL || f == NULL || biz == NULL || found == NULL ||
+	    at == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		its[i]->ck.now = now;
+		/* An invalid number is judged without reading anything. */
+		if (!kc_phone_dialable(its[i]->to))
+			continue;
+		at[i] = m;
+		in[m] = its[i]->ck;
+		biz[m++] = its[i]->business_id;
+	}
+	if (m > 0 &&
+	    kc_compliance_facts_read_many(db, m, biz, in, f, found) != 0)
+		goto out;
+	rc = 0;
+	for (i = 0; i < n; i++) {
+		int dialable = kc_phone_dialable(its[i]->to);
+
+		if ((dialable && !found[at[i]]) ||
+		    kc_compliance_decide(&its[i]->ck,
+					 dialable ? &f[at[i]] : NULL,
+					 &its[i]->check) != 0) {
+			kc_warn("%s could not be checked: left for its lease",
+				its[i]->public_id);
+			item_release(its[i]);
+		}
+	}
+out:
+	if (rc != 0)
+		for (i = 0; i < n; i++)
+			item_release(its[i]);
+	free(in);
+	free(f);
+	free(biz);
+	free(found);
+	free(at);
+	return rc;
+}
+
+/* Readies the carrier request of an item that may go. */
+static void
+request(const struct kc_config *cfg, struct item *it)
+{
+	snprintf(it->callback, sizeof(it->callback),
+		 "%s/carrier/twilio/%s/%s/status", cfg->public_base_url,
+		 it->kind == KC_OUTBOUND_CALL ? "calls" : "messages",
+		 it->public_id);
+	it->req.user = it;
+	if (it->kind == KC_OUTBOUND_MESSAGE) {
+		it->req.kind = KC_CARRIER_MESSAGE;
+		it->req.message.to = it->to;
+		it->req.message.from = it->from;
+		it->req.message.body = it->body;
+		it->req.message.status_callback = it->callback;
+		return;
+	}
+	it->req.kind = KC_CARRIER_CALL;
+	it->req.call.to = it->to;
+	it->req.call.from = it->from;
+	it->req.call.status_callback = it->callback;
+	it->req.call.status_callback_events = CALL_EVENTS;
+	if (cfg->outbound_voice_url) {
+		/* The voice runtime learns which call and which agent from
+		 * the URL the carrier fetches when it is answered. */
+		snprintf(it->voice, sizeof(it->voice),
+			 "%s?call_id=%s&agent_id=%s", cfg->outbound_voice_url,
+			 it->public_id, it->agent);
+		it->req.call.url = it->voice;
+	}
+}
+
+/* Claims as many due actions as there are free slots, checks them again
+ * and starts those that may go; the rest are finished at once. */
+static int
+refill(struct kc_outbounder *o, int *claimed, long long *deferred)
+{
+	char owner[KC_ID_MAX];
+	struct kc_buf ids;
+	struct kc_rows *r = NULL;
+	struct item **batch = o->batch;
+	size_t i, nbatch = 0, room = kc_carrier_free_slots(o->carrier);
+	int n, rc = -1;
+
+	*claimed = 0;
+	room = room > o->nready ? room - o->nready : 0;
+	if (room == 0)
+		return 0;
+	kc_buf_init(&ids, 64 * 1024);
+	if (kc_id_new("w", owner, sizeof(owner)) != 0 ||
+	    claim(o, owner, (long long)room, &ids, &n, deferred) != 0)
+		goto out;
+	/* A short claim means nothing more is due now. */
+	o->next_claim_ms = (size_t)n < room ? kc_time_mono_ms() + POLL_MS : 0;
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (kc_db_query(o->db, KC_SQL_OUTBOUND_CLAIMED,
+			KC_ARGS(kc_p_strn(ids.data, ids.len), kc_p_str(owner)),
+			&r) != 0)
+		goto out;
+	for (i = 0; i < r->nrows; i++) {
+		struct item *it = item_take(o);
+
+		if (it == NULL)
+			break; /* cannot happen: room counted free items */
+		(*claimed)++;
+		snprintf(it->owner, sizeof(it->owner), "%s", owner);
+		if (fill(r, i, it) != 0) {
+			item_release(it); /* its lease brings it back */
+			continue;
+		}
+		batch[nbatch++] = it;
+	}
+	/* The database failed us: they come back when their leases end. */
+	if (check_again(batch, nbatch, o->db) != 0)
+		goto out;
+	rc = 0;
+	for (i = 0; i < nbatch; i++) {
+		struct item *it = batch[i];
+
+		if (!it->in_use)
+			continue; /* could not be checked */
+		if (it->check.code != NULL) {
+			o->ready[o->nready++] = it; /* blocked: not sent */
+			continue;
+		}
+		if (it->kind == KC_OUTBOUND_CALL &&
+		    !o->cfg->outbound_voice_url) {
+			it->req.result.outcome = KC_CARRIER_CONFIG;
+			snprintf(it->req.result.message,
+				 sizeof(it->req.result.message),
+				 "outbound_voice_url is not configured: no "
+				 "call can go out");
+			o->ready[o->nready++] = it;
+			continue;
+		}
+		request(o->cfg, it);
+		if (kc_carrier_start(o->carrier, &it->req) != 0)
+			o->ready[o->nready++] = it;
+	}
+out:
+	kc_rows_free(r);
+	kc_buf_free(&ids);
+	return rc;
+}
+
+/* --- the outcomes -------------------------------------------------------- */
+
+static const char *
+object_name(enum kc_outbound_kind k)
+{
+	return k == KC_OUTBOUND_CALL ? "outbound_call" : "message";
+}
+
+/* What one outcome means for its action: its new state and, for a
+ * retry or a hold, when it goes again. */
+static void
+decide(struct kc_outbounder *o, struct item *it)
+{
+	const struct kc_config *cfg = o->cfg;
+	const struct kc_carrier_result *res = &it->req.result;
+	const char *obj = object_name(it->kind), *what = NULL;
+	long long delay;
+	unsigned n;
+
+	it->decided_ms = kc_time_now_ms();
+	it->new_attempts = it->attempts;
+	it->new_holds = it->holds;
+	it->next_ms = 0;
+	it->event = NULL;
+	if (it->check.code != NULL) {
+		it->status = "blocked";
+		it->event = "outbound.blocked";
+		snprintf(it->action, sizeof(it->action), "outbound.blocked");
+		return;
+	}
+	switch (res->outcome) {
+	case KC_CARRIER_OK:
+		it->status = "accepted";
+		what = "accepted";
+		break;
+	case KC_CARRIER_CONFIG:
+		/* Our side is wrong: every action would fail alike. Held,
+		 * never failed, and no more is claimed for a while. */
+		it->new_holds = it->holds + 1;
+		n = it->new_holds < cfg->delivery_schedule_len
+			? it->new_holds
+			: (unsigned)cfg->delivery_schedule_len;
+		delay = kc_backoff_delay_ms(cfg->delivery_schedule,
+					    cfg->delivery_schedule_len, n,
+					    unit_random());
+		it->status = "queued";
+		it->next_ms = it->decided_ms + delay;
+		o->next_claim_ms =
+		    kc_time_mono_ms() +
+		    (delay < HOLD_PAUSE_MAX_MS ? delay : HOLD_PAUSE_MAX_MS);
+		what = "held";
+		break;
+	case KC_CARRIER_RETRYABLE:
+		it->new_attempts = it->attempts + 1;
+		delay = kc_backoff_delay_ms(cfg->delivery_schedule,
+					    cfg->delivery_schedule_len,
+					    it->new_attempts, unit_random());
+		if (delay >= 0) {
+			it->status = "queued";
+			it->next_ms = it->decided_ms + delay;
+			what = "retrying";
+			break;
+		}
+		/* The schedule is used up: as final as a refusal. */
+		/* fall through */
+	case KC_CARRIER_PERMANENT:
+		it->status = "failed";
+		it->event = kc_outbound_state_event(it->kind, "failed");
+		what = "failed";
+		break;
+	}
+	snprintf(it->action, sizeof(it->action), "%s.%s", obj, what);
+}
+
+/* Writes one action's outcome, only while the lease is still ours (else
+ * *lost: the action is another worker's now), with its audit row and its
+ * event. */
+static int
+record(struct kc_outbounder *o, struct item *it)
+{
+	const struct kc_carrier_result *res = &it->req.result;
+	char next[KC_TIME_MAX], sent[KC_TIME_MAX], ended[KC_TIME_MAX];
+	char *checks = NULL;
+	int ok = res->outcome == KC_CARRIER_OK && it->check.code == NULL;
+	int blocked = it->check.code != NULL;
+	int final = strcmp(it->status, "failed") == 0 || blocked;
+	unsigned long long n = 0;
+	json_t *before = NULL, *after = NULL, *a = NULL;
+	int rc = -1;
+
+	if ((checks = json_dumps(it->check.checks, JSON_COMPACT)) == NULL)
+		return -1;
+	if (kc_db_exec(
+		o->db, KC_SQL_OUTBOUND_RESULT,
+		KC_ARGS(
+		    kc_p_str(it->status), kc_p_int(it->new_attempts),
+		    kc_p_int(it->new_holds),
+		    p_time(it->next_ms, next, sizeof(next)),
+		    kc_p_str(ok ? res->sid : NULL),
+		    kc_p_str(ok && res->status[0] ? res->status : NULL),
+		    !ok && !blocked && res->code > 0 ? kc_p_int(res->code)
+						     : kc_p_str(NULL),
+		    kc_p_str(!ok && !blocked ? res->message : NULL),
+		    kc_p_str(checks), kc_p_str(blocked ? it->check.code : NULL),
+		    kc_p_str(blocked ? it->check.detail : NULL),
+		    kc_p_str(blocked ? "send" : NULL),
+		    p_time(ok ? it->decided_ms : 0, sent, sizeof(sent)),
+		    p_time(final ? it->decided_ms : 0, ended, sizeof(ended)),
+		    kc_p_int(it->id), kc_p_str(it->owner)),
+		&n, NULL) != 0)
+		goto out;
+	it->lost = n == 0;
+	if (it->lost) {
+		rc = 0;
+		goto out;
+	}
+	before = json_pack("{s:s}", "status", "sending");
+	after = json_pack(
+	    "{s:s, s:s?, s:o, s:s?, s:I, s:s?}", "status", it->status,
+	    "carrier_sid", ok ? res->sid : NULL, "error_code",
+	    !ok && !blocked && res->code > 0 ? json_integer(res->code)
+					     : json_null(),
+	    "error_message", !ok && !blocked ? res->message : NULL, "attempts",
+	    (json_int_t)it->new_attempts, "blocked_code", it->check.code);
+	if (before == NULL || after == NULL ||
+	    (it->event && kc_outbound_get(o->db, it->business_id, it->kind,
+					  it->public_id, &a) != 0))
+		goto out;
+	rc = kc_outbound_record(o->db, it->business_id, it->biz_pub, &o->actor,
+				it->kind, it->public_id, it->action, before,
+				after, it->event, a);
+out:
+	free(checks);
+	json_decref(before);
+	json_decref(after);
+	json_decref(a);
+	return rc;
+}
+
+/* The batch's outcomes in one transaction; a deadlock or a lock wait
+ * timeout (a callback or the API on the same rows) is retried: every
+ * write is guarded by the lease, so running them again is safe. */
+static int
+record_batch(struct kc_outbounder *o)
+{
+	unsigned err;
+	size_t i;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		if (kc_db_begin(o->db) != 0)
+			return -1;
+		for (i = 0; i < o->nready; i++)
+			if (record(o, o->ready[i]) != 0)
+				goto again;
+		if (kc_db_commit(o->db) == 0)
+			return 0;
+	again:
+		err = kc_db_errno(o->db);
+		kc_db_rollback(o->db);
+		if (err != KC_ER_LOCK_DEADLOCK &&
+		    err != KC_ER_LOCK_WAIT_TIMEOUT)
+			return -1;
+		kc_info("recording outbound outcomes met a lock conflict (%u); "
+			"again",
+			err);
+	}
+	return -1;
+}
+
+static void
+count(struct kc_outbounder *o, struct kc_outbound_stats *st)
+{
+	size_t i;
+
+	for (i = 0; i < o->nready; i++) {
+		const struct item *it = o->ready[i];
+
+		if (it->lost)
+			continue;
+		if (it->check.code != NULL)
+			st->blocked++;
+		else if (strcmp(it->status, "accepted") == 0)
+			st->accepted++;
+		else if (strcmp(it->status, "failed") == 0)
+			st->failed++;
+		else if (it->req.result.outcome == KC_CARRIER_CONFIG)
+			st->held++;
+		else
+			st->retrying++;
+	}
+}
+
+static void
+log_outcomes(struct kc_outbounder *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nready; i++) {
+		const struct item *it = o->ready[i];
+		const struct kc_carrier_result *res = &it->req.result;
+
+		if (it->lost || it->check.code || res->outcome == KC_CARRIER_OK)
+			continue;
+		kc_warn("%s: %s (%s%d: %s)", it->public_id, it->action,
+			res->outcome == KC_CARRIER_CONFIG
+			    ? "our configuration, "
+			    : "",
+			res->code, res->message);
+	}
+}
+
+int
+kc_outbounder_step(struct kc_outbounder *o, struct kc_outbound_stats *st,
+		   int claim_more, int *claimed, int *finished)
+{
+	size_t i, n;
+	int rc = 0;
+
+	*claimed = 0;
+	*finished = 0;
+	if (claim_more && kc_time_mono_ms() >= o->next_claim_ms &&
+	    (kc_carrier_active(o->carrier) == 0 ||
+	     kc_carrier_free_slots(o->carrier) * 4 >= o->nitems)) {
+		if (refill(o, claimed, &st->deferred) != 0)
+			rc = -1;
+		st->claimed += *claimed;
+	}
+	if (kc_carrier_wait(o->carrier, o->nready ? 0 : 20, o->done, o->nitems,
+			    &n) != 0) {
+		rc = -1;
+		n = 0;
+	}
+	for (i = 0; i < n; i++)
+		o->ready[o->nready++] = o->done[i]->user;
+	if (o->nready == 0)
+		return rc;
+	for (i = 0; i < o->nready; i++)
+		if (o->ready[i]->status == NULL)
+			decide(o, o->ready[i]);
+	if (record_batch(o) != 0) {
+		/* While the database is away the outcomes wait for it;
+		 * otherwise their leases bring the actions back (and one the
+		 * carrier took may go twice: never lost). */
+		if (kc_db_unavailable(o->db))
+			return -1;
+		for (i = 0; i < o->nready; i++)
+			item_release(o->ready[i]);
+		o->nready = 0;
+		return -1;
+	}
+	count(o, st);
+	log_outcomes(o);
+	*finished = (int)o->nready;
+	for (i = 0; i < o->nready; i++)
+		item_release(o->ready[i]);
+	o->nready = 0;
+	return rc;
+}
+
+int
+kc_outbounder_any_due(struct kc_outbounder *o, int *due)
+{
+	struct kc_rows *r;
+	struct kc_param b =
+	    o->only_business ? kc_p_int(o->only_business) : kc_p_str(NULL);
+
+	if (kc_db_query(o->db, KC_SQL_OUTBOUND_ANY_DUE, KC_ARGS(b, b), &r) != 0)
+		return -1;
+	*due = kc_rows_int(r, 0, 0) != 0;
+	kc_rows_free(r);
+	return 0;
+}

@@ -1,0 +1,1386 @@
+/* Outbound calls and SMS end to end: the API's checks, `kcctl outbound`
+ * against the fake carrier (tests/carrier/carrier.mjs), and the carrier's
+ * signed callbacks through the stack back to events at the webhook
+ * receiver. Each test has a business of its own and numbers of its own,
+ * and runs the worker for its business alone (--business). */
+#include "itest.h"
+#include "itest_carrier.h"
+#include "kc_business.h"
+#include "kc_compliance.h"
+#include "kc_config.h"
+#include "kc_crypto.h"
+#include "kc_db.h"
+#include "kc_hours.h"
+#include "kc_nanp.h"
+
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+TestSuite(outbound, .init = itest_setup, .timeout = 60);
+
+struct ob {
+	struct itest_tenant t;
+	char from[20];  /* the business's number */
+	char agent[64]; /* its agent */
+	char tz[40];    /* a zone where it is mid-day now */
+	char base[256]; /* the stack's URL, as the carrier calls it */
+};
+
+/* A random valid number in area code npa (exchange 2-9, not N11). */
+static void
+number_in(int npa, char *out, size_t cap)
+{
+	char r[16];
+
+	do {
+		/* +1555 and seven random digits: d[0..6]. */
+		itest_random_number(r, sizeof(r));
+		r[5] = (char)('2' + (r[5] - '0') % 8);
+	} while (r[6] == '1' && r[7] == '1');
+	snprintf(out, cap, "+1%d%.7s", npa, r + 5);
+	cr_assert(kc_phone_dialable(out), "%s", out);
+}
+
+/* Whether now is inside [start, end) minutes in every zone of zones,
+ * each judged with a margin of five minutes on both sides. */
+static int
+all_inside(const char *const *zones, size_t n, int start, int end)
+{
+	struct kc_hours_zone j[KC_HOURS_ZONES_MAX];
+	int allowed;
+
+	return kc_hours_judge(zones, n, time(NULL) - 300, start, end, j,
+			      &allowed) == 0 &&
+	       allowed &&
+	       kc_hours_judge(zones, n, time(NULL) + 300, start, end, j,
+			      &allowed) == 0 &&
+	       allowed;
+}
+
+/* Whether now is outside 08:00-21:00 in every zone, with the margin. */
+static int
+all_outside(const char *const *zones, size_t n)
+{
+	struct kc_hours_zone j[KC_HOURS_ZONES_MAX];
+	int allowed;
+	size_t i;
+	time_t t;
+
+	for (t = time(NULL) - 300; t <= time(NULL) + 300; t += 600) {
+		if (kc_hours_judge(zones, n, t, KC_HOURS_EARLIEST,
+				   KC_HOURS_LATEST, j, &allowed) != 0)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (j[i].allowed)
+				return 0;
+	}
+	return 1;
+}
+
+/* A zone of the tz database where it is now between start and end
+ * (minutes after midnight). */
+static void
+zone_at(int start, int end, char *out, size_t cap)
+{
+	int off;
+
+	for (off = -12; off <= 14; off++) {
+		const char *z[1];
+		char name[32];
+
+		snprintf(name, sizeof(name), "Etc/GMT%c%d",
+			 off <= 0 ? '+' : '-', off <= 0 ? -off : off);
+		z[0] = name;
+		if (all_inside(z, 1, start, end)) {
+			snprintf(out, cap, "%s", name);
+			return;
+		}
+	}
+	cr_assert_fail("no zone of the tz database is at %d-%d now", start,
+		       end);
+}
+
+/* Whatever the hour of the test, the hours check lets these through. */
+static void
+midday_zone(char *out, size_t cap)
+{
+	zone_at(10 * 60, 19 * 60, out, cap);
+}
+
+static void
+setup_tz(struct ob *o, const char *tz)
+{
+	const char *create[] = {"business",   "create", "Outbound Test",
+				"--timezone", tz,       NULL};
+	const char *number[] = {"number", "add",   "--business",
+				o->t.biz, o->from, NULL};
+	struct itest_resp r;
+	json_t *v;
+	int st;
+
+	memset(o, 0, sizeof(*o));
+	v = itest_kcctl(&st, create);
+	cr_assert(st == 0 && v, "kcctl business create (%d)", st);
+	snprintf(o->t.biz, sizeof(o->t.biz), "%s", itest_jstr(v, "id"));
+	json_decref(v);
+	itest_key_new(&o->t, "*", o->t.key, o->t.key_id);
+	number_in(212, o->from, sizeof(o->from));
+	v = itest_kcctl(&st, number);
+	cr_assert(st == 0, "kcctl number add (%d)", st);
+	json_decref(v);
+	itest_get("/v1/agent", o->t.key, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	snprintf(o->agent, sizeof(o->agent), "%s", itest_jstr(r.json, "id"));
+	itest_resp_free(&r);
+	midday_zone(o->tz, sizeof(o->tz));
+	snprintf(o->base, sizeof(o->base), "%s", getenv("KC_TEST_URL"));
+}
+
+static void
+setup(struct ob *o)
+{
+	setup_tz(o, "America/New_York");
+}
+
+static void
+consent(const struct ob *o, const char *phone, const char *channel,
+	const char *kind)
+{
+	struct itest_resp r;
+	char body[512];
+
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"channel\":\"%s\",\"kind\":\"%s\","
+		 "\"source\":\"web_form\",\"captured_at\":"
+		 "\"2026-01-02T03:04:05Z\"}",
+		 phone, channel, kind);
+	itest_post(o->t.key, "/v1/consents", body, &r);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	itest_resp_free(&r);
+}
+
+/* POST /v1/messages from the business's number; extra is more members
+ * (may be ""). */
+static void
+message(const struct ob *o, const char *to, const char *purpose,
+	const char *extra, struct itest_resp *r)
+{
+	char body[2048];
+
+	snprintf(body, sizeof(body),
+		 "{\"to\":\"%s\",\"from\":\"%s\",\"body\":\"Your cleaning is "
+		 "tomorrow at 9.\",\"purpose\":\"%s\"%s}",
+		 to, o->from, purpose, extra);
+	itest_post(o->t.key, "/v1/messages", body, r);
+}
+
+/* An allowed informational SMS to a number with express consent, sent
+ * through the carrier: its id and carrier SID. */
+static void
+queued_message(const struct ob *o, const char *to, char *id)
+{
+	struct itest_resp r;
+	char tz[80];
+
+	snprintf(tz, sizeof(tz), ",\"timezone\":\"%s\"", o->tz);
+	message(o, to, "informational", tz, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "status"), "queued");
+	snprintf(id, 64, "%s", itest_jstr(r.json, "id"));
+	itest_resp_free(&r);
+}
+
+/* kcctl outbound --business: sends what is due, then returns. */
+static json_t *
+outbound(const struct ob *o)
+{
+	const char *args[] = {"outbound", "--business", o->t.biz, NULL};
+	json_t *v;
+	int st;
+
+	v = itest_kcctl(&st, args);
+	cr_assert(st == 0 && v, "kcctl outbound failed (%d)", st);
+	return v;
+}
+
+static json_t *
+get(const struct ob *o, const char *path)
+{
+	struct itest_resp r;
+	json_t *v;
+
+	itest_get(path, o->t.key, &r);
+	cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
+	v = json_incref(r.json);
+	itest_resp_free(&r);
+	return v;
+}
+
+static json_t *
+get_message(const struct ob *o, const char *id)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "/v1/messages/%s", id);
+	return get(o, path);
+}
+
+/* How many events of type the business has; about id when not NULL. */
+static size_t
+events(const struct ob *o, const char *type, const char *key, const char *id)
+{
+	char path[160];
+	json_t *v, *e;
+	size_t i, n = 0;
+
+	snprintf(path, sizeof(path), "/v1/events?limit=100&type=%s", type);
+	v = get(o, path);
+	json_array_foreach(json_object_get(v, "data"), i, e)
+	{
+		const char *got = itest_jstr(json_object_get(e, "data"), key);
+
+		if (id == NULL || (got && strcmp(got, id) == 0))
+			n++;
+	}
+	json_decref(v);
+	return n;
+}
+
+/* The audit rows about target (newest first). */
+static json_t *
+audit_of(const struct ob *o, const char *target)
+{
+	char path[160];
+	json_t *v, *data;
+
+	snprintf(path, sizeof(path), "/v1/audit-log?limit=100&target=%s",
+		 target);
+	v = get(o, path);
+	data = json_incref(json_object_get(v, "data"));
+	json_decref(v);
+	return data;
+}
+
+/* Asks the fake carrier for a callback; what our stack answered. */
+static long
+carrier_status(const char *sid, const char *status, const char *more)
+{
+	char body[512];
+	long st, got;
+	json_t *v;
+
+	snprintf(body, sizeof(body), "{\"sid\":\"%s\",\"status\":\"%s\"%s}",
+		 sid, status, more);
+	v = itest_carrier_post("/_control/status", body, &st);
+	cr_assert_eq(st, 200, "fake carrier: %s", body);
+	got = (long)itest_jint(v, "status");
+	json_decref(v);
+	return got;
+}
+
+/* An inbound SMS from phone to the business's number; *n is the
+ * callback's number at the carrier (for a resend); *twiml (may be NULL)
+ * our answer's body. */
+static long
+inbound(const struct ob *o, const char *phone, const char *text,
+	const char *more, long *n, char *twiml, size_t cap)
+{
+	char body[1024];
+	long st, got;
+	json_t *v;
+
+	snprintf(body, sizeof(body),
+		 "{\"from\":\"%s\",\"to\":\"%s\",\"body\":\"%s\",\"url\":"
+		 "\"%s/carrier/twilio/sms\"%s}",
+		 phone, o->from, text, o->base, more);
+	v = itest_carrier_post("/_control/inbound", body, &st);
+	cr_assert_eq(st, 200, "fake carrier: %s", body);
+	got = (long)itest_jint(v, "status");
+	if (n)
+		*n = (long)itest_jint(v, "n");
+	if (twiml)
+		snprintf(twiml, cap, "%s",
+			 itest_jstr(v, "body") ? itest_jstr(v, "body") : "");
+	json_decref(v);
+	return got;
+}
+
+static long
+resend(long n)
+{
+	char body[64];
+	long st, got;
+	json_t *v;
+
+	snprintf(body, sizeof(body), "{\"n\":%ld}", n);
+	v = itest_carrier_post("/_control/resend", body, &st);
+	cr_assert_eq(st, 200);
+	got = (long)itest_jint(v, "status");
+	json_decref(v);
+	return got;
+}
+
+static long long
+carrier_requests(const char *phone)
+{
+	json_t *v = itest_carrier_log(phone);
+	long long n = itest_jint(v, "count");
+
+	json_decref(v);
+	return n;
+}
+
+static const json_t *
+check_named(const json_t *checks, const char *name)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(checks, i, c) if (strcmp(itest_jstr(c, "check"),
+						    name) == 0) return c;
+	return NULL;
+}
+
+Test(outbound, dnc_number_is_refused_with_its_code_and_an_audit_row)
+{
+	struct itest_resp r;
+	struct ob o;
+	char to[20], body[1024], id[64], path[160];
+	json_t *a, *rows, *row;
+
+	setup(&o);
+	number_in(212, to, sizeof(to));
+	consent(&o, to, "voice", "written");
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"reason\":\"customer_request\"}", to);
+	itest_post(o.t.key, "/v1/dnc", body, &r);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	itest_resp_free(&r);
+
+	snprintf(body, sizeof(body),
+		 "{\"to\":\"%s\",\"from\":\"%s\",\"agent_id\":\"%s\","
+		 "\"purpose\":\"informational\",\"timezone\":\"%s\"}",
+		 to, o.from, o.agent, o.tz);
+	itest_post(o.t.key, "/v1/outbound-calls", body, &r);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "number_on_dnc");
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "to");
+	a = json_object_get(r.json, "action");
+	cr_assert_str_eq(itest_jstr(a, "status"), "blocked");
+	snprintf(id, sizeof(id), "%s", itest_jstr(a, "id"));
+	cr_assert(strncmp(id, "ocall_", 6) == 0, "%s", id);
+	/* Every check ran, in order, and consent alone would have let it
+	 * through: DNC wins. */
+	cr_assert_eq(json_array_size(json_object_get(a, "checks")), 6);
+	cr_assert_str_eq(itest_jstr(check_named(json_object_get(a, "checks"),
+						"consent_missing"),
+				    "outcome"),
+			 "passed");
+	itest_resp_free(&r);
+
+	/* Stored blocked, with its reason. */
+	snprintf(path, sizeof(path), "/v1/outbound-calls/%s", id);
+	a = get(&o, path);
+	cr_assert_str_eq(itest_jstr(a, "status"), "blocked");
+	cr_assert_str_eq(itest_jstr(json_object_get(a, "blocked"), "code"),
+			 "number_on_dnc");
+	cr_assert_str_eq(itest_jstr(json_object_get(a, "blocked"), "stage"),
+			 "queue");
+	json_decref(a);
+	cr_assert_eq(itest_count(o.t.key, "/v1/outbound-calls?status=blocked"),
+		     1);
+	cr_assert_eq(itest_count(o.t.key, "/v1/outbound-calls?status=queued"),
+		     0);
+
+	/* Its audit row, by the key, and its event. */
+	rows = audit_of(&o, id);
+	cr_assert_eq(json_array_size(rows), 1);
+	row = json_array_get(rows, 0);
+	cr_assert_str_eq(itest_jstr(row, "action"), "outbound.blocked");
+	cr_assert_str_eq(itest_jstr(json_object_get(row, "actor"), "type"),
+			 "api_key");
+	cr_assert_str_eq(itest_jstr(json_object_get(row, "actor"), "id"),
+			 o.t.key_id);
+	cr_assert_str_eq(itest_jstr(json_object_get(row, "after"), "status"),
+			 "blocked");
+	json_decref(rows);
+	cr_assert_eq(events(&o, "outbound.blocked", "call_id", id), 1);
+
+	/* Nothing goes out. */
+	json_decref(outbound(&o));
+	cr_assert_eq(carrier_requests(to), 0);
+}
+
+Test(outbound, marketing_sms_without_written_consent_is_refused)
+{
+	struct itest_resp r;
+	struct ob o;
+	char to[20], tz[80];
+
+	setup(&o);
+	number_in(212, to, sizeof(to));
+	snprintf(tz, sizeof(tz), ",\"timezone\":\"%s\"", o.tz);
+	consent(&o, to, "sms", "express");
+	message(&o, to, "marketing", tz, &r);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "consent_missing");
+	cr_assert(strstr(itest_jstr(r.json, "detail"), "written"), "%s",
+		  r.body);
+	itest_resp_free(&r);
+	/* Express consent is enough for an informational text. */
+	message(&o, to, "informational", tz, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	itest_resp_free(&r);
+	/* And written consent for marketing. */
+	consent(&o, to, "sms", "written");
+	message(&o, to, "marketing", tz, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	itest_resp_free(&r);
+	cr_assert_eq(itest_count(o.t.key, "/v1/messages?status=blocked"), 1);
+	cr_assert_eq(itest_count(o.t.key, "/v1/messages?status=queued"), 2);
+	cr_assert_eq(events(&o, "outbound.blocked", NULL, NULL), 1);
+}
+
+Test(outbound, allowed_sms_reaches_the_carrier_and_comes_back_as_signed_events)
+{
+	struct ob o;
+	char to[20], id[64], sid[80], path[64], ep[64], secret[80], cb[512];
+	json_t *v, *m, *req, *log, *d, *p;
+	const char *types[] = {"message.sent", "message.delivered"};
+	size_t i, j, n;
+	int st;
+
+	setup(&o);
+	itest_rcv_path(path, sizeof(path));
+	itest_rcv_endpoint(o.t.key, path, "[\"message.*\"]", ep, secret);
+	number_in(212, to, sizeof(to));
+	consent(&o, to, "sms", "express");
+	queued_message(&o, to, id);
+
+	v = outbound(&o);
+	cr_assert_eq(itest_jint(v, "claimed"), 1);
+	cr_assert_eq(itest_jint(v, "accepted"), 1);
+	json_decref(v);
+
+	/* What the carrier got: our account, the message, and where to
+	 * report back. */
+	log = itest_carrier_log(to);
+	cr_assert_eq(itest_jint(log, "count"), 1);
+	req = json_array_get(json_object_get(log, "requests"), 0);
+	cr_assert_str_eq(itest_jstr(req, "auth"), "ok");
+	snprintf(cb, sizeof(cb), "%s/carrier/twilio/messages/%s/status", o.base,
+		 id);
+	n = 0;
+	json_array_foreach(json_object_get(req, "params"), i, p)
+	{
+		const char *k = json_string_value(json_array_get(p, 0));
+		const char *val = json_string_value(json_array_get(p, 1));
+
+		if (strcmp(k, "To") == 0)
+			n += strcmp(val, to) == 0;
+		else if (strcmp(k, "From") == 0)
+			n += strcmp(val, o.from) == 0;
+		else if (strcmp(k, "Body") == 0)
+			n +=
+			    strcmp(val, "Your cleaning is tomorrow at 9.") == 0;
+		else if (strcmp(k, "StatusCallback") == 0)
+			n += strcmp(val, cb) == 0;
+	}
+	cr_assert_eq(n, 4, "%s", json_dumps(req, 0));
+	snprintf(sid, sizeof(sid), "%s",
+		 itest_jstr(json_object_get(req, "answer"), "sid"));
+	json_decref(log);
+
+	m = get_message(&o, id);
+	cr_assert_str_eq(itest_jstr(m, "status"), "accepted");
+	cr_assert_str_eq(itest_jstr(m, "carrier_sid"), sid);
+	cr_assert_eq(json_array_size(json_object_get(m, "send_checks")), 6);
+	json_decref(m);
+
+	/* The carrier's signed callbacks move it along... */
+	cr_assert_eq(carrier_status(sid, "sent", ""), 204);
+	cr_assert_eq(carrier_status(sid, "delivered", ""), 204);
+	m = get_message(&o, id);
+	cr_assert_str_eq(itest_jstr(m, "status"), "delivered");
+	cr_assert_str_eq(itest_jstr(m, "carrier_status"), "delivered");
+	cr_assert(json_is_string(json_object_get(m, "ended_at")));
+	json_decref(m);
+
+	/* ...and become events at the webhook receiver, signed. */
+	v = itest_deliver(o.t.biz, &st);
+	cr_assert_eq(st, 0);
+	json_decref(v);
+	log = itest_rcv_log(path);
+	cr_assert_eq(itest_jint(log, "count"), 2, "%s", json_dumps(log, 0));
+	for (i = 0; i < 2; i++) {
+		n = 0;
+		json_array_foreach(json_object_get(log, "requests"), j, d)
+		{
+			const char *body = itest_jstr(d, "body");
+			json_t *env = json_loads(body, 0, NULL), *data;
+
+			cr_assert_not_null(env);
+			if (strcmp(itest_jstr(env, "type"), types[i]) != 0) {
+				json_decref(env);
+				continue;
+			}
+			n++;
+			cr_assert_eq(
+			    kc_webhook_verify(secret, itest_jstr(d, "id"),
+					      itest_jstr(d, "timestamp"), body,
+					      strlen(body),
+					      itest_jstr(d, "signature"),
+					      (long long)time(NULL), 300),
+			    0, "%s is not signed with the endpoint's secret",
+			    types[i]);
+			data = json_object_get(env, "data");
+			cr_assert_str_eq(itest_jstr(data, "message_id"), id);
+			cr_assert_str_eq(itest_jstr(data, "carrier_sid"), sid);
+			cr_assert_str_eq(itest_jstr(data, "to"), to);
+			json_decref(env);
+		}
+		cr_assert_eq(n, 1, "%s arrived %zu times", types[i], n);
+	}
+	json_decref(log);
+}
+
+Test(outbound, stop_reply_blocks_the_next_sms_at_the_api_and_at_send_time)
+{
+	struct itest_resp r;
+	struct ob o;
+	char to[20], first[64], twiml[1024], tz[80], q[128];
+	json_t *v, *m;
+	const json_t *c;
+
+	setup(&o);
+	number_in(212, to, sizeof(to));
+	consent(&o, to, "sms", "written");
+	/* Queued before the STOP, sent after it. */
+	queued_message(&o, to, first);
+
+	cr_assert_eq(inbound(&o, to, " Stop ", "", NULL, twiml, sizeof(twiml)),
+		     200);
+	cr_assert(strstr(twiml, "<Response><Message>"), "%s", twiml);
+	cr_assert(strstr(twiml, "unsubscribed"), "%s", twiml);
+	cr_assert_eq(events(&o, "message.received", NULL, NULL), 1);
+	snprintf(q, sizeof(q), "/v1/dnc?phone=%%2B%s", to + 1);
+	cr_assert_eq(itest_count(o.t.key, q), 1);
+
+	/* At the API: refused, whatever consent it had. */
+	snprintf(tz, sizeof(tz), ",\"timezone\":\"%s\"", o.tz);
+	message(&o, to, "informational", tz, &r);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "number_opted_out");
+	itest_resp_free(&r);
+
+	/* At send time: the one queued before is blocked, not sent. */
+	v = outbound(&o);
+	cr_assert_eq(itest_jint(v, "claimed"), 1);
+	cr_assert_eq(itest_jint(v, "blocked"), 1);
+	cr_assert_eq(itest_jint(v, "accepted"), 0);
+	json_decref(v);
+	cr_assert_eq(carrier_requests(to), 0);
+	m = get_message(&o, first);
+	cr_assert_str_eq(itest_jstr(m, "status"), "blocked");
+	cr_assert_str_eq(itest_jstr(json_object_get(m, "blocked"), "code"),
+			 "number_opted_out");
+	cr_assert_str_eq(itest_jstr(json_object_get(m, "blocked"), "stage"),
+			 "send");
+	/* Queued with every check passed; blocked by the second look. */
+	c = check_named(json_object_get(m, "checks"), "number_opted_out");
+	cr_assert_str_eq(itest_jstr(c, "outcome"), "passed");
+	c = check_named(json_object_get(m, "send_checks"), "number_opted_out");
+	cr_assert_str_eq(itest_jstr(c, "outcome"), "failed");
+	json_decref(m);
+	cr_assert_eq(events(&o, "outbound.blocked", "message_id", first), 1);
+
+	/* START opts back in. */
+	cr_assert_eq(inbound(&o, to, "start", "", NULL, twiml, sizeof(twiml)),
+		     200);
+	cr_assert(strstr(twiml, "resubscribed"), "%s", twiml);
+	message(&o, to, "informational", tz, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	itest_resp_free(&r);
+}
+
+Test(outbound, forged_callbacks_are_refused_and_change_nothing)
+{
+	struct ob o;
+	char to[20], id[64], sid[80], q[128], twiml[512];
+	json_t *v, *m, *log, *rows;
+	size_t audits;
+
+	setup(&o);
+	number_in(212, to, sizeof(to));
+	consent(&o, to, "sms", "express");
+	queued_message(&o, to, id);
+	json_decref(outbound(&o));
+	log = itest_carrier_log(to);
+	snprintf(
+	    sid, sizeof(sid), "%s",
+	    itest_jstr(json_object_get(
+			   json_array_get(json_object_get(log, "requests"), 0),
+			   "answer"),
+		       "sid"));
+	json_decref(log);
+	rows = audit_of(&o, id);
+	audits = json_array_size(rows);
+	json_decref(rows);
+
+	/* Signed with another token, not signed, and a signature of
+	 * something else. */
+	cr_assert_eq(carrier_status(sid, "delivered",
+				    ",\"sign_with\":\"not-the-token\""),
+		     403);
+	cr_assert_eq(carrier_status(sid, "failed", ",\"signature\":\"\""), 403);
+	cr_assert_eq(carrier_status(sid, "delivered",
+				    ",\"signature\":"
+				    "\"AAAAAAAAAAAAAAAAAAAAAAAAAAA=\""),
+		     403);
+	m = get_message(&o, id);
+	cr_assert_str_eq(itest_jstr(m, "status"), "accepted");
+	json_decref(m);
+	cr_assert_eq(events(&o, "message.delivered", NULL, NULL), 0);
+	cr_assert_eq(events(&o, "message.failed", NULL, NULL), 0);
+	rows = audit_of(&o, id);
+	cr_assert_eq(json_array_size(rows), audits);
+	json_decref(rows);
+
+	/* A forged STOP opts nobody out. */
+	cr_assert_eq(inbound(&o, to, "STOP", ",\"sign_with\":\"nope\"", NULL,
+			     twiml, sizeof(twiml)),
+		     403);
+	snprintf(q, sizeof(q), "/v1/dnc?phone=%%2B%s", to + 1);
+	cr_assert_eq(itest_count(o.t.key, q), 0);
+	cr_assert_eq(events(&o, "message.received", NULL, NULL), 0);
+
+	/* The real one, for contrast, is taken. */
+	cr_assert_eq(carrier_status(sid, "delivered", ""), 204);
+	v = get_message(&o, id);
+	cr_assert_str_eq(itest_jstr(v, "status"), "delivered");
+	json_decref(v);
+}
+
+Test(outbound, replayed_callbacks_change_nothing)
+{
+	struct ob o;
+	char to[20], id[64], sid[80], q[128];
+	json_t *v, *log, *rows;
+	long n_sent, n_stop;
+	size_t audits;
+	char body[512];
+	long st;
+
+	setup(&o);
+	number_in(212, to, sizeof(to));
+	consent(&o, to, "sms", "express");
+	queued_message(&o, to, id);
+	json_decref(outbound(&o));
+	log = itest_carrier_log(to);
+	snprintf(
+	    sid, sizeof(sid), "%s",
+	    itest_jstr(json_object_get(
+			   json_array_get(json_object_get(log, "requests"), 0),
+			   "answer"),
+		       "sid"));
+	json_decref(log);
+
+	snprintf(body, sizeof(body), "{\"sid\":\"%s\",\"status\":\"sent\"}",
+		 sid);
+	v = itest_carrier_post("/_control/status", body, &st);
+	cr_assert_eq(itest_jint(v, "status"), 204);
+	n_sent = (long)itest_jint(v, "n");
+	json_decref(v);
+	rows = audit_of(&o, id);
+	audits = json_array_size(rows);
+	json_decref(rows);
+
+	/* Byte for byte again, as Twilio retries: taken, nothing changes. */
+	cr_assert_eq(resend(n_sent), 204);
+	cr_assert_eq(events(&o, "message.sent", "message_id", id), 1);
+	rows = audit_of(&o, id);
+	cr_assert_eq(json_array_size(rows), audits);
+	json_decref(rows);
+
+	/* A late "sent" after "delivered" does not move it back. */
+	cr_assert_eq(carrier_status(sid, "delivered", ""), 204);
+	cr_assert_eq(resend(n_sent), 204);
+	v = get_message(&o, id);
+	cr_assert_str_eq(itest_jstr(v, "status"), "delivered");
+	json_decref(v);
+	cr_assert_eq(events(&o, "message.sent", "message_id", id), 1);
+	cr_assert_eq(events(&o, "message.delivered", "message_id", id), 1);
+
+	/* An inbound STOP delivered twice opts out once. */
+	cr_assert_eq(inbound(&o, to, "STOP", "", &n_stop, NULL, 0), 200);
+	cr_assert_eq(resend(n_stop), 200);
+	snprintf(q, sizeof(q), "/v1/dnc?phone=%%2B%s", to + 1);
+	cr_assert_eq(itest_count(o.t.key, q), 1);
+	cr_assert_eq(events(&o, "message.received", NULL, NULL), 1);
+	cr_assert_eq(events(&o, "dnc.added", NULL, NULL), 1);
+}
+
+/* An area code all of whose zones are outside 08:00-21:00 now, or inside
+ * (with a margin), from the NANP table; 0 when none is. */
+static int
+npa_where(int inside)
+{
+	size_t i, n;
+
+	for (i = 0; i < kc_nanp_tz_count; i++) {
+		const struct kc_nanp_tz *t = &kc_nanp_tz_table[i];
+
+		for (n = 0; n < KC_NANP_TZ_MAX && t->zones[n]; n++)
+			;
+		if (n == 0 || t->npa % 100 == 11)
+			continue;
+		if (inside ? all_inside(t->zones, n, KC_HOURS_EARLIEST,
+					KC_HOURS_LATEST)
+			   : all_outside(t->zones, n))
+			return t->npa;
+	}
+	return 0;
+}
+
+Test(outbound, calling_hours_are_the_recipients)
+{
+	struct itest_resp r;
+	struct ob o;
+	int out_npa = npa_where(0), in_npa = npa_where(1);
+	char out_to[20], in_to[20], body[1024], tz[40] = "America/New_York";
+	const json_t *c;
+
+	/* NANP's zones run from UTC-11 to UTC-3:30, and UTC+10 (Guam): for
+	 * about an hour a day (22:00-23:00 UTC) every one of them is inside
+	 * 08:00-21:00, and for half an hour a year (11:00-11:30 UTC in
+	 * winter) none is. Then that number is another country's, and the
+	 * business's zone, chosen so, is the recipient's. */
+	cr_assert(out_npa || in_npa);
+	if (!in_npa)
+		midday_zone(tz, sizeof(tz));
+	if (!out_npa)
+		zone_at(1 * 60, 5 * 60, tz, sizeof(tz));
+	setup_tz(&o, tz);
+	if (in_npa)
+		number_in(in_npa, in_to, sizeof(in_to));
+	else
+		snprintf(in_to, sizeof(in_to), "+447700900%03d",
+			 (int)(time(NULL) % 1000));
+	if (out_npa)
+		number_in(out_npa, out_to, sizeof(out_to));
+	else
+		snprintf(out_to, sizeof(out_to), "+447700901%03d",
+			 (int)(time(NULL) % 1000));
+	consent(&o, out_to, "voice", "express");
+	consent(&o, in_to, "voice", "express");
+
+	snprintf(body, sizeof(body),
+		 "{\"to\":\"%s\",\"from\":\"%s\",\"agent_id\":\"%s\","
+		 "\"purpose\":\"informational\"}",
+		 out_to, o.from, o.agent);
+	itest_post(o.t.key, "/v1/outbound-calls", body, &r);
+	cr_assert_eq(r.status, 422, "%s: %s", out_to, r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "outside_calling_hours");
+	c = check_named(
+	    json_object_get(json_object_get(r.json, "action"), "checks"),
+	    "outside_calling_hours");
+	cr_assert_str_eq(itest_jstr(c, "zone_source"),
+			 out_npa ? "number" : "business");
+	itest_resp_free(&r);
+
+	snprintf(body, sizeof(body),
+		 "{\"to\":\"%s\",\"from\":\"%s\",\"agent_id\":\"%s\","
+		 "\"purpose\":\"informational\"}",
+		 in_to, o.from, o.agent);
+	itest_post(o.t.key, "/v1/outbound-calls", body, &r);
+	cr_assert_eq(r.status, 202, "%s: %s", in_to, r.body);
+	c = check_named(json_object_get(r.json, "checks"),
+			"outside_calling_hours");
+	cr_assert_str_eq(itest_jstr(c, "outcome"), "passed");
+	cr_assert_str_eq(itest_jstr(c, "zone_source"),
+			 in_npa ? "number" : "business");
+	itest_resp_free(&r);
+}
+
+Test(outbound, outbound_call_moves_through_its_states)
+{
+	struct itest_resp r;
+	struct ob o;
+	char to[20], body[1024], id[64], sid[80], path[128], voice[256];
+	json_t *v, *log, *req, *p;
+	size_t i, events_asked = 0;
+	int voice_ok = 0;
+
+	setup(&o);
+	number_in(212, to, sizeof(to));
+	consent(&o, to, "voice", "written");
+	snprintf(body, sizeof(body),
+		 "{\"to\":\"%s\",\"from\":\"%s\",\"agent_id\":\"%s\","
+		 "\"purpose\":\"marketing\",\"context\":{\"reason\":"
+		 "\"reminder\"},\"timezone\":\"%s\"}",
+		 to, o.from, o.agent, o.tz);
+	itest_post(o.t.key, "/v1/outbound-calls", body, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	snprintf(id, sizeof(id), "%s", itest_jstr(r.json, "id"));
+	itest_resp_free(&r);
+	v = outbound(&o);
+	cr_assert_eq(itest_jint(v, "accepted"), 1);
+	json_decref(v);
+
+	log = itest_carrier_log(to);
+	req = json_array_get(json_object_get(log, "requests"), 0);
+	cr_assert(strstr(itest_jstr(req, "path"), "/Calls.json"));
+	snprintf(voice, sizeof(voice), "call_id=%s&agent_id=%s", id, o.agent);
+	json_array_foreach(json_object_get(req, "params"), i, p)
+	{
+		const char *k = json_string_value(json_array_get(p, 0));
+		const char *val = json_string_value(json_array_get(p, 1));
+
+		if (strcmp(k, "StatusCallbackEvent") == 0)
+			events_asked++;
+		if (strcmp(k, "Url") == 0 && strstr(val, voice))
+			voice_ok = 1;
+	}
+	cr_assert_eq(events_asked, 4);
+	cr_assert(voice_ok, "the voice URL names the call and the agent");
+	snprintf(sid, sizeof(sid), "%s",
+		 itest_jstr(json_object_get(req, "answer"), "sid"));
+	json_decref(log);
+
+	cr_assert_eq(carrier_status(sid, "ringing", ""), 204);
+	cr_assert_eq(carrier_status(sid, "in-progress", ""), 204);
+	cr_assert_eq(events(&o, "call.started", "call_id", id), 1);
+	cr_assert_eq(carrier_status(sid, "completed", ",\"call_duration\":42"),
+		     204);
+	snprintf(path, sizeof(path), "/v1/outbound-calls/%s", id);
+	v = get(&o, path);
+	cr_assert_str_eq(itest_jstr(v, "status"), "completed");
+	cr_assert_eq(itest_jint(v, "duration_seconds"), 42);
+	cr_assert(json_is_string(json_object_get(v, "answered_at")));
+	json_decref(v);
+	cr_assert_eq(events(&o, "call.ended", "call_id", id), 1);
+	/* The message routes know nothing of calls. */
+	snprintf(path, sizeof(path), "/v1/messages/%s", id);
+	itest_get(path, o.t.key, &r);
+	cr_assert_eq(r.status, 404);
+	itest_resp_free(&r);
+}
+
+Test(outbound, carrier_refusals_are_final_and_errors_retry)
+{
+	struct ob o;
+	char refused[20], flaky[20], held[20], a[64], b[64], c[64];
+	json_t *v, *m, *rows;
+	long long deadline;
+	int accepted = 0;
+
+	setup(&o);
+	number_in(212, refused, sizeof(refused));
+	number_in(212, flaky, sizeof(flaky));
+	number_in(212, held, sizeof(held));
+	consent(&o, refused, "sms", "express");
+	consent(&o, flaky, "sms", "express");
+	consent(&o, held, "sms", "express");
+	itest_carrier_mode(refused, "\"unsubscribed\":true");
+	itest_carrier_mode(flaky, "\"fail\":[{\"status\":503}]");
+	itest_carrier_mode(held, "\"fail\":[{\"status\":401,\"code\":20003}]");
+	queued_message(&o, refused, a);
+	queued_message(&o, flaky, b);
+	queued_message(&o, held, c);
+
+	v = outbound(&o);
+	cr_assert_eq(itest_jint(v, "failed"), 1);
+	cr_assert_eq(itest_jint(v, "retrying"), 1);
+	cr_assert_eq(itest_jint(v, "held"), 1);
+	json_decref(v);
+
+	/* 21610: final, with the carrier's code, and message.failed. */
+	m = get_message(&o, a);
+	cr_assert_str_eq(itest_jstr(m, "status"), "failed");
+	cr_assert_eq(itest_jint(m, "error_code"), 21610);
+	json_decref(m);
+	cr_assert_eq(events(&o, "message.failed", "message_id", a), 1);
+
+	/* 503: queued again on the delivery schedule (5 s first). */
+	m = get_message(&o, b);
+	cr_assert_str_eq(itest_jstr(m, "status"), "queued");
+	cr_assert_eq(itest_jint(m, "attempts"), 1);
+	cr_assert(json_is_string(json_object_get(m, "next_attempt_at")));
+	json_decref(m);
+
+	/* 401: our credentials, not the message: held, no try counted. */
+	m = get_message(&o, c);
+	cr_assert_str_eq(itest_jstr(m, "status"), "queued");
+	cr_assert_eq(itest_jint(m, "attempts"), 0);
+	cr_assert_eq(itest_jint(m, "error_code"), 20003);
+	json_decref(m);
+	rows = audit_of(&o, c);
+	cr_assert_str_eq(itest_jstr(json_array_get(rows, 0), "action"),
+			 "message.held");
+	json_decref(rows);
+
+	/* Run again until the retry has come: it goes through. */
+	deadline = itest_mono_ms() + 20000;
+	while (!accepted && itest_mono_ms() < deadline) {
+		v = outbound(&o);
+		json_decref(v);
+		m = get_message(&o, b);
+		accepted = strcmp(itest_jstr(m, "status"), "accepted") == 0;
+		json_decref(m);
+		if (!accepted)
+			itest_msleep(250);
+	}
+	cr_assert(accepted, "the retry did not go through within 20 s");
+	cr_assert_eq(carrier_requests(flaky), 2);
+	cr_assert_eq(carrier_requests(refused), 1);
+}
+
+Test(outbound, per_business_caps_make_work_wait)
+{
+	struct ob o;
+	char to[3][20], id[3][64];
+	json_t *v, *m;
+	int i, queued = 0;
+
+	setup(&o);
+	for (i = 0; i < 3; i++) {
+		number_in(212, to[i], sizeof(to[i]));
+		consent(&o, to[i], "sms", "express");
+		queued_message(&o, to[i], id[i]);
+	}
+	/* Two a minute for this run (the environment overrides the
+	 * configuration; this test's process alone). */
+	setenv("KC_OUTBOUND_MESSAGES_PER_MINUTE", "2", 1);
+	v = outbound(&o);
+	unsetenv("KC_OUTBOUND_MESSAGES_PER_MINUTE");
+	cr_assert_eq(itest_jint(v, "accepted"), 2, "%s", json_dumps(v, 0));
+	cr_assert_eq(itest_jint(v, "deferred"), 1);
+	cr_assert_eq(itest_jint(v, "failed"), 0);
+	json_decref(v);
+	for (i = 0; i < 3; i++) {
+		m = get_message(&o, id[i]);
+		if (strcmp(itest_jstr(m, "status"), "queued") == 0) {
+			queued++;
+			/* Waiting for the next minute, not failed. */
+			cr_assert_eq(itest_jint(m, "attempts"), 0);
+			cr_assert(json_is_string(
+			    json_object_get(m, "next_attempt_at")));
+			cr_assert_eq(carrier_requests(to[i]), 0);
+		}
+		json_decref(m);
+	}
+	cr_assert_eq(queued, 1);
+}
+
+Test(outbound, dry_run_checks_and_stores_nothing)
+{
+	struct itest_resp r;
+	struct ob o;
+	char to[20], extra[128];
+
+	setup(&o);
+	number_in(212, to, sizeof(to));
+	snprintf(extra, sizeof(extra), ",\"timezone\":\"%s\",\"dry_run\":true",
+		 o.tz);
+	message(&o, to, "informational", extra, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "object"), "outbound_check");
+	cr_assert(json_is_false(json_object_get(r.json, "allowed")));
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "consent_missing");
+	cr_assert_eq(json_array_size(json_object_get(r.json, "checks")), 6);
+	itest_resp_free(&r);
+	consent(&o, to, "sms", "express");
+	message(&o, to, "informational", extra, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(json_is_true(json_object_get(r.json, "allowed")));
+	cr_assert(json_is_null(json_object_get(r.json, "code")));
+	itest_resp_free(&r);
+	cr_assert_eq(itest_count(o.t.key, "/v1/messages"), 0);
+	cr_assert_eq(events(&o, "outbound.blocked", NULL, NULL), 0);
+}
+
+Test(outbound, bad_bodies_name_the_field_and_write_nothing)
+{
+	static const struct {
+		const char *path, *body, *field, *code;
+	} cases[] = {
+	    {"/v1/messages",
+	     "{\"from\":\"+12125550100\",\"body\":\"x\","
+	     "\"purpose\":\"informational\"}",
+	     "to", "missing_field"},
+	    {"/v1/messages",
+	     "{\"to\":5,\"from\":\"+12125550100\",\"body\":"
+	     "\"x\",\"purpose\":\"informational\"}",
+	     "to", "invalid_type"},
+	    {"/v1/messages",
+	     "{\"to\":\"+12125550123\",\"from\":"
+	     "\"+12125550100\",\"body\":\"\",\"purpose\":"
+	     "\"informational\"}",
+	     "body", "invalid_value"},
+	    {"/v1/messages",
+	     "{\"to\":\"+12125550123\",\"from\":"
+	     "\"+12125550100\",\"body\":\"x\",\"purpose\":"
+	     "\"sales\"}",
+	     "purpose", "invalid_enum"},
+	    {"/v1/messages",
+	     "{\"to\":\"+12125550123\",\"from\":"
+	     "\"+12125550100\",\"body\":\"x\",\"purpose\":"
+	     "\"informational\",\"cc\":\"x\"}",
+	     "cc", "unknown_field"},
+	    {"/v1/messages",
+	     "{\"to\":\"+12125550123\",\"from\":"
+	     "\"+12125550100\",\"body\":\"x\",\"purpose\":"
+	     "\"informational\",\"lead_id\":\"lead_"
+	     "0000000000\"}",
+	     "lead_id", "unknown_lead"},
+	    {"/v1/messages",
+	     "{\"to\":\"+12125550123\",\"from\":"
+	     "\"+12125550100\",\"body\":\"x\",\"purpose\":"
+	     "\"informational\",\"timezone\":\"Nowhere/"
+	     "Land\"}",
+	     "timezone", "invalid_value"},
+	    {"/v1/outbound-calls",
+	     "{\"to\":\"+12125550123\",\"from\":"
+	     "\"+12125550100\",\"purpose\":"
+	     "\"informational\"}",
+	     "agent_id", "missing_field"},
+	    {"/v1/outbound-calls",
+	     "{\"to\":\"+12125550123\",\"from\":"
+	     "\"+12125550100\",\"agent_id\":\"agt_"
+	     "0000000000\",\"purpose\":"
+	     "\"informational\"}",
+	     "agent_id", "unknown_agent"},
+	    {"/v1/outbound-calls",
+	     "{\"to\":\"+12125550123\",\"from\":"
+	     "\"+12125550100\",\"agent_id\":\"agt_"
+	     "0000000000\",\"purpose\":"
+	     "\"informational\",\"context\":\"x\"}",
+	     "context", "invalid_type"},
+	    {"/v1/outbound-calls",
+	     "{\"to\":\"+12125550123\",\"from\":"
+	     "\"+12125550100\",\"agent_id\":\"agt_"
+	     "0000000000\",\"purpose\":"
+	     "\"informational\",\"dry_run\":\"yes\"}",
+	     "dry_run", "invalid_type"},
+	};
+	struct itest_resp r;
+	struct ob o;
+	size_t i;
+
+	setup(&o);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		itest_post(o.t.key, cases[i].path, cases[i].body, &r);
+		cr_assert_eq(r.status, 422, "%s: %s", cases[i].body, r.body);
+		cr_assert_str_eq(itest_jstr(r.json, "code"), cases[i].code,
+				 "%s: %s", cases[i].body, r.body);
+		if (*cases[i].field)
+			cr_assert_str_eq(itest_jstr(r.json, "field"),
+					 cases[i].field, "%s: %s",
+					 cases[i].body, r.body);
+		cr_assert_null(json_object_get(r.json, "action"));
+		itest_resp_free(&r);
+	}
+	itest_post(o.t.key, "/v1/messages", "{\"to\":", &r);
+	cr_assert_eq(r.status, 400);
+	itest_resp_free(&r);
+	cr_assert_eq(itest_count(o.t.key, "/v1/messages"), 0);
+	cr_assert_eq(itest_count(o.t.key, "/v1/outbound-calls"), 0);
+	cr_assert_eq(itest_count(o.t.key, "/v1/audit-log?action=message."
+					  "queued"),
+		     0);
+	cr_assert_eq(itest_count(o.t.key, "/v1/audit-log?action=outbound."
+					  "blocked"),
+		     0);
+}
+
+Test(outbound, invalid_numbers_are_blocked_and_kept)
+{
+	struct itest_resp r;
+	struct ob o;
+	char body[512];
+
+	setup(&o);
+	/* 911 as an exchange (N11): E.164, but no number. */
+	snprintf(body, sizeof(body),
+		 "{\"to\":\"+12129111234\",\"from\":\"%s\",\"body\":\"x\","
+		 "\"purpose\":\"informational\"}",
+		 o.from);
+	itest_post(o.t.key, "/v1/messages", body, &r);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "invalid_phone_number");
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "to");
+	itest_resp_free(&r);
+	/* A from number that is not the business's. */
+	snprintf(body, sizeof(body),
+		 "{\"to\":\"+12125550123\",\"from\":\"+12125550199\","
+		 "\"body\":\"x\",\"purpose\":\"informational\"}");
+	itest_post(o.t.key, "/v1/messages", body, &r);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "number_not_owned");
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "from");
+	itest_resp_free(&r);
+	cr_assert_eq(itest_count(o.t.key, "/v1/messages?status=blocked"), 2);
+	cr_assert_eq(itest_count(o.t.key, "/v1/messages?to=%2B12129111234"), 1);
+}
+
+Test(outbound, scopes)
+{
+	struct itest_resp r;
+	struct ob o;
+	char key[64], key_id[64], body[512];
+
+	setup(&o);
+	snprintf(body, sizeof(body),
+		 "{\"to\":\"+12125550123\",\"from\":\"%s\",\"body\":\"x\","
+		 "\"purpose\":\"informational\"}",
+		 o.from);
+	itest_key_new(&o.t, "sms:read,calls:write", key, key_id);
+	itest_post(key, "/v1/messages", body, &r);
+	cr_assert_eq(r.status, 403);
+	cr_assert(strstr(itest_jstr(r.json, "detail"), "sms:write"));
+	itest_resp_free(&r);
+	itest_get("/v1/messages", key, &r);
+	cr_assert_eq(r.status, 200);
+	itest_resp_free(&r);
+	itest_get("/v1/outbound-calls", key, &r);
+	cr_assert_eq(r.status, 403);
+	cr_assert(strstr(itest_jstr(r.json, "detail"), "calls:read"));
+	itest_resp_free(&r);
+	itest_key_new(&o.t, "sms:write", key, key_id);
+	itest_post(key, "/v1/outbound-calls", "{}", &r);
+	cr_assert_eq(r.status, 403);
+	cr_assert(strstr(itest_jstr(r.json, "detail"), "calls:write"));
+	itest_resp_free(&r);
+	itest_post(key, "/v1/messages", body, &r);
+	cr_assert_eq(r.status, 422, "%s", r.body); /* no consent */
+	itest_resp_free(&r);
+}
+
+Test(outbound, another_business_ids_answer_like_missing_ones)
+{
+	struct itest_resp theirs, missing;
+	struct ob a, b;
+	char to[20], id[64], other[64], path[128];
+
+	setup(&a);
+	setup(&b);
+	number_in(212, to, sizeof(to));
+	consent(&a, to, "sms", "express");
+	queued_message(&a, to, id);
+	itest_missing_id(id, other, sizeof(other));
+	snprintf(path, sizeof(path), "/v1/messages/%s", id);
+	itest_get(path, b.t.key, &theirs);
+	snprintf(path, sizeof(path), "/v1/messages/%s", other);
+	itest_get(path, b.t.key, &missing);
+	itest_assert_like_missing(&theirs, &missing);
+	itest_resp_free(&theirs);
+	itest_resp_free(&missing);
+	snprintf(path, sizeof(path), "/v1/messages?starting_after=%s", id);
+	itest_get(path, b.t.key, &theirs);
+	cr_assert_eq(theirs.status, 400);
+	itest_resp_free(&theirs);
+	/* B's worker run sends nothing of A's. */
+	json_decref(outbound(&b));
+	cr_assert_eq(carrier_requests(to), 0);
+}
+
+Test(outbound, list_filters)
+{
+	struct ob o;
+	char to[2][20], id[64], q[160];
+	struct itest_resp r;
+	int i;
+
+	setup(&o);
+	for (i = 0; i < 2; i++) {
+		number_in(212, to[i], sizeof(to[i]));
+		consent(&o, to[i], "sms", "express");
+		queued_message(&o, to[i], id);
+	}
+	message(&o, to[0], "marketing", "", &r); /* blocked */
+	cr_assert_eq(r.status, 422);
+	itest_resp_free(&r);
+	cr_assert_eq(itest_count(o.t.key, "/v1/messages"), 3);
+	snprintf(q, sizeof(q), "/v1/messages?to=%%2B%s", to[0] + 1);
+	cr_assert_eq(itest_count(o.t.key, q), 2);
+	snprintf(q, sizeof(q), "/v1/messages?to=%%2B%s&status=queued",
+		 to[0] + 1);
+	cr_assert_eq(itest_count(o.t.key, q), 1);
+	cr_assert_eq(itest_count(o.t.key, "/v1/messages?status=queued"), 2);
+	cr_assert_eq(itest_count(o.t.key, "/v1/messages?status=delivered"), 0);
+	cr_assert_eq(
+	    itest_count(o.t.key, "/v1/messages?since=2999-01-01T00:00:00Z"), 0);
+	itest_get("/v1/messages?status=ringing", o.t.key, &r);
+	cr_assert_eq(r.status, 400, "a call's state is no message's");
+	itest_resp_free(&r);
+	itest_get("/v1/messages?to=12125550100", o.t.key, &r);
+	cr_assert_eq(r.status, 400);
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "to");
+	itest_resp_free(&r);
+	itest_get("/v1/messages?limit=1", o.t.key, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(json_is_true(json_object_get(r.json, "has_more")));
+	itest_resp_free(&r);
+}
+
+Test(outbound, inbound_sms_from_a_short_code_or_to_nobody_changes_nothing)
+{
+	struct ob o;
+	char twiml[512], body[512];
+	long st;
+	json_t *v;
+
+	setup(&o);
+	/* A sender we could never text has nothing to opt out of. */
+	cr_assert_eq(
+	    inbound(&o, "22395", "STOP", "", NULL, twiml, sizeof(twiml)), 200);
+	cr_assert(strstr(twiml, "<Response/>"), "%s", twiml);
+	cr_assert_eq(itest_count(o.t.key, "/v1/dnc"), 0);
+	cr_assert_eq(events(&o, "message.received", NULL, NULL), 1);
+	/* A message to a number of nobody's is answered empty. */
+	snprintf(body, sizeof(body),
+		 "{\"from\":\"+12125550123\",\"to\":\"+12125550000\",\"body\":"
+		 "\"STOP\",\"url\":\"%s/carrier/twilio/sms\"}",
+		 o.base);
+	v = itest_carrier_post("/_control/inbound", body, &st);
+	cr_assert_eq(itest_jint(v, "status"), 200);
+	cr_assert(strstr(itest_jstr(v, "body"), "<Response/>"));
+	json_decref(v);
+}
+
+/* --- the worker's batch read of the check's facts ------------------------ */
+
+static struct kc_config facts_cfg;
+static struct kc_db *facts_db;
+
+static void
+facts_open(void)
+{
+	char err[512];
+
+	itest_setup();
+	cr_assert_eq(kc_config_load(&facts_cfg, NULL, err, sizeof(err)), 0,
+		     "%s", err);
+	facts_db = kc_db_open(&facts_cfg, err, sizeof(err));
+	cr_assert_not_null(facts_db, "%s", err);
+}
+
+static void
+facts_close(void)
+{
+	kc_db_close(facts_db);
+	kc_config_free(&facts_cfg);
+}
+
+TestSuite(facts, .init = facts_open, .fini = facts_close, .timeout = 60);
+
+/* The worker checks a claim's actions with one statement
+ * (kc_compliance_facts_read_many); the API one at a time
+ * (kc_compliance_facts_read). Both must read the same facts. (The
+ * registry is the same one-row lookup in both; it is left out here, since
+ * loading one is for test_jobs, which runs alone.) */
+Test(facts, a_batch_reads_what_one_at_a_time_reads)
+{
+	enum { N = 7 };
+	struct kc_business biz, other;
+	struct kc_action_check in[2 * N + 2];
+	struct kc_compliance_facts one, many[2 * N + 2];
+	long long ids[2 * N + 2];
+	int found[2 * N + 2], changed;
+	char to[N][20], cns[64], body[256], path[128];
+	struct itest_resp r;
+	struct ob o, b;
+	size_t i, n = 0;
+
+	setup(&o);
+	setup(&b);
+	cr_assert_eq(kc_business_find(facts_db, o.t.biz, &biz), 0);
+	cr_assert_eq(kc_business_find(facts_db, b.t.biz, &other), 0);
+	for (i = 0; i < N; i++)
+		number_in(212, to[i], sizeof(to[i]));
+	/* 0 nothing; 1 express SMS; 2 written SMS and express voice; 3 on
+	 * the DNC list with written consent; 4 opted out with consent; 5 a
+	 * revoked consent; 6 SMS-only DNC and voice consent. */
+	consent(&o, to[1], "sms", "express");
+	consent(&o, to[2], "sms", "written");
+	consent(&o, to[2], "voice", "express");
+	consent(&o, to[3], "sms", "written");
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"reason\":\"complaint\"}", to[3]);
+	itest_post(o.t.key, "/v1/dnc", body, &r);
+	cr_assert_eq(r.status, 201);
+	itest_resp_free(&r);
+	consent(&o, to[4], "sms", "written");
+	cr_assert_eq(kc_compliance_opt_out(facts_db, biz.id, biz.public_id,
+					   to[4], "SMfacts", &changed),
+		     0);
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"channel\":\"sms\",\"kind\":\"written\","
+		 "\"source\":\"x\",\"captured_at\":\"2026-01-02T03:04:05Z\"}",
+		 to[5]);
+	itest_post(o.t.key, "/v1/consents", body, &r);
+	cr_assert_eq(r.status, 201);
+	snprintf(cns, sizeof(cns), "%s", itest_jstr(r.json, "id"));
+	itest_resp_free(&r);
+	snprintf(path, sizeof(path), "/v1/consents/%s", cns);
+	itest_http("DELETE", path, o.t.key, NULL, 0, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	itest_resp_free(&r);
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"channels\":[\"sms\"],\"reason\":"
+		 "\"legal\"}",
+		 to[6]);
+	itest_post(o.t.key, "/v1/dnc", body, &r);
+	cr_assert_eq(r.status, 201);
+	itest_resp_free(&r);
+	consent(&o, to[6], "voice", "written");
+
+	memset(in, 0, sizeof(in));
+	for (i = 0; i < N; i++) {
+		int v;
+
+		for (v = 0; v < 2; v++) {
+			in[n].channel = v ? KC_CHANNEL_VOICE : KC_CHANNEL_SMS;
+			in[n].purpose = KC_PURPOSE_MARKETING;
+			in[n].to = to[i];
+			in[n].from = o.from;
+			ids[n++] = biz.id;
+		}
+	}
+	/* Another business's view of a number of this one's, from a number
+	 * that is not its own; and a business that does not exist. */
+	in[n] = in[0];
+	ids[n++] = other.id;
+	in[n] = in[0];
+	ids[n++] = 0;
+	cr_assert_eq(
+	    kc_compliance_facts_read_many(facts_db, n, ids, in, many, found),
+	    0);
+	for (i = 0; i < n; i++) {
+		int rc =
+		    kc_compliance_facts_read(facts_db, ids[i], &in[i], &one);
+
+		cr_assert_eq(found[i], rc == 0, "action %zu", i);
+		if (rc != 0)
+			continue;
+		cr_assert(memcmp(&one, &many[i], sizeof(one)) == 0,
+			  "action %zu (%s, %s): the batch read other facts", i,
+			  in[i].to, kc_channel_name(in[i].channel));
+	}
+	/* And they are the facts the cases were made for. */
+	cr_assert_eq(many[2].consent, KC_CONSENT_EXPRESS);     /* 1, sms */
+	cr_assert_eq(many[3].consent, KC_CONSENT_NONE);        /* 1, voice */
+	cr_assert_eq(many[4].consent, KC_CONSENT_WRITTEN);     /* 2, sms */
+	cr_assert(many[6].dnc_id[0] && many[7].dnc_id[0]);     /* 3, both */
+	cr_assert(many[8].optout_id[0] && !many[8].dnc_id[0]); /* 4, sms */
+	cr_assert(!many[9].optout_id[0]);                      /* 4, voice */
+	cr_assert_eq(many[10].consent, KC_CONSENT_NONE);       /* 5, revoked */
+	cr_assert(many[12].dnc_id[0] && !many[13].dnc_id[0]);  /* 6 */
+	cr_assert_eq(many[13].consent, KC_CONSENT_WRITTEN);
+	cr_assert(many[0].from_owned && !many[2 * N].from_owned);
+	cr_assert_eq(found[2 * N + 1], 0);
+}
