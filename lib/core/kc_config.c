@@ -61,6 +61,11 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 	     "a duration such as 30d"},
 	    {"events_retention", offsetof(struct kc_config, events_retention),
 	     1, 3650 * 86400LL, "a duration such as 90d"},
+	    {"breaker_cooldown", offsetof(struct kc_config, breaker_cooldown),
+	     1, 86400, "1s to 24h"},
+	    {"breaker_cooldown_max",
+	     offsetof(struct kc_config, breaker_cooldown_max), 1, 7 * 86400,
+	     "1s to 7d"},
 	};
 	size_t i;
 
@@ -159,6 +164,17 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 		}
 		return 0;
 	}
+	if (strcmp(key, "breaker_threshold") == 0) {
+		char *end;
+		errno = 0;
+		c->breaker_threshold = strtoll(val, &end, 10);
+		if (errno || *val == '\0' || *end || c->breaker_threshold < 1 ||
+		    c->breaker_threshold > 1000) {
+			snprintf(err, errlen, "breaker_threshold: 1 to 1000");
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(key, "delivery_ca_file") == 0)
 		return set_str(&c->delivery_ca_file, val);
 	if (strcmp(key, "log_level") == 0) {
@@ -249,6 +265,9 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 	    {"KC_ENDPOINT_DISABLE_AFTER", "endpoint_disable_after"},
 	    {"KC_ATTEMPTS_RETENTION", "attempts_retention"},
 	    {"KC_EVENTS_RETENTION", "events_retention"},
+	    {"KC_BREAKER_THRESHOLD", "breaker_threshold"},
+	    {"KC_BREAKER_COOLDOWN", "breaker_cooldown"},
+	    {"KC_BREAKER_COOLDOWN_MAX", "breaker_cooldown_max"},
 	};
 	char sub[256];
 	size_t i;
@@ -265,6 +284,9 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 	c->endpoint_disable_after = 5 * 86400;
 	c->attempts_retention = 30 * 86400;
 	c->events_retention = 90 * 86400;
+	c->breaker_threshold = 5;
+	c->breaker_cooldown = 30;
+	c->breaker_cooldown_max = 3600;
 	if (kc_duration_list_parse(KC_SCHEDULE_DEFAULT, c->delivery_schedule,
 				   KC_SCHEDULE_MAX,
 				   &c->delivery_schedule_len) != 0)
@@ -295,6 +317,13 @@ kc_config_load(struct kc_config *c, const char *path, char *err, size_t errlen)
 			 "delivery_lease (%llds) must be longer than "
 			 "delivery_timeout (%llds)",
 			 c->delivery_lease, c->delivery_timeout);
+		goto fail;
+	}
+	if (c->breaker_cooldown_max < c->breaker_cooldown) {
+		snprintf(err, errlen,
+			 "breaker_cooldown_max (%llds) must not be shorter "
+			 "than breaker_cooldown (%llds)",
+			 c->breaker_cooldown_max, c->breaker_cooldown);
 		goto fail;
 	}
 	return 0;

@@ -40,6 +40,10 @@ struct kc_config {
 	long long endpoint_disable_after; /* seconds failing before disabling */
 	long long attempts_retention;     /* seconds attempts are kept */
 	long long events_retention;       /* seconds finished events are kept */
+	/* The circuit breaker of an endpoint (README, Delivery). */
+	long long breaker_threshold;    /* consecutive failures that open it */
+	long long breaker_cooldown;     /* seconds until the first probe */
+	long long breaker_cooldown_max; /* the cool-down doubles up to this */
 };
 
 /* Loads path (or $KC_CONF when path is NULL; no file at all is fine when

@@ -4,7 +4,9 @@
 #include "kc_crypto.h"
 #include "kc_endpoint.h"
 #include "kc_id.h"
+#include "kc_limits.h"
 #include "kc_log.h"
+#include "kc_queue.h"
 #include "kc_send.h"
 #include "kc_sign.h"
 #include "kc_time.h"
@@ -25,6 +27,8 @@ struct ep_sum {
 	int had_success, trailing, nfail, ndead, gone;
 	long long last_success_ms, first_fail_ms, first_trailing_ms,
 	    last_fail_ms;
+	long long pause_ms; /* a Retry-After pauses the endpoint until then */
+	int opened, recovered, open; /* its breaker: what happened, and now */
 };
 
 /* One claimed delivery, from its claim until its outcome is recorded. It
@@ -160,44 +164,32 @@ unit_random(void)
 	return (double)v / 4294967296.0;
 }
 
-/* Claims up to limit: the due ids are locked (skipping rows another worker
- * holds), leased to owner, and committed before any sending, so a slow
- * receiver never holds a database lock. ids gets "[1,2,...]". */
+/* Claims up to limit (kc_queue.c: a fair share per endpoint, within its
+ * limits): the deliveries are leased to owner and committed before any
+ * sending, so a slow receiver never holds a database lock. ids gets
+ * "[1,2,...]"; *more says whether more may be due already. */
 static int
 claim(struct kc_deliverer *d, const char *owner, long long limit,
-      struct kc_buf *ids, int *n)
+      struct kc_buf *ids, int *n, int *more)
 {
-	struct kc_rows *r = NULL;
+	struct kc_claim c = {0};
+	long long t0 = kc_time_mono_ms();
 
+	c.only_business = d->only_business;
+	c.room = limit;
+	c.owner = owner;
+	c.lease = d->cfg->delivery_lease;
+	c.ids = ids;
 	*n = 0;
-	if (kc_db_begin(d->db) != 0)
+	*more = 0;
+	if (kc_queue_claim(d->db, &c) != 0)
 		return -1;
-	if ((d->only_business
-		 ? kc_db_query(
-		       d->db, KC_SQL_DELIVERY_CLAIM_BUSINESS,
-		       KC_ARGS(kc_p_int(d->only_business), kc_p_int(limit)), &r)
-		 : kc_db_query(d->db, KC_SQL_DELIVERY_CLAIM,
-			       KC_ARGS(kc_p_int(limit)), &r)) != 0)
-		goto fail;
-	if (r->nrows == 0) {
-		kc_rows_free(r);
-		return kc_db_commit(d->db);
-	}
-	if (kc_rows_ids_json(r, ids) != 0 ||
-	    kc_db_exec(d->db, KC_SQL_DELIVERY_LEASE,
-		       KC_ARGS(kc_p_strn(ids->data, ids->len), kc_p_str(owner),
-			       kc_p_int(d->cfg->delivery_lease),
-			       kc_p_int(d->cfg->delivery_lease)),
-		       NULL, NULL) != 0 ||
-	    kc_db_commit(d->db) != 0)
-		goto fail;
-	*n = (int)r->nrows;
-	kc_rows_free(r);
+	*n = (int)c.claimed;
+	*more = c.more;
+	if (c.endpoints > 0)
+		kc_debug("claimed %lld of %lld from %zu endpoints in %lld ms",
+			 c.claimed, limit, c.endpoints, kc_time_mono_ms() - t0);
 	return 0;
-fail:
-	kc_db_rollback(d->db);
-	kc_rows_free(r);
-	return -1;
 }
 
 /* Signs one claimed row into its request, copying what it sends. The
@@ -276,6 +268,22 @@ p_time(long long ms, char *buf, size_t cap)
 	return kc_p_str(buf);
 }
 
+/* The receiver's Retry-After in ms, as we honour it: capped, and never
+ * sooner than a second, whatever the cap. -1 when it gave none. */
+static long long
+retry_after_ms(const struct kc_deliverer *d, const struct kc_send_req *q)
+{
+	long long delay = q->retry_after;
+
+	if (q->ok || delay < 0)
+		return -1;
+	if (delay > d->cfg->retry_after_max)
+		delay = d->cfg->retry_after_max;
+	if (delay < 1)
+		delay = 1;
+	return delay * 1000;
+}
+
 /* What one outcome means for its delivery: its new status and, for a
  * retry, when. Decided once per batch, before the writes, so a retried
  * write records the same decision. */
@@ -299,13 +307,7 @@ decide(const struct kc_deliverer *d, struct item *it)
 	}
 	if (q->status != 410 && tries <= d->cfg->delivery_schedule_len) {
 		if (q->retry_after >= 0) {
-			delay = q->retry_after;
-			if (delay > d->cfg->retry_after_max)
-				delay = d->cfg->retry_after_max;
-			/* Never sooner than a second, whatever the cap. */
-			if (delay < 1)
-				delay = 1;
-			delay *= 1000;
+			delay = retry_after_ms(d, q);
 		} else {
 			delay =
 			    kc_backoff_delay_ms(d->cfg->delivery_schedule,
@@ -370,8 +372,10 @@ record(struct kc_deliverer *d, struct item *it)
 }
 
 static void
-summarize(struct item **its, size_t n, struct ep_sum *eps, size_t *neps)
+summarize(const struct kc_deliverer *d, struct item **its, size_t n,
+	  struct ep_sum *eps, size_t *neps)
 {
+	long long pause;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -384,6 +388,10 @@ summarize(struct item **its, size_t n, struct ep_sum *eps, size_t *neps)
 			e->ndead++;
 		if (!its[i]->live)
 			continue;
+		/* A 429 or 503 that says when: the whole endpoint waits. */
+		if ((pause = retry_after_ms(d, &its[i]->req)) >= 0 &&
+		    its[i]->ended_ms + pause > e->pause_ms)
+			e->pause_ms = its[i]->ended_ms + pause;
 		if (its[i]->req.ok) {
 			e->had_success = 1;
 			if (its[i]->ended_ms > e->last_success_ms)
@@ -416,20 +424,77 @@ summarize(struct item **its, size_t n, struct ep_sum *eps, size_t *neps)
 	}
 }
 
-/* Health per endpoint, in id order so two workers never wait on each
- * other's endpoint rows in opposite orders. Nothing else is locked here:
- * disabling comes after the commit (disable_failing). */
+/* Outcomes by endpoint, then in the order they ended: the breaker takes
+ * them one after another. */
 static int
-update_health(struct kc_deliverer *d, struct ep_sum *eps, size_t neps)
+item_cmp(const void *a, const void *b)
 {
-	char t1[KC_TIME_MAX], t2[KC_TIME_MAX], t3[KC_TIME_MAX], t4[KC_TIME_MAX];
+	const struct item *x = *(struct item *const *)a,
+			  *y = *(struct item *const *)b;
+
+	if (x->endpoint_id != y->endpoint_id)
+		return (x->endpoint_id > y->endpoint_id) -
+		       (x->endpoint_id < y->endpoint_id);
+	return (x->ended_ms > y->ended_ms) - (x->ended_ms < y->ended_ms);
+}
+
+/* The endpoint's breaker, locked, taken through its outcomes of this
+ * batch (its[] sorted by item_cmp). */
+static int
+run_breaker(struct kc_deliverer *d, struct ep_sum *e, struct item **its,
+	    size_t n, struct kc_breaker *b)
+{
+	struct kc_rows *r;
+	size_t i;
+	int t;
+
+	memset(b, 0, sizeof(*b));
+	if (kc_db_query(d->db, KC_SQL_ENDPOINT_BREAKER_LOCK,
+			KC_ARGS(kc_p_int(e->id)), &r) != 0)
+		return -1;
+	if (r->nrows == 1) {
+		b->open = (int)kc_rows_int(r, 0, 0);
+		b->failures = kc_rows_int(r, 0, 1);
+		b->opens = kc_rows_int(r, 0, 2);
+		b->opened_ms = kc_rows_int(r, 0, 3);
+		b->until_ms = kc_rows_int(r, 0, 4);
+	}
+	kc_rows_free(r);
+	e->opened = e->recovered = 0;
+	for (i = 0; i < n; i++) {
+		if (its[i]->endpoint_id != e->id || its[i]->lost ||
+		    !its[i]->live)
+			continue;
+		t = kc_breaker_apply(b, kc_breaker_verdict(&its[i]->req),
+				     its[i]->ended_ms, d->cfg);
+		if (t == KC_BREAKER_OPENED)
+			e->opened = 1;
+		else if (t == KC_BREAKER_RECOVERED)
+			e->recovered = 1;
+	}
+	e->open = b->open;
+	return 0;
+}
+
+/* Health and breaker per endpoint, then their queues, each in id order:
+ * the order every transaction locks endpoint and queue rows in
+ * (kc_queue.c), so none waits on another in a circle. Disabling and the
+ * breaker's events come after the commit (disable_failing). */
+static int
+update_health(struct kc_deliverer *d, struct ep_sum *eps, size_t neps,
+	      struct item **its, size_t n)
+{
+	char t1[KC_TIME_MAX], t2[KC_TIME_MAX], t3[KC_TIME_MAX], t4[KC_TIME_MAX],
+	    t5[KC_TIME_MAX], t6[KC_TIME_MAX];
+	struct kc_breaker b;
 	size_t i;
 
 	qsort(eps, neps, sizeof(eps[0]), ep_cmp);
 	for (i = 0; i < neps; i++) {
 		struct ep_sum *e = &eps[i];
 
-		if (kc_db_exec(
+		if (run_breaker(d, e, its, n, &b) != 0 ||
+		    kc_db_exec(
 			d->db, KC_SQL_ENDPOINT_HEALTH,
 			KC_ARGS(kc_p_int(e->had_success), kc_p_int(e->trailing),
 				kc_p_int(e->nfail), kc_p_int(e->had_success),
@@ -437,10 +502,18 @@ update_health(struct kc_deliverer *d, struct ep_sum *eps, size_t neps)
 				p_time(e->first_fail_ms, t2, sizeof(t2)),
 				p_time(e->last_success_ms, t3, sizeof(t3)),
 				p_time(e->last_fail_ms, t4, sizeof(t4)),
-				kc_p_int(e->ndead), kc_p_int(e->id)),
+				kc_p_int(e->ndead),
+				kc_p_str(b.open ? "open" : "closed"),
+				kc_p_int(b.failures), kc_p_int(b.opens),
+				p_time(b.opened_ms, t5, sizeof(t5)),
+				p_time(b.open ? b.until_ms : 0, t6, sizeof(t6)),
+				kc_p_int(e->id)),
 			NULL, NULL) != 0)
 			return -1;
 	}
+	for (i = 0; i < neps; i++)
+		if (kc_queue_recorded(d->db, eps[i].id, eps[i].pause_ms) != 0)
+			return -1;
 	return 0;
 }
 
@@ -455,6 +528,7 @@ record_batch(struct kc_deliverer *d, struct item **its, size_t n,
 	size_t i;
 	int round;
 
+	qsort(its, n, sizeof(its[0]), item_cmp);
 	for (round = 0; round < 3; round++) {
 		*neps = 0;
 		if (kc_db_begin(d->db) != 0)
@@ -466,8 +540,8 @@ record_batch(struct kc_deliverer *d, struct item **its, size_t n,
 			 * the database works: their time limit is running. */
 			kc_sender_pump(d->sender);
 		}
-		summarize(its, n, eps, neps);
-		if (update_health(d, eps, *neps) == 0 &&
+		summarize(d, its, n, eps, neps);
+		if (update_health(d, eps, *neps, its, n) == 0 &&
 		    kc_db_commit(d->db) == 0)
 			return 0;
 	again:
@@ -548,6 +622,39 @@ disable_failing(struct kc_deliverer *d, const struct ep_sum *eps, size_t neps,
 	}
 }
 
+/* After the batch committed, in a small transaction each (their inserts
+ * lock the business's rows, like disable_failing's): the breaker's
+ * transitions as events to the business's other endpoints. In the order
+ * that leaves the last one saying how the breaker stands. */
+static void
+breaker_events(struct kc_deliverer *d, const struct ep_sum *eps, size_t neps)
+{
+	size_t i, k;
+	int opened;
+
+	for (i = 0; i < neps; i++) {
+		for (k = 0; k < 2; k++) {
+			opened = (k == 0) != eps[i].open;
+			if (!(opened ? eps[i].opened : eps[i].recovered))
+				continue;
+			kc_sender_pump(d->sender);
+			if (kc_db_begin(d->db) != 0)
+				return;
+			if (kc_endpoint_breaker_event(d->db, eps[i].id,
+						      opened) < 0 ||
+			    kc_db_commit(d->db) != 0) {
+				kc_db_rollback(d->db);
+				kc_warn("could not tell of endpoint %lld's "
+					"circuit breaker",
+					eps[i].id);
+				continue;
+			}
+			kc_info("endpoint %lld: circuit breaker %s", eps[i].id,
+				opened ? "opened" : "closed");
+		}
+	}
+}
+
 static void
 count(struct item **its, size_t n, struct kc_deliver_stats *st)
 {
@@ -575,7 +682,7 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 	struct kc_buf ids;
 	struct kc_rows *r = NULL;
 	size_t i, room = kc_sender_free_slots(d->sender);
-	int n, rc = -1;
+	int n, more, rc = -1;
 
 	*claimed = 0;
 	/* Items in use are those in flight and those finished but not yet
@@ -585,12 +692,11 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 		return 0;
 	kc_buf_init(&ids, 64 * 1024);
 	if (kc_id_new("w", owner, sizeof(owner)) != 0 ||
-	    claim(d, owner, (long long)room, &ids, &n) != 0)
+	    claim(d, owner, (long long)room, &ids, &n, &more) != 0)
 		goto out;
-	/* A short claim means nothing more is due: the next look waits the
-	 * idle poll, however soon slots free up. */
-	d->next_claim_ms =
-	    (size_t)n < room ? kc_time_mono_ms() + KC_DELIVER_POLL_MS : 0;
+	/* Unless more is due already, the next look waits the idle poll
+	 * (or an outcome, which may free an endpoint's place). */
+	d->next_claim_ms = more ? 0 : kc_time_mono_ms() + KC_DELIVER_POLL_MS;
 	if (n == 0) {
 		rc = 0;
 		goto out;
@@ -610,6 +716,7 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 			/* Cannot sign (a master key that changed?): tried
 			 * and failed, visibly, rather than skipped. */
 			it->req.started_ms = kc_time_now_ms();
+			it->req.not_sent = 1;
 			snprintf(it->req.error, sizeof(it->req.error),
 				 "could not sign: the endpoint secret does "
 				 "not open with this master_key");
@@ -683,11 +790,14 @@ kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 	}
 	count(d->ready, d->nready, st);
 	*finished = (int)d->nready;
+	/* Their endpoints' queues are due again: a place came free. */
+	d->next_claim_ms = 0;
 	kc_debug("recorded %zu outcomes in %lld ms (%zu in flight)", d->nready,
 		 kc_time_mono_ms() - t0, kc_sender_active(d->sender));
 	for (i = 0; i < d->nready; i++)
 		item_release(d->ready[i]);
 	d->nready = 0;
+	breaker_events(d, d->eps, neps);
 	disable_failing(d, d->eps, neps, st);
 	return rc;
 }
@@ -695,13 +805,5 @@ kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 int
 kc_deliverer_any_due(struct kc_deliverer *d, int *due)
 {
-	struct kc_rows *r;
-	struct kc_param b =
-	    d->only_business ? kc_p_int(d->only_business) : kc_p_str(NULL);
-
-	if (kc_db_query(d->db, KC_SQL_DELIVERY_ANY_DUE, KC_ARGS(b, b), &r) != 0)
-		return -1;
-	*due = kc_rows_int(r, 0, 0) != 0;
-	kc_rows_free(r);
-	return 0;
+	return kc_queue_any_due(d->db, d->only_business, due);
 }
