@@ -389,6 +389,11 @@ static const struct {
     [KC_SQL_FOLLOWUP_CURSOR] =
 	{"followup_cursor",
 	 "SELECT id FROM followups WHERE business_id = ? AND public_id = ?"},
+/* A batch of ids as a table, always joined first (STRAIGHT_JOIN): the
+ * optimizer knows nothing of its size and may otherwise scan the big table
+ * and probe this one. */
+#define IDS_TABLE                                                              \
+	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
     /* The delivery engine (lib/delivery/kc_queue.c explains the
      * locking). Whatever makes a delivery owed looks at the endpoint's
      * queue with a shared lock (concurrent ingests share it; only a claim,
@@ -431,29 +436,34 @@ static const struct {
 	{"queue_due_business",
 	 "SELECT endpoint_id FROM delivery_queues WHERE business_id = ? AND "
 	 "due_at <= UTC_TIMESTAMP(6) ORDER BY due_at LIMIT ?"},
-    /* Plain FOR UPDATE: waits for the ingests sharing the row (a short
-     * commit); skipping it would starve a busy endpoint. */
+    /* The candidates' queue rows, locked one by one in the order of the
+     * id list (ascending, as every worker's). Plain FOR UPDATE: it waits
+     * for the ingests sharing a row (a short commit); skipping the row
+     * would starve a busy endpoint. Joined from the list, so no other row
+     * is read, let alone locked. */
     [KC_SQL_QUEUE_LOCK] =
 	{"queue_lock",
-	 "SELECT due_at <= UTC_TIMESTAMP(6), CEIL(UNIX_TIMESTAMP(paused_until) "
-	 "* 1000), tokens, FLOOR(UNIX_TIMESTAMP(tokens_at) * 1000), "
-	 "FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP(6)) * 1000) FROM delivery_queues "
-	 "WHERE endpoint_id = ? FOR UPDATE"},
-    /* Not locking: settings and breaker as committed, and the deliveries
-     * in flight with their earliest lease end. Every claim of the
-     * endpoint happens under its queue row's lock and commits its
-     * leases, so the count is exact. */
-    [KC_SQL_QUEUE_ENDPOINT] =
-	{"queue_endpoint",
-	 "SELECT w.enabled = 1 AND w.deleted_at IS NULL, w.rate_limit, "
+	 "SELECT q.endpoint_id, q.due_at <= UTC_TIMESTAMP(6), "
+	 "CEIL(UNIX_TIMESTAMP(q.paused_until) * 1000), q.tokens, "
+	 "FLOOR(UNIX_TIMESTAMP(q.tokens_at) * 1000), "
+	 "FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP(6)) * 1000) FROM " IDS_TABLE
+	 "STRAIGHT_JOIN delivery_queues q ON q.endpoint_id = j.id FOR "
+	 "UPDATE"},
+    /* Not locking, after the queue rows were: settings and breaker as
+     * committed, and the deliveries in flight with their earliest lease
+     * end. Every claim of an endpoint happens under its queue row's lock
+     * and commits its leases, so the count is exact. */
+    [KC_SQL_QUEUE_ENDPOINTS] =
+	{"queue_endpoints",
+	 "SELECT w.id, w.enabled = 1 AND w.deleted_at IS NULL, w.rate_limit, "
 	 "w.max_in_flight, w.breaker_state = 'open', "
 	 "CEIL(UNIX_TIMESTAMP(w.breaker_until) * 1000), (SELECT COUNT(*) FROM "
 	 "deliveries d WHERE d.endpoint_id = w.id AND d.status = 'in_flight' "
 	 "AND d.next_attempt_at > UTC_TIMESTAMP(6)), (SELECT "
 	 "CEIL(UNIX_TIMESTAMP(MIN(d.next_attempt_at)) * 1000) FROM deliveries "
 	 "d WHERE d.endpoint_id = w.id AND d.status = 'in_flight' AND "
-	 "d.next_attempt_at > UTC_TIMESTAMP(6)) FROM webhook_endpoints w "
-	 "WHERE w.id = ?"},
+	 "d.next_attempt_at > UTC_TIMESTAMP(6)) FROM " IDS_TABLE
+	 "STRAIGHT_JOIN webhook_endpoints w ON w.id = j.id"},
     /* One endpoint's due deliveries (retries whose time has come and
      * leases that ran out), oldest first, skipping rows another
      * transaction holds. */
@@ -462,14 +472,21 @@ static const struct {
 	 "SELECT id FROM deliveries WHERE endpoint_id = ? AND next_attempt_at "
 	 "<= UTC_TIMESTAMP(6) ORDER BY next_attempt_at LIMIT ? FOR UPDATE "
 	 "SKIP LOCKED"},
-    /* The earliest the endpoint owes anything, in flight included. */
+    /* The earliest each endpoint owes, in flight included (after the
+     * lease, so the claimed ones count at their lease's end). */
     [KC_SQL_DELIVERY_OWED_MIN] =
 	{"delivery_owed_min",
-	 "SELECT CEIL(UNIX_TIMESTAMP(MIN(next_attempt_at)) * 1000) FROM "
-	 "deliveries WHERE endpoint_id = ? AND next_attempt_at IS NOT NULL"},
-    [KC_SQL_QUEUE_SET] = {"queue_set",
-			  "UPDATE delivery_queues SET due_at = ?, tokens = ?, "
-			  "tokens_at = ? WHERE endpoint_id = ?"},
+	 "SELECT j.id, (SELECT CEIL(UNIX_TIMESTAMP(MIN(d.next_attempt_at)) * "
+	 "1000) FROM deliveries d WHERE d.endpoint_id = j.id AND "
+	 "d.next_attempt_at IS NOT NULL) FROM " IDS_TABLE},
+    /* [[endpoint, due_at, tokens, tokens_at], ...]: rows the claim holds. */
+    [KC_SQL_QUEUE_SET] =
+	{"queue_set",
+	 "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (e BIGINT UNSIGNED PATH '$[0]', "
+	 "due DATETIME(6) PATH '$[1]', tokens DOUBLE PATH '$[2]', at "
+	 "DATETIME(6) PATH '$[3]')) j STRAIGHT_JOIN delivery_queues q ON "
+	 "q.endpoint_id = j.e SET q.due_at = j.due, q.tokens = j.tokens, "
+	 "q.tokens_at = j.at"},
     /* After outcomes were recorded: a slot came free, so the endpoint is
      * looked at again now (the claim holds it again if it must wait); a
      * Retry-After pauses it. */
@@ -479,11 +496,6 @@ static const struct {
 	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), due_at), paused_until = IF(? IS "
 	 "NULL, paused_until, GREATEST(COALESCE(paused_until, ?), ?)) WHERE "
 	 "endpoint_id = ?"},
-/* A batch of ids as a table, always joined first (STRAIGHT_JOIN): the
- * optimizer knows nothing of its size and may otherwise scan the big table
- * and probe this one. */
-#define IDS_TABLE                                                              \
-	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
     [KC_SQL_WAKEUP_DELETE] = {"wakeup_delete",
 			      "DELETE w FROM " IDS_TABLE
 			      "STRAIGHT_JOIN delivery_wakeups w ON w.id = "

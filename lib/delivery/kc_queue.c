@@ -139,138 +139,235 @@ id_cmp(const void *a, const void *b)
 	return (*x > *y) - (*x < *y);
 }
 
-/* The endpoint's limits as the claim sees them; 1 if its queue is still
- * due (another worker may have taken its turn meanwhile), with the row
- * locked. */
+/* One endpoint looked at by a claim. */
+struct cand {
+	long long id;
+	int due; /* still due once locked (another claim may have had it) */
+	struct kc_limits_in in;
+	struct kc_plan p;
+	long long n;      /* claimed */
+	long long due_ms; /* when its queue is due again; 0: nothing owed */
+	int owed_min;     /* took all that was due: due at what it owes */
+	int planned;
+};
+
+static struct cand *
+cand_find(struct cand *c, size_t m, long long id)
+{
+	size_t i;
+
+	for (i = 0; i < m; i++)
+		if (c[i].id == id)
+			return &c[i];
+	return NULL;
+}
+
+/* The candidates' ids as "[1,2,...]" (those with flag set, when flag is
+ * given). */
 static int
-read_endpoint(struct kc_db *db, long long ep, struct kc_limits_in *in,
-	      long long *now_ms)
+cand_ids(const struct cand *c, size_t m, int (*flag)(const struct cand *),
+	 struct kc_buf *b)
+{
+	size_t i, n = 0;
+
+	kc_buf_reset(b);
+	if (kc_buf_putc(b, '[') != 0)
+		return -1;
+	for (i = 0; i < m; i++)
+		if ((flag == NULL || flag(&c[i])) &&
+		    kc_buf_printf(b, "%s%lld", n++ ? "," : "", c[i].id) != 0)
+			return -1;
+	return kc_buf_putc(b, ']');
+}
+
+static int
+is_drained(const struct cand *c)
+{
+	return c->planned && c->owed_min;
+}
+
+/* Locks the candidates' queue rows and reads their limits (kc_sql.c:
+ * QUEUE_LOCK, QUEUE_ENDPOINTS). */
+static int
+read_candidates(struct kc_db *db, struct cand *c, size_t m,
+		const struct kc_buf *ids, long long *now_ms)
 {
 	struct kc_rows *q = NULL, *w = NULL;
+	struct cand *x;
 	const char *s;
+	size_t i;
 	int rc = -1;
 
-	memset(in, 0, sizeof(*in));
-	if (kc_db_query(db, KC_SQL_QUEUE_LOCK, KC_ARGS(kc_p_int(ep)), &q) != 0)
+	if (kc_db_query(db, KC_SQL_QUEUE_LOCK,
+			KC_ARGS(kc_p_strn(ids->data, ids->len)), &q) != 0)
 		goto out;
-	if (q->nrows == 0 || !kc_rows_int(q, 0, 0)) {
-		rc = 0;
-		goto out;
+	for (i = 0; i < q->nrows; i++) {
+		if ((x = cand_find(c, m, kc_rows_int(q, i, 0))) == NULL)
+			continue;
+		x->due = (int)kc_rows_int(q, i, 1);
+		x->in.paused_until_ms = kc_rows_int(q, i, 2);
+		s = kc_rows_get(q, i, 3);
+		x->in.tokens = s ? strtod(s, NULL) : 0;
+		x->in.tokens_at_ms = kc_rows_int(q, i, 4);
+		*now_ms = kc_rows_int(q, i, 5);
 	}
-	in->paused_until_ms = kc_rows_int(q, 0, 1);
-	s = kc_rows_get(q, 0, 2);
-	in->tokens = s ? strtod(s, NULL) : 0;
-	in->tokens_at_ms = kc_rows_int(q, 0, 3);
-	*now_ms = kc_rows_int(q, 0, 4);
-	if (kc_db_query(db, KC_SQL_QUEUE_ENDPOINT, KC_ARGS(kc_p_int(ep)), &w) !=
-	    0)
+	if (kc_db_query(db, KC_SQL_QUEUE_ENDPOINTS,
+			KC_ARGS(kc_p_strn(ids->data, ids->len)), &w) != 0)
 		goto out;
 	/* No endpoint row (a queue made from a stray wake-up): nothing can
-	 * be owed to it, and the claim finds nothing. */
-	if (w->nrows == 1) {
-		in->live = (int)kc_rows_int(w, 0, 0);
-		in->rate = kc_rows_int(w, 0, 1);
-		in->max_in_flight = kc_rows_int(w, 0, 2);
-		in->open = (int)kc_rows_int(w, 0, 3);
-		in->breaker_until_ms = kc_rows_int(w, 0, 4);
-		in->in_flight = kc_rows_int(w, 0, 5);
-		in->in_flight_end_ms = kc_rows_int(w, 0, 6);
+	 * be owed to it; live stays 0 and the claim finds nothing. */
+	for (i = 0; i < w->nrows; i++) {
+		if ((x = cand_find(c, m, kc_rows_int(w, i, 0))) == NULL)
+			continue;
+		x->in.live = (int)kc_rows_int(w, i, 1);
+		x->in.rate = kc_rows_int(w, i, 2);
+		x->in.max_in_flight = kc_rows_int(w, i, 3);
+		x->in.open = (int)kc_rows_int(w, i, 4);
+		x->in.breaker_until_ms = kc_rows_int(w, i, 5);
+		x->in.in_flight = kc_rows_int(w, i, 6);
+		x->in.in_flight_end_ms = kc_rows_int(w, i, 7);
 	}
-	rc = 1;
+	rc = 0;
 out:
 	kc_rows_free(q);
 	kc_rows_free(w);
 	return rc;
 }
 
-/* One endpoint's turn, inside the claim's transaction: *n leased, *more
- * when only its share of the slots stopped it. */
+/* One endpoint's turn: the plan for its share, and its due deliveries
+ * taken (appended to lease, "1,2,..."). */
 static int
-claim_endpoint(struct kc_db *db, struct kc_claim *c, long long ep,
-	       long long share, long long *n, int *more)
+claim_one(struct kc_db *db, struct cand *c, long long share, long long now_ms,
+	  struct kc_buf *lease)
 {
-	char due_s[KC_TIME_MAX], at_s[KC_TIME_MAX], tok_s[32];
-	struct kc_limits_in in;
-	struct kc_plan p;
-	struct kc_rows *r = NULL;
-	struct kc_buf ids;
-	long long now_ms = 0, due, tokens_at;
-	double tokens;
-	int owed_min, rc;
+	struct kc_rows *r;
+	size_t i;
 
-	*n = 0;
-	*more = 0;
-	kc_buf_init(&ids, 64 * 1024);
-	if ((rc = read_endpoint(db, ep, &in, &now_ms)) <= 0)
-		goto out;
-	rc = -1;
-	kc_limits_plan(&in, now_ms, share, &p);
-	if (p.quota > 0) {
-		if (kc_db_query(db, KC_SQL_DELIVERY_CLAIM,
-				KC_ARGS(kc_p_int(ep), kc_p_int(p.quota)),
+	kc_limits_plan(&c->in, now_ms, share, &c->p);
+	c->planned = 1;
+	c->n = 0;
+	if (c->p.quota <= 0)
+		return 0;
+	if (kc_db_query(db, KC_SQL_DELIVERY_CLAIM,
+			KC_ARGS(kc_p_int(c->id), kc_p_int(c->p.quota)),
+			&r) != 0)
+		return -1;
+	for (i = 0; i < r->nrows; i++)
+		if (kc_buf_printf(lease, "%s%s", lease->len ? "," : "",
+				  kc_rows_get(r, i, 0)) != 0) {
+			kc_rows_free(r);
+			return -1;
+		}
+	c->n = (long long)r->nrows;
+	kc_rows_free(r);
+	return 0;
+}
+
+/* When each queue is due again, and the claim's writes: the leases, then
+ * every queue row looked at (one statement each). */
+static int
+finish_claim(struct kc_db *db, struct kc_claim *c, struct cand *cs, size_t m,
+	     long long now_ms, const struct kc_buf *lease, struct kc_buf *tmp)
+{
+	char due_s[KC_TIME_MAX], at_s[KC_TIME_MAX];
+	struct kc_rows *r = NULL;
+	struct cand *x;
+	size_t i, n = 0;
+	double tokens;
+	long long at;
+	int rc = -1;
+
+	if (c->claimed > 0) {
+		kc_buf_reset(tmp);
+		if (kc_buf_printf(tmp, "[%s]", lease->data) != 0 ||
+		    kc_db_exec(db, KC_SQL_DELIVERY_LEASE,
+			       KC_ARGS(kc_p_strn(tmp->data, tmp->len),
+				       kc_p_str(c->owner), kc_p_int(c->lease),
+				       kc_p_int(c->lease)),
+			       NULL, NULL) != 0 ||
+		    kc_buf_printf(c->ids, "%s", lease->data) != 0)
+			goto out;
+	}
+	for (i = 0; i < m; i++) {
+		if (!cs[i].planned)
+			continue;
+		cs[i].due_ms =
+		    kc_limits_due(&cs[i].in, &cs[i].p, cs[i].n, now_ms,
+				  c->lease * 1000, &cs[i].owed_min);
+		/* Only its share of the slots stopped it: more is due. */
+		if (!cs[i].owed_min && cs[i].due_ms == now_ms)
+			c->more = 1;
+		n += cs[i].owed_min != 0;
+	}
+	if (n > 0) {
+		/* Those that gave all they had due: the earliest they owe,
+		 * leases included, so a dead worker's claims come back;
+		 * nothing (NULL) when they owe nothing. */
+		if (cand_ids(cs, m, is_drained, tmp) != 0 ||
+		    kc_db_query(db, KC_SQL_DELIVERY_OWED_MIN,
+				KC_ARGS(kc_p_strn(tmp->data, tmp->len)),
 				&r) != 0)
 			goto out;
-		*n = (long long)r->nrows;
-		if (*n > 0 &&
-		    (kc_rows_ids_json(r, &ids) != 0 ||
-		     kc_db_exec(db, KC_SQL_DELIVERY_LEASE,
-				KC_ARGS(kc_p_strn(ids.data, ids.len),
-					kc_p_str(c->owner), kc_p_int(c->lease),
-					kc_p_int(c->lease)),
-				NULL, NULL) != 0 ||
-		     kc_buf_printf(c->ids, "%s%.*s", c->claimed ? "," : "",
-				   (int)(ids.len - 2), ids.data + 1) != 0))
-			goto out;
-		c->claimed += *n;
+		for (i = 0; i < r->nrows; i++)
+			if ((x = cand_find(cs, m, kc_rows_int(r, i, 0))) !=
+			    NULL)
+				x->due_ms = kc_rows_int(r, i, 1);
 	}
-	due = kc_limits_due(&in, &p, *n, now_ms, c->lease * 1000, &owed_min);
-	if (owed_min) {
-		/* Everything due was taken: the earliest it owes, leases of
-		 * what is in flight included, so a dead worker's claims come
-		 * back. NULL when it owes nothing. */
-		kc_rows_free(r);
-		r = NULL;
-		if (kc_db_query(db, KC_SQL_DELIVERY_OWED_MIN,
-				KC_ARGS(kc_p_int(ep)), &r) != 0)
+	kc_buf_reset(tmp);
+	if (kc_buf_putc(tmp, '[') != 0)
+		goto out;
+	for (i = 0, n = 0; i < m; i++) {
+		x = &cs[i];
+		if (!x->planned)
+			continue;
+		/* The bucket moves only when the rate was applied. */
+		tokens = x->in.tokens;
+		at = x->in.tokens_at_ms;
+		if (x->in.live && x->in.rate > 0 && x->p.hold_until_ms == 0) {
+			tokens = x->p.level - (double)x->n;
+			at = now_ms;
+		}
+		if (x->due_ms <= 0 ||
+		    kc_time_db_at(x->due_ms, due_s, sizeof(due_s)) != 0)
+			snprintf(due_s, sizeof(due_s), "null");
+		if (at <= 0 || kc_time_db_at(at, at_s, sizeof(at_s)) != 0)
+			snprintf(at_s, sizeof(at_s), "null");
+		if (kc_buf_printf(
+			tmp, "%s[%lld,%s%s%s,%.6f,%s%s%s]", n++ ? "," : "",
+			x->id, x->due_ms > 0 ? "\"" : "", due_s,
+			x->due_ms > 0 ? "\"" : "", tokens < 0 ? 0 : tokens,
+			at > 0 ? "\"" : "", at_s, at > 0 ? "\"" : "") != 0)
 			goto out;
-		due = kc_rows_int(r, 0, 0);
-	} else if (due == now_ms)
-		*more = 1;
-	/* The bucket moves only when the rate was applied. */
-	tokens = in.tokens;
-	tokens_at = in.tokens_at_ms;
-	if (in.live && in.rate > 0 && p.hold_until_ms == 0) {
-		tokens = p.level - (double)*n;
-		tokens_at = now_ms;
 	}
-	snprintf(tok_s, sizeof(tok_s), "%.6f", tokens < 0 ? 0 : tokens);
-	if (kc_db_exec(db, KC_SQL_QUEUE_SET,
-		       KC_ARGS(p_ms(due, due_s, sizeof(due_s)), kc_p_str(tok_s),
-			       p_ms(tokens_at, at_s, sizeof(at_s)),
-			       kc_p_int(ep)),
-		       NULL, NULL) != 0)
+	if (kc_buf_putc(tmp, ']') != 0 ||
+	    (n > 0 && kc_db_exec(db, KC_SQL_QUEUE_SET,
+				 KC_ARGS(kc_p_strn(tmp->data, tmp->len)), NULL,
+				 NULL) != 0))
 		goto out;
 	rc = 0;
 out:
 	kc_rows_free(r);
-	kc_buf_free(&ids);
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 int
 kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 {
 	struct kc_rows *r = NULL;
-	long long *eps = NULL, left = c->room, limit, n;
+	struct kc_buf ids, lease;
+	struct cand *cs = NULL;
+	long long *eps = NULL, left = c->room, limit, now_ms = 0;
 	size_t i, m;
-	int more;
+	int rc = -1;
 
 	c->claimed = 0;
 	c->endpoints = 0;
 	c->more = 0;
+	kc_buf_init(&ids, 1024 * 1024);
+	kc_buf_init(&lease, 16 * 1024 * 1024);
 	if (kc_buf_putc(c->ids, '[') != 0 ||
 	    take_wakeups(db, c->only_business) != 0)
-		return -1;
+		goto out;
 	limit = c->room < KC_QUEUE_CANDIDATES ? c->room : KC_QUEUE_CANDIDATES;
 	if ((c->only_business
 		 ? kc_db_query(
@@ -278,50 +375,59 @@ kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 		       KC_ARGS(kc_p_int(c->only_business), kc_p_int(limit)), &r)
 		 : kc_db_query(db, KC_SQL_QUEUE_DUE, KC_ARGS(kc_p_int(limit)),
 			       &r)) != 0)
-		return -1;
+		goto out;
 	m = r->nrows;
 	if (m == 0) {
-		kc_rows_free(r);
-		return kc_buf_putc(c->ids, ']');
+		rc = kc_buf_putc(c->ids, ']');
+		goto out;
 	}
 	/* A full list: more endpoints may be waiting behind these. */
 	c->more = (long long)m == limit;
-	if ((eps = calloc(m, sizeof(*eps))) == NULL) {
-		kc_rows_free(r);
-		return -1;
-	}
+	if ((eps = calloc(m, sizeof(*eps))) == NULL ||
+	    (cs = calloc(m, sizeof(*cs))) == NULL)
+		goto out;
 	for (i = 0; i < m; i++)
 		eps[i] = kc_rows_int(r, i, 0);
-	kc_rows_free(r);
-	/* In id order, as every worker: none waits for another's row while
-	 * holding one that other wants. */
+	/* In id order, as every worker locks them: none waits for another's
+	 * row while holding one that other wants. */
 	qsort(eps, m, sizeof(*eps), id_cmp);
-	if (kc_db_begin(db) != 0)
-		goto fail;
+	for (i = 0; i < m; i++)
+		cs[i].id = eps[i];
+	if (cand_ids(cs, m, NULL, &ids) != 0 || kc_db_begin(db) != 0)
+		goto out;
+	if (read_candidates(db, cs, m, &ids, &now_ms) != 0)
+		goto rollback;
 	for (i = 0; i < m && left > 0; i++) {
 		/* The free slots shared among the endpoints still to come,
 		 * so one that is held or limited leaves its part to them. */
 		long long share =
 		    (left + (long long)(m - i) - 1) / (long long)(m - i);
 
-		if (claim_endpoint(db, c, eps[i], share, &n, &more) != 0)
+		if (!cs[i].due)
+			continue;
+		if (claim_one(db, &cs[i], share, now_ms, &lease) != 0)
 			goto rollback;
 		c->endpoints++;
-		left -= n;
-		c->more |= more;
+		c->claimed += cs[i].n;
+		left -= cs[i].n;
 	}
 	if (i < m)
 		c->more = 1; /* the slots ran out before the endpoints */
-	if (kc_db_commit(db) != 0)
+	if (finish_claim(db, c, cs, m, now_ms, &lease, &ids) != 0 ||
+	    kc_db_commit(db) != 0)
 		goto rollback;
-	free(eps);
-	return kc_buf_putc(c->ids, ']');
+	rc = kc_buf_putc(c->ids, ']');
+	goto out;
 rollback:
 	kc_db_rollback(db);
-fail:
-	free(eps);
 	c->claimed = 0;
-	return -1;
+out:
+	kc_rows_free(r);
+	free(eps);
+	free(cs);
+	kc_buf_free(&ids);
+	kc_buf_free(&lease);
+	return rc;
 }
 
 int
