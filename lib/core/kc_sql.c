@@ -408,6 +408,13 @@ static const struct {
     [KC_SQL_WAKEUP_INSERT] = {"wakeup_insert",
 			      "INSERT INTO delivery_wakeups (endpoint_id, "
 			      "business_id) VALUES (?, ?)"},
+    /* Whether there is any, without a lock or a transaction: most claims
+     * of a busy worker find none. */
+    [KC_SQL_WAKEUP_ANY] = {"wakeup_any",
+			   "SELECT EXISTS (SELECT 1 FROM delivery_wakeups)"},
+    [KC_SQL_WAKEUP_ANY_BUSINESS] = {"wakeup_any_business",
+				    "SELECT EXISTS (SELECT 1 FROM "
+				    "delivery_wakeups WHERE business_id = ?)"},
     /* Committed wake-ups only: one still being written is locked by its
      * transaction and taken by a later claim. */
     [KC_SQL_WAKEUP_TAKE] = {"wakeup_take",

@@ -790,8 +790,13 @@ kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 	}
 	count(d->ready, d->nready, st);
 	*finished = (int)d->nready;
-	/* Their endpoints' queues are due again: a place came free. */
-	d->next_claim_ms = 0;
+	/* Their endpoints' queues are due again: places came free. Claimed
+	 * at once when a quarter of what was out came back (or all of it);
+	 * for fewer, a claim and its commit would buy a place or two, and
+	 * the next turn or the idle poll comes soon enough. */
+	if (d->nready * 4 >= d->nready + kc_sender_active(d->sender) ||
+	    kc_sender_active(d->sender) == 0)
+		d->next_claim_ms = 0;
 	kc_debug("recorded %zu outcomes in %lld ms (%zu in flight)", d->nready,
 		 kc_time_mono_ms() - t0, kc_sender_active(d->sender));
 	for (i = 0; i < d->nready; i++)
