@@ -309,7 +309,7 @@ Test(fair, retry_after_pauses_only_its_endpoint)
 	char busy[64], calm[64], ep_b[64], ep_c[64];
 	json_t *log, *e, *out;
 	const char *until;
-	long long gap, lat, t_first;
+	long long gap, lat, t_first, deadline;
 	size_t i;
 	int fd;
 	pid_t pid;
@@ -338,11 +338,19 @@ Test(fair, retry_after_pauses_only_its_endpoint)
 			  "the calm endpoint waited %lld ms", lat);
 	}
 	json_decref(log);
-	e = endpoint_of(t.key, ep_b);
-	until = itest_jstr(json_object_get(e, "health"), "paused_until");
-	cr_expect(until != NULL, "no pause shown");
-	if (until)
-		cr_expect(ms_of(until) > now_ms(), "paused until %s", until);
+	/* Shown once the 429 is recorded (the receiver saw it first). */
+	deadline = itest_mono_ms() + 2000;
+	for (;;) {
+		e = endpoint_of(t.key, ep_b);
+		until =
+		    itest_jstr(json_object_get(e, "health"), "paused_until");
+		if (until != NULL)
+			break;
+		json_decref(e);
+		cr_assert(itest_mono_ms() < deadline, "no pause shown");
+		itest_msleep(20);
+	}
+	cr_expect(ms_of(until) > now_ms(), "paused until %s", until);
 	json_decref(e);
 
 	wait_received(busy, N + 1, 10000);
