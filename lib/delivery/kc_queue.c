@@ -77,7 +77,7 @@ take_wakeups(struct kc_db *db, long long only_business)
 	struct kc_buf qs, ids;
 	struct wake *w = NULL;
 	size_t i, n = 0;
-	int rc = -1;
+	int any, rc = -1;
 
 	kc_buf_init(&qs, 1024 * 1024);
 	kc_buf_init(&ids, 1024 * 1024);
@@ -86,14 +86,13 @@ take_wakeups(struct kc_db *db, long long only_business)
 			       KC_ARGS(kc_p_int(only_business)), &r)
 		 : kc_db_query(db, KC_SQL_WAKEUP_ANY, NULL, 0, &r)) != 0)
 		goto out;
-	n = (size_t)kc_rows_int(r, 0, 0);
+	any = kc_rows_int(r, 0, 0) != 0;
 	kc_rows_free(r);
 	r = NULL;
-	if (n == 0) {
+	if (!any) {
 		rc = 0;
 		goto out;
 	}
-	n = 0;
 	if (kc_db_begin(db) != 0)
 		goto out;
 	if ((only_business
