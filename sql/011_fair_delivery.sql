@@ -41,6 +41,11 @@ CREATE TABLE delivery_queues (
   -- NULL: a full bucket
   tokens_at DATETIME(6) NULL,
   paused_until DATETIME(6) NULL,
+  -- The endpoint's deliveries with status in_flight: raised by the claims
+  -- that lease them, lowered as their outcomes are recorded, so a claim
+  -- need not count them (a count walks the index entries every recently
+  -- finished delivery left behind until InnoDB purges them).
+  in_flight INT NOT NULL DEFAULT 0,
   KEY ix_delivery_queues_due (due_at),
   KEY ix_delivery_queues_business_due (business_id, due_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
@@ -57,8 +62,11 @@ CREATE TABLE delivery_wakeups (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Every existing endpoint gets its queue, due at the earliest delivery it
--- owes (in flight ones included: their lease's end brings them back).
-INSERT INTO delivery_queues (endpoint_id, business_id, due_at)
+-- owes (in flight ones included: their lease's end brings them back), and
+-- its count of deliveries in flight.
+INSERT INTO delivery_queues (endpoint_id, business_id, due_at, in_flight)
 SELECT w.id, w.business_id,
-  (SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.endpoint_id = w.id)
+  (SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.endpoint_id = w.id),
+  (SELECT COUNT(*) FROM deliveries d WHERE d.endpoint_id = w.id
+     AND d.status = 'in_flight')
 FROM webhook_endpoints w;

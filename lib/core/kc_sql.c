@@ -453,32 +453,36 @@ static const struct {
 	 "SELECT q.endpoint_id, q.due_at <= UTC_TIMESTAMP(6), "
 	 "CEIL(UNIX_TIMESTAMP(q.paused_until) * 1000), q.tokens, "
 	 "FLOOR(UNIX_TIMESTAMP(q.tokens_at) * 1000), "
-	 "FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP(6)) * 1000) FROM " IDS_TABLE
+	 "FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP(6)) * 1000), q.in_flight "
+	 "FROM " IDS_TABLE
 	 "STRAIGHT_JOIN delivery_queues q ON q.endpoint_id = j.id FOR "
 	 "UPDATE"},
     /* Not locking, after the queue rows were: settings and breaker as
-     * committed, and the deliveries in flight with their earliest lease
-     * end. Every claim of an endpoint happens under its queue row's lock
-     * and commits its leases, so the count is exact. */
+     * committed. */
     [KC_SQL_QUEUE_ENDPOINTS] =
 	{"queue_endpoints",
 	 "SELECT w.id, w.enabled = 1 AND w.deleted_at IS NULL, w.rate_limit, "
 	 "w.max_in_flight, w.breaker_state = 'open', "
-	 "CEIL(UNIX_TIMESTAMP(w.breaker_until) * 1000), (SELECT COUNT(*) FROM "
-	 "deliveries d WHERE d.endpoint_id = w.id AND d.status = 'in_flight' "
-	 "AND d.next_attempt_at > UTC_TIMESTAMP(6)), (SELECT "
-	 "CEIL(UNIX_TIMESTAMP(MIN(d.next_attempt_at)) * 1000) FROM deliveries "
-	 "d WHERE d.endpoint_id = w.id AND d.status = 'in_flight' AND "
-	 "d.next_attempt_at > UTC_TIMESTAMP(6)) FROM " IDS_TABLE
+	 "CEIL(UNIX_TIMESTAMP(w.breaker_until) * 1000) FROM " IDS_TABLE
 	 "STRAIGHT_JOIN webhook_endpoints w ON w.id = j.id"},
+    /* Counted, when the queue's count says the endpoint is full: its
+     * deliveries in flight, those whose lease still runs, and the first
+     * of those leases to end. Every claim of an endpoint happens under its
+     * queue row's lock and commits its leases, so this is exact. */
+    [KC_SQL_QUEUE_IN_FLIGHT] =
+	{"queue_in_flight",
+	 "SELECT COUNT(*), COALESCE(SUM(next_attempt_at > UTC_TIMESTAMP(6)), "
+	 "0), CEIL(UNIX_TIMESTAMP(MIN(IF(next_attempt_at > UTC_TIMESTAMP(6), "
+	 "next_attempt_at, NULL))) * 1000) FROM deliveries WHERE endpoint_id = "
+	 "? AND status = 'in_flight'"},
     /* One endpoint's due deliveries (retries whose time has come and
      * leases that ran out), oldest first, skipping rows another
      * transaction holds. */
     [KC_SQL_DELIVERY_CLAIM] =
 	{"delivery_claim",
-	 "SELECT id FROM deliveries WHERE endpoint_id = ? AND next_attempt_at "
-	 "<= UTC_TIMESTAMP(6) ORDER BY next_attempt_at LIMIT ? FOR UPDATE "
-	 "SKIP LOCKED"},
+	 "SELECT id, status = 'in_flight' FROM deliveries WHERE endpoint_id = "
+	 "? AND next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY next_attempt_at "
+	 "LIMIT ? FOR UPDATE SKIP LOCKED"},
     /* The earliest each endpoint owes, in flight included (after the
      * lease, so the claimed ones count at their lease's end). */
     [KC_SQL_DELIVERY_OWED_MIN] =
@@ -486,14 +490,15 @@ static const struct {
 	 "SELECT j.id, (SELECT CEIL(UNIX_TIMESTAMP(MIN(d.next_attempt_at)) * "
 	 "1000) FROM deliveries d WHERE d.endpoint_id = j.id AND "
 	 "d.next_attempt_at IS NOT NULL) FROM " IDS_TABLE},
-    /* [[endpoint, due_at, tokens, tokens_at], ...]: rows the claim holds. */
+    /* [[endpoint, due_at, tokens, tokens_at, in_flight], ...]: rows the
+     * claim holds. */
     [KC_SQL_QUEUE_SET] =
 	{"queue_set",
 	 "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (e BIGINT UNSIGNED PATH '$[0]', "
 	 "due DATETIME(6) PATH '$[1]', tokens DOUBLE PATH '$[2]', at "
-	 "DATETIME(6) PATH '$[3]')) j STRAIGHT_JOIN delivery_queues q ON "
-	 "q.endpoint_id = j.e SET q.due_at = j.due, q.tokens = j.tokens, "
-	 "q.tokens_at = j.at"},
+	 "DATETIME(6) PATH '$[3]', f INT PATH '$[4]')) j STRAIGHT_JOIN "
+	 "delivery_queues q ON q.endpoint_id = j.e SET q.due_at = j.due, "
+	 "q.tokens = j.tokens, q.tokens_at = j.at, q.in_flight = j.f"},
     /* After outcomes were recorded: a slot came free, so the endpoint is
      * looked at again now (the claim holds it again if it must wait); a
      * Retry-After pauses it. */
@@ -501,8 +506,8 @@ static const struct {
 	{"queue_recorded",
 	 "UPDATE delivery_queues SET due_at = IF(due_at IS NULL OR due_at > "
 	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), due_at), paused_until = IF(? IS "
-	 "NULL, paused_until, GREATEST(COALESCE(paused_until, ?), ?)) WHERE "
-	 "endpoint_id = ?"},
+	 "NULL, paused_until, GREATEST(COALESCE(paused_until, ?), ?)), "
+	 "in_flight = GREATEST(in_flight - ?, 0) WHERE endpoint_id = ?"},
     [KC_SQL_WAKEUP_DELETE] = {"wakeup_delete",
 			      "DELETE w FROM " IDS_TABLE
 			      "STRAIGHT_JOIN delivery_wakeups w ON w.id = "
@@ -540,20 +545,39 @@ static const struct {
 	 "AND e.business_id = d.business_id JOIN webhook_endpoints w ON w.id = "
 	 "d.endpoint_id AND w.business_id = d.business_id WHERE d.lease_owner "
 	 "= ? ORDER BY d.id"},
+    /* The batch's attempts, as JSON objects (kc_deliver.c record_all). */
     [KC_SQL_ATTEMPT_INSERT] =
 	{"attempt_insert",
 	 "INSERT INTO delivery_attempts (delivery_id, business_id, "
 	 "endpoint_id, attempt_no, started_at, duration_ms, status_code, "
-	 "error, ok, response_snippet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-    /* Only while the lease is still ours: a worker that outlived its
-     * lease must not overwrite the outcome of the one that took over. */
+	 "error, ok, response_snippet) SELECT j.d, j.b, j.ep, j.n, j.sa, "
+	 "j.ms, j.c, j.e, j.ok, j.s FROM JSON_TABLE(?, '$[*]' COLUMNS (d "
+	 "BIGINT UNSIGNED PATH '$.d', b BIGINT UNSIGNED PATH '$.b', ep BIGINT "
+	 "UNSIGNED PATH '$.ep', n INT UNSIGNED PATH '$.n', sa DATETIME(6) PATH "
+	 "'$.sa', ms INT UNSIGNED PATH '$.ms', c SMALLINT UNSIGNED PATH "
+	 "'$.c', e VARCHAR(255) PATH '$.e', ok TINYINT PATH '$.ok', s TEXT "
+	 "PATH '$.s')) j"},
+    /* The batch's deliveries (ids and lease owners), locked, and whether
+     * each lease is still the worker's: a worker that outlived its lease
+     * must not overwrite the outcome of the one that took over. */
+    [KC_SQL_DELIVERY_RECORD_LOCK] =
+	{"delivery_record_lock",
+	 "SELECT d.id, d.lease_owner <=> j.o FROM JSON_TABLE(?, '$[*]' "
+	 "COLUMNS (id BIGINT UNSIGNED PATH '$.id', o VARCHAR(48) PATH '$.o')) "
+	 "j STRAIGHT_JOIN deliveries d ON d.id = j.id FOR UPDATE"},
+    /* Their new state, those still ours (checked again). */
     [KC_SQL_DELIVERY_RESULT] =
 	{"delivery_result",
-	 "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
-	 "lease_owner = NULL, lease_until = NULL, last_attempt_at = "
-	 "COALESCE(?, last_attempt_at), last_status_code = ?, last_error = ?, "
-	 "delivered_at = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND "
-	 "lease_owner = ?"},
+	 "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.id', "
+	 "o VARCHAR(48) PATH '$.o', st VARCHAR(16) PATH '$.st', n INT "
+	 "UNSIGNED PATH '$.n', nx DATETIME(6) PATH '$.nx', sa DATETIME(6) PATH "
+	 "'$.sa', c SMALLINT UNSIGNED PATH '$.c', e VARCHAR(255) PATH '$.e', "
+	 "da DATETIME(6) PATH '$.da')) j STRAIGHT_JOIN deliveries d ON d.id = "
+	 "j.id SET d.status = j.st, d.attempts = j.n, d.next_attempt_at = "
+	 "j.nx, d.lease_owner = NULL, d.lease_until = NULL, d.last_attempt_at "
+	 "= COALESCE(j.sa, d.last_attempt_at), d.last_status_code = j.c, "
+	 "d.last_error = j.e, d.delivered_at = j.da, d.updated_at = "
+	 "UTC_TIMESTAMP(6) WHERE d.lease_owner = j.o"},
     /* The breaker as it stands, locked until the batch commits. */
     [KC_SQL_ENDPOINT_BREAKER_LOCK] =
 	{"endpoint_breaker_lock",

@@ -11,6 +11,7 @@
 #include "kc_sign.h"
 #include "kc_time.h"
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@ struct ep_sum {
 	long long last_success_ms, first_fail_ms, first_trailing_ms,
 	    last_fail_ms;
 	long long pause_ms; /* a Retry-After pauses the endpoint until then */
+	long long recorded; /* outcomes written: no longer in flight */
 	int opened, recovered, open; /* its breaker: what happened, and now */
 };
 
@@ -322,53 +324,157 @@ decide(const struct kc_deliverer *d, struct item *it)
 		it->status = "dead";
 }
 
-/* Writes one delivery's new state and, if it was tried, the attempt. The
- * state goes first, and only while the lease is still ours: a worker
- * that outlived its lease records nothing (*lost), since the delivery is
- * another worker's now and will be tried, and recorded, again. */
-static int
-record(struct kc_deliverer *d, struct item *it)
+/* Why a delivery failed, as recorded; NULL when it was delivered. */
+static const char *
+error_of(const struct item *it)
 {
-	const struct kc_send_req *q = &it->req;
-	char started[KC_TIME_MAX], next[KC_TIME_MAX], ended[KC_TIME_MAX];
-	unsigned tries = it->attempts + (it->live ? 1 : 0);
-	unsigned long long n = 0;
-	const char *error = NULL;
-
 	if (!it->live && it->deleted)
-		error = "endpoint deleted: not sent";
-	else if (!it->live)
-		error = "endpoint disabled: not sent (replay it once the "
-			"endpoint is enabled again)";
-	else if (!q->ok)
-		error = q->error;
-	if (kc_db_exec(
-		d->db, KC_SQL_DELIVERY_RESULT,
-		KC_ARGS(kc_p_str(it->status), kc_p_int(tries),
-			p_time(it->next_ms, next, sizeof(next)),
-			it->live
-			    ? p_time(q->started_ms, started, sizeof(started))
-			    : kc_p_str(NULL),
-			it->live && q->status ? kc_p_int(q->status)
-					      : kc_p_str(NULL),
-			kc_p_str(error),
-			p_time(q->ok ? it->ended_ms : 0, ended, sizeof(ended)),
-			kc_p_int(it->id), kc_p_str(it->owner)),
-		&n, NULL) != 0)
-		return -1;
-	it->lost = n == 0;
-	if (it->lost || !it->live)
-		return 0;
-	return kc_db_exec(
-	    d->db, KC_SQL_ATTEMPT_INSERT,
-	    KC_ARGS(kc_p_int(it->id), kc_p_int(it->business_id),
-		    kc_p_int(it->endpoint_id), kc_p_int(tries),
-		    p_time(q->started_ms, started, sizeof(started)),
-		    kc_p_int(q->duration_ms),
-		    q->status ? kc_p_int(q->status) : kc_p_str(NULL),
-		    kc_p_str(error), kc_p_int(q->ok),
-		    kc_p_strn(q->snippet, q->snippet_len)),
-	    NULL, NULL);
+		return "endpoint deleted: not sent";
+	if (!it->live)
+		return "endpoint disabled: not sent (replay it once the "
+		       "endpoint is enabled again)";
+	return it->req.ok ? NULL : it->req.error;
+}
+
+/* A time member, or JSON null for none. */
+static json_t *
+j_time(long long ms)
+{
+	char t[KC_TIME_MAX];
+
+	if (ms <= 0 || kc_time_db_at(ms, t, sizeof(t)) != 0)
+		return json_null();
+	return json_string(t);
+}
+
+/* The answer's kept bytes as a JSON string. They are UTF-8 already
+ * (kc_send.c); should the JSON library still refuse them, as ASCII. */
+static json_t *
+j_snippet(const struct kc_send_req *q)
+{
+	json_t *v = json_stringn(q->snippet, q->snippet_len);
+	char *a;
+	size_t i;
+
+	if (v != NULL || (a = malloc(q->snippet_len + 1)) == NULL)
+		return v;
+	for (i = 0; i < q->snippet_len; i++)
+		a[i] =
+		    (unsigned char)q->snippet[i] < 0x80 ? q->snippet[i] : '?';
+	v = json_stringn(a, q->snippet_len);
+	free(a);
+	return v;
+}
+
+/* Runs statement id with the JSON text of v (taken). */
+static int
+exec_json(struct kc_deliverer *d, enum kc_sql id, json_t *v,
+	  struct kc_rows **rows)
+{
+	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	int rc = -1;
+
+	if (text != NULL)
+		rc = rows
+			 ? kc_db_query(d->db, id, KC_ARGS(kc_p_str(text)), rows)
+			 : kc_db_exec(d->db, id, KC_ARGS(kc_p_str(text)), NULL,
+				      NULL);
+	free(text);
+	json_decref(v);
+	return rc;
+}
+
+/* Writes the batch's outcomes: each delivery's new state and, if it was
+ * tried, the attempt, three statements for the whole batch. Only while
+ * the lease is still ours: a worker that outlived its lease records
+ * nothing for that delivery (it->lost), since it is another worker's now
+ * and will be tried, and recorded, again. The rows are locked first, so
+ * what was read of their lease still holds when they are written. */
+static int
+record_all(struct kc_deliverer *d, struct item **its, size_t n)
+{
+	json_t *ids = json_array(), *res = json_array(), *att = json_array();
+	struct kc_rows *r = NULL;
+	size_t i, k, nres = 0, natt = 0;
+	int rc = -1;
+
+	if (ids == NULL || res == NULL || att == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		its[i]->lost = 1;
+		if (json_array_append_new(ids, json_pack("{s:I, s:s}", "id",
+							 (json_int_t)its[i]->id,
+							 "o", its[i]->owner)) !=
+		    0)
+			goto out;
+	}
+	if (exec_json(d, KC_SQL_DELIVERY_RECORD_LOCK, ids, &r) != 0) {
+		ids = NULL;
+		goto out;
+	}
+	ids = NULL;
+	for (k = 0; k < r->nrows; k++)
+		for (i = 0; i < n; i++)
+			if (its[i]->id == kc_rows_int(r, k, 0))
+				its[i]->lost = !kc_rows_int(r, k, 1);
+	kc_sender_pump(d->sender);
+	for (i = 0; i < n; i++) {
+		const struct item *it = its[i];
+		const struct kc_send_req *q = &it->req;
+		long long tries = it->attempts + (it->live ? 1 : 0);
+		const char *error = error_of(it);
+
+		if (it->lost)
+			continue;
+		if (json_array_append_new(
+			res, json_pack(
+				 "{s:I, s:s, s:s, s:I, s:o, s:o, s:o, s:s?, "
+				 "s:o}",
+				 "id", (json_int_t)it->id, "o", it->owner, "st",
+				 it->status, "n", (json_int_t)tries, "nx",
+				 j_time(it->next_ms), "sa",
+				 j_time(it->live ? q->started_ms : 0), "c",
+				 it->live && q->status ? json_integer(q->status)
+						       : json_null(),
+				 "e", error, "da",
+				 j_time(q->ok ? it->ended_ms : 0))) != 0)
+			goto out;
+		nres++;
+		if (!it->live)
+			continue;
+		if (json_array_append_new(
+			att,
+			json_pack(
+			    "{s:I, s:I, s:I, s:I, s:o, s:I, s:o, s:s?, "
+			    "s:i, s:o}",
+			    "d", (json_int_t)it->id, "b",
+			    (json_int_t)it->business_id, "ep",
+			    (json_int_t)it->endpoint_id, "n", (json_int_t)tries,
+			    "sa", j_time(q->started_ms), "ms",
+			    (json_int_t)q->duration_ms, "c",
+			    q->status ? json_integer(q->status) : json_null(),
+			    "e", error, "ok", q->ok, "s", j_snippet(q))) != 0)
+			goto out;
+		natt++;
+	}
+	if (nres > 0 && exec_json(d, KC_SQL_DELIVERY_RESULT, res, NULL) != 0) {
+		res = NULL;
+		goto out;
+	}
+	res = NULL;
+	kc_sender_pump(d->sender);
+	if (natt > 0 && exec_json(d, KC_SQL_ATTEMPT_INSERT, att, NULL) != 0) {
+		att = NULL;
+		goto out;
+	}
+	att = NULL;
+	rc = 0;
+out:
+	json_decref(ids);
+	json_decref(res);
+	json_decref(att);
+	kc_rows_free(r);
+	return rc;
 }
 
 static void
@@ -384,6 +490,7 @@ summarize(const struct kc_deliverer *d, struct item **its, size_t n,
 		if (its[i]->lost)
 			continue;
 		e = ep_find(eps, neps, its[i]->endpoint_id);
+		e->recorded++;
 		if (strcmp(its[i]->status, "dead") == 0)
 			e->ndead++;
 		if (!its[i]->live)
@@ -512,7 +619,8 @@ update_health(struct kc_deliverer *d, struct ep_sum *eps, size_t neps,
 			return -1;
 	}
 	for (i = 0; i < neps; i++)
-		if (kc_queue_recorded(d->db, eps[i].id, eps[i].pause_ms) != 0)
+		if (kc_queue_recorded(d->db, eps[i].id, eps[i].pause_ms,
+				      eps[i].recorded) != 0)
 			return -1;
 	return 0;
 }
@@ -525,7 +633,6 @@ record_batch(struct kc_deliverer *d, struct item **its, size_t n,
 	     struct ep_sum *eps, size_t *neps)
 {
 	unsigned err;
-	size_t i;
 	int round;
 
 	qsort(its, n, sizeof(its[0]), item_cmp);
@@ -533,13 +640,11 @@ record_batch(struct kc_deliverer *d, struct item **its, size_t n,
 		*neps = 0;
 		if (kc_db_begin(d->db) != 0)
 			return -1;
-		for (i = 0; i < n; i++) {
-			if (record(d, its[i]) != 0)
-				goto again;
-			/* The transfers still out must not stand still while
-			 * the database works: their time limit is running. */
-			kc_sender_pump(d->sender);
-		}
+		/* The transfers still out must not stand still while the
+		 * database works (record_all moves them along): their time
+		 * limit is running. */
+		if (record_all(d, its, n) != 0)
+			goto again;
 		summarize(d, its, n, eps, neps);
 		if (update_health(d, eps, *neps, its, n) == 0 &&
 		    kc_db_commit(d->db) == 0)

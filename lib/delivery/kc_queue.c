@@ -22,8 +22,13 @@
  *
  * Limits hold across workers. Every claim of an endpoint happens under
  * its queue row's exclusive lock and commits its leases; the next reads
- * the committed deliveries in flight and the committed token bucket. So
- * several workers together never exceed max_in_flight or the rate.
+ * the committed count of deliveries in flight and the committed token
+ * bucket. So several workers together never exceed max_in_flight or the
+ * rate. The count lives on the queue row (raised by the claim that leases,
+ * lowered by the recording of an outcome, both under that lock); when it
+ * says the endpoint is full the deliveries are counted, since a dead
+ * worker's leases stay counted there until their deliveries are taken
+ * back.
  *
  * Lock order, so that nothing waits in a circle: endpoint rows, then queue
  * rows, each in id order. Ingest locks its endpoints (the deliveries'
@@ -157,9 +162,10 @@ struct cand {
 	int due; /* still due once locked (another claim may have had it) */
 	struct kc_limits_in in;
 	struct kc_plan p;
-	long long n;      /* claimed */
-	long long due_ms; /* when its queue is due again; 0: nothing owed */
-	int owed_min;     /* took all that was due: due at what it owes */
+	long long counted; /* its queue's count of deliveries in flight */
+	long long n;       /* claimed */
+	long long due_ms;  /* when its queue is due again; 0: nothing owed */
+	int owed_min;      /* took all that was due: due at what it owes */
 	int planned;
 };
 
@@ -222,6 +228,9 @@ read_candidates(struct kc_db *db, struct cand *c, size_t m,
 		x->in.tokens = s ? strtod(s, NULL) : 0;
 		x->in.tokens_at_ms = kc_rows_int(q, i, 4);
 		*now_ms = kc_rows_int(q, i, 5);
+		/* Taken as the leases that still run until it says the
+		 * endpoint is full (claim_one counts them then). */
+		x->counted = x->in.in_flight = kc_rows_int(q, i, 6);
 	}
 	if (kc_db_query(db, KC_SQL_QUEUE_ENDPOINTS,
 			KC_ARGS(kc_p_strn(ids->data, ids->len)), &w) != 0)
@@ -236,8 +245,6 @@ read_candidates(struct kc_db *db, struct cand *c, size_t m,
 		x->in.max_in_flight = kc_rows_int(w, i, 3);
 		x->in.open = (int)kc_rows_int(w, i, 4);
 		x->in.breaker_until_ms = kc_rows_int(w, i, 5);
-		x->in.in_flight = kc_rows_int(w, i, 6);
-		x->in.in_flight_end_ms = kc_rows_int(w, i, 7);
 	}
 	rc = 0;
 out:
@@ -248,6 +255,25 @@ out:
 
 /* One endpoint's turn: the plan for its share, and its due deliveries
  * taken (appended to lease, "1,2,..."). */
+/* The queue's count says the endpoint is full (or has something out while
+ * its breaker wants a probe): counted, since a lease that ran out (a worker
+ * that died) still counts there until a claim takes its delivery back. The
+ * count is also set right, should it ever have drifted. */
+static int
+count_in_flight(struct kc_db *db, struct cand *c)
+{
+	struct kc_rows *r;
+
+	if (kc_db_query(db, KC_SQL_QUEUE_IN_FLIGHT, KC_ARGS(kc_p_int(c->id)),
+			&r) != 0)
+		return -1;
+	c->counted = kc_rows_int(r, 0, 0);
+	c->in.in_flight = kc_rows_int(r, 0, 1);
+	c->in.in_flight_end_ms = kc_rows_int(r, 0, 2);
+	kc_rows_free(r);
+	return 0;
+}
+
 static int
 claim_one(struct kc_db *db, struct cand *c, long long share, long long now_ms,
 	  struct kc_buf *lease)
@@ -255,6 +281,11 @@ claim_one(struct kc_db *db, struct cand *c, long long share, long long now_ms,
 	struct kc_rows *r;
 	size_t i;
 
+	if (c->in.live &&
+	    (c->counted >= c->in.max_in_flight ||
+	     (c->in.open && c->counted > 0)) &&
+	    count_in_flight(db, c) != 0)
+		return -1;
 	kc_limits_plan(&c->in, now_ms, share, &c->p);
 	c->planned = 1;
 	c->n = 0;
@@ -264,12 +295,16 @@ claim_one(struct kc_db *db, struct cand *c, long long share, long long now_ms,
 			KC_ARGS(kc_p_int(c->id), kc_p_int(c->p.quota)),
 			&r) != 0)
 		return -1;
-	for (i = 0; i < r->nrows; i++)
+	for (i = 0; i < r->nrows; i++) {
 		if (kc_buf_printf(lease, "%s%s", lease->len ? "," : "",
 				  kc_rows_get(r, i, 0)) != 0) {
 			kc_rows_free(r);
 			return -1;
 		}
+		/* A lease that ran out, taken back: counted already. */
+		if (!kc_rows_int(r, i, 1))
+			c->counted++;
+	}
 	c->n = (long long)r->nrows;
 	kc_rows_free(r);
 	return 0;
@@ -344,11 +379,12 @@ finish_claim(struct kc_db *db, struct kc_claim *c, struct cand *cs, size_t m,
 			snprintf(due_s, sizeof(due_s), "null");
 		if (at <= 0 || kc_time_db_at(at, at_s, sizeof(at_s)) != 0)
 			snprintf(at_s, sizeof(at_s), "null");
-		if (kc_buf_printf(
-			tmp, "%s[%lld,%s%s%s,%.6f,%s%s%s]", n++ ? "," : "",
-			x->id, x->due_ms > 0 ? "\"" : "", due_s,
-			x->due_ms > 0 ? "\"" : "", tokens < 0 ? 0 : tokens,
-			at > 0 ? "\"" : "", at_s, at > 0 ? "\"" : "") != 0)
+		if (kc_buf_printf(tmp, "%s[%lld,%s%s%s,%.6f,%s%s%s,%lld]",
+				  n++ ? "," : "", x->id,
+				  x->due_ms > 0 ? "\"" : "", due_s,
+				  x->due_ms > 0 ? "\"" : "",
+				  tokens < 0 ? 0 : tokens, at > 0 ? "\"" : "",
+				  at_s, at > 0 ? "\"" : "", x->counted) != 0)
 			goto out;
 	}
 	if (kc_buf_putc(tmp, ']') != 0 ||
@@ -444,13 +480,15 @@ out:
 
 int
 kc_queue_recorded(struct kc_db *db, long long endpoint_id,
-		  long long pause_until_ms)
+		  long long pause_until_ms, long long recorded)
 {
 	char t[KC_TIME_MAX];
 	struct kc_param p = p_ms(pause_until_ms, t, sizeof(t));
 
-	return kc_db_exec(db, KC_SQL_QUEUE_RECORDED,
-			  KC_ARGS(p, p, p, kc_p_int(endpoint_id)), NULL, NULL);
+	return kc_db_exec(
+	    db, KC_SQL_QUEUE_RECORDED,
+	    KC_ARGS(p, p, p, kc_p_int(recorded), kc_p_int(endpoint_id)), NULL,
+	    NULL);
 }
 
 int

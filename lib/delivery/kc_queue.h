@@ -27,10 +27,11 @@ struct kc_claim {
 int kc_queue_claim(struct kc_db *db, struct kc_claim *c);
 
 /* Inside the transaction that recorded outcomes of the endpoint (after
- * its row was updated): the queue is looked at again, and paused until
- * pause_until_ms (epoch ms; 0: no pause) if the receiver asked. */
+ * its row was updated): recorded deliveries are no longer in flight, the
+ * queue is looked at again, and paused until pause_until_ms (epoch ms; 0:
+ * no pause) if the receiver asked. */
 int kc_queue_recorded(struct kc_db *db, long long endpoint_id,
-		      long long pause_until_ms);
+		      long long pause_until_ms, long long recorded);
 
 /* *due is 1 when some endpoint (of only_business, if not 0) is due or has
  * a wake-up waiting. */
