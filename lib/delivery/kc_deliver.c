@@ -366,12 +366,12 @@ j_snippet(const struct kc_send_req *q)
 	return v;
 }
 
-/* Runs statement id with the JSON text of v (taken). */
+/* Runs statement id with the JSON text of v (borrowed). */
 static int
-exec_json(struct kc_deliverer *d, enum kc_sql id, json_t *v,
+exec_json(struct kc_deliverer *d, enum kc_sql id, const json_t *v,
 	  struct kc_rows **rows)
 {
-	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	char *text = json_dumps(v, JSON_COMPACT);
 	int rc = -1;
 
 	if (text != NULL)
@@ -380,7 +380,6 @@ exec_json(struct kc_deliverer *d, enum kc_sql id, json_t *v,
 			 : kc_db_exec(d->db, id, KC_ARGS(kc_p_str(text)), NULL,
 				      NULL);
 	free(text);
-	json_decref(v);
 	return rc;
 }
 
@@ -408,11 +407,8 @@ record_all(struct kc_deliverer *d, struct item **its, size_t n)
 		    0)
 			goto out;
 	}
-	if (exec_json(d, KC_SQL_DELIVERY_RECORD_LOCK, ids, &r) != 0) {
-		ids = NULL;
+	if (exec_json(d, KC_SQL_DELIVERY_RECORD_LOCK, ids, &r) != 0)
 		goto out;
-	}
-	ids = NULL;
 	for (k = 0; k < r->nrows; k++)
 		for (i = 0; i < n; i++)
 			if (its[i]->id == kc_rows_int(r, k, 0))
@@ -457,17 +453,11 @@ record_all(struct kc_deliverer *d, struct item **its, size_t n)
 			goto out;
 		natt++;
 	}
-	if (nres > 0 && exec_json(d, KC_SQL_DELIVERY_RESULT, res, NULL) != 0) {
-		res = NULL;
+	if (nres > 0 && exec_json(d, KC_SQL_DELIVERY_RESULT, res, NULL) != 0)
 		goto out;
-	}
-	res = NULL;
 	kc_sender_pump(d->sender);
-	if (natt > 0 && exec_json(d, KC_SQL_ATTEMPT_INSERT, att, NULL) != 0) {
-		att = NULL;
+	if (natt > 0 && exec_json(d, KC_SQL_ATTEMPT_INSERT, att, NULL) != 0)
 		goto out;
-	}
-	att = NULL;
 	rc = 0;
 out:
 	json_decref(ids);
