@@ -120,8 +120,9 @@ kcctl_deliver(struct kcctl *k, int argc, char **argv)
 			continue;
 		}
 		/* Without a window, stop once nothing is due. A claim can come
-		 * back empty while due rows exist (SKIP LOCKED passed over rows
-		 * another claim was scanning); look again then, for a while. */
+		 * back empty while something is due (another worker was taking
+		 * the wake-ups, or had the endpoint's turn); look again then,
+		 * for a while. */
 		if (run.end_ms == 0 &&
 		    (kc_deliverer_any_due(d, &due) != 0 || !due || ++busy > 25))
 			break;

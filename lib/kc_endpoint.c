@@ -28,6 +28,40 @@ seal_secret(const unsigned char key[32], const char *id, const char *secret,
 	return rc;
 }
 
+/* Columns of ENDPOINT_COLS (kc_sql.c) read by name. */
+enum {
+	COL_RATE_LIMIT = 19,
+	COL_MAX_IN_FLIGHT,
+	COL_BREAKER_STATE,
+	COL_BREAKER_FAILURES,
+	COL_BREAKER_OPENED_AT,
+	COL_BREAKER_UNTIL,
+	COL_BREAKER_DUE, /* breaker_until has passed */
+	ENDPOINT_NCOLS
+};
+
+/* The breaker as the API shows it: an open one whose cool-down has
+ * passed is half-open (its next claim is the probe). */
+static json_t *
+breaker_json(const struct kc_rows *r, size_t i)
+{
+	const char *st = kc_rows_get(r, i, COL_BREAKER_STATE);
+	int open = st && strcmp(st, "open") == 0;
+
+	return json_pack(
+	    "{s:s, s:I, s:o, s:o}", "state",
+	    !open                                ? "closed"
+	    : kc_rows_int(r, i, COL_BREAKER_DUE) ? "half_open"
+						 : "open",
+	    "failures", (json_int_t)kc_rows_int(r, i, COL_BREAKER_FAILURES),
+	    "opened_at",
+	    open ? kc_json_db_time(kc_rows_get(r, i, COL_BREAKER_OPENED_AT))
+		 : json_null(),
+	    "next_probe_at",
+	    open ? kc_json_db_time(kc_rows_get(r, i, COL_BREAKER_UNTIL))
+		 : json_null());
+}
+
 /* The API's view of a row: never the sealed secrets. */
 static json_t *
 endpoint_json(const struct kc_rows *r, size_t i)
@@ -38,19 +72,22 @@ endpoint_json(const struct kc_rows *r, size_t i)
 	kc_time_from_db(kc_rows_get(r, i, 6), c, sizeof(c));
 	kc_time_from_db(kc_rows_get(r, i, 7), u, sizeof(u));
 	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:o, s:b, s:s?, s:o, s:s, s:s, "
-	    "s:{s:I, s:o, s:o, s:o, s:I}}",
+	    "{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:I, s:s?, s:o, s:s, s:s, "
+	    "s:{s:I, s:o, s:o, s:o, s:I, s:o}}",
 	    "id", kc_rows_get(r, i, 1), "object", "webhook_endpoint", "url",
 	    kc_rows_get(r, i, 2), "description", kc_rows_get(r, i, 3),
 	    "event_types", types ? types : json_array(), "enabled",
-	    (int)kc_rows_int(r, i, 5), "disabled_reason", kc_rows_get(r, i, 17),
-	    "disabled_at", kc_json_db_time(kc_rows_get(r, i, 18)), "created_at",
-	    c, "updated_at", u, "health", "consecutive_failures",
+	    (int)kc_rows_int(r, i, 5), "rate_limit",
+	    kc_json_db_int(kc_rows_get(r, i, COL_RATE_LIMIT)), "max_in_flight",
+	    (json_int_t)kc_rows_int(r, i, COL_MAX_IN_FLIGHT), "disabled_reason",
+	    kc_rows_get(r, i, 17), "disabled_at",
+	    kc_json_db_time(kc_rows_get(r, i, 18)), "created_at", c,
+	    "updated_at", u, "health", "consecutive_failures",
 	    (json_int_t)kc_rows_int(r, i, 12), "failing_since",
 	    kc_json_db_time(kc_rows_get(r, i, 13)), "last_success_at",
 	    kc_json_db_time(kc_rows_get(r, i, 14)), "last_failure_at",
 	    kc_json_db_time(kc_rows_get(r, i, 15)), "dead_deliveries",
-	    (json_int_t)kc_rows_int(r, i, 16));
+	    (json_int_t)kc_rows_int(r, i, 16), "breaker", breaker_json(r, i));
 }
 
 static int
@@ -81,6 +118,7 @@ kc_endpoint_input_init(struct kc_endpoint_input *in)
 {
 	memset(in, 0, sizeof(*in));
 	in->enabled = -1;
+	in->rate_limit = -1;
 }
 
 int
@@ -97,6 +135,7 @@ kc_endpoint_create(struct kc_db *db, const unsigned char key[32],
 		   const struct kc_endpoint_input *in, json_t **out)
 {
 	char id[KC_ID_MAX], secret[80], sealed[256], *types = NULL;
+	unsigned long long eid;
 	json_t *ep = NULL;
 
 	if (kc_id_new("ep", id, sizeof(id)) != 0 ||
@@ -111,7 +150,15 @@ kc_endpoint_create(struct kc_db *db, const unsigned char key[32],
 			       kc_p_str(in->url),
 			       kc_p_str(in->description ? in->description : ""),
 			       kc_p_str(types), kc_p_int(in->enabled != 0),
-			       kc_p_str(sealed)),
+			       kc_p_str(sealed),
+			       in->rate_limit > 0 ? kc_p_int(in->rate_limit)
+						  : kc_p_str(NULL),
+			       kc_p_int(in->max_in_flight > 0
+					    ? in->max_in_flight
+					    : KC_ENDPOINT_MAX_IN_FLIGHT)),
+		       NULL, &eid) != 0 ||
+	    kc_db_exec(db, KC_SQL_QUEUE_INSERT,
+		       KC_ARGS(kc_p_int((long long)eid), kc_p_int(business_id)),
 		       NULL, NULL) != 0 ||
 	    kc_endpoint_get(db, business_id, id, &ep) != 0 ||
 	    kc_audit_write(db, business_id, actor, "webhook_endpoint.created",
@@ -175,6 +222,7 @@ kc_endpoint_update(struct kc_db *db, const struct kc_actor *actor,
 	struct kc_rows *r = NULL;
 	json_t *before = NULL, *after = NULL;
 	char *types = NULL;
+	long long rate;
 	int rc;
 
 	if (kc_db_begin(db) != 0)
@@ -190,6 +238,9 @@ kc_endpoint_update(struct kc_db *db, const struct kc_actor *actor,
 				: strdup(kc_rows_get(r, 0, 4));
 	if (before == NULL || types == NULL)
 		goto fail;
+	rate = in->rate_limit < 0   ? kc_rows_int(r, 0, COL_RATE_LIMIT)
+	       : in->rate_limit > 0 ? in->rate_limit
+				    : 0;
 	if (kc_db_exec(
 		db, KC_SQL_ENDPOINT_UPDATE,
 		KC_ARGS(kc_p_str(in->url ? in->url : kc_rows_get(r, 0, 2)),
@@ -198,10 +249,17 @@ kc_endpoint_update(struct kc_db *db, const struct kc_actor *actor,
 			kc_p_str(types),
 			kc_p_int(in->enabled >= 0 ? in->enabled != 0
 						  : kc_rows_int(r, 0, 5)),
+			rate > 0 ? kc_p_int(rate) : kc_p_str(NULL),
+			kc_p_int(in->max_in_flight > 0
+				     ? in->max_in_flight
+				     : kc_rows_int(r, 0, COL_MAX_IN_FLIGHT)),
 			kc_p_int(business_id), kc_p_int(kc_rows_int(r, 0, 0))),
 		NULL, NULL) != 0 ||
 	    set_enabled(db, actor, business_id, kc_rows_int(r, 0, 0),
 			kc_rows_int(r, 0, 5) != 0, in->enabled) != 0 ||
+	    /* New limits, or enabled again: the worker looks at it now
+	     * rather than when it would have under the old settings. */
+	    kc_event_wake(db, business_id, kc_rows_int(r, 0, 0)) != 0 ||
 	    kc_endpoint_get(db, business_id, public_id, &after) != 0 ||
 	    kc_audit_write(db, business_id, actor, "webhook_endpoint.updated",
 			   "webhook_endpoint", public_id, before, after) != 0 ||
@@ -366,12 +424,14 @@ kc_endpoint_secrets(struct kc_db *db, const unsigned char key[32],
 	return rc;
 }
 
-/* endpoint_json plus the tries of the last 24 hours (columns 19, 20). */
+/* endpoint_json plus the tries of the last 24 hours and a receiver's
+ * pause (the columns after ENDPOINT_COLS). */
 static json_t *
 endpoint_view_json(const struct kc_rows *r, size_t i)
 {
 	json_t *ep = endpoint_json(r, i), *health;
-	long long n = kc_rows_int(r, i, 19), ok = kc_rows_int(r, i, 20);
+	long long n = kc_rows_int(r, i, ENDPOINT_NCOLS),
+		  ok = kc_rows_int(r, i, ENDPOINT_NCOLS + 1);
 
 	if (ep == NULL)
 		return NULL;
@@ -381,6 +441,9 @@ endpoint_view_json(const struct kc_rows *r, size_t i)
 	json_object_set_new(health, "success_rate_24h",
 			    n ? json_real((double)ok / (double)n)
 			      : json_null());
+	json_object_set_new(
+	    health, "paused_until",
+	    kc_json_db_time(kc_rows_get(r, i, ENDPOINT_NCOLS + 2)));
 	return ep;
 }
 
@@ -477,4 +540,61 @@ kc_endpoint_send_test(struct kc_db *db, long long business_id,
 		return -1;
 	}
 	return 0;
+}
+
+int
+kc_endpoint_breaker_event(struct kc_db *db, long long id, int opened)
+{
+	char now[KC_TIME_MAX];
+	struct kc_rows *r = NULL, *b = NULL;
+	json_t *data = NULL;
+	long long business_id;
+	int rc = -1;
+
+	if (kc_db_query(db, KC_SQL_ENDPOINT_BREAKER_INFO, KC_ARGS(kc_p_int(id)),
+			&r) != 0)
+		return -1;
+	if (r->nrows == 0) {
+		kc_rows_free(r);
+		return KC_NOTFOUND;
+	}
+	business_id = kc_rows_int(r, 0, 0);
+	if (kc_db_query(db, KC_SQL_BUSINESS_BY_ID,
+			KC_ARGS(kc_p_int(business_id)), &b) != 0 ||
+	    b->nrows == 0 || kc_time_now(NULL, 0, now, sizeof(now)) != 0)
+		goto out;
+	if (opened)
+		data = json_pack(
+		    "{s:s, s:s, s:I, s:o, s:o}", "endpoint_id",
+		    kc_rows_get(r, 0, 1), "url", kc_rows_get(r, 0, 2),
+		    "consecutive_failures", (json_int_t)kc_rows_int(r, 0, 3),
+		    "opened_at", kc_json_db_time(kc_rows_get(r, 0, 4)),
+		    "next_probe_at", kc_json_db_time(kc_rows_get(r, 0, 5)));
+	else
+		data = json_pack(
+		    "{s:s, s:s, s:o, s:s}", "endpoint_id", kc_rows_get(r, 0, 1),
+		    "url", kc_rows_get(r, 0, 2), "opened_at",
+		    kc_json_db_time(kc_rows_get(r, 0, 4)), "recovered_at", now);
+	/* To the others: the endpoint itself is either not taking
+	 * deliveries (open) or just showed that it takes them. */
+	if (data == NULL ||
+	    kc_event_emit_others(db, business_id, kc_rows_get(b, 0, 1),
+				 opened ? "endpoint.circuit_opened"
+					: "endpoint.recovered",
+				 data, id) != 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(data);
+	kc_rows_free(r);
+	kc_rows_free(b);
+	return rc;
+}
+
+int
+kc_endpoint_probe_now(struct kc_db *db, long long business_id, long long id)
+{
+	return kc_db_exec(db, KC_SQL_ENDPOINT_PROBE_NOW,
+			  KC_ARGS(kc_p_int(business_id), kc_p_int(id)), NULL,
+			  NULL);
 }

@@ -9,16 +9,21 @@
 
 #include <jansson.h>
 
+/* Deliveries an endpoint has in flight at most, unless it says. */
+#define KC_ENDPOINT_MAX_IN_FLIGHT 10
+
 /* What a create or update sets; NULL members are left as they are. */
 struct kc_endpoint_input {
 	const char *url;
 	const char *description;
 	const json_t *event_types;
-	int enabled; /* -1: unchanged */
+	int enabled;             /* -1: unchanged */
+	long long rate_limit;    /* deliveries/s; 0: none; -1: unchanged */
+	long long max_in_flight; /* 0: unchanged (the default on create) */
 };
 
-/* Every member "leave as it is" (NULL, enabled -1): the start of any
- * input that sets only some. */
+/* Every member "leave as it is" (NULL, enabled and rate_limit -1): the
+ * start of any input that sets only some. */
 void kc_endpoint_input_init(struct kc_endpoint_input *in);
 
 /* *out is the endpoint with "secret", the only time it is shown. */
@@ -71,6 +76,16 @@ int kc_endpoint_view(struct kc_db *db, long long business_id,
 int kc_endpoint_auto_disable(struct kc_db *db, long long id, const char *reason,
 			     long long disable_after,
 			     const struct kc_actor *actor, int force);
+
+/* An endpoint.circuit_opened (opened) or endpoint.recovered event about
+ * the endpoint (internal id) to the business's other endpoints that
+ * subscribe, inside the caller's transaction. KC_NOTFOUND if it is
+ * deleted. */
+int kc_endpoint_breaker_event(struct kc_db *db, long long id, int opened);
+/* Someone asked for a delivery now (a replay): an open breaker probes at
+ * the next claim rather than at the end of its cool-down. */
+int kc_endpoint_probe_now(struct kc_db *db, long long business_id,
+			  long long id);
 
 /* One sealed secret (the column's base64 text) opened; out needs 80
  * bytes and is the caller's to wipe. */

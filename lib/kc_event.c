@@ -25,17 +25,78 @@ add_delivery(struct kc_db *db, long long business_id, long long event,
 }
 
 int
-kc_event_emit(struct kc_db *db, long long business_id,
-	      const char *business_public_id, const char *type,
-	      const json_t *data, long long only_endpoint, json_t **event,
-	      int *ndeliveries)
+kc_event_wake(struct kc_db *db, long long business_id, long long endpoint_id)
+{
+	struct kc_rows *r;
+	int owed;
+
+	/* Shared: concurrent ingests of one endpoint do not wait for each
+	 * other, only for a claim holding the row, whose commit they then
+	 * read. Never an update here: two ingests upgrading their shared
+	 * locks would deadlock. A missing row (an endpoint written by hand)
+	 * is made by the worker from the wake-up. */
+	if (kc_db_query(db, KC_SQL_QUEUE_SHARE, KC_ARGS(kc_p_int(endpoint_id)),
+			&r) != 0)
+		return -1;
+	owed = r->nrows == 0 || kc_rows_int(r, 0, 0) != 0;
+	kc_rows_free(r);
+	if (!owed)
+		return 0; /* due already: the worker looks at it anyway */
+	return kc_db_exec(db, KC_SQL_WAKEUP_INSERT,
+			  KC_ARGS(kc_p_int(endpoint_id), kc_p_int(business_id)),
+			  NULL, NULL);
+}
+
+/* The endpoints of the business that take type, in id order, without
+ * except (0: none); or only_endpoint alone. */
+static int
+targets_of(struct kc_db *db, long long business_id, const char *type,
+	   long long only_endpoint, long long except, long long **out,
+	   size_t *n)
+{
+	struct kc_rows *targets = NULL;
+	json_t *types;
+	size_t i;
+	int match;
+
+	*n = 0;
+	if (only_endpoint) {
+		if ((*out = malloc(sizeof(**out))) == NULL)
+			return -1;
+		(*out)[(*n)++] = only_endpoint;
+		return 0;
+	}
+	if (kc_db_query(db, KC_SQL_EVENT_TARGETS,
+			KC_ARGS(kc_p_int(business_id)), &targets) != 0)
+		return -1;
+	if ((*out = calloc(targets->nrows + 1, sizeof(**out))) == NULL) {
+		kc_rows_free(targets);
+		return -1;
+	}
+	for (i = 0; i < targets->nrows; i++) {
+		if (kc_rows_int(targets, i, 0) == except)
+			continue;
+		types = json_loads(kc_rows_get(targets, i, 1), 0, NULL);
+		match = types && kc_event_filter_matches(types, type);
+		json_decref(types);
+		if (match)
+			(*out)[(*n)++] = kc_rows_int(targets, i, 0);
+	}
+	kc_rows_free(targets);
+	return 0;
+}
+
+static int
+emit(struct kc_db *db, long long business_id, const char *business_public_id,
+     const char *type, const json_t *data, long long only_endpoint,
+     long long except, json_t **event, int *ndeliveries)
 {
 	char id[KC_ID_MAX], now_db[KC_TIME_MAX], now[KC_TIME_MAX], *text = NULL;
-	struct kc_rows *targets = NULL;
+	long long *to = NULL;
 	unsigned long long eid;
-	json_t *env = NULL, *types;
-	size_t i;
-	int n = 0, rc = -1;
+	json_t *env = NULL;
+	size_t i, n = 0;
+	int rc = -1;
 
 	if (kc_id_new("evt", id, sizeof(id)) != 0 ||
 	    kc_time_now(now_db, sizeof(now_db), now, sizeof(now)) != 0)
@@ -52,43 +113,52 @@ kc_event_emit(struct kc_db *db, long long business_id,
 		       KC_ARGS(kc_p_str(id), kc_p_int(business_id),
 			       kc_p_str(type), kc_p_str(text),
 			       kc_p_str(now_db)),
-		       NULL, &eid) != 0)
+		       NULL, &eid) != 0 ||
+	    targets_of(db, business_id, type, only_endpoint, except, &to, &n) !=
+		0)
 		goto out;
-	if (only_endpoint) {
-		if (add_delivery(db, business_id, (long long)eid, only_endpoint,
+	for (i = 0; i < n; i++)
+		if (add_delivery(db, business_id, (long long)eid, to[i],
 				 now_db) != 0)
 			goto out;
-		n = 1;
-	} else {
-		if (kc_db_query(db, KC_SQL_EVENT_TARGETS,
-				KC_ARGS(kc_p_int(business_id)), &targets) != 0)
+	/* The queues after the deliveries, in endpoint order: every
+	 * transaction that locks endpoint rows (the foreign keys here, the
+	 * worker's health updates) locks them before queue rows, so none
+	 * waits for another in a circle. */
+	for (i = 0; i < n; i++)
+		if (kc_event_wake(db, business_id, to[i]) != 0)
 			goto out;
-		for (i = 0; i < targets->nrows; i++) {
-			types = json_loads(kc_rows_get(targets, i, 1), 0, NULL);
-			int match =
-			    types && kc_event_filter_matches(types, type);
-			json_decref(types);
-			if (!match)
-				continue;
-			if (add_delivery(db, business_id, (long long)eid,
-					 kc_rows_int(targets, i, 0),
-					 now_db) != 0)
-				goto out;
-			n++;
-		}
-	}
 	if (ndeliveries)
-		*ndeliveries = n;
+		*ndeliveries = (int)n;
 	if (event) {
 		*event = env;
 		env = NULL;
 	}
 	rc = 0;
 out:
-	kc_rows_free(targets);
+	free(to);
 	json_decref(env);
 	free(text);
 	return rc;
+}
+
+int
+kc_event_emit(struct kc_db *db, long long business_id,
+	      const char *business_public_id, const char *type,
+	      const json_t *data, long long only_endpoint, json_t **event,
+	      int *ndeliveries)
+{
+	return emit(db, business_id, business_public_id, type, data,
+		    only_endpoint, 0, event, ndeliveries);
+}
+
+int
+kc_event_emit_others(struct kc_db *db, long long business_id,
+		     const char *business_public_id, const char *type,
+		     const json_t *data, long long except)
+{
+	return emit(db, business_id, business_public_id, type, data, 0, except,
+		    NULL, NULL);
 }
 
 static json_t *

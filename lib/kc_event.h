@@ -16,6 +16,18 @@ int kc_event_emit(struct kc_db *db, long long business_id,
 		  const char *business_public_id, const char *type,
 		  const json_t *data, long long only_endpoint, json_t **event,
 		  int *ndeliveries);
+/* The same, to every matching endpoint but except (an event about that
+ * endpoint, for the others). */
+int kc_event_emit_others(struct kc_db *db, long long business_id,
+			 const char *business_public_id, const char *type,
+			 const json_t *data, long long except);
+/* Tells the endpoint's delivery queue that a delivery is owed from now
+ * (a new one, a replay, a retry brought forward), inside the caller's
+ * transaction and after the delivery rows were written. Several endpoints
+ * are woken in id order. lib/delivery/kc_queue.c explains why no wake-up
+ * is lost. */
+int kc_event_wake(struct kc_db *db, long long business_id,
+		  long long endpoint_id);
 /* One event's envelope; KC_NOTFOUND. */
 int kc_event_get(struct kc_db *db, long long business_id, const char *public_id,
 		 json_t **out);

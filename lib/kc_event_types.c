@@ -33,6 +33,19 @@ const struct kc_event_type kc_event_types[] = {
      "\"2026-11-27T16:12:00.000Z\"}"},
     {"endpoint.disabled", "One of the business's endpoints was disabled.",
      "{\"endpoint_id\":\"ep_5tYu\",\"reason\":\"failing for 5 days\"}"},
+    {"endpoint.circuit_opened",
+     "One of the business's endpoints kept failing: its deliveries wait, "
+     "and one probe goes at next_probe_at.",
+     "{\"endpoint_id\":\"ep_5tYu\",\"url\":\"https://example.com/hook\","
+     "\"consecutive_failures\":5,\"opened_at\":"
+     "\"2026-11-27T16:00:00.000Z\",\"next_probe_at\":"
+     "\"2026-11-27T16:00:30.000Z\"}"},
+    {"endpoint.recovered",
+     "An endpoint whose circuit had opened answered again: its deliveries "
+     "resume.",
+     "{\"endpoint_id\":\"ep_5tYu\",\"url\":\"https://example.com/hook\","
+     "\"opened_at\":\"2026-11-27T16:00:00.000Z\",\"recovered_at\":"
+     "\"2026-11-27T16:01:30.000Z\"}"},
     {"webhook.test", "A test event, sent to one endpoint on request.",
      "{\"endpoint_id\":\"ep_5tYu\",\"message\":\"This is a test event "
      "from KaiCalls.\"}"},

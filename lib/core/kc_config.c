@@ -398,6 +398,11 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 	     1, 3650 * 86400LL, "a duration such as 90d"},
 	    {"carrier_timeout", offsetof(struct kc_config, carrier_timeout), 1,
 	     120, "1s to 120s"},
+	    {"breaker_cooldown", offsetof(struct kc_config, breaker_cooldown),
+	     1, 86400, "1s to 24h"},
+	    {"breaker_cooldown_max",
+	     offsetof(struct kc_config, breaker_cooldown_max), 1, 7 * 86400,
+	     "1s to 7d"},
 	};
 	size_t i;
 	int rc;
@@ -529,6 +534,17 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 		if (errno || *val == '\0' || *end || c->delivery_batch < 1 ||
 		    c->delivery_batch > 1000) {
 			snprintf(err, errlen, "delivery_batch: 1 to 1000");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "breaker_threshold") == 0) {
+		char *end;
+		errno = 0;
+		c->breaker_threshold = strtoll(val, &end, 10);
+		if (errno || *val == '\0' || *end || c->breaker_threshold < 1 ||
+		    c->breaker_threshold > 1000) {
+			snprintf(err, errlen, "breaker_threshold: 1 to 1000");
 			return -1;
 		}
 		return 0;
@@ -667,6 +683,9 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	    {"KC_OUTBOUND_MESSAGES_PER_MINUTE", "outbound_messages_per_minute"},
 	    {"KC_OUTBOUND_LEASE", "outbound_lease"},
 	    {"KC_OUTBOUND_VOICE_URL", "outbound_voice_url"},
+	    {"KC_BREAKER_THRESHOLD", "breaker_threshold"},
+	    {"KC_BREAKER_COOLDOWN", "breaker_cooldown"},
+	    {"KC_BREAKER_COOLDOWN_MAX", "breaker_cooldown_max"},
 	};
 	char sub[256];
 	size_t i;
@@ -693,6 +712,9 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	c->rate_limit[KC_RL_READ] = (struct kc_rl_policy){50 * 3600, 100};
 	c->rate_limit[KC_RL_WRITE] = (struct kc_rl_policy){10 * 3600, 20};
 	c->rate_limit[KC_RL_INGEST] = (struct kc_rl_policy){50 * 3600, 200};
+	c->breaker_threshold = 5;
+	c->breaker_cooldown = 30;
+	c->breaker_cooldown_max = 3600;
 	if (kc_duration_list_parse(KC_SCHEDULE_DEFAULT, c->delivery_schedule,
 				   KC_SCHEDULE_MAX,
 				   &c->delivery_schedule_len) != 0)
@@ -746,6 +768,13 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 		snprintf(err, errlen,
 			 "carrier_account_sid and carrier_auth_token_sealed "
 			 "go together");
+		goto fail;
+	}
+	if (c->breaker_cooldown_max < c->breaker_cooldown) {
+		snprintf(err, errlen,
+			 "breaker_cooldown_max (%llds) must not be shorter "
+			 "than breaker_cooldown (%llds)",
+			 c->breaker_cooldown_max, c->breaker_cooldown);
 		goto fail;
 	}
 	/* Last, so that master_key may come from anywhere. A token that

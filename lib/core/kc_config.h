@@ -88,6 +88,10 @@ struct kc_config {
 	/* Where the carrier fetches an outbound call's TwiML when it is
 	 * answered (the voice runtime's); NULL: no calls go out. */
 	char *outbound_voice_url;
+	/* The circuit breaker of an endpoint (README, Delivery). */
+	long long breaker_threshold;    /* consecutive failures that open it */
+	long long breaker_cooldown;     /* seconds until the first probe */
+	long long breaker_cooldown_max; /* the cool-down doubles up to this */
 };
 
 /* The installed configuration file (make sets it from sysconfdir). */

@@ -173,13 +173,20 @@ static const struct {
 	"previous_secret_expires_at, "                                         \
 	"previous_secret_expires_at > UTC_TIMESTAMP(6), "                      \
 	"consecutive_failures, failing_since, last_success_at, "               \
-	"last_failure_at, dead_count, disabled_reason, disabled_at "
+	"last_failure_at, dead_count, disabled_reason, disabled_at, "          \
+	"rate_limit, max_in_flight, breaker_state, breaker_failures, "         \
+	"breaker_opened_at, breaker_until, "                                   \
+	"breaker_until <= UTC_TIMESTAMP(6) "
     [KC_SQL_ENDPOINT_INSERT] =
 	{"endpoint_insert",
 	 "INSERT INTO webhook_endpoints (public_id, business_id, url, "
-	 "description, event_types, enabled, secret_sealed, created_at, "
-	 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), "
-	 "UTC_TIMESTAMP(6))"},
+	 "description, event_types, enabled, secret_sealed, rate_limit, "
+	 "max_in_flight, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+	 "?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))"},
+    /* The endpoint's delivery queue, with it in the same transaction. */
+    [KC_SQL_QUEUE_INSERT] = {"queue_insert",
+			     "INSERT INTO delivery_queues (endpoint_id, "
+			     "business_id) VALUES (?, ?)"},
     [KC_SQL_ENDPOINT_GET] = {"endpoint_get",
 			     "SELECT " ENDPOINT_COLS
 			     "FROM webhook_endpoints WHERE business_id = ? "
@@ -191,7 +198,9 @@ static const struct {
 	 "WHERE a.endpoint_id = webhook_endpoints.id AND a.started_at >= "
 	 "UTC_TIMESTAMP(6) - INTERVAL 1 DAY), (SELECT COALESCE(SUM(a.ok), 0) "
 	 "FROM delivery_attempts a WHERE a.endpoint_id = webhook_endpoints.id "
-	 "AND a.started_at >= UTC_TIMESTAMP(6) - INTERVAL 1 DAY) FROM "
+	 "AND a.started_at >= UTC_TIMESTAMP(6) - INTERVAL 1 DAY), (SELECT "
+	 "q.paused_until FROM delivery_queues q WHERE q.endpoint_id = "
+	 "webhook_endpoints.id AND q.paused_until > UTC_TIMESTAMP(6)) FROM "
 	 "webhook_endpoints WHERE business_id = ? AND public_id = ? AND "
 	 "deleted_at IS NULL"},
     [KC_SQL_ENDPOINT_LOCK] = {"endpoint_lock",
@@ -210,8 +219,9 @@ static const struct {
     [KC_SQL_ENDPOINT_UPDATE] =
 	{"endpoint_update",
 	 "UPDATE webhook_endpoints SET url = ?, description = ?, event_types = "
-	 "?, enabled = ?, updated_at = UTC_TIMESTAMP(6) WHERE business_id = ? "
-	 "AND id = ? AND deleted_at IS NULL"},
+	 "?, enabled = ?, rate_limit = ?, max_in_flight = ?, updated_at = "
+	 "UTC_TIMESTAMP(6) WHERE business_id = ? AND id = ? AND deleted_at IS "
+	 "NULL"},
     [KC_SQL_ENDPOINT_DELETE] =
 	{"endpoint_delete",
 	 "UPDATE webhook_endpoints SET deleted_at = UTC_TIMESTAMP(6), enabled "
@@ -464,31 +474,140 @@ static const struct {
     [KC_SQL_FOLLOWUP_CURSOR] = {"followup_cursor",
 				"SELECT id, created_at FROM followups WHERE "
 				"business_id = ? AND public_id = ?"},
-    /* The delivery engine. A claim takes the due rows (retries whose time
-     * has come and leases that ran out: both are "next_attempt_at <=
-     * now", one range of one index) and skips rows another worker holds. */
-    [KC_SQL_DELIVERY_CLAIM] =
-	{"delivery_claim",
-	 "SELECT id FROM deliveries WHERE next_attempt_at <= UTC_TIMESTAMP(6) "
-	 "ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED"},
-    /* One business's (kcctl deliver --business): its own index range, so
-     * the scan never locks, and so hides, another business's rows. */
-    [KC_SQL_DELIVERY_CLAIM_BUSINESS] =
-	{"delivery_claim_business",
-	 "SELECT id FROM deliveries WHERE business_id = ? AND next_attempt_at "
-	 "<= UTC_TIMESTAMP(6) ORDER BY next_attempt_at LIMIT ? FOR UPDATE "
-	 "SKIP LOCKED"},
 /* A batch of ids as a table, always joined first (STRAIGHT_JOIN): the
  * optimizer knows nothing of its size and may otherwise scan the big table
  * and probe this one. */
 #define IDS_TABLE                                                              \
 	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
+    /* The delivery engine (lib/delivery/kc_queue.c explains the
+     * locking). Whatever makes a delivery owed looks at the endpoint's
+     * queue with a shared lock (concurrent ingests share it; only a claim,
+     * which holds it exclusively, waits for them) and, when the queue says
+     * nothing is due, leaves a wake-up. Times go to C as epoch
+     * milliseconds, rounded up (and now rounded down), so that "now >=
+     * t" in C never runs ahead of the database. */
+    [KC_SQL_QUEUE_SHARE] =
+	{"queue_share",
+	 "SELECT due_at IS NULL OR due_at > UTC_TIMESTAMP(6) FROM "
+	 "delivery_queues WHERE endpoint_id = ? LOCK IN SHARE MODE"},
+    [KC_SQL_WAKEUP_INSERT] = {"wakeup_insert",
+			      "INSERT INTO delivery_wakeups (endpoint_id, "
+			      "business_id) VALUES (?, ?)"},
+    /* Whether there is any, without a lock or a transaction: most claims
+     * of a busy worker find none. */
+    [KC_SQL_WAKEUP_ANY] = {"wakeup_any",
+			   "SELECT EXISTS (SELECT 1 FROM delivery_wakeups)"},
+    [KC_SQL_WAKEUP_ANY_BUSINESS] = {"wakeup_any_business",
+				    "SELECT EXISTS (SELECT 1 FROM "
+				    "delivery_wakeups WHERE business_id = ?)"},
+    /* Committed wake-ups only: one still being written is locked by its
+     * transaction and taken by a later claim. */
+    [KC_SQL_WAKEUP_TAKE] = {"wakeup_take",
+			    "SELECT id, endpoint_id, business_id FROM "
+			    "delivery_wakeups ORDER BY id LIMIT ? FOR UPDATE "
+			    "SKIP LOCKED"},
+    [KC_SQL_WAKEUP_TAKE_BUSINESS] =
+	{"wakeup_take_business",
+	 "SELECT id, endpoint_id, business_id FROM delivery_wakeups WHERE "
+	 "business_id = ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED"},
+    /* [[endpoint, business], ...] in endpoint order: each queue is due
+     * now unless it already was (created if it is missing). */
+    [KC_SQL_QUEUE_WAKE] =
+	{"queue_wake",
+	 "INSERT INTO delivery_queues (endpoint_id, business_id, due_at) "
+	 "SELECT j.e, j.b, UTC_TIMESTAMP(6) FROM JSON_TABLE(?, '$[*]' COLUMNS "
+	 "(e BIGINT UNSIGNED PATH '$[0]', b BIGINT UNSIGNED PATH '$[1]')) j "
+	 "ON DUPLICATE KEY UPDATE delivery_queues.due_at = "
+	 "IF(delivery_queues.due_at IS NULL OR delivery_queues.due_at > "
+	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), delivery_queues.due_at)"},
+    /* The endpoints to look at, longest waiting first; not locked. */
+    [KC_SQL_QUEUE_DUE] = {"queue_due",
+			  "SELECT endpoint_id FROM delivery_queues WHERE "
+			  "due_at <= UTC_TIMESTAMP(6) ORDER BY due_at LIMIT ?"},
+    [KC_SQL_QUEUE_DUE_BUSINESS] =
+	{"queue_due_business",
+	 "SELECT endpoint_id FROM delivery_queues WHERE business_id = ? AND "
+	 "due_at <= UTC_TIMESTAMP(6) ORDER BY due_at LIMIT ?"},
+    /* The candidates' queue rows, locked one by one in the order of the
+     * id list (ascending, as every worker's). Plain FOR UPDATE: it waits
+     * for the ingests sharing a row (a short commit); skipping the row
+     * would starve a busy endpoint. Joined from the list, so no other row
+     * is read, let alone locked. */
+    [KC_SQL_QUEUE_LOCK] =
+	{"queue_lock",
+	 "SELECT q.endpoint_id, q.due_at <= UTC_TIMESTAMP(6), "
+	 "CEIL(UNIX_TIMESTAMP(q.paused_until) * 1000), q.tokens, "
+	 "FLOOR(UNIX_TIMESTAMP(q.tokens_at) * 1000), "
+	 "FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP(6)) * 1000), q.in_flight "
+	 "FROM " IDS_TABLE
+	 "STRAIGHT_JOIN delivery_queues q ON q.endpoint_id = j.id FOR "
+	 "UPDATE"},
+    /* Not locking, after the queue rows were: settings and breaker as
+     * committed. */
+    [KC_SQL_QUEUE_ENDPOINTS] =
+	{"queue_endpoints",
+	 "SELECT w.id, w.enabled = 1 AND w.deleted_at IS NULL, w.rate_limit, "
+	 "w.max_in_flight, w.breaker_state = 'open', "
+	 "CEIL(UNIX_TIMESTAMP(w.breaker_until) * 1000) FROM " IDS_TABLE
+	 "STRAIGHT_JOIN webhook_endpoints w ON w.id = j.id"},
+    /* Counted, when the queue's count says the endpoint is full: its
+     * deliveries in flight, those whose lease still runs, and the first
+     * of those leases to end. Every claim of an endpoint happens under its
+     * queue row's lock and commits its leases, so this is exact. */
+    [KC_SQL_QUEUE_IN_FLIGHT] =
+	{"queue_in_flight",
+	 "SELECT COUNT(*), COALESCE(SUM(next_attempt_at > UTC_TIMESTAMP(6)), "
+	 "0), CEIL(UNIX_TIMESTAMP(MIN(IF(next_attempt_at > UTC_TIMESTAMP(6), "
+	 "next_attempt_at, NULL))) * 1000) FROM deliveries WHERE endpoint_id = "
+	 "? AND status = 'in_flight'"},
+    /* One endpoint's due deliveries (retries whose time has come and
+     * leases that ran out), oldest first, skipping rows another
+     * transaction holds. */
+    [KC_SQL_DELIVERY_CLAIM] =
+	{"delivery_claim",
+	 "SELECT id, status = 'in_flight' FROM deliveries WHERE endpoint_id = "
+	 "? AND next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY next_attempt_at "
+	 "LIMIT ? FOR UPDATE SKIP LOCKED"},
+    /* The earliest each endpoint owes, in flight included (after the
+     * lease, so the claimed ones count at their lease's end). */
+    [KC_SQL_DELIVERY_OWED_MIN] =
+	{"delivery_owed_min",
+	 "SELECT j.id, (SELECT CEIL(UNIX_TIMESTAMP(MIN(d.next_attempt_at)) * "
+	 "1000) FROM deliveries d WHERE d.endpoint_id = j.id AND "
+	 "d.next_attempt_at IS NOT NULL) FROM " IDS_TABLE},
+    /* [[endpoint, due_at, tokens, tokens_at, in_flight], ...]: rows the
+     * claim holds. */
+    [KC_SQL_QUEUE_SET] =
+	{"queue_set",
+	 "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (e BIGINT UNSIGNED PATH '$[0]', "
+	 "due DATETIME(6) PATH '$[1]', tokens DOUBLE PATH '$[2]', at "
+	 "DATETIME(6) PATH '$[3]', f INT PATH '$[4]')) j STRAIGHT_JOIN "
+	 "delivery_queues q ON q.endpoint_id = j.e SET q.due_at = j.due, "
+	 "q.tokens = j.tokens, q.tokens_at = j.at, q.in_flight = j.f"},
+    /* After outcomes were recorded: a slot came free, so the endpoint is
+     * looked at again now (the claim holds it again if it must wait); a
+     * Retry-After pauses it. */
+    [KC_SQL_QUEUE_RECORDED] =
+	{"queue_recorded",
+	 "UPDATE delivery_queues SET due_at = IF(due_at IS NULL OR due_at > "
+	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), due_at), paused_until = IF(? IS "
+	 "NULL, paused_until, GREATEST(COALESCE(paused_until, ?), ?)), "
+	 "in_flight = GREATEST(in_flight - ?, 0) WHERE endpoint_id = ?"},
+    [KC_SQL_WAKEUP_DELETE] = {"wakeup_delete",
+			      "DELETE w FROM " IDS_TABLE
+			      "STRAIGHT_JOIN delivery_wakeups w ON w.id = "
+			      "j.id"},
     /* Whether anything is due, locked or not: a claim that found nothing
-     * may only have met rows another claim was looking at. */
+     * may only have met wake-ups another claim was taking. */
     [KC_SQL_DELIVERY_ANY_DUE] =
 	{"delivery_any_due",
-	 "SELECT EXISTS (SELECT 1 FROM deliveries WHERE next_attempt_at <= "
-	 "UTC_TIMESTAMP(6) AND (? IS NULL OR business_id = ?))"},
+	 "SELECT EXISTS (SELECT 1 FROM delivery_queues WHERE due_at <= "
+	 "UTC_TIMESTAMP(6)) OR EXISTS (SELECT 1 FROM delivery_wakeups)"},
+    [KC_SQL_DELIVERY_ANY_DUE_BUSINESS] =
+	{"delivery_any_due_business",
+	 "SELECT EXISTS (SELECT 1 FROM delivery_queues WHERE business_id = ? "
+	 "AND due_at <= UTC_TIMESTAMP(6)) OR EXISTS (SELECT 1 FROM "
+	 "delivery_wakeups WHERE business_id = ?)"},
     [KC_SQL_DELIVERY_LEASE] =
 	{"delivery_lease",
 	 "UPDATE " IDS_TABLE "STRAIGHT_JOIN deliveries d ON d.id = j.id SET "
@@ -511,29 +630,71 @@ static const struct {
 	 "AND e.business_id = d.business_id JOIN webhook_endpoints w ON w.id = "
 	 "d.endpoint_id AND w.business_id = d.business_id WHERE d.lease_owner "
 	 "= ? ORDER BY d.id"},
+    /* The batch's attempts, as JSON objects (kc_deliver.c record_all). */
     [KC_SQL_ATTEMPT_INSERT] =
 	{"attempt_insert",
 	 "INSERT INTO delivery_attempts (delivery_id, business_id, "
 	 "endpoint_id, attempt_no, started_at, duration_ms, status_code, "
-	 "error, ok, response_snippet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-    /* Only while the lease is still ours: a worker that outlived its
-     * lease must not overwrite the outcome of the one that took over. */
+	 "error, ok, response_snippet) SELECT j.d, j.b, j.ep, j.n, j.sa, "
+	 "j.ms, j.c, j.e, j.ok, j.s FROM JSON_TABLE(?, '$[*]' COLUMNS (d "
+	 "BIGINT UNSIGNED PATH '$.d', b BIGINT UNSIGNED PATH '$.b', ep BIGINT "
+	 "UNSIGNED PATH '$.ep', n INT UNSIGNED PATH '$.n', sa DATETIME(6) PATH "
+	 "'$.sa', ms INT UNSIGNED PATH '$.ms', c SMALLINT UNSIGNED PATH "
+	 "'$.c', e VARCHAR(255) PATH '$.e', ok TINYINT PATH '$.ok', s TEXT "
+	 "PATH '$.s')) j"},
+    /* The batch's deliveries (ids and lease owners), locked, and whether
+     * each lease is still the worker's: a worker that outlived its lease
+     * must not overwrite the outcome of the one that took over. */
+    [KC_SQL_DELIVERY_RECORD_LOCK] =
+	{"delivery_record_lock",
+	 "SELECT d.id, d.lease_owner <=> j.o FROM JSON_TABLE(?, '$[*]' "
+	 "COLUMNS (id BIGINT UNSIGNED PATH '$.id', o VARCHAR(48) PATH '$.o')) "
+	 "j STRAIGHT_JOIN deliveries d ON d.id = j.id FOR UPDATE"},
+    /* Their new state, those still ours (checked again). */
     [KC_SQL_DELIVERY_RESULT] =
 	{"delivery_result",
-	 "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
-	 "lease_owner = NULL, lease_until = NULL, last_attempt_at = "
-	 "COALESCE(?, last_attempt_at), last_status_code = ?, last_error = ?, "
-	 "delivered_at = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND "
-	 "lease_owner = ?"},
+	 "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.id', "
+	 "o VARCHAR(48) PATH '$.o', st VARCHAR(16) PATH '$.st', n INT "
+	 "UNSIGNED PATH '$.n', nx DATETIME(6) PATH '$.nx', sa DATETIME(6) PATH "
+	 "'$.sa', c SMALLINT UNSIGNED PATH '$.c', e VARCHAR(255) PATH '$.e', "
+	 "da DATETIME(6) PATH '$.da')) j STRAIGHT_JOIN deliveries d ON d.id = "
+	 "j.id SET d.status = j.st, d.attempts = j.n, d.next_attempt_at = "
+	 "j.nx, d.lease_owner = NULL, d.lease_until = NULL, d.last_attempt_at "
+	 "= COALESCE(j.sa, d.last_attempt_at), d.last_status_code = j.c, "
+	 "d.last_error = j.e, d.delivered_at = j.da, d.updated_at = "
+	 "UTC_TIMESTAMP(6) WHERE d.lease_owner = j.o"},
+    /* The breaker as it stands, locked until the batch commits. */
+    [KC_SQL_ENDPOINT_BREAKER_LOCK] =
+	{"endpoint_breaker_lock",
+	 "SELECT breaker_state = 'open', breaker_failures, breaker_opens, "
+	 "CEIL(UNIX_TIMESTAMP(breaker_opened_at) * 1000), "
+	 "CEIL(UNIX_TIMESTAMP(breaker_until) * 1000) FROM webhook_endpoints "
+	 "WHERE id = ? FOR UPDATE"},
     /* One batch's outcomes for one endpoint: had a success (then the
-     * streak is the failures after it), else the failures extend it. */
+     * streak is the failures after it), else the failures extend it; and
+     * the breaker as the batch left it. */
     [KC_SQL_ENDPOINT_HEALTH] =
 	{"endpoint_health",
 	 "UPDATE webhook_endpoints SET consecutive_failures = IF(? = 1, ?, "
 	 "consecutive_failures + ?), failing_since = IF(? = 1, ?, "
 	 "COALESCE(failing_since, ?)), last_success_at = COALESCE(?, "
 	 "last_success_at), last_failure_at = COALESCE(?, last_failure_at), "
-	 "dead_count = dead_count + ? WHERE id = ?"},
+	 "dead_count = dead_count + ?, breaker_state = ?, breaker_failures = "
+	 "?, breaker_opens = ?, breaker_opened_at = ?, breaker_until = ? "
+	 "WHERE id = ?"},
+    /* What an endpoint.circuit_opened or endpoint.recovered event says. */
+    [KC_SQL_ENDPOINT_BREAKER_INFO] =
+	{"endpoint_breaker_info",
+	 "SELECT business_id, public_id, url, breaker_failures, "
+	 "breaker_opened_at, breaker_until FROM webhook_endpoints WHERE id = "
+	 "? AND deleted_at IS NULL"},
+    /* A replay asks for a try: an open breaker probes at the next claim
+     * instead of at the end of its cool-down. */
+    [KC_SQL_ENDPOINT_PROBE_NOW] =
+	{"endpoint_probe_now",
+	 "UPDATE webhook_endpoints SET breaker_until = UTC_TIMESTAMP(6) WHERE "
+	 "business_id = ? AND id = ? AND breaker_state = 'open' AND "
+	 "breaker_until > UTC_TIMESTAMP(6)"},
     [KC_SQL_ENDPOINT_FOR_DISABLE] =
 	{"endpoint_for_disable",
 	 "SELECT business_id, public_id, consecutive_failures, failing_since, "
@@ -549,8 +710,9 @@ static const struct {
     [KC_SQL_ENDPOINT_REENABLE] =
 	{"endpoint_reenable",
 	 "UPDATE webhook_endpoints SET disabled_reason = NULL, disabled_at = "
-	 "NULL, consecutive_failures = 0, failing_since = NULL WHERE "
-	 "business_id = ? AND id = ?"},
+	 "NULL, consecutive_failures = 0, failing_since = NULL, breaker_state "
+	 "= 'closed', breaker_failures = 0, breaker_opens = 0, breaker_until "
+	 "= NULL WHERE business_id = ? AND id = ?"},
     [KC_SQL_ENDPOINT_FAILING] =
 	{"endpoint_failing",
 	 "SELECT id FROM webhook_endpoints WHERE enabled = 1 AND deleted_at IS "

@@ -5,6 +5,8 @@
 #include "kc_endpoint.h"
 #include "kc_id.h"
 #include "kc_log.h"
+#include "kc_queue.h"
+#include "kc_record.h"
 #include "kc_send.h"
 #include "kc_sign.h"
 #include "kc_time.h"
@@ -19,44 +21,19 @@
 /* How often an idle worker looks for due deliveries. */
 #define KC_DELIVER_POLL_MS 200
 
-/* An endpoint's outcomes within one batch. */
-struct ep_sum {
-	long long id;
-	int had_success, trailing, nfail, ndead, gone;
-	long long last_success_ms, first_fail_ms, first_trailing_ms,
-	    last_fail_ms;
-};
-
-/* One claimed delivery, from its claim until its outcome is recorded. It
- * owns copies of what it sends, since it outlives the claim's rows. */
-struct item {
-	int in_use;
-	long long id, business_id, endpoint_id;
-	unsigned attempts;
-	int live;    /* the endpoint is enabled: send; else it goes dead */
-	int deleted; /* not live because the endpoint was deleted */
-	char owner[KC_ID_MAX]; /* the claim's lease */
-	char msg_id[KC_ID_MAX];
-	char sig[KC_SIGN_HEADER_MAX];
-	char *url, *body;
-	struct kc_send_req req;
-	const char *status; /* delivered, failed, dead */
-	long long ended_ms, next_ms;
-	int lost; /* the lease had passed to another worker */
-};
-
 struct kc_deliverer {
 	struct kc_db *db;
+	struct kc_recorder rec;
 	const struct kc_config *cfg;
 	long long only_business;
 	struct kc_sender *sender;
 	struct kc_actor actor;
-	struct item *items; /* delivery_batch of them */
+	struct kc_outcome *items; /* delivery_batch of them */
 	size_t nitems;
 	/* Finished, waiting to be recorded. */
-	struct item **ready;
+	struct kc_outcome **ready;
 	size_t nready;
-	struct ep_sum *eps;
+	struct kc_ep_sum *eps;
 	struct kc_send_req **done;
 	long long next_claim_ms; /* monotonic; 0: claim when slots free */
 	/* When each recently failing endpoint was last checked for
@@ -77,6 +54,8 @@ kc_deliverer_new(struct kc_db *db, const struct kc_config *cfg,
 		return -1;
 	d->db = db;
 	d->cfg = cfg;
+	d->rec.db = db;
+	d->rec.cfg = cfg;
 	d->only_business = only_business;
 	d->actor.type = "system";
 	d->actor.id = "delivery-engine";
@@ -90,6 +69,7 @@ kc_deliverer_new(struct kc_db *db, const struct kc_config *cfg,
 		kc_deliverer_free(d);
 		return -1;
 	}
+	d->rec.sender = d->sender;
 	*out = d;
 	return 0;
 }
@@ -127,7 +107,7 @@ kc_deliverer_unrecorded(const struct kc_deliverer *d)
 	return d->nready;
 }
 
-static struct item *
+static struct kc_outcome *
 item_take(struct kc_deliverer *d)
 {
 	size_t i;
@@ -143,7 +123,7 @@ item_take(struct kc_deliverer *d)
 }
 
 static void
-item_release(struct item *it)
+item_release(struct kc_outcome *it)
 {
 	free(it->url);
 	free(it->body);
@@ -160,51 +140,39 @@ unit_random(void)
 	return (double)v / 4294967296.0;
 }
 
-/* Claims up to limit: the due ids are locked (skipping rows another worker
- * holds), leased to owner, and committed before any sending, so a slow
- * receiver never holds a database lock. ids gets "[1,2,...]". */
+/* Claims up to limit (kc_queue.c: a fair share per endpoint, within its
+ * limits): the deliveries are leased to owner and committed before any
+ * sending, so a slow receiver never holds a database lock. ids gets
+ * "[1,2,...]"; *more says whether more may be due already. */
 static int
 claim(struct kc_deliverer *d, const char *owner, long long limit,
-      struct kc_buf *ids, int *n)
+      struct kc_buf *ids, int *n, int *more)
 {
-	struct kc_rows *r = NULL;
+	struct kc_claim c = {0};
+	long long t0 = kc_time_mono_ms();
 
+	c.only_business = d->only_business;
+	c.room = limit;
+	c.owner = owner;
+	c.lease = d->cfg->delivery_lease;
+	c.ids = ids;
 	*n = 0;
-	if (kc_db_begin(d->db) != 0)
+	*more = 0;
+	if (kc_queue_claim(d->db, &c) != 0)
 		return -1;
-	if ((d->only_business
-		 ? kc_db_query(
-		       d->db, KC_SQL_DELIVERY_CLAIM_BUSINESS,
-		       KC_ARGS(kc_p_int(d->only_business), kc_p_int(limit)), &r)
-		 : kc_db_query(d->db, KC_SQL_DELIVERY_CLAIM,
-			       KC_ARGS(kc_p_int(limit)), &r)) != 0)
-		goto fail;
-	if (r->nrows == 0) {
-		kc_rows_free(r);
-		return kc_db_end(d->db);
-	}
-	if (kc_rows_ids_json(r, ids) != 0 ||
-	    kc_db_exec(d->db, KC_SQL_DELIVERY_LEASE,
-		       KC_ARGS(kc_p_strn(ids->data, ids->len), kc_p_str(owner),
-			       kc_p_int(d->cfg->delivery_lease),
-			       kc_p_int(d->cfg->delivery_lease)),
-		       NULL, NULL) != 0 ||
-	    kc_db_commit(d->db) != 0)
-		goto fail;
-	*n = (int)r->nrows;
-	kc_rows_free(r);
+	*n = (int)c.claimed;
+	*more = c.more;
+	if (c.endpoints > 0)
+		kc_debug("claimed %lld of %lld from %zu endpoints in %lld ms",
+			 c.claimed, limit, c.endpoints, kc_time_mono_ms() - t0);
 	return 0;
-fail:
-	kc_db_rollback(d->db);
-	kc_rows_free(r);
-	return -1;
 }
 
 /* Signs one claimed row into its request, copying what it sends. The
  * endpoint's secrets are opened for this one signature and wiped. */
 static int
 prepare(struct kc_deliverer *d, const struct kc_rows *r, size_t i,
-	struct item *it, long long now)
+	struct kc_outcome *it, long long now)
 {
 	char cur[80], prev[80];
 	const char *ep = kc_rows_get(r, i, 5);
@@ -247,40 +215,11 @@ out:
 	return rc;
 }
 
-static struct ep_sum *
-ep_find(struct ep_sum *eps, size_t *neps, long long id)
-{
-	size_t i;
-
-	for (i = 0; i < *neps; i++)
-		if (eps[i].id == id)
-			return &eps[i];
-	memset(&eps[*neps], 0, sizeof(eps[0]));
-	eps[*neps].id = id;
-	return &eps[(*neps)++];
-}
-
-static int
-ep_cmp(const void *a, const void *b)
-{
-	const struct ep_sum *x = a, *y = b;
-
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-static struct kc_param
-p_time(long long ms, char *buf, size_t cap)
-{
-	if (ms <= 0 || kc_time_db_at(ms, buf, cap) != 0)
-		return kc_p_str(NULL);
-	return kc_p_str(buf);
-}
-
 /* What one outcome means for its delivery: its new status and, for a
  * retry, when. Decided once per batch, before the writes, so a retried
  * write records the same decision. */
 static void
-decide(const struct kc_deliverer *d, struct item *it)
+decide(const struct kc_deliverer *d, struct kc_outcome *it)
 {
 	const struct kc_send_req *q = &it->req;
 	long long delay = -1;
@@ -299,13 +238,7 @@ decide(const struct kc_deliverer *d, struct item *it)
 	}
 	if (q->status != 410 && tries <= d->cfg->delivery_schedule_len) {
 		if (q->retry_after >= 0) {
-			delay = q->retry_after;
-			if (delay > d->cfg->retry_after_max)
-				delay = d->cfg->retry_after_max;
-			/* Never sooner than a second, whatever the cap. */
-			if (delay < 1)
-				delay = 1;
-			delay *= 1000;
+			delay = kc_record_retry_after_ms(d->cfg, q);
 		} else {
 			delay =
 			    kc_backoff_delay_ms(d->cfg->delivery_schedule,
@@ -318,168 +251,6 @@ decide(const struct kc_deliverer *d, struct item *it)
 		it->next_ms = it->ended_ms + delay;
 	} else
 		it->status = "dead";
-}
-
-/* Writes one delivery's new state and, if it was tried, the attempt. The
- * state goes first, and only while the lease is still ours: a worker
- * that outlived its lease records nothing (*lost), since the delivery is
- * another worker's now and will be tried, and recorded, again. */
-static int
-record(struct kc_deliverer *d, struct item *it)
-{
-	const struct kc_send_req *q = &it->req;
-	char started[KC_TIME_MAX], next[KC_TIME_MAX], ended[KC_TIME_MAX];
-	unsigned tries = it->attempts + (it->live ? 1 : 0);
-	unsigned long long n = 0;
-	const char *error = NULL;
-
-	if (!it->live && it->deleted)
-		error = "endpoint deleted: not sent";
-	else if (!it->live)
-		error = "endpoint disabled: not sent (replay it once the "
-			"endpoint is enabled again)";
-	else if (!q->ok)
-		error = q->error;
-	if (kc_db_exec(
-		d->db, KC_SQL_DELIVERY_RESULT,
-		KC_ARGS(kc_p_str(it->status), kc_p_int(tries),
-			p_time(it->next_ms, next, sizeof(next)),
-			it->live
-			    ? p_time(q->started_ms, started, sizeof(started))
-			    : kc_p_str(NULL),
-			it->live && q->status ? kc_p_int(q->status)
-					      : kc_p_str(NULL),
-			kc_p_str(error),
-			p_time(q->ok ? it->ended_ms : 0, ended, sizeof(ended)),
-			kc_p_int(it->id), kc_p_str(it->owner)),
-		&n, NULL) != 0)
-		return -1;
-	it->lost = n == 0;
-	if (it->lost || !it->live)
-		return 0;
-	return kc_db_exec(
-	    d->db, KC_SQL_ATTEMPT_INSERT,
-	    KC_ARGS(kc_p_int(it->id), kc_p_int(it->business_id),
-		    kc_p_int(it->endpoint_id), kc_p_int(tries),
-		    p_time(q->started_ms, started, sizeof(started)),
-		    kc_p_int(q->duration_ms),
-		    q->status ? kc_p_int(q->status) : kc_p_str(NULL),
-		    kc_p_str(error), kc_p_int(q->ok),
-		    kc_p_strn(q->snippet, q->snippet_len)),
-	    NULL, NULL);
-}
-
-static void
-summarize(struct item **its, size_t n, struct ep_sum *eps, size_t *neps)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		struct ep_sum *e;
-
-		if (its[i]->lost)
-			continue;
-		e = ep_find(eps, neps, its[i]->endpoint_id);
-		if (strcmp(its[i]->status, "dead") == 0)
-			e->ndead++;
-		if (!its[i]->live)
-			continue;
-		if (its[i]->req.ok) {
-			e->had_success = 1;
-			if (its[i]->ended_ms > e->last_success_ms)
-				e->last_success_ms = its[i]->ended_ms;
-			continue;
-		}
-		e->nfail++;
-		if (its[i]->req.status == 410)
-			e->gone = 1;
-		if (e->first_fail_ms == 0 ||
-		    its[i]->ended_ms < e->first_fail_ms)
-			e->first_fail_ms = its[i]->ended_ms;
-		if (its[i]->ended_ms > e->last_fail_ms)
-			e->last_fail_ms = its[i]->ended_ms;
-	}
-	/* The streak an endpoint is left with: the failures after its last
-	 * success in this batch. */
-	for (i = 0; i < n; i++) {
-		struct ep_sum *e;
-
-		if (its[i]->lost || !its[i]->live || its[i]->req.ok)
-			continue;
-		e = ep_find(eps, neps, its[i]->endpoint_id);
-		if (!e->had_success || its[i]->ended_ms < e->last_success_ms)
-			continue;
-		e->trailing++;
-		if (e->first_trailing_ms == 0 ||
-		    its[i]->ended_ms < e->first_trailing_ms)
-			e->first_trailing_ms = its[i]->ended_ms;
-	}
-}
-
-/* Health per endpoint, in id order so two workers never wait on each
- * other's endpoint rows in opposite orders. Nothing else is locked here:
- * disabling comes after the commit (disable_failing). */
-static int
-update_health(struct kc_deliverer *d, struct ep_sum *eps, size_t neps)
-{
-	char t1[KC_TIME_MAX], t2[KC_TIME_MAX], t3[KC_TIME_MAX], t4[KC_TIME_MAX];
-	size_t i;
-
-	qsort(eps, neps, sizeof(eps[0]), ep_cmp);
-	for (i = 0; i < neps; i++) {
-		struct ep_sum *e = &eps[i];
-
-		if (kc_db_exec(
-			d->db, KC_SQL_ENDPOINT_HEALTH,
-			KC_ARGS(kc_p_int(e->had_success), kc_p_int(e->trailing),
-				kc_p_int(e->nfail), kc_p_int(e->had_success),
-				p_time(e->first_trailing_ms, t1, sizeof(t1)),
-				p_time(e->first_fail_ms, t2, sizeof(t2)),
-				p_time(e->last_success_ms, t3, sizeof(t3)),
-				p_time(e->last_fail_ms, t4, sizeof(t4)),
-				kc_p_int(e->ndead), kc_p_int(e->id)),
-			NULL, NULL) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* The batch's outcomes in one transaction. A deadlock or a lock wait
- * timeout (another transaction touched an endpoint row) is retried: every
- * write is guarded by the lease, so running them again is safe. */
-static int
-record_batch(struct kc_deliverer *d, struct item **its, size_t n,
-	     struct ep_sum *eps, size_t *neps)
-{
-	unsigned err;
-	size_t i;
-	int round;
-
-	for (round = 0; round < 3; round++) {
-		*neps = 0;
-		if (kc_db_begin(d->db) != 0)
-			return -1;
-		for (i = 0; i < n; i++) {
-			if (record(d, its[i]) != 0)
-				goto again;
-			/* The transfers still out must not stand still while
-			 * the database works: their time limit is running. */
-			kc_sender_pump(d->sender);
-		}
-		summarize(its, n, eps, neps);
-		if (update_health(d, eps, *neps) == 0 &&
-		    kc_db_commit(d->db) == 0)
-			return 0;
-	again:
-		err = kc_db_errno(d->db);
-		kc_db_rollback(d->db);
-		if (err != KC_ER_LOCK_DEADLOCK &&
-		    err != KC_ER_LOCK_WAIT_TIMEOUT)
-			return -1;
-		kc_info("recording a batch met a lock conflict (%u); again",
-			err);
-	}
-	return -1;
 }
 
 /* 1 if the endpoint was checked for disabling in the last 10 s; else
@@ -510,8 +281,8 @@ checked_lately(struct kc_deliverer *d, long long id)
  * audit row and the endpoint.disabled event (whose inserts lock the
  * business's rows) never share one with a batch. */
 static void
-disable_failing(struct kc_deliverer *d, const struct ep_sum *eps, size_t neps,
-		struct kc_deliver_stats *st)
+disable_failing(struct kc_deliverer *d, const struct kc_ep_sum *eps,
+		size_t neps, struct kc_deliver_stats *st)
 {
 	char reason[160];
 	size_t i;
@@ -549,7 +320,7 @@ disable_failing(struct kc_deliverer *d, const struct ep_sum *eps, size_t neps,
 }
 
 static void
-count(struct item **its, size_t n, struct kc_deliver_stats *st)
+count(struct kc_outcome **its, size_t n, struct kc_deliver_stats *st)
 {
 	size_t i;
 
@@ -575,7 +346,7 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 	struct kc_buf ids;
 	struct kc_rows *r = NULL;
 	size_t i, room = kc_sender_free_slots(d->sender);
-	int n, rc = -1;
+	int n, more, rc = -1;
 
 	*claimed = 0;
 	/* Items in use are those in flight and those finished but not yet
@@ -585,12 +356,11 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 		return 0;
 	kc_buf_init(&ids, 64 * 1024);
 	if (kc_id_new("w", owner, sizeof(owner)) != 0 ||
-	    claim(d, owner, (long long)room, &ids, &n) != 0)
+	    claim(d, owner, (long long)room, &ids, &n, &more) != 0)
 		goto out;
-	/* A short claim means nothing more is due: the next look waits the
-	 * idle poll, however soon slots free up. */
-	d->next_claim_ms =
-	    (size_t)n < room ? kc_time_mono_ms() + KC_DELIVER_POLL_MS : 0;
+	/* Unless more is due already, the next look waits the idle poll
+	 * (or an outcome, which may free an endpoint's place). */
+	d->next_claim_ms = more ? 0 : kc_time_mono_ms() + KC_DELIVER_POLL_MS;
 	if (n == 0) {
 		rc = 0;
 		goto out;
@@ -600,7 +370,7 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 			&r) != 0)
 		goto out;
 	for (i = 0; i < r->nrows; i++) {
-		struct item *it = item_take(d);
+		struct kc_outcome *it = item_take(d);
 
 		if (it == NULL)
 			break; /* cannot happen: room counted free items */
@@ -610,6 +380,7 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 			/* Cannot sign (a master key that changed?): tried
 			 * and failed, visibly, rather than skipped. */
 			it->req.started_ms = kc_time_now_ms();
+			it->req.not_sent = 1;
 			snprintf(it->req.error, sizeof(it->req.error),
 				 "could not sign: the endpoint secret does "
 				 "not open with this master_key");
@@ -627,11 +398,11 @@ out:
 }
 
 /* The item a finished request belongs to. */
-static struct item *
+static struct kc_outcome *
 item_of(struct kc_send_req *req)
 {
-	return (struct item *)(void *)((char *)req -
-				       offsetof(struct item, req));
+	return (struct kc_outcome *)(void *)((char *)req -
+					     offsetof(struct kc_outcome, req));
 }
 
 int
@@ -669,7 +440,7 @@ kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 	for (i = 0; i < d->nready; i++)
 		if (d->ready[i]->status == NULL)
 			decide(d, d->ready[i]);
-	if (record_batch(d, d->ready, d->nready, d->eps, &neps) != 0) {
+	if (kc_record_batch(&d->rec, d->ready, d->nready, d->eps, &neps) != 0) {
 		/* While the database is away the outcomes wait for it (each
 		 * write is guarded by its lease, so a late one is safe);
 		 * otherwise they are dropped and their leases bring them
@@ -683,11 +454,19 @@ kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 	}
 	count(d->ready, d->nready, st);
 	*finished = (int)d->nready;
+	/* Their endpoints' queues are due again: places came free. Claimed
+	 * at once when a quarter of what was out came back (or all of it);
+	 * for fewer, a claim and its commit would buy a place or two, and
+	 * the next turn or the idle poll comes soon enough. */
+	if (d->nready * 4 >= d->nready + kc_sender_active(d->sender) ||
+	    kc_sender_active(d->sender) == 0)
+		d->next_claim_ms = 0;
 	kc_debug("recorded %zu outcomes in %lld ms (%zu in flight)", d->nready,
 		 kc_time_mono_ms() - t0, kc_sender_active(d->sender));
 	for (i = 0; i < d->nready; i++)
 		item_release(d->ready[i]);
 	d->nready = 0;
+	kc_record_breaker_events(&d->rec, d->eps, neps);
 	disable_failing(d, d->eps, neps, st);
 	return rc;
 }
@@ -695,13 +474,5 @@ kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 int
 kc_deliverer_any_due(struct kc_deliverer *d, int *due)
 {
-	struct kc_rows *r;
-	struct kc_param b =
-	    d->only_business ? kc_p_int(d->only_business) : kc_p_str(NULL);
-
-	if (kc_db_query(d->db, KC_SQL_DELIVERY_ANY_DUE, KC_ARGS(b, b), &r) != 0)
-		return -1;
-	*due = kc_rows_int(r, 0, 0) != 0;
-	kc_rows_free(r);
-	return 0;
+	return kc_queue_any_due(d->db, d->only_business, due);
 }

@@ -1,8 +1,10 @@
 /* The delivery engine's worker: claims due deliveries, sends them signed,
  * and records every try, the delivery's next step and the endpoint's
- * health. It keeps up to delivery_batch requests in flight and refills
- * as they finish, so one slow receiver holds up only its own deliveries.
- * Several workers may run at once; each claim is its own. */
+ * health and circuit breaker. It keeps up to delivery_batch requests in
+ * flight and refills as they finish, taking each endpoint in turn within
+ * its limits (kc_queue.c), so one slow or broken receiver holds up only
+ * its own deliveries. Several workers may run at once; each claim is its
+ * own, and the limits hold across them. */
 #ifndef KC_DELIVER_H
 #define KC_DELIVER_H
 

@@ -1,4 +1,6 @@
 #include "kc_delivery.h"
+#include "kc_endpoint.h"
+#include "kc_event.h"
 #include "kc_id.h"
 #include "kc_json.h"
 #include "kc_page.h"
@@ -216,7 +218,9 @@ kc_delivery_replay(struct kc_db *db, long long business_id,
 		rc = KC_CONFLICT;
 		goto fail;
 	}
-	if (kc_delivery_get(db, business_id, next, &after) != 0 ||
+	if (kc_endpoint_probe_now(db, business_id, kc_rows_int(r, 0, 3)) != 0 ||
+	    kc_event_wake(db, business_id, kc_rows_int(r, 0, 3)) != 0 ||
+	    kc_delivery_get(db, business_id, next, &after) != 0 ||
 	    kc_audit_write(db, business_id, actor, "delivery.replayed",
 			   "delivery", public_id, NULL, after) != 0 ||
 	    kc_db_commit(db) != 0)

@@ -30,6 +30,7 @@ int kc_delivery_get(struct kc_db *db, long long business_id,
 /* Sends a delivery again. A delivered or dead one gets a new delivery of
  * the same event (same webhook-id, so receivers can de-duplicate) with a
  * fresh retry schedule; one waiting for a retry is brought forward to now.
+ * An open circuit breaker of the endpoint probes at once with it.
  * *out is the delivery that will go. KC_NOTFOUND; KC_CONFLICT with *why
  * ("delivery_in_progress", "endpoint_disabled", or "already_replayed" with
  * the newer delivery's id in superseded, KC_ID_MAX bytes). */
@@ -41,7 +42,8 @@ int kc_delivery_replay(struct kc_db *db, long long business_id,
  * transaction: source is the delivery's internal id, status its status,
  * replay_id the bulk request (0 for none). *queued is 1 when something was
  * queued, 0 when the status needs nothing. new_public (KC_ID_MAX bytes,
- * may be NULL) gets the delivery that will go. */
+ * may be NULL) gets the delivery that will go. The caller then wakes the
+ * endpoint's queue (kc_event_wake), once for all it queued. */
 int kc_delivery_requeue(struct kc_db *db, long long business_id,
 			long long source, const char *status, long long event,
 			long long endpoint, long long replay_id,

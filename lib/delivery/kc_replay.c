@@ -1,6 +1,7 @@
 #include "kc_replay.h"
 #include "kc_delivery.h"
 #include "kc_endpoint.h"
+#include "kc_event.h"
 #include "kc_id.h"
 #include "kc_json.h"
 #include "kc_page.h"
@@ -131,6 +132,10 @@ kc_replay_step(struct kc_db *db, int batch, int *worked)
 		done += queued;
 		cursor = kc_rows_int(src, i, 0);
 	}
+	/* One wake-up for the batch; an open breaker probes now. */
+	if (done > 0 && (kc_endpoint_probe_now(db, biz, ep) != 0 ||
+			 kc_event_wake(db, biz, ep) != 0))
+		goto fail;
 	state = (int)src->nrows < batch ? "completed" : "running";
 	if (kc_db_exec(db, KC_SQL_REPLAY_PROGRESS,
 		       KC_ARGS(kc_p_str(state), kc_p_int(total), kc_p_int(done),

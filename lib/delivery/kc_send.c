@@ -151,6 +151,8 @@ prepare(struct kc_sender *s, struct transfer *t, struct kc_send_req *r)
 	r->status = 0;
 	r->ok = 0;
 	r->retry_after = -1;
+	r->transport = 0;
+	r->not_sent = 0;
 	r->snippet_len = 0;
 	r->snippet[0] = '\0';
 	t->req = r;
@@ -278,12 +280,14 @@ finish(struct transfer *t, CURLcode cc, long long now_ms)
 	/* Refused addresses matter only if no other address served: a
 	 * host may resolve to an internal and a public one. */
 	if (cc != CURLE_OK && t->blocked && code == 0) {
+		r->not_sent = 1;
 		snprintf(r->error, sizeof(r->error),
 			 "address not allowed: the host resolves to an "
 			 "internal address");
 		return;
 	}
 	if (cc != CURLE_OK) {
+		r->transport = 1;
 		/* The status stays if headers came before the failure (a 200
 		 * whose body stalled is still a failed try). */
 		snprintf(r->error, sizeof(r->error), "%s",
@@ -329,6 +333,7 @@ kc_sender_start(struct kc_sender *s, struct kc_send_req *req)
 			t->headers = NULL;
 			t->req = NULL;
 		}
+		req->not_sent = 1;
 		snprintf(req->error, sizeof(req->error),
 			 "could not start the request");
 		return -1;

@@ -25,7 +25,9 @@ struct kc_send_req {
 	long status;           /* 0: no HTTP response */
 	int ok;                /* a 2xx */
 	long long retry_after; /* seconds asked for on 429/503, or -1 */
-	char error[256];       /* why it failed; empty when ok */
+	int transport;         /* no complete answer: timeout, TLS, ... */
+	int not_sent;    /* never reached the receiver: address refused here */
+	char error[256]; /* why it failed; empty when ok */
 	char snippet[KC_SNIPPET_MAX + 1];
 	size_t snippet_len;
 };

@@ -89,9 +89,10 @@ void itest_rcv_path(char *out, size_t cap);
 /* What path answers: {"status":500, "retry_after":"5", "delay_ms":..,
  * "body_bytes":.., "location":..}. */
 void itest_rcv_mode(const char *path, const char *mode);
-/* {"count":N, "requests":[{"id","timestamp","signature","user_agent",
- * "content_type","latency_ms","body","body_b64"}...]} received on path;
- * body_b64 is the body's bytes exactly as they arrived. */
+/* {"count":N, "max_concurrent":M, "requests":[{"id","timestamp",
+ * "signature","user_agent","content_type","latency_ms","received_ms",
+ * "body","body_b64"}...]} received on path; body_b64 is the body's bytes
+ * exactly as they arrived, max_concurrent the most requests open at once. */
 json_t *itest_rcv_log(const char *path);
 size_t itest_rcv_count(const char *path);
 /* An enabled endpoint at the receiver's path (types NULL: all); id needs

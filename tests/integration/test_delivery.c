@@ -345,6 +345,10 @@ Test(delivery, bulk_replay_of_an_endpoint)
 	int st;
 	size_t i;
 
+	/* Six refusals in a row would open the endpoint's circuit breaker
+	 * and hold the last retries for its cool-down; the breaker has its
+	 * own tests (test_fair.c). */
+	setenv("KC_BREAKER_THRESHOLD", "1000", 1);
 	itest_tenant_new(&t, "Bulk Replay Co", "*");
 	itest_rcv_path(path, sizeof(path));
 	itest_rcv_mode(path, "{\"status\":503}");
@@ -718,10 +722,23 @@ Test(delivery, claim_never_joins_another_business)
 	itest_admin_value(sql, v, sizeof(v));
 	cr_assert_str_eq(v, "2", "both crossed rows are due for A's worker");
 
+	/* Rows no code path writes wake no queue: B's endpoint's is woken by
+	 * hand, so that the worker of B meets the row owed to it. */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE delivery_queues q JOIN webhook_endpoints w ON w.id = "
+		 "q.endpoint_id SET q.due_at = UTC_TIMESTAMP(6) WHERE "
+		 "w.public_id = '%s'",
+		 ep_b);
+	cr_assert_eq(itest_admin_sql(sql), 0);
+
 	out = itest_deliver(a.biz, &st);
 	cr_assert(st == 0 && out, "kcctl deliver failed (%d)", st);
 	cr_expect_eq(itest_jint(out, "claimed"), 1);
 	cr_expect_eq(itest_jint(out, "delivered"), 1);
+	json_decref(out);
+	out = itest_deliver(b.biz, &st);
+	cr_assert(st == 0 && out, "kcctl deliver failed (%d)", st);
+	cr_expect_eq(itest_jint(out, "claimed"), 0);
 	json_decref(out);
 	log = itest_rcv_log(path_a);
 	cr_expect_eq(itest_jint(log, "count"), 1);
@@ -888,6 +905,18 @@ Test(delivery, several_workers_never_send_the_same_attempt_twice)
 	 * and really competes for it. */
 	backlog(&t, "Busy Co", "{\"status\":200,\"delay_ms\":200}", N, path,
 		ep);
+	/* Room for every worker's slots at once: what is tested here is that
+	 * no delivery goes twice, not the endpoint's limit (test_fair.c). */
+	{
+		struct itest_resp r;
+		char url[128];
+
+		snprintf(url, sizeof(url), "/v1/webhook-endpoints/%s", ep);
+		itest_http("PATCH", url, t.key, "{\"max_in_flight\":100}", 21,
+			   NULL, &r);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		itest_resp_free(&r);
+	}
 
 	for (i = 0; i < W; i++) {
 		cr_assert(pipe(pipes[i]) == 0);

@@ -6,11 +6,13 @@
 //
 //   POST /_mode/<path>  {"status":500, "retry_after":"120", "delay_ms":0,
 //                        "body_bytes":0, "body_hex":null, "location":null}
-//   GET  /_log/<path>   {"count":N, "requests":[{id, timestamp, signature,
-//                        twilio_signature, user_agent, content_type,
-//                        latency_ms}...]}; with
-//                        ?bodies=1 each also has body (as UTF-8 text) and
-//                        body_b64 (the bytes exactly as received, base64)
+//   GET  /_log/<path>   {"count":N, "max_concurrent":M, "requests":[{id,
+//                        timestamp, signature, twilio_signature, user_agent,
+//                        content_type, latency_ms, received_ms}...]}; with ?bodies=1 each
+//                        also has body (as UTF-8 text) and body_b64 (the
+//                        bytes exactly as received, base64). max_concurrent:
+//                        the most requests of the path open at once (from
+//                        arrival to the answer, or to the sender hanging up)
 //   GET  /_stats        {"count":N} over every path
 //   any other POST      recorded under its path, answered as its mode says
 import fs from 'node:fs';
@@ -20,6 +22,7 @@ import https from 'node:https';
 const [port, cert, key] = process.argv.slice(2);
 const modes = new Map();
 const logs = new Map();
+const open = new Map(); // path -> {now, max}
 let total = 0;
 
 function reply(res, status, obj) {
@@ -41,6 +44,7 @@ function handle(req, res, raw) {
     const full = url.searchParams.get('bodies') === '1';
     return reply(res, 200, {
       count: l.length,
+      max_concurrent: (open.get(path.slice(5)) || {max: 0}).max,
       requests: l.map((r) =>
         full ? r : {...r, body: undefined, body_b64: undefined}),
     });
@@ -53,6 +57,19 @@ function handle(req, res, raw) {
     latency = Date.now() - Date.parse(JSON.parse(body).created_at);
   } catch (e) { /* not an event: still recorded */ }
   if (!logs.has(path)) logs.set(path, []);
+  if (!open.has(path)) open.set(path, {now: 0, max: 0});
+  const o = open.get(path);
+  o.now++;
+  if (o.now > o.max) o.max = o.now;
+  let closed = false;
+  const done = () => {
+    if (!closed) {
+      closed = true;
+      o.now--;
+    }
+  };
+  res.on('finish', done);
+  res.on('close', done);
   logs.get(path).push({
     id: req.headers['webhook-id'] || null,
     timestamp: req.headers['webhook-timestamp'] || null,
@@ -62,6 +79,7 @@ function handle(req, res, raw) {
     user_agent: req.headers['user-agent'] || null,
     content_type: req.headers['content-type'] || null,
     latency_ms: latency,
+    received_ms: Date.now(),
     body,
     // Signatures are over bytes: a checker must see exactly these, not a
     // decoded and re-encoded copy.

@@ -50,6 +50,9 @@ static const char *const kc_env[] = {
     "KC_RATE_LIMIT_READ",
     "KC_RATE_LIMIT_WRITE",
     "KC_RATE_LIMIT_INGEST",
+    "KC_BREAKER_THRESHOLD",
+    "KC_BREAKER_COOLDOWN",
+    "KC_BREAKER_COOLDOWN_MAX",
 };
 
 static char tmp_path[64];
@@ -941,4 +944,38 @@ Test(config, rate_limits_are_checked)
 	load_fails(write_conf("rate_limit_ = 10/s\n"), "unknown setting", NULL);
 	setenv("KC_RATE_LIMIT_WRITE", "1/d", 1);
 	load_fails(write_conf(""), "KC_RATE_LIMIT_WRITE", NULL);
+}
+
+Test(config, breaker_defaults_file_and_environment)
+{
+	struct kc_config c;
+
+	load_ok(&c, NULL);
+	cr_expect_eq(c.breaker_threshold, 5);
+	cr_expect_eq(c.breaker_cooldown, 30);
+	cr_expect_eq(c.breaker_cooldown_max, 3600);
+	kc_config_free(&c);
+	setenv("KC_BREAKER_COOLDOWN", "2s", 1);
+	load_ok(&c, write_conf("breaker_threshold = 3\n"
+			       "breaker_cooldown = 1m\n"
+			       "breaker_cooldown_max = 2h\n"));
+	cr_expect_eq(c.breaker_threshold, 3);
+	cr_expect_eq(c.breaker_cooldown, 2, "the environment wins");
+	cr_expect_eq(c.breaker_cooldown_max, 7200);
+	kc_config_free(&c);
+}
+
+Test(config, breaker_settings_are_checked)
+{
+	load_fails(write_conf("breaker_threshold = 0\n"), "breaker_threshold",
+		   "1 to 1000");
+	load_fails(write_conf("breaker_threshold = 5x\n"), "breaker_threshold",
+		   NULL);
+	load_fails(write_conf("breaker_cooldown = 0s\n"), "breaker_cooldown",
+		   "1s to 24h");
+	load_fails(write_conf("breaker_cooldown_max = 30d\n"),
+		   "breaker_cooldown_max", "1s to 7d");
+	load_fails(write_conf("breaker_cooldown = 1h\n"
+			      "breaker_cooldown_max = 10m\n"),
+		   "breaker_cooldown_max", "not be shorter");
 }

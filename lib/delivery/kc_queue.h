@@ -1,0 +1,40 @@
+/* The worker's side of the per-endpoint delivery queues: fair claims that
+ * honour each endpoint's limits, wake-ups, and what recorded outcomes do
+ * to a queue. The writers' side (a delivery became owed) is
+ * kc_event_wake. */
+#ifndef KC_QUEUE_H
+#define KC_QUEUE_H
+
+#include "kc_buf.h"
+#include "kc_db.h"
+
+struct kc_claim {
+	/* in */
+	long long only_business; /* 0: every business */
+	long long room;          /* free slots */
+	const char *owner;       /* the lease's owner */
+	long long lease;         /* seconds */
+	/* out */
+	struct kc_buf *ids; /* "[1,2,...]": what was leased */
+	long long claimed;
+	size_t endpoints; /* looked at */
+	int more;         /* more may be due: claim again when slots free */
+};
+
+/* Leases up to room due deliveries, at most a fair share of them per
+ * endpoint and never past an endpoint's limits, and commits before
+ * anything is sent. -1 on a database failure (nothing was leased). */
+int kc_queue_claim(struct kc_db *db, struct kc_claim *c);
+
+/* Inside the transaction that recorded outcomes of the endpoint (after
+ * its row was updated): recorded deliveries are no longer in flight, the
+ * queue is looked at again, and paused until pause_until_ms (epoch ms; 0:
+ * no pause) if the receiver asked. */
+int kc_queue_recorded(struct kc_db *db, long long endpoint_id,
+		      long long pause_until_ms, long long recorded);
+
+/* *due is 1 when some endpoint (of only_business, if not 0) is due or has
+ * a wake-up waiting. */
+int kc_queue_any_due(struct kc_db *db, long long only_business, int *due);
+
+#endif
