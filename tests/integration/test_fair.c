@@ -623,6 +623,8 @@ Test(fair, no_wakeup_is_lost_while_a_worker_drains)
 	pid_t pid, posters[POSTERS];
 
 	itest_tenant_new(&t, "Racing Ingest Co", "*");
+	/* 300 leads in seconds: more than the ingest limit's burst. */
+	itest_key_unlimited(t.key_id);
 	itest_rcv_path(path, sizeof(path));
 	endpoint_with(t.key, path, "[\"*\"]", "", ep);
 	pid = spawn_worker(t.biz, "40s", &fd);
