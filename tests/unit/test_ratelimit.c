@@ -457,14 +457,16 @@ teardown(void)
 
 /* PROCS processes take from key 42's bucket as fast as they can from the
  * start time in words[0] until start + span, each writing how many it
- * was given to words[1 + i]. The table follows those words. */
+ * was given, how often it tried and when it last did. The table follows
+ * those words. *tried is the time after start of the last try of any. */
 static void
 hammer(const struct kc_rl_policy *p, uint64_t span, uint64_t counts[PROCS],
-       uint64_t *tries)
+       uint64_t *tries, uint64_t *tried)
 {
 	struct kc_shm *m = NULL;
 	char err[512] = "";
-	size_t head = 2 + 2 * PROCS; /* words before the table */
+	size_t head = 2 + 3 * PROCS; /* words before the table */
+	uint64_t t0, last;
 	kc_shm_u64 *w;
 	pid_t pids[PROCS];
 	int i, st;
@@ -479,7 +481,7 @@ hammer(const struct kc_rl_policy *p, uint64_t span, uint64_t counts[PROCS],
 		pids[i] = fork();
 		cr_assert_neq(pids[i], -1);
 		if (pids[i] == 0) {
-			uint64_t start, now, got = 0, n = 0;
+			uint64_t start, now, got = 0, n = 0, at = 0;
 			struct kc_rl_result r;
 
 			while ((start = kc_shm_load(&w[0])) == 0)
@@ -494,21 +496,28 @@ hammer(const struct kc_rl_policy *p, uint64_t span, uint64_t counts[PROCS],
 					r.allowed = 1;
 				got += r.allowed;
 				n++;
+				at = now;
 			}
 			kc_shm_store(&w[2 + i], got);
 			kc_shm_store(&w[2 + PROCS + i], n);
+			kc_shm_store(&w[2 + 2 * PROCS + i], at);
 			_exit(0);
 		}
 	}
 	/* Everyone starts at once, a little from now. */
-	kc_shm_store(&w[0], kc_rl_now() + 50 * MS);
+	t0 = kc_rl_now() + 50 * MS;
+	kc_shm_store(&w[0], t0);
 	*tries = 0;
+	*tried = 0;
 	for (i = 0; i < PROCS; i++) {
 		cr_assert_eq(waitpid(pids[i], &st, 0), pids[i]);
 		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 			  "process %d failed (%d)", i, st);
 		counts[i] = kc_shm_load(&w[2 + i]);
 		*tries += kc_shm_load(&w[2 + PROCS + i]);
+		last = kc_shm_load(&w[2 + 2 * PROCS + i]);
+		if (last > t0 && last - t0 > *tried)
+			*tried = last - t0;
 	}
 	kc_shm_close(m);
 }
@@ -520,10 +529,11 @@ Test(processes, together_they_get_one_bucket, .init = setup, .fini = teardown,
 	 * large enough that a process descheduled for up to half a second
 	 * loses nothing (the others keep taking). */
 	struct kc_rl_policy p = {2000 * 3600, 1000};
-	uint64_t counts[PROCS], total = 0, tries, want = 1000 + 4000;
+	uint64_t counts[PROCS], total = 0, tries, tried, want = 1000 + 4000;
+	uint64_t given;
 	int i, busy = 0;
 
-	hammer(&p, 2 * S, counts, &tries);
+	hammer(&p, 2 * S, counts, &tries, &tried);
 	for (i = 0; i < PROCS; i++) {
 		total += counts[i];
 		busy += counts[i] > 0;
@@ -534,10 +544,17 @@ Test(processes, together_they_get_one_bucket, .init = setup, .fini = teardown,
 		(unsigned long)counts[2], (unsigned long)counts[3]);
 	cr_assert_geq(tries, 2 * want, "the bucket was not pressed hard");
 	cr_assert_geq(busy, 2, "only one process ever got a token");
-	/* Never more than one bucket gives (exact); at least all of it
-	 * but for 1 % lost to scheduling. */
+	/* Never more than one bucket gives (exact); at least all it had
+	 * given by the last try of any process, but for 1 % lost to
+	 * scheduling: on a loaded machine every process may be off the CPU
+	 * for the window's last tens of milliseconds, and what accrues then
+	 * nobody asked for. */
+	given = 1000 + 2000 * (tried < 2 * S ? tried : 2 * S) / S;
 	cr_assert_leq(total, want, "admitted %lu: more than one bucket",
 		      (unsigned long)total);
-	cr_assert_geq(total, want - want / 100, "admitted %lu of %lu",
-		      (unsigned long)total, (unsigned long)want);
+	cr_assert_geq(total, given - given / 100,
+		      "admitted %lu of the %lu given by the last try, %lu ms "
+		      "in",
+		      (unsigned long)total, (unsigned long)given,
+		      (unsigned long)(tried / MS));
 }
