@@ -1034,9 +1034,10 @@ record_batch(struct kc_outbounder *o)
 			continue;
 		if (kc_db_unavailable(o->db))
 			return -1;
-		kc_warn("%s: its outcome (%s) could not be recorded: settled "
-			"with the carrier when its lease ends",
-			it->public_id, it->action);
+		kc_warn(
+		    "%s: its outcome (%s) could not be recorded (database "
+		    "error %u): settled with the carrier when its lease ends",
+		    it->public_id, it->action, kc_db_errno(o->db));
 		it->lost = 1;
 	}
 	return 0;
