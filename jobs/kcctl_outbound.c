@@ -41,7 +41,7 @@ report(struct kcctl *k, const struct kc_outbound_stats *st, size_t unrecorded)
 	return kcctl_emit(
 	    k,
 	    json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		      "s:I, s:I}",
+		      "s:I}",
 		      "carrier", 1, "claimed", (json_int_t)st->claimed,
 		      "accepted", (json_int_t)st->accepted, "blocked",
 		      (json_int_t)st->blocked, "retrying",
