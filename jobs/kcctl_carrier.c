@@ -20,7 +20,9 @@ text(const json_t *v)
 int
 kcctl_seal_carrier_token(struct kcctl *k, int argc, char **argv)
 {
-	char buf[512], err[256], *sealed = NULL;
+	/* 128 characters, a line end ("\r\n"), and one more to tell a
+	 * longer token. */
+	char buf[128 + 2 + 1 + 1], err[256], *sealed = NULL;
 	size_t n;
 	int rc;
 
@@ -33,14 +35,15 @@ kcctl_seal_carrier_token(struct kcctl *k, int argc, char **argv)
 	if (isatty(STDIN_FILENO))
 		fputs("auth token (then Enter and Ctrl-D): ", stderr);
 	n = fread(buf, 1, sizeof(buf) - 1, stdin);
-	if (n == sizeof(buf) - 1 || ferror(stdin)) {
+	/* One line, as echo or a file gives it. */
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n > 128 || ferror(stdin) ||
+	    (n > 0 && !feof(stdin) && getc(stdin) != EOF)) {
 		OPENSSL_cleanse(buf, sizeof(buf));
 		return kcctl_fail(k, "could not read the token (at most 128 "
 				     "characters on standard input)");
 	}
-	/* One line, as echo or a file gives it. */
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
 	buf[n] = '\0';
 	rc = kc_carrier_token_seal(k->cfg.master_key, buf, &sealed, err,
 				   sizeof(err));

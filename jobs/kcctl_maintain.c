@@ -11,12 +11,17 @@
 static void
 text(const json_t *v)
 {
-	printf("deleted %lld attempts, %lld events, %lld idempotency keys; "
-	       "disabled %lld endpoints\n",
+	printf("deleted %lld attempts, %lld events, %lld idempotency keys, "
+	       "%lld outbound actions, %lld carrier callbacks; disabled %lld "
+	       "endpoints\n",
 	       (long long)json_integer_value(json_object_get(v, "attempts")),
 	       (long long)json_integer_value(json_object_get(v, "events")),
 	       (long long)json_integer_value(
 		   json_object_get(v, "idempotency_keys")),
+	       (long long)json_integer_value(
+		   json_object_get(v, "outbound_actions")),
+	       (long long)json_integer_value(
+		   json_object_get(v, "carrier_callbacks")),
 	       (long long)json_integer_value(
 		   json_object_get(v, "endpoints_disabled")));
 }
@@ -59,10 +64,12 @@ kcctl_maintain(struct kcctl *k, int argc, char **argv)
 		return kcctl_fail(k, "maintenance failed (see the log)");
 	return kcctl_emit(
 	    k,
-	    json_pack("{s:I, s:I, s:I, s:I, s:I}", "attempts",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "attempts",
 		      (json_int_t)st.attempts, "events", (json_int_t)st.events,
 		      "idempotency_keys", (json_int_t)st.idempotency_keys,
 		      "endpoints_disabled", (json_int_t)st.endpoints_disabled,
-		      "metric_shards_folded", (json_int_t)st.metric_shards),
+		      "metric_shards_folded", (json_int_t)st.metric_shards,
+		      "outbound_actions", (json_int_t)st.outbound_actions,
+		      "carrier_callbacks", (json_int_t)st.carrier_callbacks),
 	    text);
 }

@@ -24,16 +24,15 @@ text(const json_t *v)
 		printf("no carrier is configured: nothing sent\n");
 		return;
 	}
-	printf("claimed %lld, accepted by the carrier %lld, blocked %lld, "
-	       "retrying %lld, failed %lld, held %lld, waiting for a cap "
-	       "%lld\n",
-	       (long long)json_integer_value(json_object_get(v, "claimed")),
-	       (long long)json_integer_value(json_object_get(v, "accepted")),
-	       (long long)json_integer_value(json_object_get(v, "blocked")),
-	       (long long)json_integer_value(json_object_get(v, "retrying")),
-	       (long long)json_integer_value(json_object_get(v, "failed")),
-	       (long long)json_integer_value(json_object_get(v, "held")),
-	       (long long)json_integer_value(json_object_get(v, "deferred")));
+#define F(name) (long long)json_integer_value(json_object_get(v, name))
+	printf("claimed %lld, accepted by the carrier %lld (already there "
+	       "%lld), blocked %lld, retrying %lld, unknown %lld, failed "
+	       "%lld, held %lld, waiting for a cap %lld, for calling hours "
+	       "%lld; unrecorded %lld\n",
+	       F("claimed"), F("accepted"), F("reconciled"), F("blocked"),
+	       F("retrying"), F("unknown"), F("failed"), F("held"),
+	       F("deferred"), F("rescheduled"), F("unrecorded"));
+#undef F
 }
 
 static int
@@ -41,13 +40,17 @@ report(struct kcctl *k, const struct kc_outbound_stats *st, size_t unrecorded)
 {
 	return kcctl_emit(
 	    k,
-	    json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		      "s:I}",
 		      "carrier", 1, "claimed", (json_int_t)st->claimed,
 		      "accepted", (json_int_t)st->accepted, "blocked",
 		      (json_int_t)st->blocked, "retrying",
 		      (json_int_t)st->retrying, "failed",
 		      (json_int_t)st->failed, "held", (json_int_t)st->held,
-		      "deferred", (json_int_t)st->deferred, "unrecorded",
+		      "deferred", (json_int_t)st->deferred, "unknown",
+		      (json_int_t)st->unknown, "reconciled",
+		      (json_int_t)st->reconciled, "rescheduled",
+		      (json_int_t)st->rescheduled, "unrecorded",
 		      (json_int_t)unrecorded),
 	    text);
 }
@@ -110,8 +113,9 @@ kcctl_outbound(struct kcctl *k, int argc, char **argv)
 		    0) {
 			if (kc_db_unavailable(k->db) && run.end_ms != 0) {
 				/* An outage inside the window: ride it out;
-				 * what could not be recorded by its end goes
-				 * again once its lease ends. */
+				 * what could not be recorded by its end is
+				 * settled with the carrier once its lease
+				 * ends (never simply sent again). */
 				outage = 1;
 				if (!going) {
 					unrecorded =
@@ -146,18 +150,28 @@ kcctl_outbound(struct kcctl *k, int argc, char **argv)
 			break;
 		kcctl_run_idle(&run);
 	}
-	if (unrecorded > 0)
-		kc_warn("%zu outcomes not recorded: the database is still "
-			"unavailable; those actions go out again when their "
-			"lease ends",
-			unrecorded);
 	kc_outbounder_free(o);
 	kcctl_run_end(&run);
 	if (rc != KCCTL_OK)
-		return kcctl_fail(k, "outbound stopped: the database keeps "
-				     "failing (see the log)");
+		return kcctl_fail(k,
+				  "outbound stopped: the database keeps "
+				  "failing (see the log); %zu outcomes not "
+				  "recorded",
+				  unrecorded);
 	if (outage && !reached)
 		return kcctl_fail(k, "the database was unavailable for the "
 				     "whole run (see the log)");
+	/* What the carrier may have taken and the database does not know
+	 * of is settled with the carrier when its lease ends; the run
+	 * still failed at its job, and says so. */
+	if (unrecorded > 0) {
+		report(k, &st, unrecorded);
+		return kcctl_fail(k,
+				  "%zu outcomes not recorded: the database is "
+				  "still unavailable; those actions are "
+				  "settled with the carrier when their lease "
+				  "ends",
+				  unrecorded);
+	}
 	return report(k, &st, unrecorded);
 }

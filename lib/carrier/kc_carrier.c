@@ -143,18 +143,14 @@ kc_carrier_free_slots(const struct kc_carrier *c)
 	return c->cap - c->active;
 }
 
-/* Appends name=value, the value percent-encoded but for RFC 3986's
- * unreserved characters. Names are ours and need no encoding. */
+/* Appends s percent-encoded but for RFC 3986's unreserved characters. */
 static int
-form_add(struct kc_buf *b, const char *name, const char *value)
+pct_encode(struct kc_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
 
-	if ((b->len > 0 && kc_buf_putc(b, '&') != 0) ||
-	    kc_buf_puts(b, name) != 0 || kc_buf_putc(b, '=') != 0)
-		return -1;
-	for (p = (const unsigned char *)value; *p; p++) {
+	for (p = (const unsigned char *)s; *p; p++) {
 		char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
 
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
@@ -165,6 +161,17 @@ form_add(struct kc_buf *b, const char *name, const char *value)
 			return -1;
 	}
 	return 0;
+}
+
+/* Appends name=value, the value percent-encoded. Names are ours and need
+ * no encoding. */
+static int
+form_add(struct kc_buf *b, const char *name, const char *value)
+{
+	if ((b->len > 0 && kc_buf_putc(b, '&') != 0) ||
+	    kc_buf_puts(b, name) != 0 || kc_buf_putc(b, '=') != 0)
+		return -1;
+	return pct_encode(b, value);
 }
 
 static int
@@ -260,36 +267,22 @@ result_reset(struct kc_carrier_result *r)
 	r->outcome = KC_CARRIER_RETRYABLE;
 }
 
-/* Readies t for req; -1 with req->result filled when it cannot go. */
+/* Readies t's handle for a request to url (the body, if any, is set by
+ * the caller); -1 when libcurl fails. */
 static int
-prepare(struct kc_carrier *c, struct transfer *t, struct kc_carrier_req *req)
+setup(struct kc_carrier *c, struct transfer *t, const char *url)
 {
 	const struct kc_config *cfg = c->cfg;
 	long ms = (long)cfg->carrier_timeout * 1000;
-	const char *why = NULL;
 
-	result_reset(&req->result);
-	if (build_body(req, &t->body, &why) != 0) {
-		req->result.outcome = KC_CARRIER_PERMANENT;
-		snprintf(req->result.message, sizeof(req->result.message), "%s",
-			 why);
-		return -1;
-	}
 	kc_buf_reset(&t->answer);
 	if (t->easy == NULL && (t->easy = curl_easy_init()) == NULL)
-		goto fail;
+		return -1;
 	curl_easy_reset(t->easy);
-	if (curl_easy_setopt(t->easy, CURLOPT_URL,
-			     req->kind == KC_CARRIER_CALL
-				 ? c->calls_url
-				 : c->messages_url) != CURLE_OK)
-		goto fail;
+	if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK)
+		return -1;
 	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS,
-			 t->body.data ? t->body.data : "");
-	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)t->body.len);
 	curl_easy_setopt(t->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	curl_easy_setopt(t->easy, CURLOPT_USERNAME, cfg->carrier_account_sid);
 	curl_easy_setopt(t->easy, CURLOPT_PASSWORD, cfg->carrier_auth_token);
@@ -312,13 +305,36 @@ prepare(struct kc_carrier *c, struct transfer *t, struct kc_carrier_req *req)
 		curl_easy_setopt(t->easy, CURLOPT_CAINFO, cfg->carrier_ca_file);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_answer);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
-	t->req = req;
 	t->mono_start = kc_time_mono_ms();
 	return 0;
-fail:
-	snprintf(req->result.message, sizeof(req->result.message),
-		 "could not start the request");
-	return -1;
+}
+
+/* Readies t for req; -1 with req->result filled when it cannot go. */
+static int
+prepare(struct kc_carrier *c, struct transfer *t, struct kc_carrier_req *req)
+{
+	const char *why = NULL;
+
+	result_reset(&req->result);
+	if (build_body(req, &t->body, &why) != 0) {
+		req->result.outcome = KC_CARRIER_PERMANENT;
+		snprintf(req->result.message, sizeof(req->result.message), "%s",
+			 why);
+		return -1;
+	}
+	if (setup(c, t,
+		  req->kind == KC_CARRIER_CALL ? c->calls_url
+					       : c->messages_url) != 0) {
+		snprintf(req->result.message, sizeof(req->result.message),
+			 "could not start the request");
+		return -1;
+	}
+	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS,
+			 t->body.data ? t->body.data : "");
+	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)t->body.len);
+	t->req = req;
+	return 0;
 }
 
 /* Copies the string member key of o into out, if it is one. */
@@ -381,6 +397,7 @@ kc_carrier_read_answer(long http_status, const char *body, size_t len,
 		if (!json_is_object(v) || !sid_valid(r->sid)) {
 			r->sid[0] = '\0';
 			/* It may have been created: see kc_carrier.h. */
+			r->outcome = KC_CARRIER_UNKNOWN;
 			snprintf(r->message, sizeof(r->message),
 				 "HTTP %ld without a readable sid",
 				 http_status);
@@ -410,20 +427,22 @@ kc_carrier_read_answer(long http_status, const char *body, size_t len,
 	} else if (http_status == 401 || http_status == 403 ||
 		   http_status == 404)
 		r->outcome = KC_CARRIER_CONFIG;
-	else if (http_status == 429 || http_status >= 500)
+	else if (http_status == 429)
 		r->outcome = KC_CARRIER_RETRYABLE;
-	else if (http_status >= 400)
+	else if (http_status >= 400 && http_status < 500)
 		r->outcome = code_temporary(r->code) ? KC_CARRIER_RETRYABLE
 						     : KC_CARRIER_PERMANENT;
 	else
-		r->outcome = KC_CARRIER_RETRYABLE;
+		/* A 5xx (or no status at all): the carrier may have created
+		 * it before it failed. */
+		r->outcome = KC_CARRIER_UNKNOWN;
 }
 
 static void
 finish(struct transfer *t, CURLcode cc)
 {
 	struct kc_carrier_result *r = &t->req->result;
-	long code = 0;
+	long code = 0, sent = 0;
 
 	r->duration_ms = kc_time_mono_ms() - t->mono_start;
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -432,6 +451,12 @@ finish(struct transfer *t, CURLcode cc)
 		return;
 	}
 	r->http_status = code;
+	/* Only a request that never left is known not to have created
+	 * anything; once its bytes went out, a cut or a timeout says
+	 * nothing of what the carrier did with it. */
+	if (curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &sent) !=
+	    CURLE_OK)
+		sent = 1;
 	switch (cc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
@@ -441,7 +466,8 @@ finish(struct transfer *t, CURLcode cc)
 		r->outcome = KC_CARRIER_CONFIG;
 		break;
 	default:
-		r->outcome = KC_CARRIER_RETRYABLE;
+		r->outcome =
+		    sent > 0 ? KC_CARRIER_UNKNOWN : KC_CARRIER_RETRYABLE;
 	}
 	snprintf(r->message, sizeof(r->message), "%s",
 		 cc == CURLE_OPERATION_TIMEDOUT
@@ -546,4 +572,93 @@ kc_carrier_call_create(struct kc_carrier *c, const struct kc_carrier_call *call,
 	req.kind = KC_CARRIER_CALL;
 	req.call = *call;
 	return run_one(c, &req, r);
+}
+
+/* Appends name=value to the query in b, both percent-encoded ("DateSent>"
+ * is a name). */
+static int
+query_add(struct kc_buf *b, const char *name, const char *value)
+{
+	if (kc_buf_putc(b, b->len > 0 ? '&' : '?') != 0 ||
+	    pct_encode(b, name) != 0 || kc_buf_putc(b, '=') != 0)
+		return -1;
+	return pct_encode(b, value);
+}
+
+int
+kc_carrier_list(struct kc_carrier *c, enum kc_carrier_kind kind, const char *to,
+		const char *from, const char *since_day, json_t **list,
+		int *more, struct kc_carrier_result *r)
+{
+	struct transfer *t = &c->sync;
+	const char *key = kind == KC_CARRIER_CALL ? "calls" : "messages";
+	char page[16], url[2048];
+	struct kc_buf q;
+	json_t *v = NULL, *a;
+	CURLcode cc;
+	long code = 0;
+	int rc = -1;
+
+	*list = NULL;
+	*more = 0;
+	result_reset(r);
+	kc_buf_init(&q, 1024);
+	snprintf(page, sizeof(page), "%d", KC_CARRIER_LIST_PAGE);
+	/* "DateSent>" and "StartTime>" are the names: Twilio reads
+	 * "DateSent>=2026-01-02" as on or after that day. */
+	if (query_add(&q, "To", to) != 0 || query_add(&q, "From", from) != 0 ||
+	    query_add(&q, kind == KC_CARRIER_CALL ? "StartTime>" : "DateSent>",
+		      since_day) != 0 ||
+	    query_add(&q, "PageSize", page) != 0 ||
+	    (size_t)snprintf(url, sizeof(url), "%s%.*s",
+			     kind == KC_CARRIER_CALL ? c->calls_url
+						     : c->messages_url,
+			     (int)q.len, q.data) >= sizeof(url) ||
+	    setup(c, t, url) != 0) {
+		snprintf(r->message, sizeof(r->message),
+			 "could not start the request");
+		goto out;
+	}
+	curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L);
+	cc = curl_easy_perform(t->easy);
+	r->duration_ms = kc_time_mono_ms() - t->mono_start;
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (cc != CURLE_OK || code != 200) {
+		struct kc_carrier_req req;
+
+		/* Read as a create's answer would be; nothing is created by
+		 * a GET, so "unknown" only means "no answer". */
+		memset(&req, 0, sizeof(req));
+		t->req = &req;
+		finish(t, cc);
+		t->req = NULL;
+		*r = req.result;
+		if (r->outcome == KC_CARRIER_OK ||
+		    r->outcome == KC_CARRIER_PERMANENT) {
+			r->outcome = KC_CARRIER_UNKNOWN;
+			snprintf(r->message, sizeof(r->message),
+				 "HTTP %ld to a list", code);
+		}
+		goto out;
+	}
+	r->http_status = code;
+	if (t->answer.len > 0)
+		v = json_loadb(t->answer.data, t->answer.len,
+			       JSON_REJECT_DUPLICATES, NULL);
+	a = json_object_get(v, key);
+	if (!json_is_array(a)) {
+		r->outcome = KC_CARRIER_UNKNOWN;
+		snprintf(r->message, sizeof(r->message),
+			 "the carrier's list has no \"%s\"", key);
+		goto out;
+	}
+	*list = json_incref(a);
+	*more = json_is_string(json_object_get(v, "next_page_uri")) ||
+		json_array_size(a) >= KC_CARRIER_LIST_PAGE;
+	r->outcome = KC_CARRIER_OK;
+	rc = 0;
+out:
+	json_decref(v);
+	kc_buf_free(&q);
+	return rc;
 }

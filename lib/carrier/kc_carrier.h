@@ -12,14 +12,16 @@
  * request ends after carrier_timeout. Knows nothing of the database.
  *
  * Twilio has no idempotency key for these resources: a request that
- * timed out may still have created the message. Such a request is
- * RETRYABLE here; whoever retries accepts that a rare message goes
- * twice rather than never. */
+ * timed out may still have created the message or placed the call. Such
+ * an answer is UNKNOWN here, never RETRYABLE: whoever sent it asks the
+ * carrier (kc_carrier_list) what became of it before anything goes
+ * again. */
 #ifndef KC_CARRIER_H
 #define KC_CARRIER_H
 
 #include "kc_config.h"
 
+#include <jansson.h>
 #include <stddef.h>
 
 #define KC_CARRIER_SID_MAX 64
@@ -32,8 +34,8 @@ enum kc_carrier_outcome {
 	 * recipient, 21614 To not SMS-capable; also a request we could not
 	 * even form (a missing To). */
 	KC_CARRIER_PERMANENT,
-	/* Try again later: no answer (connection, TLS handshake cut,
-	 * timeout), 429, 5xx, an answer we cannot read, or a 4xx whose
+	/* Try again later: nothing was created. The request never left
+	 * (no connection, the TLS handshake failed), 429, or a 4xx whose
 	 * code says it is temporary (21611: the From number's queue is
 	 * full). */
 	KC_CARRIER_RETRYABLE,
@@ -43,6 +45,12 @@ enum kc_carrier_outcome {
 	 * trusted. Every request fails alike until an operator fixes the
 	 * configuration: hold the work, do not fail it. */
 	KC_CARRIER_CONFIG,
+	/* It may have been created: the request left and no clear answer
+	 * came back (a timeout or a connection cut after sending, any 5xx,
+	 * a 2xx without a readable sid). Twilio documents no 5xx as "not
+	 * created", so none is taken as one. Never to be sent again before
+	 * the carrier has been asked. */
+	KC_CARRIER_UNKNOWN,
 };
 
 struct kc_carrier_result {
@@ -119,6 +127,18 @@ int kc_carrier_wait(struct kc_carrier *c, long timeout_ms,
 		    struct kc_carrier_req **done, size_t cap, size_t *n);
 size_t kc_carrier_active(const struct kc_carrier *c);
 size_t kc_carrier_free_slots(const struct kc_carrier *c);
+
+/* A page of the carrier's list of messages or calls sent To to from
+ * From on or after the UTC day since_day ("YYYY-MM-DD"): Twilio's GET
+ * Messages.json?To&From&DateSent>= and Calls.json?To&From&StartTime>=,
+ * newest first. 0 with *list (the "messages" or "calls" array, owned by
+ * the caller) and *more 1 when the carrier has more than this page; -1
+ * with r saying why (r->outcome RETRYABLE, CONFIG or UNKNOWN). One at a
+ * time, like kc_carrier_message_create. */
+#define KC_CARRIER_LIST_PAGE 50
+int kc_carrier_list(struct kc_carrier *c, enum kc_carrier_kind kind,
+		    const char *to, const char *from, const char *since_day,
+		    json_t **list, int *more, struct kc_carrier_result *r);
 
 /* Reads the carrier's answer (HTTP status and body) into r: the sid and
  * status of a 2xx, or the error's code, message and more_info and the

@@ -398,6 +398,15 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 	     1, 3650 * 86400LL, "a duration such as 90d"},
 	    {"carrier_timeout", offsetof(struct kc_config, carrier_timeout), 1,
 	     120, "1s to 120s"},
+	    {"outbound_reconcile_after",
+	     offsetof(struct kc_config, outbound_reconcile_after), 1, 86400,
+	     "1s to 24h"},
+	    {"outbound_retention",
+	     offsetof(struct kc_config, outbound_retention), 1, 3650 * 86400LL,
+	     "a duration such as 1460d"},
+	    {"carrier_callbacks_retention",
+	     offsetof(struct kc_config, carrier_callbacks_retention), 1,
+	     3650 * 86400LL, "a duration such as 30d"},
 	    {"breaker_cooldown", offsetof(struct kc_config, breaker_cooldown),
 	     1, 86400, "1s to 24h"},
 	    {"breaker_cooldown_max",
@@ -682,6 +691,9 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	    {"KC_OUTBOUND_CALLS_PER_MINUTE", "outbound_calls_per_minute"},
 	    {"KC_OUTBOUND_MESSAGES_PER_MINUTE", "outbound_messages_per_minute"},
 	    {"KC_OUTBOUND_LEASE", "outbound_lease"},
+	    {"KC_OUTBOUND_RECONCILE_AFTER", "outbound_reconcile_after"},
+	    {"KC_OUTBOUND_RETENTION", "outbound_retention"},
+	    {"KC_CARRIER_CALLBACKS_RETENTION", "carrier_callbacks_retention"},
 	    {"KC_OUTBOUND_VOICE_URL", "outbound_voice_url"},
 	    {"KC_BREAKER_THRESHOLD", "breaker_threshold"},
 	    {"KC_BREAKER_COOLDOWN", "breaker_cooldown"},
@@ -708,6 +720,10 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	c->outbound_calls_per_minute = 60;
 	c->outbound_messages_per_minute = 600;
 	c->outbound_lease = 60;
+	c->outbound_reconcile_after = 60;
+	/* Four years: the TCPA's statute of limitations. */
+	c->outbound_retention = 1460 * 86400LL;
+	c->carrier_callbacks_retention = 30 * 86400;
 	/* README, "Rate limits", says why these. */
 	c->rate_limit[KC_RL_READ] = (struct kc_rl_policy){50 * 3600, 100};
 	c->rate_limit[KC_RL_WRITE] = (struct kc_rl_policy){10 * 3600, 20};

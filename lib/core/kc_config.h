@@ -85,6 +85,11 @@ struct kc_config {
 	long long outbound_calls_per_minute;    /* per business, at most */
 	long long outbound_messages_per_minute; /* per business, at most */
 	long long outbound_lease; /* seconds a claimed action is the worker's */
+	/* Seconds after an unclear carrier answer before the carrier is
+	 * asked what became of the action (longer than a callback takes). */
+	long long outbound_reconcile_after;
+	long long outbound_retention; /* seconds finished actions are kept */
+	long long carrier_callbacks_retention; /* seconds, for replays */
 	/* Where the carrier fetches an outbound call's TwiML when it is
 	 * answered (the voice runtime's); NULL: no calls go out. */
 	char *outbound_voice_url;

@@ -1100,23 +1100,58 @@ static const struct {
      * worker holds. */
     [KC_SQL_OUTBOUND_CLAIM] =
 	{"outbound_claim",
-	 "SELECT id, business_id, kind FROM outbound_actions WHERE "
+	 "SELECT id, business_id, kind, status FROM outbound_actions WHERE "
 	 "next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY next_attempt_at LIMIT ? "
 	 "FOR UPDATE SKIP LOCKED"},
     [KC_SQL_OUTBOUND_CLAIM_BUSINESS] =
 	{"outbound_claim_business",
-	 "SELECT id, business_id, kind FROM outbound_actions WHERE business_id "
-	 "= ? AND next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY next_attempt_at "
-	 "LIMIT ? FOR UPDATE SKIP LOCKED"},
+	 "SELECT id, business_id, kind, status FROM outbound_actions WHERE "
+	 "business_id = ? AND next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY "
+	 "next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED"},
     [KC_SQL_OUTBOUND_ANY_DUE] =
-	{"outbound_any_due",
-	 "SELECT EXISTS (SELECT 1 FROM outbound_actions WHERE next_attempt_at "
-	 "<= UTC_TIMESTAMP(6) AND (? IS NULL OR business_id = ?))"},
+	{"outbound_any_due", "SELECT EXISTS (SELECT 1 FROM outbound_actions "
+			     "WHERE next_attempt_at <= UTC_TIMESTAMP(6))"},
+    [KC_SQL_OUTBOUND_ANY_DUE_BUSINESS] =
+	{"outbound_any_due_business",
+	 "SELECT EXISTS (SELECT 1 FROM outbound_actions WHERE business_id = ? "
+	 "AND next_attempt_at <= UTC_TIMESTAMP(6))"},
     /* Over the business's cap: back to the queue until its next minute. */
     [KC_SQL_OUTBOUND_DEFER] =
 	{"outbound_defer",
 	 "UPDATE " IDS_TABLE "STRAIGHT_JOIN outbound_actions a ON a.id = j.id "
 	 "SET a.next_attempt_at = ?, a.updated_at = UTC_TIMESTAMP(6)"},
+    /* A business at its cap: every due action of that kind waits for the
+     * next minute at once (one range of ix_outbound_business_next), so
+     * that its backlog is not claimed and put back a batch at a time
+     * ahead of every other business's work. Run outside the claim's
+     * transaction: it waits for rows another claim holds, and holds
+     * nothing of its own meanwhile. */
+    [KC_SQL_OUTBOUND_DEFER_BUSINESS] =
+	{"outbound_defer_business",
+	 "UPDATE outbound_actions FORCE INDEX (ix_outbound_business_next) SET "
+	 "next_attempt_at = ?, updated_at = UTC_TIMESTAMP(6) WHERE business_id "
+	 "= ? AND next_attempt_at <= UTC_TIMESTAMP(6) AND kind = ?"},
+    /* Which action holds a carrier SID, of any business: a SID the
+     * carrier lists is either one action's or none's. */
+    [KC_SQL_OUTBOUND_SID_OWNER] = {"outbound_sid_owner",
+				   "SELECT public_id FROM outbound_actions "
+				   "WHERE carrier_sid = ?"},
+    /* Retention (kcctl maintain): finished actions, a business and kind
+     * at a time along ix_outbound_created; what is queued, being sent or
+     * of unknown outcome stays. */
+    [KC_SQL_OUTBOUND_PURGE_BUSINESSES] = {"outbound_purge_businesses",
+					  "SELECT DISTINCT business_id FROM "
+					  "outbound_actions"},
+    [KC_SQL_OUTBOUND_PURGE] =
+	{"outbound_purge",
+	 "DELETE FROM outbound_actions WHERE business_id = ? AND kind = ? AND "
+	 "created_at < UTC_TIMESTAMP(6) - INTERVAL ? SECOND AND "
+	 "next_attempt_at IS NULL AND status NOT IN ('queued', 'sending', "
+	 "'unknown') LIMIT ?"},
+    [KC_SQL_CARRIER_CALLBACKS_PURGE] =
+	{"carrier_callbacks_purge",
+	 "DELETE FROM carrier_callbacks WHERE received_at < UTC_TIMESTAMP(6) - "
+	 "INTERVAL ? SECOND LIMIT ?"},
     [KC_SQL_OUTBOUND_LEASE] =
 	{"outbound_lease",
 	 "UPDATE " IDS_TABLE "STRAIGHT_JOIN outbound_actions a ON a.id = j.id "
@@ -1127,7 +1162,7 @@ static const struct {
 	{"outbound_claimed",
 	 "SELECT STRAIGHT_JOIN a.id, a.public_id, a.business_id, b.public_id, "
 	 "a.kind, a.purpose, a.to_number, a.from_number, a.agent_public_id, "
-	 "a.timezone, a.body, a.attempts, a.holds FROM " IDS_TABLE
+	 "a.timezone, a.body, a.attempts, a.holds, a.created_at FROM " IDS_TABLE
 	 "JOIN outbound_actions a ON a.id = j.id JOIN businesses b ON b.id = "
 	 "a.business_id WHERE a.lease_owner = ? ORDER BY a.id"},
     /* A try's outcome, only while the lease is still ours and nothing

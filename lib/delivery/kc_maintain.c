@@ -77,6 +77,40 @@ fail:
 	return -1;
 }
 
+/* Finished outbound actions (blocked, failed, ended, or left accepted or
+ * sent by the carrier) created before the retention, a business and kind
+ * at a time so that each DELETE reads one range of its index. */
+static int
+purge_outbound(struct kc_db *db, long long age, long long *count)
+{
+	static const char *const kinds[] = {"call", "message"};
+	struct kc_rows *biz;
+	unsigned long long n;
+	size_t i, k;
+	int rc = 0;
+
+	if (kc_db_query(db, KC_SQL_OUTBOUND_PURGE_BUSINESSES, NULL, 0, &biz) !=
+	    0)
+		return -1;
+	for (i = 0; i < biz->nrows && rc == 0; i++)
+		for (k = 0; k < 2 && rc == 0; k++)
+			do {
+				if (kc_db_exec(
+					db, KC_SQL_OUTBOUND_PURGE,
+					KC_ARGS(
+					    kc_p_int(kc_rows_int(biz, i, 0)),
+					    kc_p_str(kinds[k]), kc_p_int(age),
+					    kc_p_int(KC_MAINTAIN_BATCH)),
+					&n, NULL) != 0) {
+					rc = -1;
+					break;
+				}
+				*count += (long long)n;
+			} while (n == KC_MAINTAIN_BATCH);
+	kc_rows_free(biz);
+	return rc;
+}
+
 /* Endpoints past the failing limit that no delivery has looked at since
  * (a worker disables the ones it sees fail). */
 static int
@@ -171,7 +205,12 @@ kc_maintain_run(struct kc_db *db, const struct kc_config *cfg,
 	    purge_events(db, cfg->events_retention, &st->events) != 0 ||
 	    purge(db, KC_SQL_PURGE_IDEMPOTENCY, -1, &st->idempotency_keys) !=
 		0 ||
-	    fold_metric_shards(db, &st->metric_shards) != 0)
+	    fold_metric_shards(db, &st->metric_shards) != 0 ||
+	    purge_outbound(db, cfg->outbound_retention,
+			   &st->outbound_actions) != 0 ||
+	    purge(db, KC_SQL_CARRIER_CALLBACKS_PURGE,
+		  cfg->carrier_callbacks_retention,
+		  &st->carrier_callbacks) != 0)
 		return -1;
 	return 0;
 }

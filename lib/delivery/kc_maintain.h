@@ -1,5 +1,6 @@
 /* Housekeeping that cron runs hourly (kcctl maintain): retention of
- * attempts, finished events and idempotency keys, deleted in small
+ * attempts, finished events, idempotency keys, finished outbound actions
+ * and the carrier callbacks kept against replays, deleted in small
  * batches so no lock is held for long, and the auto-disable sweep for
  * endpoints that have been failing too long, and the folding of ended
  * connections' metric counters. */
@@ -12,7 +13,9 @@
 
 struct kc_maintain_stats {
 	long long attempts, events, idempotency_keys, endpoints_disabled;
-	long long metric_shards; /* ended connections' counters folded */
+	long long metric_shards;     /* ended connections' counters folded */
+	long long outbound_actions;  /* finished, past outbound_retention */
+	long long carrier_callbacks; /* past carrier_callbacks_retention */
 };
 
 /* Rows per delete statement. */

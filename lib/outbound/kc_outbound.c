@@ -14,12 +14,12 @@
 
 static const char *const purposes[] = {"informational", "marketing", NULL};
 
-static const char *const message_states[] = {"blocked",  "queued", "sending",
-					     "accepted", "sent",   "delivered",
-					     "failed",   NULL};
-static const char *const call_states[] = {"blocked",   "queued",  "sending",
-					  "accepted",  "ringing", "in_progress",
-					  "completed", "failed",  NULL};
+static const char *const message_states[] = {"blocked",   "queued",   "sending",
+					     "unknown",   "accepted", "sent",
+					     "delivered", "failed",   NULL};
+static const char *const call_states[] = {
+    "blocked", "queued",      "sending",   "unknown", "accepted",
+    "ringing", "in_progress", "completed", "failed",  NULL};
 
 /* "to" and "from" are only strings here: that they are numbers the action
  * may use is what the compliance check says, and records. */

@@ -57,14 +57,17 @@ kc_outbound_state_of(enum kc_outbound_kind k, const char *carrier_status)
 int
 kc_outbound_state_rank(enum kc_outbound_kind k, const char *state)
 {
-	/* In order of life; the last line of each is final. */
+	/* In order of life; the last line of each is final. "unknown"
+	 * (sent, its outcome not known) is where "sending" is: any word
+	 * of the carrier's settles it. */
 	static const char *const calls[][3] = {
-	    {"queued"},  {"sending"},     {"accepted"},
-	    {"ringing"}, {"in_progress"}, {"completed", "failed", "blocked"},
+	    {"queued"},      {"sending", "unknown"},
+	    {"accepted"},    {"ringing"},
+	    {"in_progress"}, {"completed", "failed", "blocked"},
 	};
 	static const char *const messages[][3] = {
 	    {"queued"},
-	    {"sending"},
+	    {"sending", "unknown"},
 	    {"accepted"},
 	    {"sent"},
 	    {"delivered", "failed", "blocked"},

@@ -38,6 +38,15 @@ struct item {
 	struct kc_action_check ck;    /* what is checked; points in here */
 	struct kc_check_result check; /* as of sending */
 	struct kc_carrier_req req;
+	char created[KC_TIME_MAX]; /* the action's created_at, as stored */
+	/* It may have gone out before (a lease that ended while it was
+	 * being sent, or an unclear answer): the carrier is asked first. */
+	int reconcile;
+	int found;      /* the carrier has it: req.result is its */
+	int unresolved; /* a call the carrier has no record of: an operator's */
+	int gone;       /* its business no longer exists */
+	int unsettled;  /* the carrier could not be asked: ask again later */
+	long long window_ms; /* calling hours open again then; 0: never soon */
 	/* The decision, made once (kept through an outage). */
 	const char *status; /* accepted, blocked, queued, failed */
 	const char *event;  /* or NULL */
@@ -58,6 +67,8 @@ struct kc_outbounder {
 	struct item **ready; /* finished, waiting to be recorded */
 	size_t nready;
 	struct item **batch; /* a claim's, while it is checked */
+	long long *recheck;  /* a claim's ids that may have gone out already */
+	size_t nrecheck;
 	struct kc_carrier_req **done;
 	long long next_claim_ms; /* monotonic; 0: claim when slots free */
 };
@@ -104,8 +115,9 @@ kc_outbounder_new(struct kc_db *db, const struct kc_config *cfg,
 	o->ready = calloc(o->nitems, sizeof(*o->ready));
 	o->done = calloc(o->nitems, sizeof(*o->done));
 	o->batch = calloc(o->nitems, sizeof(*o->batch));
+	o->recheck = calloc(o->nitems, sizeof(*o->recheck));
 	if (o->items == NULL || o->ready == NULL || o->done == NULL ||
-	    o->batch == NULL) {
+	    o->batch == NULL || o->recheck == NULL) {
 		snprintf(err, errlen, "out of memory");
 		kc_outbounder_free(o);
 		return -1;
@@ -137,6 +149,7 @@ kc_outbounder_free(struct kc_outbounder *o)
 	free(o->ready);
 	free(o->done);
 	free(o->batch);
+	free(o->recheck);
 	free(o);
 }
 
@@ -189,6 +202,7 @@ p_time(long long ms, char *buf, size_t cap)
 struct claimed {
 	long long id, business_id;
 	int call;
+	int capped;   /* its business and kind had no room left */
 	size_t order; /* the claim's: next_attempt_at */
 };
 
@@ -252,6 +266,7 @@ claim(struct kc_outbounder *o, const char *owner, long long limit,
 	size_t i, j, nlater = 0;
 
 	*n = 0;
+	o->nrecheck = 0;
 	kc_buf_init(&later, 64 * 1024);
 	if (kc_db_begin(o->db) != 0)
 		return -1;
@@ -274,6 +289,12 @@ claim(struct kc_outbounder *o, const char *owner, long long limit,
 		c[i].business_id = kc_rows_int(r, i, 1);
 		c[i].call = strcmp(kc_rows_get(r, i, 2), "call") == 0;
 		c[i].order = i;
+		/* "sending" here is a lease that ended with the action in
+		 * flight or its outcome unrecorded. */
+		if ((strcmp(kc_rows_get(r, i, 3), "sending") == 0 ||
+		     strcmp(kc_rows_get(r, i, 3), "unknown") == 0) &&
+		    o->nrecheck < o->nitems)
+			o->recheck[o->nrecheck++] = c[i].id;
 	}
 	/* Rate rows in one order, so that two claims never wait on each
 	 * other's in opposite orders. */
@@ -292,6 +313,7 @@ claim(struct kc_outbounder *o, const char *owner, long long limit,
 		if (cap_take(o, c[i].business_id, c[i].call, window,
 			     (long long)(j - i), &take) != 0)
 			goto fail;
+		c[i].capped = take < (long long)(j - i);
 		for (; i < j; i++, take--) {
 			struct kc_buf *to = take > 0 ? ids : &later;
 
@@ -320,12 +342,25 @@ claim(struct kc_outbounder *o, const char *owner, long long limit,
 	if (kc_db_commit(o->db) != 0)
 		goto fail;
 	*deferred += (long long)nlater;
+	for (i = 0; i < r->nrows; i++) {
+		unsigned long long more = 0;
+
+		/* Best effort: what is left is put back by later claims. */
+		if (c[i].capped &&
+		    kc_db_exec(
+			o->db, KC_SQL_OUTBOUND_DEFER_BUSINESS,
+			KC_ARGS(kc_p_str(next), kc_p_int(c[i].business_id),
+				kc_p_str(c[i].call ? "call" : "message")),
+			&more, NULL) == 0)
+			*deferred += (long long)more;
+	}
 	kc_rows_free(r);
 	kc_buf_free(&later);
 	free(c);
 	return 0;
 fail:
 	*n = 0;
+	o->nrecheck = 0;
 	kc_db_rollback(o->db);
 	kc_rows_free(r);
 	kc_buf_free(&later);
@@ -354,6 +389,8 @@ fill(const struct kc_rows *r, size_t i, struct item *it)
 	snprintf(it->tz, sizeof(it->tz), "%s", tz ? tz : "");
 	it->attempts = (unsigned)kc_rows_int(r, i, 11);
 	it->holds = (unsigned)kc_rows_int(r, i, 12);
+	snprintf(it->created, sizeof(it->created), "%s",
+		 kc_rows_get(r, i, 13) ? kc_rows_get(r, i, 13) : "");
 	if (it->kind == KC_OUTBOUND_MESSAGE &&
 	    (it->body = strdup(body ? body : "")) == NULL)
 		return -1;
@@ -367,10 +404,50 @@ fill(const struct kc_rows *r, size_t i, struct item *it)
 	return 0;
 }
 
+/* When calling hours next let in (in whole minutes, within two days) the
+ * action that in and facts judged outside them: ms since the epoch, or 0
+ * when never that soon (the zones' windows never meet). The check's own
+ * decision is asked at later instants, so the window is always the one
+ * the check applies. */
+static long long
+next_window_ms(const struct kc_action_check *in,
+	       const struct kc_compliance_facts *facts)
+{
+	struct kc_action_check at = *in;
+	time_t t, first = (in->now / 60 + 1) * 60, step = 5 * 60;
+	int allowed = 0;
+
+	for (t = first; t < in->now + 2 * 86400 && !allowed; t += step) {
+		struct kc_check_result r;
+
+		memset(&r, 0, sizeof(r));
+		at.now = t;
+		if (kc_compliance_decide(&at, facts, &r) != 0)
+			return 0;
+		allowed = r.code == NULL;
+		kc_check_result_free(&r);
+		if (!allowed)
+			continue;
+		/* The first allowed minute lies within the last step. */
+		for (at.now = t - step + 60 > first ? t - step + 60 : first;
+		     at.now < t; at.now += 60) {
+			memset(&r, 0, sizeof(r));
+			if (kc_compliance_decide(&at, facts, &r) != 0)
+				return 0;
+			allowed = r.code == NULL;
+			kc_check_result_free(&r);
+			if (allowed)
+				return (long long)at.now * 1000;
+		}
+		return (long long)t * 1000;
+	}
+	return 0;
+}
+
 /* Checks its[0..n) again as of now, the facts of all of them read in one
- * statement. An item that could not be judged (its business gone, out of
- * memory) is released: its lease brings it back. -1 when the database
- * failed (all of them are released then). */
+ * statement. An item whose business is gone is finished (failed); one that
+ * could not be judged (out of memory) is released: its lease brings it
+ * back. -1 when the database failed (all of them are released then). */
 static int
 check_again(struct item **its, size_t n, struct kc_db *db)
 {
@@ -402,14 +479,26 @@ check_again(struct item **its, size_t n, struct kc_db *db)
 	for (i = 0; i < n; i++) {
 		int dialable = kc_phone_dialable(its[i]->to);
 
-		if ((dialable && !found[at[i]]) ||
-		    kc_compliance_decide(&its[i]->ck,
+		if (dialable && !found[at[i]]) {
+			/* Nothing brings it back: it ends here. */
+			its[i]->gone = 1;
+			continue;
+		}
+		if (kc_compliance_decide(&its[i]->ck,
 					 dialable ? &f[at[i]] : NULL,
 					 &its[i]->check) != 0) {
 			kc_warn("%s could not be checked: left for its lease",
 				its[i]->public_id);
 			item_release(its[i]);
+			continue;
 		}
+		/* Pushed past the calling hours (by a cap, a retry, an
+		 * outage): it waits for them to open again. */
+		if (dialable && its[i]->check.code != NULL &&
+		    strcmp(its[i]->check.code,
+			   KC_CHECK_OUTSIDE_CALLING_HOURS) == 0)
+			its[i]->window_ms =
+			    next_window_ms(&its[i]->ck, &f[at[i]]);
 	}
 out:
 	if (rc != 0)
@@ -455,6 +544,159 @@ request(const struct kc_config *cfg, struct item *it)
 	}
 }
 
+/* --- what the carrier already has ----------------------------------------- */
+
+/* Seconds since the epoch of a stored DATETIME ("YYYY-MM-DD HH:MM:SS...")
+ * or of one of the carrier's RFC 2822 dates; -1 if neither. */
+static long long
+parse_when(const char *s, int carrier)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL)
+		return -1;
+	end = strptime(
+	    s, carrier ? "%a, %d %b %Y %H:%M:%S %z" : "%Y-%m-%d %H:%M:%S", &tm);
+	if (end == NULL)
+		return -1;
+	/* strptime leaves the offset in tm_gmtoff; Twilio's is +0000. */
+	return (long long)timegm(&tm) - (carrier ? tm.tm_gmtoff : 0);
+}
+
+/* Asks the carrier whether it has the action already, as one of the
+ * messages (the same body) or calls from its number to its recipient
+ * since it was created that no other action holds. 1: it has (the
+ * oldest such one is the item's result now), 0: it has none, -1: no
+ * telling (req.result says why). */
+static int
+reconcile(struct kc_outbounder *o, struct item *it)
+{
+	struct kc_carrier_result *res = &it->req.result;
+	long long since = parse_when(it->created, 0);
+	const char *sid = NULL, *status = NULL;
+	json_t *list = NULL, *e;
+	char day[11];
+	size_t i;
+	int more = 0, rc = -1;
+
+	if (since < 0 || strlen(it->created) < 10) {
+		snprintf(res->message, sizeof(res->message),
+			 "the action's time of creation is unreadable");
+		res->outcome = KC_CARRIER_UNKNOWN;
+		return -1;
+	}
+	snprintf(day, sizeof(day), "%.10s", it->created);
+	if (kc_carrier_list(o->carrier,
+			    it->kind == KC_OUTBOUND_CALL ? KC_CARRIER_CALL
+							 : KC_CARRIER_MESSAGE,
+			    it->to, it->from, day, &list, &more, res) != 0)
+		return -1;
+	json_array_foreach(list, i, e)
+	{
+		const char *s = json_string_value(json_object_get(e, "sid"));
+		const char *body =
+		    json_string_value(json_object_get(e, "body"));
+		long long at = parse_when(
+		    json_string_value(json_object_get(e, "date_created")), 1);
+		struct kc_rows *r;
+		int theirs;
+
+		if (s == NULL || *s == '\0' || strlen(s) > KC_CARRIER_SID_MAX)
+			continue;
+		if (it->kind == KC_OUTBOUND_MESSAGE &&
+		    (body == NULL || strcmp(body, it->body) != 0))
+			continue;
+		/* Sent before the action existed: another's. An unreadable
+		 * date is no proof of that. */
+		if (at >= 0 && at < since)
+			continue;
+		if (kc_db_query(o->db, KC_SQL_OUTBOUND_SID_OWNER,
+				KC_ARGS(kc_p_str(s)), &r) != 0) {
+			snprintf(res->message, sizeof(res->message),
+				 "the database failed");
+			res->outcome = KC_CARRIER_UNKNOWN;
+			goto out;
+		}
+		theirs = r->nrows > 0 &&
+			 strcmp(kc_rows_get(r, 0, 0), it->public_id) != 0;
+		kc_rows_free(r);
+		if (theirs)
+			continue;
+		/* Newest first: the last one left is the oldest. */
+		sid = s;
+		status = json_string_value(json_object_get(e, "status"));
+	}
+	if (sid != NULL) {
+		memset(res, 0, sizeof(*res));
+		res->outcome = KC_CARRIER_OK;
+		res->http_status = 200;
+		snprintf(res->sid, sizeof(res->sid), "%s", sid);
+		snprintf(res->status, sizeof(res->status), "%s",
+			 status ? status : "");
+		rc = 1;
+	} else if (more) {
+		/* What it has may be on a page not read. */
+		res->outcome = KC_CARRIER_UNKNOWN;
+		snprintf(res->message, sizeof(res->message),
+			 "the carrier lists more than %d to this number today: "
+			 "not settled",
+			 KC_CARRIER_LIST_PAGE);
+	} else
+		rc = 0;
+out:
+	json_decref(list);
+	return rc;
+}
+
+/* An item that may have gone out before: settled with the carrier's word
+ * before anything else. 1 when it is to be sent (a message the carrier
+ * has no record of); 0 when it is finished here (ready to record). */
+static int
+settle(struct kc_outbounder *o, struct item *it)
+{
+	const struct kc_config *cfg = o->cfg;
+	int rc = reconcile(o, it);
+
+	if (rc == 1) {
+		it->found = 1;
+		return 0;
+	}
+	if (rc < 0) {
+		it->unsettled = 1; /* asked again later */
+		return 0;
+	}
+	if (it->kind == KC_OUTBOUND_CALL) {
+		/* A call is never placed twice by us: someone has to look. */
+		it->unresolved = 1;
+		return 0;
+	}
+	if (it->attempts > 0 && kc_backoff_delay_ms(cfg->delivery_schedule,
+						    cfg->delivery_schedule_len,
+						    it->attempts, 0.5) < 0) {
+		it->req.result.outcome = KC_CARRIER_PERMANENT;
+		snprintf(
+		    it->req.result.message, sizeof(it->req.result.message),
+		    "no clear answer from the carrier, which has no record "
+		    "of it, and no retry left");
+		return 0;
+	}
+	return 1;
+}
+
+/* Whether id is one of the claim's that may have gone out already. */
+static int
+rechecked(const struct kc_outbounder *o, long long id)
+{
+	size_t i;
+
+	for (i = 0; i < o->nrecheck; i++)
+		if (o->recheck[i] == id)
+			return 1;
+	return 0;
+}
+
 /* Claims as many due actions as there are free slots, checks them again
  * and starts those that may go; the rest are finished at once. */
 static int
@@ -496,6 +738,11 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 			item_release(it); /* its lease brings it back */
 			continue;
 		}
+		it->reconcile = rechecked(o, it->id);
+		if (it->reconcile && settle(o, it) == 0) {
+			o->ready[o->nready++] = it;
+			continue;
+		}
 		batch[nbatch++] = it;
 	}
 	/* The database failed us: they come back when their leases end. */
@@ -507,7 +754,7 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 
 		if (!it->in_use)
 			continue; /* could not be checked */
-		if (it->check.code != NULL) {
+		if (it->gone || it->check.code != NULL) {
 			o->ready[o->nready++] = it; /* blocked: not sent */
 			continue;
 		}
@@ -555,6 +802,44 @@ decide(struct kc_outbounder *o, struct item *it)
 	it->new_holds = it->holds;
 	it->next_ms = 0;
 	it->event = NULL;
+	if (it->gone) {
+		it->status = "failed";
+		it->event = kc_outbound_state_event(it->kind, "failed");
+		it->req.result.outcome = KC_CARRIER_PERMANENT;
+		snprintf(it->req.result.message, sizeof(it->req.result.message),
+			 "its business no longer exists");
+		snprintf(it->action, sizeof(it->action), "%s.failed", obj);
+		return;
+	}
+	if (it->unresolved || it->unsettled) {
+		/* Perhaps sent, perhaps not: a call waits for its callback
+		 * or an operator; the carrier is asked again about the
+		 * rest. */
+		it->status = "unknown";
+		if (it->unsettled)
+			it->next_ms = it->decided_ms +
+				      cfg->outbound_reconcile_after * 1000;
+		else
+			snprintf(it->req.result.message,
+				 sizeof(it->req.result.message),
+				 "the carrier answered unclearly and has no "
+				 "record of the call: not placed again; check "
+				 "with the carrier");
+		snprintf(it->action, sizeof(it->action), "%s.%s", obj,
+			 it->unresolved ? "unresolved" : "unknown");
+		return;
+	}
+	if (it->found) {
+		it->status = "accepted";
+		snprintf(it->action, sizeof(it->action), "%s.reconciled", obj);
+		return;
+	}
+	if (it->check.code != NULL && it->window_ms > 0) {
+		it->status = "queued";
+		it->next_ms = it->window_ms;
+		snprintf(it->action, sizeof(it->action), "%s.rescheduled", obj);
+		return;
+	}
 	if (it->check.code != NULL) {
 		it->status = "blocked";
 		it->event = "outbound.blocked";
@@ -582,6 +867,15 @@ decide(struct kc_outbounder *o, struct item *it)
 		    kc_time_mono_ms() +
 		    (delay < HOLD_PAUSE_MAX_MS ? delay : HOLD_PAUSE_MAX_MS);
 		what = "held";
+		break;
+	case KC_CARRIER_UNKNOWN:
+		/* It may be out: never sent again before the carrier has
+		 * been asked (settle), after longer than a callback takes. */
+		it->new_attempts = it->attempts + 1;
+		it->status = "unknown";
+		it->next_ms =
+		    it->decided_ms + cfg->outbound_reconcile_after * 1000;
+		what = "unknown";
 		break;
 	case KC_CARRIER_RETRYABLE:
 		it->new_attempts = it->attempts + 1;
@@ -614,14 +908,17 @@ record(struct kc_outbounder *o, struct item *it)
 	const struct kc_carrier_result *res = &it->req.result;
 	char next[KC_TIME_MAX], sent[KC_TIME_MAX], ended[KC_TIME_MAX];
 	char *checks = NULL;
-	int ok = res->outcome == KC_CARRIER_OK && it->check.code == NULL;
-	int blocked = it->check.code != NULL;
+	int blocked = strcmp(it->status, "blocked") == 0;
+	int ok = res->outcome == KC_CARRIER_OK && !blocked &&
+		 strcmp(it->status, "accepted") == 0;
 	int final = strcmp(it->status, "failed") == 0 || blocked;
 	unsigned long long n = 0;
 	json_t *before = NULL, *after = NULL, *a = NULL;
-	int rc = -1;
+	int rc = -1, changed;
 
-	if ((checks = json_dumps(it->check.checks, JSON_COMPACT)) == NULL)
+	/* An action settled with the carrier was not checked again. */
+	if (it->check.checks != NULL &&
+	    (checks = json_dumps(it->check.checks, JSON_COMPACT)) == NULL)
 		return -1;
 	if (kc_db_exec(
 		o->db, KC_SQL_OUTBOUND_RESULT,
@@ -633,7 +930,8 @@ record(struct kc_outbounder *o, struct item *it)
 		    kc_p_str(ok && res->status[0] ? res->status : NULL),
 		    !ok && !blocked && res->code > 0 ? kc_p_int(res->code)
 						     : kc_p_str(NULL),
-		    kc_p_str(!ok && !blocked ? res->message : NULL),
+		    kc_p_str(!ok && !blocked && res->message[0] ? res->message
+								: NULL),
 		    kc_p_str(checks), kc_p_str(blocked ? it->check.code : NULL),
 		    kc_p_str(blocked ? it->check.detail : NULL),
 		    kc_p_str(blocked ? "send" : NULL),
@@ -647,14 +945,26 @@ record(struct kc_outbounder *o, struct item *it)
 		rc = 0;
 		goto out;
 	}
-	before = json_pack("{s:s}", "status", "sending");
-	after = json_pack(
-	    "{s:s, s:s?, s:o, s:s?, s:I, s:s?}", "status", it->status,
-	    "carrier_sid", ok ? res->sid : NULL, "error_code",
-	    !ok && !blocked && res->code > 0 ? json_integer(res->code)
-					     : json_null(),
-	    "error_message", !ok && !blocked ? res->message : NULL, "attempts",
-	    (json_int_t)it->new_attempts, "blocked_code", it->check.code);
+	/* 21610: the carrier has the number as unsubscribed (a STOP sent
+	 * to it directly): recorded as our opt-out too, the way a STOP
+	 * keyword is, so the next message is blocked here, not refused
+	 * there. In this transaction, with the outcome. */
+	if (it->kind == KC_OUTBOUND_MESSAGE &&
+	    strcmp(it->status, "failed") == 0 && res->code == 21610 &&
+	    kc_compliance_opt_out(o->db, it->business_id, it->biz_pub, it->to,
+				  NULL, &changed) != 0)
+		goto out;
+	before =
+	    json_pack("{s:s}", "status", it->reconcile ? "unknown" : "sending");
+	after =
+	    json_pack("{s:s, s:s?, s:o, s:s?, s:I, s:s?}", "status", it->status,
+		      "carrier_sid", ok ? res->sid : NULL, "error_code",
+		      !ok && !blocked && res->code > 0 ? json_integer(res->code)
+						       : json_null(),
+		      "error_message",
+		      !ok && !blocked && res->message[0] ? res->message : NULL,
+		      "attempts", (json_int_t)it->new_attempts, "blocked_code",
+		      blocked ? it->check.code : NULL);
 	if (before == NULL || after == NULL ||
 	    (it->event && kc_outbound_get(o->db, it->business_id, it->kind,
 					  it->public_id, &a) != 0))
@@ -670,11 +980,11 @@ out:
 	return rc;
 }
 
-/* The batch's outcomes in one transaction; a deadlock or a lock wait
+/* its[0..n)'s outcomes in one transaction; a deadlock or a lock wait
  * timeout (a callback or the API on the same rows) is retried: every
  * write is guarded by the lease, so running them again is safe. */
 static int
-record_batch(struct kc_outbounder *o)
+record_some(struct kc_outbounder *o, struct item **its, size_t n)
 {
 	unsigned err;
 	size_t i;
@@ -683,8 +993,8 @@ record_batch(struct kc_outbounder *o)
 	for (round = 0; round < 3; round++) {
 		if (kc_db_begin(o->db) != 0)
 			return -1;
-		for (i = 0; i < o->nready; i++)
-			if (record(o, o->ready[i]) != 0)
+		for (i = 0; i < n; i++)
+			if (record(o, its[i]) != 0)
 				goto again;
 		if (kc_db_commit(o->db) == 0)
 			return 0;
@@ -701,6 +1011,38 @@ record_batch(struct kc_outbounder *o)
 	return -1;
 }
 
+/* The batch's outcomes, together; when that fails for a reason other than
+ * the database being away (one row the database will not take), each on
+ * its own, so that one bad row does not undo what the carrier took for
+ * the others. An outcome that still cannot be recorded is dropped: its
+ * action comes back when its lease ends and is settled with the carrier
+ * before anything goes again. -1 while the database is unavailable (the
+ * outcomes are kept). */
+static int
+record_batch(struct kc_outbounder *o)
+{
+	size_t i;
+
+	if (record_some(o, o->ready, o->nready) == 0)
+		return 0;
+	if (kc_db_unavailable(o->db))
+		return -1;
+	for (i = 0; i < o->nready; i++) {
+		struct item *it = o->ready[i];
+
+		if (record_some(o, &o->ready[i], 1) == 0)
+			continue;
+		if (kc_db_unavailable(o->db))
+			return -1;
+		kc_warn(
+		    "%s: its outcome (%s) could not be recorded (database "
+		    "error %u): settled with the carrier when its lease ends",
+		    it->public_id, it->action, kc_db_errno(o->db));
+		it->lost = 1;
+	}
+	return 0;
+}
+
 static void
 count(struct kc_outbounder *o, struct kc_outbound_stats *st)
 {
@@ -711,22 +1053,65 @@ count(struct kc_outbounder *o, struct kc_outbound_stats *st)
 
 		if (it->lost)
 			continue;
-		if (it->check.code != NULL)
+		if (strcmp(it->status, "blocked") == 0)
 			st->blocked++;
 		else if (strcmp(it->status, "accepted") == 0)
 			st->accepted++;
 		else if (strcmp(it->status, "failed") == 0)
 			st->failed++;
+		else if (strcmp(it->status, "unknown") == 0)
+			st->unknown++;
+		else if (it->window_ms > 0 && it->check.code != NULL)
+			st->rescheduled++;
 		else if (it->req.result.outcome == KC_CARRIER_CONFIG)
 			st->held++;
 		else
 			st->retrying++;
+		if (it->found)
+			st->reconciled++;
 	}
+}
+
+void
+kc_outbound_redact(const char *in, char *out, size_t cap)
+{
+	size_t i = 0, o = 0, run;
+
+	if (cap == 0)
+		return;
+	while (in[i] && o + 1 < cap) {
+		/* A run of digits, with the separators numbers are written
+		 * with, holding seven digits or more: a phone number. */
+		size_t digits = 0, j = i;
+
+		while (in[j] &&
+		       (strchr("0123456789", in[j]) != NULL ||
+			((in[j] == '-' || in[j] == ' ' || in[j] == '.' ||
+			  in[j] == '(' || in[j] == ')') &&
+			 digits > 0) ||
+			(in[j] == '+' && j == i))) {
+			if (in[j] >= '0' && in[j] <= '9')
+				digits++;
+			j++;
+		}
+		if (digits >= 7) {
+			/* What trails the last digit is not the number's. */
+			while (j > i && !(in[j - 1] >= '0' && in[j - 1] <= '9'))
+				j--;
+			for (run = 0; run < 3 && o + 1 < cap; run++)
+				out[o++] = '*';
+			i = j;
+			continue;
+		}
+		out[o++] = in[i++];
+	}
+	out[o] = '\0';
 }
 
 static void
 log_outcomes(struct kc_outbounder *o)
 {
+	char text[sizeof(((struct kc_carrier_result *)0)->message)];
 	size_t i;
 
 	for (i = 0; i < o->nready; i++) {
@@ -735,11 +1120,14 @@ log_outcomes(struct kc_outbounder *o)
 
 		if (it->lost || it->check.code || res->outcome == KC_CARRIER_OK)
 			continue;
+		/* The carrier's texts name the numbers ("The 'To' number
+		 * +1... is not valid"): the log keeps none. */
+		kc_outbound_redact(res->message, text, sizeof(text));
 		kc_warn("%s: %s (%s%d: %s)", it->public_id, it->action,
 			res->outcome == KC_CARRIER_CONFIG
 			    ? "our configuration, "
 			    : "",
-			res->code, res->message);
+			res->code, text);
 	}
 }
 
@@ -771,17 +1159,9 @@ kc_outbounder_step(struct kc_outbounder *o, struct kc_outbound_stats *st,
 	for (i = 0; i < o->nready; i++)
 		if (o->ready[i]->status == NULL)
 			decide(o, o->ready[i]);
-	if (record_batch(o) != 0) {
-		/* While the database is away the outcomes wait for it;
-		 * otherwise their leases bring the actions back (and one the
-		 * carrier took may go twice: never lost). */
-		if (kc_db_unavailable(o->db))
-			return -1;
-		for (i = 0; i < o->nready; i++)
-			item_release(o->ready[i]);
-		o->nready = 0;
+	/* While the database is away the outcomes wait for it. */
+	if (record_batch(o) != 0)
 		return -1;
-	}
 	count(o, st);
 	log_outcomes(o);
 	*finished = (int)o->nready;
@@ -795,10 +1175,12 @@ int
 kc_outbounder_any_due(struct kc_outbounder *o, int *due)
 {
 	struct kc_rows *r;
-	struct kc_param b =
-	    o->only_business ? kc_p_int(o->only_business) : kc_p_str(NULL);
 
-	if (kc_db_query(o->db, KC_SQL_OUTBOUND_ANY_DUE, KC_ARGS(b, b), &r) != 0)
+	if ((o->only_business
+		 ? kc_db_query(o->db, KC_SQL_OUTBOUND_ANY_DUE_BUSINESS,
+			       KC_ARGS(kc_p_int(o->only_business)), &r)
+		 : kc_db_query(o->db, KC_SQL_OUTBOUND_ANY_DUE, NULL, 0, &r)) !=
+	    0)
 		return -1;
 	*due = kc_rows_int(r, 0, 0) != 0;
 	kc_rows_free(r);

@@ -23,13 +23,16 @@
 #include <stddef.h>
 
 struct kc_outbound_stats {
-	long long claimed;  /* leased to this worker */
-	long long deferred; /* over a business's cap: back to the queue */
-	long long accepted; /* the carrier took it */
-	long long blocked;  /* a check failed at send time */
-	long long retrying; /* a carrier error: tried again later */
-	long long failed;   /* refused for good, or out of retries */
-	long long held;     /* our configuration is wrong: held */
+	long long claimed;    /* leased to this worker */
+	long long deferred;   /* over a business's cap: back to the queue */
+	long long accepted;   /* the carrier took it */
+	long long blocked;    /* a check failed at send time */
+	long long retrying;   /* a carrier error: tried again later */
+	long long failed;     /* refused for good, or out of retries */
+	long long held;       /* our configuration is wrong: held */
+	long long unknown;    /* perhaps sent: settled with the carrier later */
+	long long reconciled; /* the carrier had it already: not sent again */
+	long long rescheduled; /* outside calling hours: until they open */
 };
 
 struct kc_outbounder;
@@ -57,6 +60,11 @@ size_t kc_outbounder_unrecorded(const struct kc_outbounder *o);
 /* *due is 1 when an action (of the worker's business, if it has one) is
  * due now. */
 int kc_outbounder_any_due(struct kc_outbounder *o, int *due);
+
+/* in with every phone-number-like run of digits (seven or more) written
+ * as "***", into out (cap bytes, always terminated): for logging the
+ * carrier's error texts. */
+void kc_outbound_redact(const char *in, char *out, size_t cap);
 
 /* How many of want go now when used of cap are taken this minute. */
 long long kc_outbound_allowance(long long cap, long long used, long long want);

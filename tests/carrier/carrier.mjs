@@ -16,17 +16,27 @@
 //   {"code", "message", "more_info", "status"}: 21211 a To that is not a
 //   phone number, 21610 a number marked unsubscribed, 21614 one marked
 //   not mobile, and the others of Twilio's checks.
+//   GET  /2010-04-01/Accounts/{AccountSid}/Messages.json?To&From&DateSent>
+//        &PageSize, and Calls.json?To&From&StartTime>&PageSize: the
+//        account's messages or calls, newest first, filtered as Twilio
+//        filters them (DateSent> and StartTime> a day, YYYY-MM-DD, on or
+//        after which it was created), {"messages" or "calls": […],
+//        "page_size", "next_page_uri", …}
 //
 // Control, for the tests. Everything is per number, so that tests running
 // at once never see each other's requests or modes.
 //   POST /_control/number {"number", "unsubscribed", "not_mobile",
 //        "delay_ms", "fail":[{"status", "code", "message", "body",
-//        "location"}…]}: how requests to number are answered; each "fail"
-//        entry answers one request, in order (body: raw text instead of
-//        Twilio's JSON error)
-//   GET  /_log?to=NUMBER {"count", "inflight_max", "requests":[{method,
-//        path, auth ("ok", "missing" or "wrong"), user, content_type,
-//        user_agent, params:[[name, value]…], status, answer}…]}
+//        "location", "create"}…]}: how requests to number are answered;
+//        each "fail" entry answers one request, in order (body: raw text
+//        instead of Twilio's JSON error; create: the message or call is
+//        created all the same, as when Twilio fails after taking it);
+//        delay_ms holds each answer (the resource exists meanwhile)
+//   GET  /_log?to=NUMBER {"count", "created", "lists", "inflight_max",
+//        "requests":[{method, path, auth ("ok", "missing" or "wrong"),
+//        user, content_type, user_agent, params:[[name, value]…], status,
+//        answer}…]}: the creates (count), how many of them made a message
+//        or call (created), and the list requests To it (lists)
 //   POST /_control/status {"sid", "status", "error_code"?,
 //        "call_duration"?, "url"?, "sign_with"?, "signature"?}: the status
 //        callback of that message or call, to its StatusCallback (or url);
@@ -68,7 +78,7 @@ const callbacks = [];
 function number(n) {
   if (!numbers.has(n)) {
     numbers.set(n, {fail: [], delay_ms: 0, inflight: 0, inflight_max: 0,
-      log: []});
+      log: [], created: 0, lists: 0});
   }
   return numbers.get(n);
 }
@@ -183,6 +193,13 @@ function api(req, res, raw, kind, account) {
   mode.inflight++;
   mode.inflight_max = Math.max(mode.inflight_max, mode.inflight);
   let status, body, headers = {};
+  const create = () => {
+    const sid = newSid(kind === 'Messages' ? 'SM' : 'CA');
+    const obj = created(kind, sid, params);
+    resources.set(sid, {kind, params, sequence: 0, obj, at: Date.now()});
+    mode.created++;
+    return obj;
+  };
   if (req.method !== 'POST') {
     [status, body] = [405, twilioError(405, 20004, 'Method not allowed')];
   } else if (entry.auth !== 'ok') {
@@ -192,6 +209,7 @@ function api(req, res, raw, kind, account) {
     headers['www-authenticate'] = 'Basic realm="Twilio API"';
   } else if (mode.fail.length > 0) {
     const f = mode.fail.shift();
+    if (f.create && !check(kind, params, mode)) create();
     status = f.status || 500;
     body = f.body !== undefined ? f.body
       : twilioError(status, f.code || 20500, f.message || 'Internal Server Error');
@@ -201,9 +219,7 @@ function api(req, res, raw, kind, account) {
     if (bad) {
       [status, body] = [bad[0], twilioError(bad[0], bad[1], bad[2])];
     } else {
-      const sid = newSid(kind === 'Messages' ? 'SM' : 'CA');
-      resources.set(sid, {kind, params, sequence: 0});
-      [status, body] = [201, created(kind, sid, params)];
+      [status, body] = [201, create()];
     }
   }
   entry.status = status;
@@ -219,6 +235,34 @@ function api(req, res, raw, kind, account) {
   };
   if (mode.delay_ms) setTimeout(send, mode.delay_ms);
   else send();
+}
+
+// GET Messages.json or Calls.json: the list, filtered and paged as
+// Twilio's (one page; next_page_uri when there is more).
+function list(req, res, kind, account, url) {
+  const q = url.searchParams;
+  const to = q.get('To'), from = q.get('From');
+  const day = q.get(kind === 'Messages' ? 'DateSent>' : 'StartTime>');
+  const size = Math.min(Number(q.get('PageSize') || 50), 1000);
+  const creds = basicAuth(req.headers.authorization);
+  number(to || '').lists++;
+  if (!creds || creds[0] !== SID || creds[1] !== TOKEN || account !== SID) {
+    return reply(res, 401, twilioError(401, 20003,
+      'Authentication Error - invalid username'));
+  }
+  if (day !== null && !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(day)) {
+    return reply(res, 400, twilioError(400, 20001, `Invalid date ${day}`));
+  }
+  const since = day === null ? 0 : Date.parse(`${day}T00:00:00Z`);
+  const all = [...resources.values()].filter((r) => r.kind === kind &&
+    (to === null || r.obj.to === to) && (from === null || r.obj.from === from) &&
+    r.at >= since).sort((a, b) => b.at - a.at);
+  const key = kind === 'Messages' ? 'messages' : 'calls';
+  const uri = `/${API}/Accounts/${SID}/${kind}.json`;
+  reply(res, 200, {[key]: all.slice(0, size).map((r) => r.obj), end:
+    Math.min(all.length, size) - 1, first_page_uri: `${uri}?PageSize=${size}&Page=0`,
+    next_page_uri: all.length > size ? `${uri}?PageSize=${size}&Page=1` : null,
+    page: 0, page_size: size, previous_page_uri: null, start: 0, uri});
 }
 
 // POSTs body to url; resolves to {status, content_type, body}, or
@@ -278,6 +322,7 @@ const CALL_EVENT = {queued: 'initiated', initiated: 'initiated',
 async function statusCallback(res, o) {
   const r = resources.get(o.sid);
   if (!r) return reply(res, 404, {error: `no message or call ${o.sid}`});
+  r.obj.status = o.status;
   const first = (name) => (r.params.find(([n]) => n === name) || [])[1];
   const url = o.url || first('StatusCallback');
   if (!url) return reply(res, 409, {error: 'no StatusCallback'});
@@ -328,8 +373,8 @@ async function inbound(res, o) {
 function control(req, res, raw, path, url) {
   if (req.method === 'GET' && path === '/_log') {
     const m = number(url.searchParams.get('to') || '');
-    return reply(res, 200, {count: m.log.length, inflight_max: m.inflight_max,
-      requests: m.log});
+    return reply(res, 200, {count: m.log.length, created: m.created,
+      lists: m.lists, inflight_max: m.inflight_max, requests: m.log});
   }
   if (req.method === 'GET' && path === '/_callbacks') {
     const n = url.searchParams.get('number');
@@ -374,6 +419,7 @@ function onRequest(req, res) {
     try {
       if (size > 1 << 20) return reply(res, 413, twilioError(413, 20413, 'Request too large'));
       const m = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)\.json$/.exec(path);
+      if (m && req.method === 'GET') return list(req, res, m[2], m[1], url);
       if (m) return api(req, res, raw, m[2], m[1]);
       if (path.startsWith('/_')) {
         return Promise.resolve(control(req, res, raw, path, url)).catch(

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 TestSuite(carrier, .init = itest_setup, .timeout = 60);
@@ -177,6 +178,74 @@ Test(carrier, call_reaches_the_carrier)
 	kc_config_free(&cfg);
 }
 
+/* The lists the worker asks before it sends again what may be out: the
+ * account's messages and calls To a number From one, created on or after
+ * a day, newest first. */
+Test(carrier, lists_what_was_sent_to_a_number)
+{
+	struct kc_config cfg;
+	struct kc_carrier *c;
+	struct kc_carrier_result r, r1, r2;
+	struct kc_carrier_message m;
+	struct kc_carrier_call call;
+	char to[32], from[32], other[32], unused[32], day[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	json_t *list = NULL;
+	int more = 1;
+
+	itest_carrier_config(&cfg);
+	c = client(&cfg);
+	numbers(to, from);
+	numbers(other, unused);
+	gmtime_r(&now, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	m = (struct kc_carrier_message){to, from, "first", NULL};
+	cr_assert_eq(kc_carrier_message_create(c, &m, &r1), 0, "%s",
+		     r1.message);
+	m.body = "second";
+	cr_assert_eq(kc_carrier_message_create(c, &m, &r2), 0, "%s",
+		     r2.message);
+	m.from = other; /* another sender: not listed */
+	cr_assert_eq(kc_carrier_message_create(c, &m, &r), 0, "%s", r.message);
+
+	cr_assert_eq(kc_carrier_list(c, KC_CARRIER_MESSAGE, to, from, day,
+				     &list, &more, &r),
+		     0, "%s", r.message);
+	cr_assert_eq(more, 0);
+	cr_assert_eq(json_array_size(list), 2);
+	cr_assert_str_eq(itest_jstr(json_array_get(list, 0), "sid"), r2.sid);
+	cr_assert_str_eq(itest_jstr(json_array_get(list, 0), "body"), "second");
+	cr_assert_str_eq(itest_jstr(json_array_get(list, 1), "sid"), r1.sid);
+	json_decref(list);
+	/* Tomorrow on: nothing yet. */
+	now += 86400;
+	gmtime_r(&now, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	cr_assert_eq(kc_carrier_list(c, KC_CARRIER_MESSAGE, to, from, day,
+				     &list, &more, &r),
+		     0, "%s", r.message);
+	cr_assert_eq(json_array_size(list), 0);
+	json_decref(list);
+
+	/* Calls likewise, in their own list. */
+	call = (struct kc_carrier_call){to,   from, "https://v.example.test/x",
+					NULL, NULL, NULL};
+	cr_assert_eq(kc_carrier_call_create(c, &call, &r1), 0, "%s",
+		     r1.message);
+	now -= 86400;
+	gmtime_r(&now, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	cr_assert_eq(kc_carrier_list(c, KC_CARRIER_CALL, to, from, day, &list,
+				     &more, &r),
+		     0, "%s", r.message);
+	cr_assert_eq(json_array_size(list), 1);
+	cr_assert_str_eq(itest_jstr(json_array_get(list, 0), "sid"), r1.sid);
+	json_decref(list);
+	kc_carrier_free(c);
+	kc_config_free(&cfg);
+}
+
 Test(carrier, refusals_are_permanent_with_the_carrier_code)
 {
 	struct kc_config cfg;
@@ -226,7 +295,7 @@ Test(carrier, refusals_are_permanent_with_the_carrier_code)
 	kc_config_free(&cfg);
 }
 
-Test(carrier, busy_and_broken_carrier_is_retryable)
+Test(carrier, a_busy_carrier_is_retryable_a_broken_one_unknown)
 {
 	struct kc_config cfg;
 	struct kc_carrier *c;
@@ -251,11 +320,13 @@ Test(carrier, busy_and_broken_carrier_is_retryable)
 	cr_assert_eq(r.http_status, 429);
 	cr_assert_eq(r.code, 20429);
 	cr_assert_str_eq(r.message, "Too Many Requests");
+	/* A 5xx may come after the carrier took it: unknown, not
+	 * retryable. */
 	cr_assert_eq(kc_carrier_message_create(c, &m, &r), -1);
-	cr_assert_eq(r.outcome, KC_CARRIER_RETRYABLE);
+	cr_assert_eq(r.outcome, KC_CARRIER_UNKNOWN);
 	cr_assert_eq(r.http_status, 500);
 	cr_assert_eq(kc_carrier_message_create(c, &m, &r), -1);
-	cr_assert_eq(r.outcome, KC_CARRIER_RETRYABLE);
+	cr_assert_eq(r.outcome, KC_CARRIER_UNKNOWN);
 	cr_assert_eq(r.http_status, 503);
 	cr_assert_eq(r.code, 0);
 	cr_assert_str_eq(r.message, "HTTP 503");
@@ -351,7 +422,7 @@ Test(carrier, redirects_are_not_followed)
 	kc_config_free(&cfg);
 }
 
-Test(carrier, a_slow_carrier_times_out_retryable)
+Test(carrier, a_slow_carrier_times_out_unknown)
 {
 	struct kc_config cfg;
 	struct kc_carrier *c;
@@ -366,7 +437,8 @@ Test(carrier, a_slow_carrier_times_out_retryable)
 	itest_carrier_mode(to, "\"delay_ms\":4000");
 	m = (struct kc_carrier_message){to, from, "hello", NULL};
 	cr_assert_eq(kc_carrier_message_create(c, &m, &r), -1);
-	cr_assert_eq(r.outcome, KC_CARRIER_RETRYABLE);
+	/* The request went out: the carrier may have it (this one does). */
+	cr_assert_eq(r.outcome, KC_CARRIER_UNKNOWN);
 	cr_assert_not_null(strstr(r.message, "timeout"), "%s", r.message);
 	cr_assert_geq(r.duration_ms, 900);
 	cr_assert_lt(r.duration_ms, 3500, "the timeout did not end it");

@@ -3,6 +3,7 @@
  * (scripts/test passes --jobs 1), since a retention of one second would
  * otherwise delete what tests running beside them are looking at. */
 #include "itest.h"
+#include "itest_sql.h"
 
 #include <criterion/criterion.h>
 
@@ -299,4 +300,184 @@ Test(jobs, a_refused_database_fails_the_worker_rather_than_waiting)
 	/* Ten tries 200 ms apart, not the 20 s window. */
 	cr_expect_lt(itest_mono_ms() - t0, 10000);
 	json_decref(v);
+}
+
+/* --- outbound (review 11: M2, retention) ---------------------------------- */
+
+/* The internal id of a business, by its public id. */
+static long long
+business_id_of(const char *biz)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM businesses WHERE public_id = '%s'", biz);
+	return itest_sql_int(sql);
+}
+
+/* Stores n messages of business biz straight into the queue (made as the
+ * API makes them, "from" a number the business does not own, so that each
+ * is blocked when checked), due at next_sql and made at created_sql,
+ * their public ids
+ * msg_prefixN1..msg_prefixNn (prefix: letters and
+ * digits). */
+static void
+queue_raw(long long biz, const char *prefix, int n, const char *status,
+	  const char *next_sql, const char *created_sql)
+{
+	char sql[2048];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO outbound_actions (public_id, business_id, kind, "
+		 "purpose, to_number, from_number, body, status, checks, "
+		 "next_attempt_at, created_at, updated_at) SELECT "
+		 "CONCAT('msg_%sN', seq), %lld, 'message', 'informational', "
+		 "'+12125550142', '+12125550143', 'hello', '%s', '[]', %s, %s, "
+		 "%s FROM seq_1_to_%d",
+		 prefix, biz, status, next_sql, created_sql, created_sql, n);
+	free(itest_sql_root(sql));
+}
+
+/* A business at its per-minute cap with a large backlog: the rest of its
+ * due work is put back in one statement, so the next claim reaches the
+ * other business's message within the run, not after claiming and putting
+ * back the backlog a claim at a time. */
+Test(jobs, one_business_at_its_cap_does_not_hold_up_another)
+{
+	struct itest_tenant a, b;
+	const char *args[] = {"outbound", "--for", "3s", NULL};
+	char prefix_a[32], prefix_b[32], sql[256], rnd[16];
+	long long ida, idb;
+	json_t *v;
+	int st;
+
+	itest_tenant_new(&a, "Backlog Co", "*");
+	itest_tenant_new(&b, "Waiting Co", "*");
+	ida = business_id_of(a.biz);
+	idb = business_id_of(b.biz);
+	itest_random_number(rnd, sizeof(rnd));
+	snprintf(prefix_a, sizeof(prefix_a), "m2a%s", rnd + 1);
+	snprintf(prefix_b, sizeof(prefix_b), "m2b%s", rnd + 1);
+	/* A's backlog first in the queue's order, B's one message after. */
+	queue_raw(ida, prefix_a, 10000, "queued",
+		  "UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE", "UTC_TIMESTAMP(6)");
+	queue_raw(idb, prefix_b, 1, "queued", "UTC_TIMESTAMP(6)",
+		  "UTC_TIMESTAMP(6)");
+
+	setenv("KC_OUTBOUND_MESSAGES_PER_MINUTE", "1", 1);
+	setenv("KC_CARRIER_CONCURRENCY", "1", 1);
+	v = itest_kcctl(&st, args);
+	unsetenv("KC_OUTBOUND_MESSAGES_PER_MINUTE");
+	unsetenv("KC_CARRIER_CONCURRENCY");
+	json_decref(v);
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT status FROM outbound_actions WHERE public_id = "
+		 "'msg_%sN1'",
+		 prefix_b);
+	{
+		char *got = itest_sql_root(sql);
+
+		cr_expect_eq(strncmp(got, "blocked", 7), 0,
+			     "B's message is still %s", got);
+		free(got);
+	}
+	/* None of A's backlog is due any more: all of it waits for the next
+	 * minute. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM outbound_actions WHERE business_id = "
+		 "%lld AND next_attempt_at <= UTC_TIMESTAMP(6)",
+		 ida);
+	cr_expect_eq(itest_sql_int(sql), 0);
+	/* The backlog must not burden the jobs that run after this. */
+	snprintf(sql, sizeof(sql),
+		 "DELETE FROM outbound_actions WHERE business_id IN (%lld, "
+		 "%lld)",
+		 ida, idb);
+	free(itest_sql_root(sql));
+}
+
+/* kcctl maintain deletes finished outbound actions past
+ * outbound_retention and carrier callbacks past
+ * carrier_callbacks_retention; what is queued, or of unknown outcome,
+ * stays whatever its age. */
+Test(jobs, maintain_purges_finished_outbound_actions_and_old_callbacks)
+{
+	struct itest_tenant t;
+	const char *maintain[] = {"maintain", NULL};
+	char p[32], rnd[16], sql[512];
+	long long id;
+	json_t *v;
+
+	itest_tenant_new(&t, "Outbound Retention Co", "*");
+	id = business_id_of(t.biz);
+	itest_random_number(rnd, sizeof(rnd));
+	snprintf(p, sizeof(p), "ret%s", rnd + 1);
+	{
+		char old[64], fresh[64], kept[64];
+
+		snprintf(old, sizeof(old), "%sold", p);
+		snprintf(fresh, sizeof(fresh), "%snew", p);
+		snprintf(kept, sizeof(kept), "%sdue", p);
+		queue_raw(id, old, 2, "blocked", "NULL",
+			  "UTC_TIMESTAMP(6) - INTERVAL 1 HOUR");
+		queue_raw(id, fresh, 1, "delivered", "NULL",
+			  "UTC_TIMESTAMP(6)");
+		/* Old, but queued for later, or perhaps sent. */
+		queue_raw(id, kept, 1, "queued",
+			  "UTC_TIMESTAMP(6) + INTERVAL 1 DAY",
+			  "UTC_TIMESTAMP(6) - INTERVAL 1 HOUR");
+		snprintf(kept, sizeof(kept), "%sunk", p);
+		queue_raw(id, kept, 1, "unknown", "NULL",
+			  "UTC_TIMESTAMP(6) - INTERVAL 1 HOUR");
+	}
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO carrier_callbacks (carrier_sid, status, "
+		 "business_id, received_at) VALUES ('SM%s', 'sent', %lld, "
+		 "UTC_TIMESTAMP(6) - INTERVAL 1 HOUR), ('SM%s', 'delivered', "
+		 "%lld, UTC_TIMESTAMP(6))",
+		 p, id, p, id);
+	free(itest_sql_root(sql));
+
+	setenv("KC_OUTBOUND_RETENTION", "10m", 1);
+	setenv("KC_CARRIER_CALLBACKS_RETENTION", "10m", 1);
+	v = run(maintain);
+	unsetenv("KC_OUTBOUND_RETENTION");
+	unsetenv("KC_CARRIER_CALLBACKS_RETENTION");
+	cr_expect(itest_jint(v, "outbound_actions") >= 2, "%lld",
+		  itest_jint(v, "outbound_actions"));
+	cr_expect(itest_jint(v, "carrier_callbacks") >= 1, "%lld",
+		  itest_jint(v, "carrier_callbacks"));
+	json_decref(v);
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT GROUP_CONCAT(public_id ORDER BY public_id) FROM "
+		 "outbound_actions WHERE business_id = %lld",
+		 id);
+	{
+		char *got = itest_sql_root(sql), want[256];
+
+		snprintf(want, sizeof(want),
+			 "msg_%sdueN1,msg_%snewN1,msg_%sunkN1\n", p, p, p);
+		cr_expect_str_eq(got, want);
+		free(got);
+	}
+	snprintf(sql, sizeof(sql),
+		 "SELECT GROUP_CONCAT(status) FROM carrier_callbacks WHERE "
+		 "carrier_sid = 'SM%s'",
+		 p);
+	{
+		char *got = itest_sql_root(sql);
+
+		cr_expect_str_eq(got, "delivered\n");
+		free(got);
+	}
+	/* The defaults keep them: four years, thirty days. */
+	v = run(maintain);
+	json_decref(v);
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM outbound_actions WHERE business_id = "
+		 "%lld",
+		 id);
+	cr_expect_eq(itest_sql_int(sql), 3);
 }

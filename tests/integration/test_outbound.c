@@ -5,6 +5,7 @@
  * and runs the worker for its business alone (--business). */
 #include "itest.h"
 #include "itest_carrier.h"
+#include "itest_sql.h"
 #include "kc_business.h"
 #include "kc_compliance.h"
 #include "kc_config.h"
@@ -886,7 +887,8 @@ Test(outbound, carrier_refusals_are_final_and_errors_retry)
 	consent(&o, flaky, "sms", "express");
 	consent(&o, held, "sms", "express");
 	itest_carrier_mode(refused, "\"unsubscribed\":true");
-	itest_carrier_mode(flaky, "\"fail\":[{\"status\":503}]");
+	itest_carrier_mode(flaky, "\"fail\":[{\"status\":429,\"code\":"
+				  "20429}]");
 	itest_carrier_mode(held, "\"fail\":[{\"status\":401,\"code\":20003}]");
 	queued_message(&o, refused, a);
 	queued_message(&o, flaky, b);
@@ -905,7 +907,8 @@ Test(outbound, carrier_refusals_are_final_and_errors_retry)
 	json_decref(m);
 	cr_assert_eq(events(&o, "message.failed", "message_id", a), 1);
 
-	/* 503: queued again on the delivery schedule (5 s first). */
+	/* 429: nothing was created; queued again on the delivery schedule
+	 * (5 s first). */
 	m = get_message(&o, b);
 	cr_assert_str_eq(itest_jstr(m, "status"), "queued");
 	cr_assert_eq(itest_jint(m, "attempts"), 1);
@@ -1383,4 +1386,328 @@ Test(facts, a_batch_reads_what_one_at_a_time_reads)
 	cr_assert_eq(many[13].consent, KC_CONSENT_WRITTEN);
 	cr_assert(many[0].from_owned && !many[2 * N].from_owned);
 	cr_assert_eq(found[2 * N + 1], 0);
+}
+
+/* --- what the carrier may already have (review 11: H4, H5) -------------- */
+
+/* A fresh number in 212 with express consent for channel; the carrier
+ * answers it as mode says (NULL: as usual). */
+static void
+recipient(const struct ob *o, char *to, size_t cap, const char *channel,
+	  const char *mode)
+{
+	number_in(212, to, cap);
+	consent(o, to, channel, "express");
+	if (mode)
+		itest_carrier_mode(to, mode);
+}
+
+/* kcctl outbound --business with one setting of the environment (NULL:
+ * none) for this run alone; ambiguous answers are settled after 1 s. */
+static json_t *
+outbound_with(const struct ob *o, const char *env, const char *value)
+{
+	json_t *v;
+
+	setenv("KC_OUTBOUND_RECONCILE_AFTER", "1s", 1);
+	if (env)
+		setenv(env, value, 1);
+	v = outbound(o);
+	if (env)
+		unsetenv(env);
+	unsetenv("KC_OUTBOUND_RECONCILE_AFTER");
+	return v;
+}
+
+/* Runs the worker until the action at path has status want (20 s). */
+static void
+outbound_until(const struct ob *o, const char *path, const char *want)
+{
+	long long deadline = itest_mono_ms() + 20000;
+	char now[32] = "";
+	json_t *m;
+
+	while (itest_mono_ms() < deadline) {
+		json_decref(outbound_with(o, NULL, NULL));
+		m = get(o, path);
+		snprintf(now, sizeof(now), "%s", itest_jstr(m, "status"));
+		json_decref(m);
+		if (strcmp(now, want) == 0)
+			return;
+		itest_msleep(200);
+	}
+	cr_assert_fail("%s is %s, not %s, after 20 s", path, now, want);
+}
+
+/* What the fake carrier counts for number: "count" (creates asked),
+ * "created" (made) or "lists". */
+static long long
+carrier_count(const char *phone, const char *what)
+{
+	json_t *v = itest_carrier_log(phone);
+	long long n = itest_jint(v, what);
+
+	json_decref(v);
+	return n;
+}
+
+static void
+queued_call(const struct ob *o, const char *to, char *id)
+{
+	struct itest_resp r;
+	char body[1024];
+
+	snprintf(body, sizeof(body),
+		 "{\"to\":\"%s\",\"from\":\"%s\",\"agent_id\":\"%s\","
+		 "\"purpose\":\"informational\",\"timezone\":\"%s\"}",
+		 to, o->from, o->agent, o->tz);
+	itest_post(o->t.key, "/v1/outbound-calls", body, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	snprintf(id, 64, "%s", itest_jstr(r.json, "id"));
+	itest_resp_free(&r);
+}
+
+static int
+audited(const struct ob *o, const char *id, const char *action)
+{
+	json_t *rows = audit_of(o, id), *e;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(rows, i, e) n +=
+	    strcmp(itest_jstr(e, "action"), action) == 0;
+	json_decref(rows);
+	return n;
+}
+
+/* A 500 that came after the carrier took the message: the action is
+ * "unknown", the carrier is asked, finds it, and it is never sent
+ * twice. */
+Test(outbound, a_5xx_after_the_carrier_took_it_is_not_sent_twice)
+{
+	struct ob o;
+	char to[20], id[64], path[128];
+	json_t *v, *m;
+
+	setup(&o);
+	recipient(&o, to, sizeof(to), "sms",
+		  "\"fail\":[{\"status\":500,\"create\":true}]");
+	queued_message(&o, to, id);
+	v = outbound_with(&o, NULL, NULL);
+	cr_assert_eq(itest_jint(v, "unknown"), 1, "%s", json_dumps(v, 0));
+	cr_assert_eq(itest_jint(v, "retrying"), 0);
+	json_decref(v);
+	m = get_message(&o, id);
+	cr_assert_str_eq(itest_jstr(m, "status"), "unknown");
+	cr_assert_eq(itest_jint(m, "attempts"), 1);
+	json_decref(m);
+
+	snprintf(path, sizeof(path), "/v1/messages/%s", id);
+	outbound_until(&o, path, "accepted");
+	m = get_message(&o, id);
+	cr_assert_eq(strncmp(itest_jstr(m, "carrier_sid"), "SM", 2), 0);
+	json_decref(m);
+	cr_assert_eq(carrier_count(to, "count"), 1, "sent again");
+	cr_assert_eq(carrier_count(to, "created"), 1);
+	cr_assert_geq(carrier_count(to, "lists"), 1);
+	cr_assert_eq(audited(&o, id, "message.reconciled"), 1);
+}
+
+/* A 5xx before anything was made: asked, not found, sent again once. */
+Test(outbound, a_5xx_the_carrier_has_no_record_of_is_sent_again)
+{
+	struct ob o;
+	char to[20], id[64], path[128];
+
+	setup(&o);
+	recipient(&o, to, sizeof(to), "sms", "\"fail\":[{\"status\":503}]");
+	queued_message(&o, to, id);
+	snprintf(path, sizeof(path), "/v1/messages/%s", id);
+	json_decref(outbound_with(&o, NULL, NULL));
+	outbound_until(&o, path, "accepted");
+	cr_assert_eq(carrier_count(to, "count"), 2);
+	cr_assert_eq(carrier_count(to, "created"), 1);
+	cr_assert_geq(carrier_count(to, "lists"), 1);
+}
+
+/* A call that timed out while the carrier placed it: found, accepted with
+ * the carrier's SID, never placed again. */
+Test(outbound, a_call_that_timed_out_is_found_not_placed_again)
+{
+	struct ob o;
+	char to[20], id[64], path[128];
+	json_t *v;
+
+	setup(&o);
+	recipient(&o, to, sizeof(to), "voice", "\"delay_ms\":2500");
+	queued_call(&o, to, id);
+	v = outbound_with(&o, "KC_CARRIER_TIMEOUT", "1");
+	cr_assert_eq(itest_jint(v, "unknown"), 1, "%s", json_dumps(v, 0));
+	json_decref(v);
+	itest_carrier_mode(to, "\"delay_ms\":0");
+	snprintf(path, sizeof(path), "/v1/outbound-calls/%s", id);
+	outbound_until(&o, path, "accepted");
+	v = get(&o, path);
+	cr_assert_eq(strncmp(itest_jstr(v, "carrier_sid"), "CA", 2), 0);
+	json_decref(v);
+	cr_assert_eq(carrier_count(to, "count"), 1, "placed again");
+}
+
+/* A call with an unclear answer that the carrier has no record of is
+ * left for an operator (or a callback), never placed again by us. */
+Test(outbound, an_unclear_call_the_carrier_has_not_got_is_not_placed_again)
+{
+	struct ob o;
+	char to[20], id[64], path[128];
+	long long deadline;
+	json_t *v;
+	int settled = 0;
+
+	setup(&o);
+	recipient(&o, to, sizeof(to), "voice", "\"fail\":[{\"status\":502}]");
+	queued_call(&o, to, id);
+	snprintf(path, sizeof(path), "/v1/outbound-calls/%s", id);
+	json_decref(outbound_with(&o, NULL, NULL));
+	/* Settled when the carrier has been asked: unknown, nothing due. */
+	deadline = itest_mono_ms() + 20000;
+	while (!settled && itest_mono_ms() < deadline) {
+		json_decref(outbound_with(&o, NULL, NULL));
+		settled = audited(&o, id, "outbound_call.unresolved") > 0;
+		if (!settled)
+			itest_msleep(200);
+	}
+	cr_assert(settled, "the carrier was not asked within 20 s");
+	v = get(&o, path);
+	cr_assert_str_eq(itest_jstr(v, "status"), "unknown");
+	cr_assert(json_is_null(json_object_get(v, "next_attempt_at")));
+	json_decref(v);
+	/* Later runs leave it alone. */
+	itest_msleep(1100);
+	json_decref(outbound_with(&o, NULL, NULL));
+	cr_assert_eq(carrier_count(to, "count"), 1, "placed again");
+	/* The carrier's callback settles it. */
+}
+
+/* The worker died after the carrier took the message, before the outcome
+ * was recorded (the state a long database outage or a kill -9 leaves):
+ * when its lease ends the action is settled with the carrier, not sent
+ * again. */
+Test(outbound, a_lease_that_ended_mid_send_is_settled_not_resent)
+{
+	struct ob o;
+	char to[20], id[64], sql[512], *out;
+	json_t *m;
+
+	setup(&o);
+	recipient(&o, to, sizeof(to), "sms", NULL);
+	queued_message(&o, to, id);
+	json_decref(outbound_with(&o, NULL, NULL));
+	cr_assert_eq(carrier_count(to, "created"), 1);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE outbound_actions SET status = 'sending', carrier_sid "
+		 "= NULL, carrier_status = NULL, sent_at = NULL, lease_owner "
+		 "= 'w-gone', next_attempt_at = UTC_TIMESTAMP(6) - INTERVAL 1 "
+		 "SECOND WHERE public_id = '%s'",
+		 id);
+	out = itest_sql_root(sql);
+	free(out);
+	json_decref(outbound_with(&o, NULL, NULL));
+	m = get_message(&o, id);
+	cr_assert_str_eq(itest_jstr(m, "status"), "accepted");
+	cr_assert_eq(strncmp(itest_jstr(m, "carrier_sid"), "SM", 2), 0);
+	json_decref(m);
+	cr_assert_eq(carrier_count(to, "count"), 1, "sent again");
+	cr_assert_eq(audited(&o, id, "message.reconciled"), 1);
+}
+
+/* --- send-time checks (review 11: M3, M4) -------------------------------- */
+
+/* An API time ("2026-01-02T03:04:05.000000Z") in seconds since the epoch. */
+static long long
+api_time(const char *s)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	cr_assert(s && strptime(s, "%Y-%m-%dT%H:%M:%S", &tm), "%s",
+		  s ? s : "(null)");
+	return (long long)timegm(&tm);
+}
+
+/* The calling hours closed between queueing and sending (here: the
+ * business narrowed them): the action waits for them to open again,
+ * at the minute they do, rather than ending blocked. */
+Test(outbound, calling_hours_left_before_sending_reschedule)
+{
+	struct kc_hours_zone j[1];
+	const char *z[1];
+	struct itest_resp r;
+	struct ob o;
+	char to[20], id[64], body[256], start[8];
+	int allowed, open_at;
+	long long wait_s, at;
+	time_t now;
+	json_t *m;
+
+	setup(&o);
+	recipient(&o, to, sizeof(to), "sms", NULL);
+	queued_message(&o, to, id);
+	/* Hours that open an hour from now (to the minute) in the
+	 * recipient's zone. */
+	z[0] = o.tz;
+	now = time(NULL);
+	cr_assert_eq(kc_hours_judge(z, 1, now, 0, 1440, j, &allowed), 0);
+	open_at = j[0].minute + 61;
+	cr_assert_lt(open_at, KC_HOURS_LATEST);
+	kc_hours_format(open_at, start, sizeof(start));
+	snprintf(body, sizeof(body),
+		 "{\"calling_hours\":{\"start\":\"%s\",\"end\":\"21:00\"}}",
+		 start);
+	itest_http("PATCH", "/v1/compliance-settings", o.t.key, body,
+		   strlen(body), NULL, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	itest_resp_free(&r);
+
+	json_decref(outbound_with(&o, NULL, NULL));
+	m = get_message(&o, id);
+	cr_assert_str_eq(itest_jstr(m, "status"), "queued", "%s",
+			 json_dumps(m, 0));
+	cr_assert(json_is_null(json_object_get(m, "blocked")));
+	at = api_time(itest_jstr(m, "next_attempt_at"));
+	json_decref(m);
+	wait_s = at - (long long)now;
+	/* 61 minutes less the seconds already gone in this minute. */
+	cr_assert(wait_s > 59 * 60 && wait_s <= 61 * 60 + 5, "%lld s", wait_s);
+	cr_assert_eq(carrier_requests(to), 0);
+	cr_assert_eq(audited(&o, id, "message.rescheduled"), 1);
+}
+
+/* 21610: the carrier has the number as unsubscribed; that becomes the
+ * business's SMS opt-out, as a STOP does, so the next message is blocked
+ * here rather than refused there. */
+Test(outbound, carrier_21610_records_an_sms_opt_out)
+{
+	struct itest_resp r;
+	struct ob o;
+	char to[20], id[64], path[128];
+	json_t *v, *e;
+
+	setup(&o);
+	recipient(&o, to, sizeof(to), "sms", "\"unsubscribed\":true");
+	queued_message(&o, to, id);
+	v = outbound(&o);
+	cr_assert_eq(itest_jint(v, "failed"), 1);
+	json_decref(v);
+	snprintf(path, sizeof(path), "/v1/dnc?phone=%%2B%s", to + 1);
+	v = get(&o, path);
+	cr_assert_eq(json_array_size(json_object_get(v, "data")), 1, "%s",
+		     json_dumps(v, 0));
+	e = json_array_get(json_object_get(v, "data"), 0);
+	cr_assert_str_eq(itest_jstr(e, "reason"), "stop_keyword");
+	json_decref(v);
+	message(&o, to, "informational", "", &r);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "number_opted_out");
+	itest_resp_free(&r);
+	cr_assert_eq(carrier_requests(to), 1);
 }

@@ -41,7 +41,8 @@ Test(carrier, created)
 	cr_assert_str_eq(r.message, "");
 }
 
-Test(carrier, success_without_a_readable_sid_is_retryable)
+/* It may have been created: never simply sent again (H5). */
+Test(carrier, success_without_a_readable_sid_is_unknown)
 {
 	static const char *const bodies[] = {
 	    NULL,
@@ -59,7 +60,7 @@ Test(carrier, success_without_a_readable_sid_is_retryable)
 	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 		struct kc_carrier_result r = answer(200, bodies[i]);
 
-		cr_expect_eq(r.outcome, KC_CARRIER_RETRYABLE, "%s",
+		cr_expect_eq(r.outcome, KC_CARRIER_UNKNOWN, "%s",
 			     bodies[i] ? bodies[i] : "(none)");
 		cr_expect_str_eq(r.sid, "");
 		cr_expect_not_null(strstr(r.message, "sid"), "%s", r.message);
@@ -117,15 +118,21 @@ Test(carrier, temporary_answers_are_retryable)
 	cr_expect_str_eq(r.message, "Too Many Requests");
 	r = answer(400, "{\"code\":21611,\"message\":\"queue full\"}");
 	cr_expect_eq(r.outcome, KC_CARRIER_RETRYABLE, "21611 says not now");
+}
+
+/* A 5xx says nothing of whether the carrier took the request first:
+ * Twilio documents none as "nothing created". */
+Test(carrier, server_errors_are_unknown)
+{
 	cr_expect_eq(answer(500, "Internal Server Error").outcome,
-		     KC_CARRIER_RETRYABLE);
+		     KC_CARRIER_UNKNOWN);
 	cr_expect_str_eq(answer(500, "Internal Server Error").message,
 			 "HTTP 500");
-	cr_expect_eq(answer(502, NULL).outcome, KC_CARRIER_RETRYABLE);
+	cr_expect_eq(answer(502, NULL).outcome, KC_CARRIER_UNKNOWN);
 	cr_expect_eq(answer(503, "{\"code\":20503}").outcome,
-		     KC_CARRIER_RETRYABLE);
+		     KC_CARRIER_UNKNOWN);
 	cr_expect_eq(answer(503, "{\"code\":20503}").code, 20503);
-	cr_expect_eq(answer(0, NULL).outcome, KC_CARRIER_RETRYABLE);
+	cr_expect_eq(answer(0, NULL).outcome, KC_CARRIER_UNKNOWN);
 }
 
 Test(carrier, configuration_errors)

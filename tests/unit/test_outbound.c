@@ -245,3 +245,45 @@ Test(outbound, twiml_escapes_what_it_says)
 			    "</Response>");
 	free(t);
 }
+
+/* The carrier's error texts name the numbers; the worker's log must not
+ * (the review's Low item). */
+Test(outbound, logged_carrier_texts_name_no_number)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"The 'To' number +12125550123 is not a valid phone number.",
+	     "The 'To' number *** is not a valid phone number."},
+	    {"Invalid 'To' Phone Number: +1 (212) 555-0123",
+	     "Invalid 'To' Phone Number: ***"},
+	    {"'To' number 212-555-0123 is not a valid mobile number",
+	     "'To' number *** is not a valid mobile number"},
+	    {"Attempt to send to unsubscribed recipient",
+	     "Attempt to send to unsubscribed recipient"},
+	    {"HTTP 503", "HTTP 503"},
+	    /* Five digits are a code, not a number; a date written
+	     * like a number goes too, the price of missing none. */
+	    {"error 21610 at 2026-01-02", "error 21610 at ***"},
+	    {"", ""},
+	};
+	char out[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kc_outbound_redact(cases[i].in, out, sizeof(out));
+		cr_expect_str_eq(out, cases[i].out, "%s", cases[i].in);
+	}
+	/* A small buffer is filled and terminated, never overrun. */
+	memset(out, 'x', sizeof(out));
+	kc_outbound_redact("to +12125550123 now", out, 6);
+	cr_expect_str_eq(out, "to **");
+}
+
+Test(outbound, unknown_is_settled_by_any_carrier_word)
+{
+	cr_expect_eq(kc_outbound_state_rank(KC_OUTBOUND_MESSAGE, "unknown"),
+		     kc_outbound_state_rank(KC_OUTBOUND_MESSAGE, "sending"));
+	cr_expect_lt(kc_outbound_state_rank(KC_OUTBOUND_CALL, "unknown"),
+		     kc_outbound_state_rank(KC_OUTBOUND_CALL, "accepted"));
+}
