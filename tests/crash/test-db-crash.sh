@@ -427,6 +427,33 @@ check_statuses() {
 	unavailable_count=$(awk -F'\t' '$5 == 503' "$work"/*.requests | wc -l)
 }
 
+# inside_outage_only RUNS ERR: the failed runs in RUNS (n, start, end,
+# status) that are not "database unavailable for the whole run" with the
+# run's start after a kill and its end within a second of that outage's
+# restart (the events file).
+inside_outage_only() {
+	awk -F'\t' '
+		FILENAME == ARGV[1] {
+			split($1, w, " ")
+			if (w[1] == "kill") kill[w[2]] = $2
+			if (w[1] == "up") up[w[2]] = $2
+			next
+		}
+		FILENAME == ARGV[2] {
+			if ($0 ~ /^=== run [0-9]+: exit/) { split($0, w, " "); run = w[3] + 0 }
+			else if ($0 ~ /unavailable for the whole run/) whole[run] = 1
+			next
+		}
+		$4 != 0 {
+			ok = 0
+			if ($1 in whole)
+				for (k in kill)
+					if ((k in up) && $2 >= kill[k] && $3 <= up[k] + 1000)
+						ok = 1
+			if (!ok) { printf "%s%s", sep, $1; sep = " " }
+		}' "$work/events" "$2" "$1"
+}
+
 # check_jobs: no kcctl run died of a signal; deliver never failed; other
 # failures said why.
 check_jobs() {
@@ -439,8 +466,14 @@ check_jobs() {
 		echo "  kcctl $name: $runs runs, $nonzero non-zero"
 		[ "$runs" -gt 0 ] || fail "kcctl $name never ran"
 		[ -z "$signalled" ] || fail "kcctl $name killed by a signal: run $signalled"
+		# deliver may fail only when its whole window lay inside one
+		# outage, as it says it does: on a loaded machine a restart can
+		# take longer than the window.
 		if [ "$name" = deliver ] && [ "$nonzero" -gt 0 ]; then
-			fail "kcctl $name --for 10s exited non-zero $nonzero time(s): $(grep '^kcctl: ' "$work/$name.err" | tally)"
+			local unowned
+			unowned=$(inside_outage_only "$work/$name.runs" "$work/$name.err")
+			[ -z "$unowned" ] ||
+				fail "kcctl $name --for 10s exited non-zero (runs $unowned) outside an outage that covered its whole window: $(grep '^kcctl: ' "$work/$name.err" | tally)"
 		fi
 		# A window that ended inside an outage with outcomes in hand,
 		# or spent wholly in one, is a failure the run must own up to;
