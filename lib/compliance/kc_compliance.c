@@ -5,11 +5,11 @@
 #include "kc_hours.h"
 #include "kc_nanp.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 int
 kc_channel_parse(const char *s, enum kc_channel *out)
@@ -397,9 +397,13 @@ kc_compliance_decide(const struct kc_action_check *in,
 		    f->optout_id[0]
 			? record(out, KC_CHECK_NUMBER_OPTED_OUT, "failed", NULL,
 				 "%s opted out of %s from this business (%s); "
-				 "it opts back in by texting START",
+				 "%s",
 				 in->to, kc_channel_name(in->channel),
-				 f->optout_id)
+				 f->optout_id,
+				 in->channel == KC_CHANNEL_SMS
+				     ? "it opts back in by texting START"
+				     : "texting START does not lift calls; "
+				       "only removing the entry does")
 			: record(out, KC_CHECK_NUMBER_OPTED_OUT, "passed", NULL,
 				 "%s has not opted out", in->to);
 	if (rc == 0)
@@ -429,6 +433,31 @@ kc_compliance_check(struct kc_db *db, long long business_id,
 
 /* --- SMS keywords -------------------------------------------------------- */
 
+/* Whether body[0..len) is word, in any case; a space of word matches
+ * any run of white space ("opt  out"). */
+static int
+keyword_is(const char *word, const char *body, size_t len)
+{
+	static const char space[] = " \t\r\n\v\f";
+	size_t i = 0;
+
+	for (; *word; word++) {
+		if (*word == ' ') {
+			if (i == len ||
+			    !memchr(space, body[i], sizeof(space) - 1))
+				return 0;
+			while (i < len &&
+			       memchr(space, body[i], sizeof(space) - 1))
+				i++;
+			continue;
+		}
+		if (i == len || toupper((unsigned char)body[i]) != *word)
+			return 0;
+		i++;
+	}
+	return i == len;
+}
+
 enum kc_sms_keyword
 kc_sms_keyword(const char *body, size_t len)
 {
@@ -442,6 +471,11 @@ kc_sms_keyword(const char *body, size_t len)
 	    {"CANCEL", KC_SMS_KEYWORD_STOP},
 	    {"END", KC_SMS_KEYWORD_STOP},
 	    {"QUIT", KC_SMS_KEYWORD_STOP},
+	    /* The FCC's list (47 CFR 64.1200(a)(12)) names these too; Twilio
+	     * also takes OPTOUT. */
+	    {"REVOKE", KC_SMS_KEYWORD_STOP},
+	    {"OPT OUT", KC_SMS_KEYWORD_STOP},
+	    {"OPTOUT", KC_SMS_KEYWORD_STOP},
 	    {"START", KC_SMS_KEYWORD_START},
 	    {"UNSTOP", KC_SMS_KEYWORD_START},
 	    {"YES", KC_SMS_KEYWORD_START},
@@ -460,8 +494,7 @@ kc_sms_keyword(const char *body, size_t len)
 	while (len > 0 && memchr(space, body[len - 1], sizeof(space) - 1))
 		len--;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i].word) == len &&
-		    strncasecmp(words[i].word, body, len) == 0)
+		if (keyword_is(words[i].word, body, len))
 			return words[i].kw;
 	return KC_SMS_KEYWORD_NONE;
 }

@@ -116,9 +116,10 @@ int kc_compliance_decide(const struct kc_action_check *in,
 			 const struct kc_compliance_facts *facts,
 			 struct kc_check_result *out);
 
-/* The SMS keywords: the whole message, trimmed of white space, one word,
- * any case. STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT opt out; START,
- * UNSTOP, YES opt back in; HELP and INFO ask for the help text. */
+/* The SMS keywords: the whole message, trimmed of white space, one word
+ * (or OPT OUT), any case. STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT,
+ * REVOKE, OPT OUT, OPTOUT opt out; START, UNSTOP, YES opt back in; HELP
+ * and INFO ask for the help text. */
 enum kc_sms_keyword {
 	KC_SMS_KEYWORD_NONE,
 	KC_SMS_KEYWORD_STOP,
@@ -137,9 +138,12 @@ enum kc_sms_keyword kc_sms_keyword(const char *body, size_t len);
 int kc_compliance_opt_out(struct kc_db *db, long long business_id,
 			  const char *business_public_id, const char *phone,
 			  const char *message_sid, int *changed);
-/* START: the live opt-out of the number, if any, is removed (dnc.removed,
- * audited likewise); other DNC entries stay. *changed 0 when there was
- * none. */
+/* STOP on a number whose live opt-out does not cover SMS (a voice-only
+ * entry made before the API refused one) sets its SMS channel
+ * (dnc.updated) instead. START: the live opt-out of the number, if any,
+ * is removed (dnc.removed, audited likewise); one that also covers voice
+ * keeps voice, losing only SMS (dnc.updated). Other DNC entries stay.
+ * *changed 0 when there was nothing to do. */
 int kc_compliance_opt_in(struct kc_db *db, long long business_id,
 			 const char *business_public_id, const char *phone,
 			 const char *message_sid, int *changed);

@@ -1004,6 +1004,11 @@ static const struct {
 	{"compliance_settings_set",
 	 "UPDATE businesses SET sms_help_text = ?, calling_hours_start = ?, "
 	 "calling_hours_end = ? WHERE id = ?"},
+    /* An opt-out's SMS channel, set by STOP or cleared by START, on the
+     * live entry its caller has locked. */
+    [KC_SQL_DNC_SET_SMS] = {"dnc_set_sms",
+			    "UPDATE dnc_entries SET sms = ? WHERE business_id "
+			    "= ? AND id = ? AND removed_at IS NULL"},
 /* The audit log's filters. since and until become a span of ids
  * first (AUDIT_ID_*, on the time index), so a list walks only the
  * rows of its span; the times are then compared exactly. */

@@ -256,6 +256,17 @@ Test(keywords, stop_start_help)
 	    {"Cancel", KC_SMS_KEYWORD_STOP},
 	    {"END", KC_SMS_KEYWORD_STOP},
 	    {"\tquit", KC_SMS_KEYWORD_STOP},
+	    /* The FCC's words (47 CFR 64.1200(a)(12)), and Twilio's OPTOUT. */
+	    {"REVOKE", KC_SMS_KEYWORD_STOP},
+	    {" revoke\n", KC_SMS_KEYWORD_STOP},
+	    {"OPT OUT", KC_SMS_KEYWORD_STOP},
+	    {"opt out", KC_SMS_KEYWORD_STOP},
+	    {" Opt \t Out ", KC_SMS_KEYWORD_STOP},
+	    {"optout", KC_SMS_KEYWORD_STOP},
+	    {"OPT", KC_SMS_KEYWORD_NONE},
+	    {"OPT OUT NOW", KC_SMS_KEYWORD_NONE},
+	    {"OPT OUTS", KC_SMS_KEYWORD_NONE},
+	    {"REVOKED", KC_SMS_KEYWORD_NONE},
 	    {"START", KC_SMS_KEYWORD_START},
 	    {"unstop", KC_SMS_KEYWORD_START},
 	    {"Yes", KC_SMS_KEYWORD_START},
@@ -388,6 +399,23 @@ Test(bodies, dnc)
 		    "invalid_phone_number", "phone");
 	expect_body(kc_dnc_validate, "{\"reason\":\"legal\"}", "missing_field",
 		    "phone");
+	/* An opt-out by STOP is about texts alone: START lifts it, and it
+	 * must block SMS. */
+	expect_body(kc_dnc_validate,
+		    "{\"phone\":\"+14155550123\",\"reason\":\"stop_keyword\","
+		    "\"channels\":[\"sms\"]}",
+		    NULL, NULL);
+	expect_body(kc_dnc_validate,
+		    "{\"phone\":\"+14155550123\",\"reason\":\"stop_keyword\","
+		    "\"channels\":[\"voice\"]}",
+		    "invalid_value", "channels");
+	expect_body(kc_dnc_validate,
+		    "{\"phone\":\"+14155550123\",\"reason\":\"stop_keyword\","
+		    "\"channels\":[\"sms\",\"voice\"]}",
+		    "invalid_value", "channels");
+	expect_body(kc_dnc_validate,
+		    "{\"phone\":\"+14155550123\",\"reason\":\"stop_keyword\"}",
+		    "invalid_value", "channels");
 }
 
 Test(bodies, settings)
