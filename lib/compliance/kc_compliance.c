@@ -282,73 +282,133 @@ check_consent(const struct kc_action_check *in,
 						       : "none");
 }
 
-/* The zones the recipient may be in: the contact's own, else every zone
- * of the number's area code, else the business's. */
-static size_t
-recipient_zones(const struct kc_action_check *in,
-		const struct kc_compliance_facts *f, const char **zones,
-		const char **source)
-{
-	const struct kc_nanp_tz *t;
-	size_t n = 0;
+/* A +1 number whose area code the table does not know (one opened
+ * after the table was made) may be anywhere in the United States: from
+ * Hawaii to the East coast, Alaska and Arizona's own time included. */
+static const char *const us_zones[] = {
+    "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles",
+    "America/Phoenix",  "America/Denver",    "America/Chicago",
+    "America/New_York"};
 
-	if (in->contact_timezone && kc_timezone_valid(in->contact_timezone)) {
-		zones[0] = in->contact_timezone;
-		*source = "contact";
-		return 1;
+struct zone_set {
+	const char *zones[KC_HOURS_ZONES_MAX];
+	size_t n;
+	const char *source; /* "zone_source" */
+	const char *why;    /* the same for people */
+};
+
+static int
+has_zone(const struct zone_set *z, const char *zone)
+{
+	size_t i;
+
+	for (i = 0; i < z->n; i++)
+		if (strcmp(z->zones[i], zone) == 0)
+			return 1;
+	return 0;
+}
+
+/* The zones the recipient may be in, all of which must allow the time.
+ * The number says where it may be: the zones of its area code, every US
+ * zone for a +1 number whose area code is unknown, the business's for
+ * another country's. A contact's zone (the request's "timezone") narrows
+ * that only to one of the area code's own zones, or stands for a number
+ * of another country; otherwise it is judged besides the number's, so a
+ * free string can never make a time allowed that the number forbids. */
+static void
+recipient_zones(const struct kc_action_check *in,
+		const struct kc_compliance_facts *f, struct zone_set *z)
+{
+	const char *contact = in->contact_timezone;
+	const struct kc_nanp_tz *t = kc_nanp_tz_find(in->to);
+	size_t i;
+
+	if (contact && !kc_timezone_valid(contact))
+		contact = NULL;
+	z->n = 0;
+	if (t != NULL) {
+		while (z->n < KC_NANP_TZ_MAX && t->zones[z->n])
+			z->zones[z->n] = t->zones[z->n], z->n++;
+		z->source = "number";
+		z->why = "the time zones of the number's area code";
+	} else if (kc_nanp_number(in->to) >= 0) {
+		for (i = 0; i < sizeof(us_zones) / sizeof(us_zones[0]); i++)
+			z->zones[z->n++] = us_zones[i];
+		z->source = "all_us_zones";
+		z->why = "every US time zone: the number's area code is not "
+			 "in the table";
+	} else {
+		z->zones[z->n++] =
+		    f->business_timezone[0] ? f->business_timezone : "UTC";
+		z->source = "business";
+		z->why = "the business's time zone: the number is another "
+			 "country's";
 	}
-	if ((t = kc_nanp_tz_find(in->to)) != NULL) {
-		while (n < KC_NANP_TZ_MAX && t->zones[n])
-			zones[n] = t->zones[n], n++;
-		*source = "number";
-		return n;
+	if (contact == NULL)
+		return;
+	if (strcmp(z->source, "all_us_zones") != 0 &&
+	    (strcmp(z->source, "business") == 0 || has_zone(z, contact))) {
+		z->zones[0] = contact;
+		z->n = 1;
+		z->source = "contact";
+		z->why = "the contact's time zone";
+		return;
 	}
-	zones[0] = f->business_timezone[0] ? f->business_timezone : "UTC";
-	*source = "business";
-	return 1;
+	if (!has_zone(z, contact) && z->n < KC_HOURS_ZONES_MAX)
+		z->zones[z->n++] = contact;
+	if (strcmp(z->source, "number") == 0) {
+		z->source = "contact_and_number";
+		z->why = "the contact's time zone, which is not the number's, "
+			 "and the time zones of the number's area code";
+	} else {
+		z->source = "contact_and_all_us_zones";
+		z->why = "the contact's time zone and every US time zone: the "
+			 "number's area code is not in the table";
+	}
 }
 
 static int
 check_hours(const struct kc_action_check *in,
 	    const struct kc_compliance_facts *f, struct kc_check_result *out)
 {
-	const char *zones[KC_HOURS_ZONES_MAX], *source;
 	struct kc_hours_zone judged[KC_HOURS_ZONES_MAX];
-	char start[8], end[8], local[8], where[200] = "";
-	size_t n = recipient_zones(in, f, zones, &source), i, w = 0;
+	char start[8], end[8], local[8], where[400] = "";
+	struct zone_set z;
+	size_t i, w = 0;
 	json_t *entry, *list;
 	int allowed;
 
-	if (kc_hours_judge(zones, n, in->now, f->hours_start, f->hours_end,
+	recipient_zones(in, f, &z);
+	if (kc_hours_judge(z.zones, z.n, in->now, f->hours_start, f->hours_end,
 			   judged, &allowed) != 0)
 		return -1;
 	kc_hours_format(f->hours_start, start, sizeof(start));
 	kc_hours_format(f->hours_end, end, sizeof(end));
 	if ((list = json_array()) == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < z.n; i++) {
 		kc_hours_format(judged[i].minute, local, sizeof(local));
 		json_array_append_new(list,
 				      json_pack("{s:s, s:s, s:b}", "zone",
-						zones[i], "local_time", local,
+						z.zones[i], "local_time", local,
 						"allowed", judged[i].allowed));
 		if (w < sizeof(where))
 			w += (size_t)snprintf(where + w, sizeof(where) - w,
 					      "%s%s in %s", i ? ", " : "",
-					      local, zones[i]);
+					      local, z.zones[i]);
 	}
 	if (record(out, KC_CHECK_OUTSIDE_CALLING_HOURS,
 		   allowed ? "passed" : "failed", &entry,
-		   "it is %s (the %s's time zone%s); %s are allowed from %s "
-		   "to %s in the recipient's local time",
-		   where, source, n > 1 ? "s, all of which must allow it" : "",
+		   "%s are allowed from %s to %s in the recipient's local "
+		   "time, judged in %s%s: it is %s",
 		   in->channel == KC_CHANNEL_SMS ? "texts" : "calls", start,
-		   end) != 0) {
+		   end, z.why, z.n > 1 ? ", all of which must allow it" : "",
+		   where) != 0) {
 		json_decref(list);
 		return -1;
 	}
 	json_object_set_new(entry, "time_zones", list);
-	json_object_set_new(entry, "zone_source", json_string(source));
+	json_object_set_new(entry, "zone_source", json_string(z.source));
 	json_object_set_new(
 	    entry, "window",
 	    json_pack("{s:s, s:s}", "start", start, "end", end));

@@ -53,7 +53,8 @@ facts(const char *flags, struct kc_compliance_facts *f)
 #define NY   "+12125550199" /* America/New_York */
 #define FL   "+18505550123" /* America/Chicago and America/New_York */
 #define UK   "+442071838750"
-#define X555 "+15555550123" /* no area code: the business's zone */
+#define X555 "+15555550123" /* not in the table: every US zone */
+#define X350 "+13505550123" /* opened after the table was made */
 
 static const struct decide_case {
 	const char *name;
@@ -98,21 +99,40 @@ static const struct decide_case {
      KC_CHECK_OUTSIDE_CALLING_HOURS, "pppppf"},
     {"consent before hours", V, IN, NY, "o", NULL, "2026-07-15T11:30",
      KC_CHECK_CONSENT_MISSING, "ppppff"},
-    {"the contact's zone over the number's", S, IN, NY, "oe",
-     "America/Los_Angeles", "2026-07-15T14:00", KC_CHECK_OUTSIDE_CALLING_HOURS,
+    {"a contact zone besides the area code's must allow it too", S, IN, NY,
+     "oe", "America/Los_Angeles", "2026-07-15T14:00",
+     KC_CHECK_OUTSIDE_CALLING_HOURS, "pppppf"},
+    {"a contact zone cannot allow what the area code forbids", S, IN, NY, "oe",
+     "Asia/Tokyo", "2026-07-15T01:30", KC_CHECK_OUTSIDE_CALLING_HOURS,
      "pppppf"},
-    {"the contact's zone allows", S, IN, NY, "oe", "Asia/Tokyo",
-     "2026-07-15T01:30", NULL, "pppppp"},
+    {"Etc/GMT-9 cannot either", S, IN, NY, "oe", "Etc/GMT-9",
+     "2026-07-15T01:30", KC_CHECK_OUTSIDE_CALLING_HOURS, "pppppf"},
+    {"a contact zone besides the area code's, both allowing", S, IN, NY, "oe",
+     "America/Los_Angeles", "2026-07-15T15:00", NULL, "pppppp"},
+    {"a zone of a multi-zone area code narrows it", V, IN, FL, "oe",
+     "America/New_York", "2026-07-15T12:30", NULL, "pppppp"},
+    {"not a zone: posix/", S, IN, NY, "oe", "posix/Asia/Tokyo",
+     "2026-07-15T01:30", KC_CHECK_OUTSIDE_CALLING_HOURS, "pppppf"},
     {"an unknown contact zone is ignored", S, IN, NY, "oe", "Mars/Base",
      "2026-07-15T11:30", KC_CHECK_OUTSIDE_CALLING_HOURS, "pppppf"},
     {"panhandle: 07:30 in Chicago", V, IN, FL, "oe", NULL, "2026-07-15T12:30",
      KC_CHECK_OUTSIDE_CALLING_HOURS, "pppppf"},
     {"panhandle: 08:00 in Chicago", V, IN, FL, "oe", NULL, "2026-07-15T13:00",
      NULL, "pppppp"},
-    {"no area code: the business's zone (07:00 in Denver)", V, IN, X555, "oe",
-     NULL, "2026-07-15T13:00", KC_CHECK_OUTSIDE_CALLING_HOURS, "pppppf"},
-    {"no area code: the business's zone (08:00 in Denver)", V, IN, X555, "oe",
-     NULL, "2026-07-15T14:00", NULL, "pppppp"},
+    {"unknown area code: not the business's zone (08:00 in Denver)", V, IN,
+     X555, "oe", NULL, "2026-07-15T14:00", KC_CHECK_OUTSIDE_CALLING_HOURS,
+     "pppppf"},
+    {"unknown area code: 07:59 in Honolulu", V, IN, X350, "oe", NULL,
+     "2026-07-15T17:59", KC_CHECK_OUTSIDE_CALLING_HOURS, "pppppf"},
+    {"unknown area code: 08:00 in Honolulu", V, IN, X350, "oe", NULL,
+     "2026-07-15T18:00", NULL, "pppppp"},
+    {"unknown area code: 20:59 in New York", S, IN, X350, "oe", NULL,
+     "2026-07-16T00:59", NULL, "pppppp"},
+    {"unknown area code: 21:00 in New York", S, IN, X350, "oe", NULL,
+     "2026-07-16T01:00", KC_CHECK_OUTSIDE_CALLING_HOURS, "pppppf"},
+    {"unknown area code: a contact zone does not narrow it", S, IN, X350, "oe",
+     "America/New_York", "2026-07-15T14:00", KC_CHECK_OUTSIDE_CALLING_HOURS,
+     "pppppf"},
     {"another country: the business's zone", S, IN, UK, "oe", NULL,
      "2026-07-15T14:30", NULL, "pppppp"},
 #undef V
@@ -493,4 +513,47 @@ Test(names, channels_and_purposes)
 	cr_assert_eq(kc_purpose_parse("sales", &p), -1);
 	cr_assert_str_eq(kc_channel_name(KC_CHANNEL_SMS), "sms");
 	cr_assert_str_eq(kc_purpose_name(KC_PURPOSE_MARKETING), "marketing");
+}
+
+/* Where the zones come from, and how many are judged. */
+Test(decide, zone_sources)
+{
+	static const struct {
+		const char *to, *contact, *source;
+		size_t zones;
+	} z[] = {
+	    {NY, NULL, "number", 1},
+	    {FL, NULL, "number", 2},
+	    {FL, "America/Chicago", "contact", 1},
+	    {NY, "America/Chicago", "contact_and_number", 2},
+	    {NY, "America/New_York", "contact", 1},
+	    {X350, NULL, "all_us_zones", 7},
+	    {X555, "America/Chicago", "contact_and_all_us_zones", 7},
+	    {X555, "Asia/Tokyo", "contact_and_all_us_zones", 8},
+	    {UK, NULL, "business", 1},
+	    {UK, "Europe/London", "contact", 1},
+	    {NY, "Factory", "number", 1},
+	    {NY, "leapseconds", "number", 1},
+	};
+	struct kc_compliance_facts f;
+	struct kc_check_result r;
+	const json_t *e;
+	size_t i;
+
+	facts("oe", &f);
+	for (i = 0; i < sizeof(z) / sizeof(z[0]); i++) {
+		struct kc_action_check in = {
+		    KC_CHANNEL_SMS, KC_PURPOSE_INFORMATIONAL,
+		    z[i].to,        "+13035550100",
+		    z[i].contact,   at("2026-07-15T20:00")};
+
+		cr_assert_eq(kc_compliance_decide(&in, &f, &r), 0);
+		e = json_array_get(r.checks, json_array_size(r.checks) - 1);
+		cr_assert_str_eq(
+		    json_string_value(json_object_get(e, "zone_source")),
+		    z[i].source, "%s %s", z[i].to, z[i].contact);
+		cr_assert_eq(json_array_size(json_object_get(e, "time_zones")),
+			     z[i].zones, "%s %s", z[i].to, z[i].contact);
+		kc_check_result_free(&r);
+	}
 }
