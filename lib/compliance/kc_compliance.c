@@ -4,6 +4,7 @@
 #include "kc_event.h"
 #include "kc_hours.h"
 #include "kc_nanp.h"
+#include "kc_registry.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -118,6 +119,12 @@ facts_from_row(const struct kc_rows *r, size_t i, size_t col0,
 	copy_cell(f->optout_id, sizeof(f->optout_id),
 		  kc_rows_get(r, i, col0 + 5));
 	f->on_registry = kc_rows_int(r, i, col0 + 6) != 0;
+	f->registry_age =
+	    kc_rows_get(r, i, col0 + 8) ? kc_rows_int(r, i, col0 + 8) : -1;
+	if (f->registry_age < -1)
+		f->registry_age = 0; /* made current "in the future": a clock */
+	copy_cell(f->registry_loaded_at, sizeof(f->registry_loaded_at),
+		  kc_rows_get(r, i, col0 + 9));
 	/* "written cns_..." or "express cns_...": the strongest first. */
 	if ((consent = kc_rows_get(r, i, col0 + 7)) != NULL) {
 		f->consent = strncmp(consent, "written ", 8) == 0
@@ -256,6 +263,65 @@ check_dnc(const struct kc_action_check *in, const struct kc_compliance_facts *f,
 			      in->to);
 	return record(out, KC_CHECK_NUMBER_ON_DNC, "passed", NULL,
 		      "%s is on no Do-Not-Call list for %s", in->to, ch);
+}
+
+/* "32 days", "5 hours", "12 minutes": how long ago, for people. */
+static void
+span(long long s, char *out, size_t cap)
+{
+	long long n = s >= 2 * 86400  ? s / 86400
+		      : s >= 2 * 3600 ? s / 3600
+				      : s / 60;
+	const char *unit = s >= 2 * 86400  ? "day"
+			   : s >= 2 * 3600 ? "hour"
+					   : "minute";
+
+	snprintf(out, cap, "%lld %s%s", n, unit, n == 1 ? "" : "s");
+}
+
+/* The FTC lets a seller market only against a copy of the registry no
+ * older than 31 days: without one (none imported, or too old) every +1
+ * number might be on it, so marketing fails closed. The registry is the
+ * United States' (with the rest of the NANP, as it is loaded), so another
+ * country's number does not wait for it. */
+static int
+check_registry_fresh(const struct kc_action_check *in,
+		     const struct kc_compliance_facts *f,
+		     struct kc_check_result *out)
+{
+	long long max = kc_registry_max_age();
+	char age[32], limit[32];
+
+	if (in->purpose != KC_PURPOSE_MARKETING)
+		return record(out, KC_CHECK_DNC_REGISTRY_STALE, "passed", NULL,
+			      "informational %s do not need the National "
+			      "Do-Not-Call Registry",
+			      in->channel == KC_CHANNEL_SMS ? "texts"
+							    : "calls");
+	if (kc_nanp_number(in->to) < 0)
+		return record(out, KC_CHECK_DNC_REGISTRY_STALE, "passed", NULL,
+			      "the National Do-Not-Call Registry covers +1 "
+			      "numbers only");
+	span(max, limit, sizeof(limit));
+	if (f->registry_age < 0)
+		return record(out, KC_CHECK_DNC_REGISTRY_STALE, "failed", NULL,
+			      "no National Do-Not-Call Registry has been "
+			      "loaded, so marketing is blocked: the operator "
+			      "loads the current one with `kcctl dnc import "
+			      "FILE` (and again at least every %s)",
+			      limit);
+	span(f->registry_age, age, sizeof(age));
+	if (kc_registry_stale(f->registry_age))
+		return record(out, KC_CHECK_DNC_REGISTRY_STALE, "failed", NULL,
+			      "the National Do-Not-Call Registry was last "
+			      "loaded %s ago (%s), more than the %s allowed, "
+			      "so marketing is blocked: the operator loads "
+			      "the current one with `kcctl dnc import FILE`",
+			      age, f->registry_loaded_at, limit);
+	return record(out, KC_CHECK_DNC_REGISTRY_STALE, "passed", NULL,
+		      "the National Do-Not-Call Registry was loaded %s ago "
+		      "(%s), within %s",
+		      age, f->registry_loaded_at, limit);
 }
 
 static int
@@ -421,9 +487,9 @@ kc_compliance_decide(const struct kc_action_check *in,
 		     struct kc_check_result *out)
 {
 	static const char *const after_number[] = {
-	    KC_CHECK_NUMBER_NOT_OWNED, KC_CHECK_NUMBER_ON_DNC,
-	    KC_CHECK_NUMBER_OPTED_OUT, KC_CHECK_CONSENT_MISSING,
-	    KC_CHECK_OUTSIDE_CALLING_HOURS};
+	    KC_CHECK_NUMBER_NOT_OWNED,   KC_CHECK_NUMBER_ON_DNC,
+	    KC_CHECK_DNC_REGISTRY_STALE, KC_CHECK_NUMBER_OPTED_OUT,
+	    KC_CHECK_CONSENT_MISSING,    KC_CHECK_OUTSIDE_CALLING_HOURS};
 	const char *problem = kc_phone_problem(in->to);
 	size_t i;
 	int rc = 0;
@@ -434,7 +500,9 @@ kc_compliance_decide(const struct kc_action_check *in,
 	if (problem != NULL || f == NULL) {
 		rc = record(out, KC_CHECK_INVALID_PHONE_NUMBER, "failed", NULL,
 			    "to: %s", problem ? problem : "not checked");
-		for (i = 0; rc == 0 && i < 5; i++)
+		for (i = 0; rc == 0 &&
+			    i < sizeof(after_number) / sizeof(after_number[0]);
+		     i++)
 			rc = record(out, after_number[i], "skipped", NULL,
 				    "not checked: the number is not valid");
 		goto out;
@@ -452,6 +520,8 @@ kc_compliance_decide(const struct kc_action_check *in,
 				 in->from ? in->from : "(none)");
 	if (rc == 0)
 		rc = check_dnc(in, f, out);
+	if (rc == 0)
+		rc = check_registry_fresh(in, f, out);
 	if (rc == 0)
 		rc =
 		    f->optout_id[0]

@@ -35,57 +35,6 @@ struct ob {
 	char base[256]; /* the stack's URL, as the carrier calls it */
 };
 
-/* A random valid number in area code npa (exchange 2-9, not N11). */
-static void
-number_in(int npa, char *out, size_t cap)
-{
-	char r[16];
-
-	do {
-		/* +1555 and seven random digits: d[0..6]. */
-		itest_random_number(r, sizeof(r));
-		r[5] = (char)('2' + (r[5] - '0') % 8);
-	} while (r[6] == '1' && r[7] == '1');
-	snprintf(out, cap, "+1%d%.7s", npa, r + 5);
-	cr_assert(kc_phone_dialable(out), "%s", out);
-}
-
-/* Whether now is inside [start, end) minutes in every zone of zones,
- * each judged with a margin of five minutes on both sides. */
-static int
-all_inside(const char *const *zones, size_t n, int start, int end)
-{
-	struct kc_hours_zone j[KC_HOURS_ZONES_MAX];
-	int allowed;
-
-	return kc_hours_judge(zones, n, time(NULL) - 300, start, end, j,
-			      &allowed) == 0 &&
-	       allowed &&
-	       kc_hours_judge(zones, n, time(NULL) + 300, start, end, j,
-			      &allowed) == 0 &&
-	       allowed;
-}
-
-/* Whether now is outside 08:00-21:00 in every zone, with the margin. */
-static int
-all_outside(const char *const *zones, size_t n)
-{
-	struct kc_hours_zone j[KC_HOURS_ZONES_MAX];
-	int allowed;
-	size_t i;
-	time_t t;
-
-	for (t = time(NULL) - 300; t <= time(NULL) + 300; t += 600) {
-		if (kc_hours_judge(zones, n, t, KC_HOURS_EARLIEST,
-				   KC_HOURS_LATEST, j, &allowed) != 0)
-			return 0;
-		for (i = 0; i < n; i++)
-			if (j[i].allowed)
-				return 0;
-	}
-	return 1;
-}
-
 /* A zone of the tz database where it is now between start and end
  * (minutes after midnight). */
 static void
@@ -100,7 +49,7 @@ zone_at(int start, int end, char *out, size_t cap)
 		snprintf(name, sizeof(name), "Etc/GMT%c%d",
 			 off <= 0 ? '+' : '-', off <= 0 ? -off : off);
 		z[0] = name;
-		if (all_inside(z, 1, start, end)) {
+		if (itest_hours_all_inside(z, 1, start, end)) {
 			snprintf(out, cap, "%s", name);
 			return;
 		}
@@ -133,7 +82,7 @@ setup_tz(struct ob *o, const char *tz)
 	snprintf(o->t.biz, sizeof(o->t.biz), "%s", itest_jstr(v, "id"));
 	json_decref(v);
 	itest_key_new(&o->t, "*", o->t.key, o->t.key_id);
-	number_in(212, o->from, sizeof(o->from));
+	itest_number_in(212, o->from, sizeof(o->from));
 	v = itest_kcctl(&st, number);
 	cr_assert(st == 0, "kcctl number add (%d)", st);
 	json_decref(v);
@@ -145,8 +94,6 @@ setup_tz(struct ob *o, const char *tz)
 	snprintf(o->base, sizeof(o->base), "%s", getenv("KC_TEST_URL"));
 }
 
-static int npa_where(int inside);
-
 /* A business whose recipients the hours check lets through, whatever
  * the hour of the test: the zones of a number's area code decide (a
  * request's "timezone" never overrides them). */
@@ -154,7 +101,7 @@ static void
 setup(struct ob *o)
 {
 	char tz[40];
-	int npa = npa_where(1);
+	int npa = itest_npa_where(1);
 
 	if (npa)
 		setup_tz(o, "America/New_York");
@@ -172,7 +119,7 @@ recipient(const struct ob *o, char *out, size_t cap)
 	char r[16];
 
 	if (o->npa) {
-		number_in(o->npa, out, cap);
+		itest_number_in(o->npa, out, cap);
 		return;
 	}
 	itest_random_number(r, sizeof(r));
@@ -423,7 +370,7 @@ Test(outbound, dnc_number_is_refused_with_its_code_and_an_audit_row)
 	cr_assert(strncmp(id, "ocall_", 6) == 0, "%s", id);
 	/* Every check ran, in order, and consent alone would have let it
 	 * through: DNC wins. */
-	cr_assert_eq(json_array_size(json_object_get(a, "checks")), 6);
+	cr_assert_eq(json_array_size(json_object_get(a, "checks")), 7);
 	cr_assert_str_eq(itest_jstr(check_named(json_object_get(a, "checks"),
 						"consent_missing"),
 				    "outcome"),
@@ -470,6 +417,7 @@ Test(outbound, marketing_sms_without_written_consent_is_refused)
 	char to[20], tz[80];
 
 	setup(&o);
+	itest_dnc_registry_fresh();
 	recipient(&o, to, sizeof(to));
 	snprintf(tz, sizeof(tz), ",\"timezone\":\"%s\"", o.tz);
 	consent(&o, to, "sms", "express");
@@ -546,7 +494,7 @@ Test(outbound, allowed_sms_reaches_the_carrier_and_comes_back_as_signed_events)
 	m = get_message(&o, id);
 	cr_assert_str_eq(itest_jstr(m, "status"), "accepted");
 	cr_assert_str_eq(itest_jstr(m, "carrier_sid"), sid);
-	cr_assert_eq(json_array_size(json_object_get(m, "send_checks")), 6);
+	cr_assert_eq(json_array_size(json_object_get(m, "send_checks")), 7);
 	json_decref(m);
 
 	/* The carrier's signed callbacks move it along... */
@@ -758,33 +706,11 @@ Test(outbound, replayed_callbacks_change_nothing)
 	cr_assert_eq(events(&o, "dnc.added", NULL, NULL), 1);
 }
 
-/* An area code all of whose zones are outside 08:00-21:00 now, or inside
- * (with a margin), from the NANP table; 0 when none is. */
-static int
-npa_where(int inside)
-{
-	size_t i, n;
-
-	for (i = 0; i < kc_nanp_tz_count; i++) {
-		const struct kc_nanp_tz *t = &kc_nanp_tz_table[i];
-
-		for (n = 0; n < KC_NANP_TZ_MAX && t->zones[n]; n++)
-			;
-		if (n == 0 || t->npa % 100 == 11)
-			continue;
-		if (inside ? all_inside(t->zones, n, KC_HOURS_EARLIEST,
-					KC_HOURS_LATEST)
-			   : all_outside(t->zones, n))
-			return t->npa;
-	}
-	return 0;
-}
-
 Test(outbound, calling_hours_are_the_recipients)
 {
 	struct itest_resp r;
 	struct ob o;
-	int out_npa = npa_where(0), in_npa = npa_where(1);
+	int out_npa = itest_npa_where(0), in_npa = itest_npa_where(1);
 	char out_to[20], in_to[20], body[1024], tz[40] = "America/New_York";
 	const json_t *c;
 
@@ -800,12 +726,12 @@ Test(outbound, calling_hours_are_the_recipients)
 		zone_at(1 * 60, 5 * 60, tz, sizeof(tz));
 	setup_tz(&o, tz);
 	if (in_npa)
-		number_in(in_npa, in_to, sizeof(in_to));
+		itest_number_in(in_npa, in_to, sizeof(in_to));
 	else
 		snprintf(in_to, sizeof(in_to), "+447700900%03d",
 			 (int)(time(NULL) % 1000));
 	if (out_npa)
-		number_in(out_npa, out_to, sizeof(out_to));
+		itest_number_in(out_npa, out_to, sizeof(out_to));
 	else
 		snprintf(out_to, sizeof(out_to), "+447700901%03d",
 			 (int)(time(NULL) % 1000));
@@ -850,6 +776,7 @@ Test(outbound, outbound_call_moves_through_its_states)
 	int voice_ok = 0;
 
 	setup(&o);
+	itest_dnc_registry_fresh();
 	recipient(&o, to, sizeof(to));
 	consent(&o, to, "voice", "written");
 	snprintf(body, sizeof(body),
@@ -1025,7 +952,7 @@ Test(outbound, dry_run_checks_and_stores_nothing)
 	cr_assert_str_eq(itest_jstr(r.json, "object"), "outbound_check");
 	cr_assert(json_is_false(json_object_get(r.json, "allowed")));
 	cr_assert_str_eq(itest_jstr(r.json, "code"), "consent_missing");
-	cr_assert_eq(json_array_size(json_object_get(r.json, "checks")), 6);
+	cr_assert_eq(json_array_size(json_object_get(r.json, "checks")), 7);
 	itest_resp_free(&r);
 	consent(&o, to, "sms", "express");
 	message(&o, to, "informational", extra, &r);
@@ -1230,6 +1157,7 @@ Test(outbound, list_filters)
 	int i;
 
 	setup(&o);
+	itest_dnc_registry_fresh();
 	for (i = 0; i < 2; i++) {
 		recipient(&o, to[i], sizeof(to[i]));
 		consent(&o, to[i], "sms", "express");
@@ -1314,9 +1242,10 @@ TestSuite(facts, .init = facts_open, .fini = facts_close, .timeout = 60);
 
 /* The worker checks a claim's actions with one statement
  * (kc_compliance_facts_read_many); the API one at a time
- * (kc_compliance_facts_read). Both must read the same facts. (The
- * registry is the same one-row lookup in both; it is left out here, since
- * loading one is for test_jobs, which runs alone.) */
+ * (kc_compliance_facts_read). Both must read the same facts. (Whether
+ * the registry lists a number is the same one-row lookup in both; it is
+ * left out here, since loading a real one is for test_jobs, which runs
+ * alone. Its age is read here: a fresh one makes sure there is one.) */
 Test(facts, a_batch_reads_what_one_at_a_time_reads)
 {
 	enum { N = 7 };
@@ -1332,10 +1261,11 @@ Test(facts, a_batch_reads_what_one_at_a_time_reads)
 
 	setup(&o);
 	setup(&b);
+	itest_dnc_registry_fresh();
 	cr_assert_eq(kc_business_find(facts_db, o.t.biz, &biz), 0);
 	cr_assert_eq(kc_business_find(facts_db, b.t.biz, &other), 0);
 	for (i = 0; i < N; i++)
-		number_in(212, to[i], sizeof(to[i]));
+		itest_number_in(212, to[i], sizeof(to[i]));
 	/* 0 nothing; 1 express SMS; 2 written SMS and express voice; 3 on
 	 * the DNC list with written consent; 4 opted out with consent; 5 a
 	 * revoked consent; 6 SMS-only DNC and voice consent. */
@@ -1401,6 +1331,15 @@ Test(facts, a_batch_reads_what_one_at_a_time_reads)
 		cr_assert_eq(found[i], rc == 0, "action %zu", i);
 		if (rc != 0)
 			continue;
+		/* The same import, read a moment apart. */
+		cr_assert_str_eq(one.registry_loaded_at,
+				 many[i].registry_loaded_at);
+		cr_assert(many[i].registry_age >= 0 &&
+			      one.registry_age >= many[i].registry_age &&
+			      one.registry_age - many[i].registry_age < 60,
+			  "registry age %lld, then %lld", many[i].registry_age,
+			  one.registry_age);
+		one.registry_age = many[i].registry_age;
 		cr_assert(memcmp(&one, &many[i], sizeof(one)) == 0,
 			  "action %zu (%s, %s): the batch read other facts", i,
 			  in[i].to, kc_channel_name(in[i].channel));
@@ -1510,7 +1449,7 @@ Test(outbound, a_request_zone_does_not_override_the_area_code)
 	int start;
 
 	setup(&o);
-	number_in(212, to, sizeof(to));
+	itest_number_in(212, to, sizeof(to));
 	consent(&o, to, "voice", "express");
 	hours_without_new_york(&o, &start);
 	zone_at(start, start + 120, tz, sizeof(tz));
@@ -1540,7 +1479,7 @@ Test(outbound, an_unknown_area_code_needs_every_us_zone)
 
 	zone_at(8 * 60, 10 * 60, tz, sizeof(tz));
 	setup_tz(&o, tz);
-	number_in(350, to, sizeof(to));
+	itest_number_in(350, to, sizeof(to));
 	cr_assert_null(kc_nanp_tz_find(to), "350 is in the table now");
 	consent(&o, to, "voice", "express");
 	hours_window(&o, 8 * 60);
@@ -1566,7 +1505,7 @@ Test(outbound, a_stored_zone_does_not_override_the_area_code_at_send_time)
 
 	setup(&o);
 	recipient(&o, to, sizeof(to));
-	number_in(212, ny, sizeof(ny));
+	itest_number_in(212, ny, sizeof(ny));
 	consent(&o, to, "sms", "express");
 	consent(&o, ny, "sms", "express");
 	queued_message(&o, to, id);
