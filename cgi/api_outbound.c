@@ -33,10 +33,12 @@ create(struct kc_req *req, enum kc_outbound_kind k)
 	if (rc == KC_BLOCKED) {
 		detail = json_string_value(
 		    json_object_get(json_object_get(out, "blocked"), "detail"));
+		/* A stale registry blocks the purpose, not the number. */
 		return kc_problem_with(
 		    req, 422, code,
-		    strcmp(code, KC_CHECK_NUMBER_NOT_OWNED) == 0 ? "from"
-								 : "to",
+		    strcmp(code, KC_CHECK_NUMBER_NOT_OWNED) == 0     ? "from"
+		    : strcmp(code, KC_CHECK_DNC_REGISTRY_STALE) == 0 ? "purpose"
+								     : "to",
 		    "action", out, "%s", detail ? detail : code);
 	}
 	if (rc != 0)

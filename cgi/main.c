@@ -5,6 +5,7 @@
 #include "kc_id.h"
 #include "kc_json.h"
 #include "kc_log.h"
+#include "kc_registry.h"
 #include "request.h"
 #include "response.h"
 #include "handlers.h"
@@ -164,6 +165,8 @@ main(void)
 	}
 	kc_log_init("kaicalls.fcgi", cfg.log_level);
 	kc_json_wipe_on_free();
+	/* The compliance check reads it when a marketing action is queued. */
+	kc_registry_max_age_set(cfg.dnc_registry_max_age);
 	if ((cache = calloc(1, sizeof(*cache))) == NULL)
 		return 1;
 	cache->ttl_ms = cfg.auth_cache_ms;

@@ -3,6 +3,7 @@
 #include "kcctl.h"
 #include "kc_json.h"
 #include "kc_log.h"
+#include "kc_registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,8 @@ main(int argc, char **argv)
 	}
 	kc_log_init("kcctl", k.cfg.log_level);
 	kc_json_wipe_on_free();
+	/* For the send-time check (kcctl outbound) and kcctl dnc status. */
+	kc_registry_max_age_set(k.cfg.dnc_registry_max_age);
 	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
 		if (strcmp(args[0], verbs[v].name) == 0)
 			break;

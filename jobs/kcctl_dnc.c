@@ -67,8 +67,12 @@ import(struct kcctl *k, int argc, char **argv)
 static void
 status_text(const json_t *v)
 {
+	long long max = (long long)json_integer_value(
+	    json_object_get(v, "max_age_seconds"));
+
 	if (json_is_null(json_object_get(v, "version"))) {
-		printf("no registry imported yet\n");
+		printf("no registry imported yet: STALE, marketing is blocked "
+		       "until `kcctl dnc import FILE`\n");
 		return;
 	}
 	printf("registry version %lld: %lld numbers from %s (sha256 %s), "
@@ -79,6 +83,14 @@ status_text(const json_t *v)
 	       json_string_value(json_object_get(v, "file_sha256")),
 	       json_string_value(json_object_get(v, "current_since")),
 	       json_string_value(json_object_get(v, "imported_by")));
+	printf("age %.1f days (at most %.1f): %s\n",
+	       (double)json_integer_value(json_object_get(v, "age_seconds")) /
+		   86400,
+	       (double)max / 86400,
+	       json_is_true(json_object_get(v, "stale"))
+		   ? "STALE, marketing is blocked until `kcctl dnc import "
+		     "FILE`"
+		   : "fresh");
 }
 
 static void

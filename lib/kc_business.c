@@ -9,9 +9,19 @@
 int
 kc_timezone_valid(const char *tz)
 {
-	char path[256];
+	/* Files of the tz database that name no place: the host's own
+	 * setting, a copy of a zone kept for old POSIX rules, the zone of
+	 * machines not yet set up, and the leap-second trees (right/, and
+	 * posix/ beside it), whose clocks are not civil time. */
+	static const char *const not_zones[] = {"localtime", "posixrules",
+						"Factory"};
+	static const char *const not_trees[] = {"posix/", "right/"};
+	char path[256], magic[4];
 	struct stat st;
 	const char *p;
+	size_t i;
+	FILE *f;
+	int ok;
 
 	if (tz == NULL || *tz == '\0' || strlen(tz) > 64 || tz[0] == '/')
 		return 0;
@@ -25,8 +35,22 @@ kc_timezone_valid(const char *tz)
 			return 0;
 	if (strstr(tz, "..") != NULL)
 		return 0;
+	for (i = 0; i < sizeof(not_zones) / sizeof(not_zones[0]); i++)
+		if (strcmp(tz, not_zones[i]) == 0)
+			return 0;
+	for (i = 0; i < sizeof(not_trees) / sizeof(not_trees[0]); i++)
+		if (strncmp(tz, not_trees[i], strlen(not_trees[i])) == 0)
+			return 0;
 	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (f = fopen(path, "rb")) == NULL)
+		return 0;
+	/* A zone is a TZif file (RFC 8536); the directory also holds
+	 * tables and lists (leapseconds, zone.tab, ...). */
+	ok = fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
+	     memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
 }
 
 static int

@@ -17,7 +17,10 @@ struct kc_business {
 	char created_at[KC_TIME_MAX];
 };
 
-/* 1 if tz names a time zone in the system's tz database. */
+/* 1 if tz names a time zone in the system's tz database: "UTC", or a
+ * TZif file under /usr/share/zoneinfo that names a place or an offset
+ * (not localtime, posixrules, Factory, posix/..., right/..., nor the
+ * tables beside the zones). */
 int kc_timezone_valid(const char *tz);
 
 /* Creates the business and its primary agent (AI answers every call) in

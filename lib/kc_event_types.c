@@ -81,6 +81,15 @@ const struct kc_event_type kc_event_types[] = {
      "\"SM0123456789abcdef0123456789abcdef\",\"created_at\":"
      "\"2026-11-26T15:00:00.000Z\",\"status\":\"removed\","
      "\"removed_at\":\"2026-11-27T08:00:00.000Z\"}"},
+    {"dnc.updated",
+     "An SMS opt-out changed channels: STOP on a number whose opt-out did "
+     "not cover texts adds SMS; START on one that also covers calls takes "
+     "SMS off and keeps the call block.",
+     "{\"dnc_id\":\"dnc_9Kp2\",\"id\":\"dnc_9Kp2\",\"object\":"
+     "\"dnc_entry\",\"phone\":\"+14155550123\",\"channels\":"
+     "[\"voice\"],\"reason\":\"stop_keyword\",\"message_sid\":null,"
+     "\"created_at\":\"2026-11-26T15:00:00.000Z\",\"status\":"
+     "\"active\",\"removed_at\":null}"},
     /* Outbound calls and SMS (lib/outbound/). An outbound call's
      * call.started and call.ended carry the outbound call. */
     {"outbound.blocked",

@@ -4,12 +4,13 @@
 #include "kc_event.h"
 #include "kc_hours.h"
 #include "kc_nanp.h"
+#include "kc_registry.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 int
 kc_channel_parse(const char *s, enum kc_channel *out)
@@ -118,6 +119,12 @@ facts_from_row(const struct kc_rows *r, size_t i, size_t col0,
 	copy_cell(f->optout_id, sizeof(f->optout_id),
 		  kc_rows_get(r, i, col0 + 5));
 	f->on_registry = kc_rows_int(r, i, col0 + 6) != 0;
+	f->registry_age =
+	    kc_rows_get(r, i, col0 + 8) ? kc_rows_int(r, i, col0 + 8) : -1;
+	if (f->registry_age < -1)
+		f->registry_age = 0; /* made current "in the future": a clock */
+	copy_cell(f->registry_loaded_at, sizeof(f->registry_loaded_at),
+		  kc_rows_get(r, i, col0 + 9));
 	/* "written cns_..." or "express cns_...": the strongest first. */
 	if ((consent = kc_rows_get(r, i, col0 + 7)) != NULL) {
 		f->consent = strncmp(consent, "written ", 8) == 0
@@ -258,6 +265,65 @@ check_dnc(const struct kc_action_check *in, const struct kc_compliance_facts *f,
 		      "%s is on no Do-Not-Call list for %s", in->to, ch);
 }
 
+/* "32 days", "5 hours", "12 minutes": how long ago, for people. */
+static void
+span(long long s, char *out, size_t cap)
+{
+	long long n = s >= 2 * 86400  ? s / 86400
+		      : s >= 2 * 3600 ? s / 3600
+				      : s / 60;
+	const char *unit = s >= 2 * 86400  ? "day"
+			   : s >= 2 * 3600 ? "hour"
+					   : "minute";
+
+	snprintf(out, cap, "%lld %s%s", n, unit, n == 1 ? "" : "s");
+}
+
+/* The FTC lets a seller market only against a copy of the registry no
+ * older than 31 days: without one (none imported, or too old) every +1
+ * number might be on it, so marketing fails closed. The registry is the
+ * United States' (with the rest of the NANP, as it is loaded), so another
+ * country's number does not wait for it. */
+static int
+check_registry_fresh(const struct kc_action_check *in,
+		     const struct kc_compliance_facts *f,
+		     struct kc_check_result *out)
+{
+	long long max = kc_registry_max_age();
+	char age[32], limit[32];
+
+	if (in->purpose != KC_PURPOSE_MARKETING)
+		return record(out, KC_CHECK_DNC_REGISTRY_STALE, "passed", NULL,
+			      "informational %s do not need the National "
+			      "Do-Not-Call Registry",
+			      in->channel == KC_CHANNEL_SMS ? "texts"
+							    : "calls");
+	if (kc_nanp_number(in->to) < 0)
+		return record(out, KC_CHECK_DNC_REGISTRY_STALE, "passed", NULL,
+			      "the National Do-Not-Call Registry covers +1 "
+			      "numbers only");
+	span(max, limit, sizeof(limit));
+	if (f->registry_age < 0)
+		return record(out, KC_CHECK_DNC_REGISTRY_STALE, "failed", NULL,
+			      "no National Do-Not-Call Registry has been "
+			      "loaded, so marketing is blocked: the operator "
+			      "loads the current one with `kcctl dnc import "
+			      "FILE` (and again at least every %s)",
+			      limit);
+	span(f->registry_age, age, sizeof(age));
+	if (kc_registry_stale(f->registry_age))
+		return record(out, KC_CHECK_DNC_REGISTRY_STALE, "failed", NULL,
+			      "the National Do-Not-Call Registry was last "
+			      "loaded %s ago (%s), more than the %s allowed, "
+			      "so marketing is blocked: the operator loads "
+			      "the current one with `kcctl dnc import FILE`",
+			      age, f->registry_loaded_at, limit);
+	return record(out, KC_CHECK_DNC_REGISTRY_STALE, "passed", NULL,
+		      "the National Do-Not-Call Registry was loaded %s ago "
+		      "(%s), within %s",
+		      age, f->registry_loaded_at, limit);
+}
+
 static int
 check_consent(const struct kc_action_check *in,
 	      const struct kc_compliance_facts *f, struct kc_check_result *out)
@@ -282,73 +348,133 @@ check_consent(const struct kc_action_check *in,
 						       : "none");
 }
 
-/* The zones the recipient may be in: the contact's own, else every zone
- * of the number's area code, else the business's. */
-static size_t
-recipient_zones(const struct kc_action_check *in,
-		const struct kc_compliance_facts *f, const char **zones,
-		const char **source)
-{
-	const struct kc_nanp_tz *t;
-	size_t n = 0;
+/* A +1 number whose area code the table does not know (one opened
+ * after the table was made) may be anywhere in the United States: from
+ * Hawaii to the East coast, Alaska and Arizona's own time included. */
+static const char *const us_zones[] = {
+    "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles",
+    "America/Phoenix",  "America/Denver",    "America/Chicago",
+    "America/New_York"};
 
-	if (in->contact_timezone && kc_timezone_valid(in->contact_timezone)) {
-		zones[0] = in->contact_timezone;
-		*source = "contact";
-		return 1;
+struct zone_set {
+	const char *zones[KC_HOURS_ZONES_MAX];
+	size_t n;
+	const char *source; /* "zone_source" */
+	const char *why;    /* the same for people */
+};
+
+static int
+has_zone(const struct zone_set *z, const char *zone)
+{
+	size_t i;
+
+	for (i = 0; i < z->n; i++)
+		if (strcmp(z->zones[i], zone) == 0)
+			return 1;
+	return 0;
+}
+
+/* The zones the recipient may be in, all of which must allow the time.
+ * The number says where it may be: the zones of its area code, every US
+ * zone for a +1 number whose area code is unknown, the business's for
+ * another country's. A contact's zone (the request's "timezone") narrows
+ * that only to one of the area code's own zones, or stands for a number
+ * of another country; otherwise it is judged besides the number's, so a
+ * free string can never make a time allowed that the number forbids. */
+static void
+recipient_zones(const struct kc_action_check *in,
+		const struct kc_compliance_facts *f, struct zone_set *z)
+{
+	const char *contact = in->contact_timezone;
+	const struct kc_nanp_tz *t = kc_nanp_tz_find(in->to);
+	size_t i;
+
+	if (contact && !kc_timezone_valid(contact))
+		contact = NULL;
+	z->n = 0;
+	if (t != NULL) {
+		while (z->n < KC_NANP_TZ_MAX && t->zones[z->n])
+			z->zones[z->n] = t->zones[z->n], z->n++;
+		z->source = "number";
+		z->why = "the time zones of the number's area code";
+	} else if (kc_nanp_number(in->to) >= 0) {
+		for (i = 0; i < sizeof(us_zones) / sizeof(us_zones[0]); i++)
+			z->zones[z->n++] = us_zones[i];
+		z->source = "all_us_zones";
+		z->why = "every US time zone: the number's area code is not "
+			 "in the table";
+	} else {
+		z->zones[z->n++] =
+		    f->business_timezone[0] ? f->business_timezone : "UTC";
+		z->source = "business";
+		z->why = "the business's time zone: the number is another "
+			 "country's";
 	}
-	if ((t = kc_nanp_tz_find(in->to)) != NULL) {
-		while (n < KC_NANP_TZ_MAX && t->zones[n])
-			zones[n] = t->zones[n], n++;
-		*source = "number";
-		return n;
+	if (contact == NULL)
+		return;
+	if (strcmp(z->source, "all_us_zones") != 0 &&
+	    (strcmp(z->source, "business") == 0 || has_zone(z, contact))) {
+		z->zones[0] = contact;
+		z->n = 1;
+		z->source = "contact";
+		z->why = "the contact's time zone";
+		return;
 	}
-	zones[0] = f->business_timezone[0] ? f->business_timezone : "UTC";
-	*source = "business";
-	return 1;
+	if (!has_zone(z, contact) && z->n < KC_HOURS_ZONES_MAX)
+		z->zones[z->n++] = contact;
+	if (strcmp(z->source, "number") == 0) {
+		z->source = "contact_and_number";
+		z->why = "the contact's time zone, which is not the number's, "
+			 "and the time zones of the number's area code";
+	} else {
+		z->source = "contact_and_all_us_zones";
+		z->why = "the contact's time zone and every US time zone: the "
+			 "number's area code is not in the table";
+	}
 }
 
 static int
 check_hours(const struct kc_action_check *in,
 	    const struct kc_compliance_facts *f, struct kc_check_result *out)
 {
-	const char *zones[KC_HOURS_ZONES_MAX], *source;
 	struct kc_hours_zone judged[KC_HOURS_ZONES_MAX];
-	char start[8], end[8], local[8], where[200] = "";
-	size_t n = recipient_zones(in, f, zones, &source), i, w = 0;
+	char start[8], end[8], local[8], where[400] = "";
+	struct zone_set z;
+	size_t i, w = 0;
 	json_t *entry, *list;
 	int allowed;
 
-	if (kc_hours_judge(zones, n, in->now, f->hours_start, f->hours_end,
+	recipient_zones(in, f, &z);
+	if (kc_hours_judge(z.zones, z.n, in->now, f->hours_start, f->hours_end,
 			   judged, &allowed) != 0)
 		return -1;
 	kc_hours_format(f->hours_start, start, sizeof(start));
 	kc_hours_format(f->hours_end, end, sizeof(end));
 	if ((list = json_array()) == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < z.n; i++) {
 		kc_hours_format(judged[i].minute, local, sizeof(local));
 		json_array_append_new(list,
 				      json_pack("{s:s, s:s, s:b}", "zone",
-						zones[i], "local_time", local,
+						z.zones[i], "local_time", local,
 						"allowed", judged[i].allowed));
 		if (w < sizeof(where))
 			w += (size_t)snprintf(where + w, sizeof(where) - w,
 					      "%s%s in %s", i ? ", " : "",
-					      local, zones[i]);
+					      local, z.zones[i]);
 	}
 	if (record(out, KC_CHECK_OUTSIDE_CALLING_HOURS,
 		   allowed ? "passed" : "failed", &entry,
-		   "it is %s (the %s's time zone%s); %s are allowed from %s "
-		   "to %s in the recipient's local time",
-		   where, source, n > 1 ? "s, all of which must allow it" : "",
+		   "%s are allowed from %s to %s in the recipient's local "
+		   "time, judged in %s%s: it is %s",
 		   in->channel == KC_CHANNEL_SMS ? "texts" : "calls", start,
-		   end) != 0) {
+		   end, z.why, z.n > 1 ? ", all of which must allow it" : "",
+		   where) != 0) {
 		json_decref(list);
 		return -1;
 	}
 	json_object_set_new(entry, "time_zones", list);
-	json_object_set_new(entry, "zone_source", json_string(source));
+	json_object_set_new(entry, "zone_source", json_string(z.source));
 	json_object_set_new(
 	    entry, "window",
 	    json_pack("{s:s, s:s}", "start", start, "end", end));
@@ -361,9 +487,9 @@ kc_compliance_decide(const struct kc_action_check *in,
 		     struct kc_check_result *out)
 {
 	static const char *const after_number[] = {
-	    KC_CHECK_NUMBER_NOT_OWNED, KC_CHECK_NUMBER_ON_DNC,
-	    KC_CHECK_NUMBER_OPTED_OUT, KC_CHECK_CONSENT_MISSING,
-	    KC_CHECK_OUTSIDE_CALLING_HOURS};
+	    KC_CHECK_NUMBER_NOT_OWNED,   KC_CHECK_NUMBER_ON_DNC,
+	    KC_CHECK_DNC_REGISTRY_STALE, KC_CHECK_NUMBER_OPTED_OUT,
+	    KC_CHECK_CONSENT_MISSING,    KC_CHECK_OUTSIDE_CALLING_HOURS};
 	const char *problem = kc_phone_problem(in->to);
 	size_t i;
 	int rc = 0;
@@ -374,7 +500,9 @@ kc_compliance_decide(const struct kc_action_check *in,
 	if (problem != NULL || f == NULL) {
 		rc = record(out, KC_CHECK_INVALID_PHONE_NUMBER, "failed", NULL,
 			    "to: %s", problem ? problem : "not checked");
-		for (i = 0; rc == 0 && i < 5; i++)
+		for (i = 0; rc == 0 &&
+			    i < sizeof(after_number) / sizeof(after_number[0]);
+		     i++)
 			rc = record(out, after_number[i], "skipped", NULL,
 				    "not checked: the number is not valid");
 		goto out;
@@ -393,13 +521,19 @@ kc_compliance_decide(const struct kc_action_check *in,
 	if (rc == 0)
 		rc = check_dnc(in, f, out);
 	if (rc == 0)
+		rc = check_registry_fresh(in, f, out);
+	if (rc == 0)
 		rc =
 		    f->optout_id[0]
 			? record(out, KC_CHECK_NUMBER_OPTED_OUT, "failed", NULL,
 				 "%s opted out of %s from this business (%s); "
-				 "it opts back in by texting START",
+				 "%s",
 				 in->to, kc_channel_name(in->channel),
-				 f->optout_id)
+				 f->optout_id,
+				 in->channel == KC_CHANNEL_SMS
+				     ? "it opts back in by texting START"
+				     : "texting START does not lift calls; "
+				       "only removing the entry does")
 			: record(out, KC_CHECK_NUMBER_OPTED_OUT, "passed", NULL,
 				 "%s has not opted out", in->to);
 	if (rc == 0)
@@ -429,6 +563,31 @@ kc_compliance_check(struct kc_db *db, long long business_id,
 
 /* --- SMS keywords -------------------------------------------------------- */
 
+/* Whether body[0..len) is word, in any case; a space of word matches
+ * any run of white space ("opt  out"). */
+static int
+keyword_is(const char *word, const char *body, size_t len)
+{
+	static const char space[] = " \t\r\n\v\f";
+	size_t i = 0;
+
+	for (; *word; word++) {
+		if (*word == ' ') {
+			if (i == len ||
+			    !memchr(space, body[i], sizeof(space) - 1))
+				return 0;
+			while (i < len &&
+			       memchr(space, body[i], sizeof(space) - 1))
+				i++;
+			continue;
+		}
+		if (i == len || toupper((unsigned char)body[i]) != *word)
+			return 0;
+		i++;
+	}
+	return i == len;
+}
+
 enum kc_sms_keyword
 kc_sms_keyword(const char *body, size_t len)
 {
@@ -442,6 +601,11 @@ kc_sms_keyword(const char *body, size_t len)
 	    {"CANCEL", KC_SMS_KEYWORD_STOP},
 	    {"END", KC_SMS_KEYWORD_STOP},
 	    {"QUIT", KC_SMS_KEYWORD_STOP},
+	    /* The FCC's list (47 CFR 64.1200(a)(12)) names these too; Twilio
+	     * also takes OPTOUT. */
+	    {"REVOKE", KC_SMS_KEYWORD_STOP},
+	    {"OPT OUT", KC_SMS_KEYWORD_STOP},
+	    {"OPTOUT", KC_SMS_KEYWORD_STOP},
 	    {"START", KC_SMS_KEYWORD_START},
 	    {"UNSTOP", KC_SMS_KEYWORD_START},
 	    {"YES", KC_SMS_KEYWORD_START},
@@ -460,8 +624,7 @@ kc_sms_keyword(const char *body, size_t len)
 	while (len > 0 && memchr(space, body[len - 1], sizeof(space) - 1))
 		len--;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i].word) == len &&
-		    strncasecmp(words[i].word, body, len) == 0)
+		if (keyword_is(words[i].word, body, len))
 			return words[i].kw;
 	return KC_SMS_KEYWORD_NONE;
 }

@@ -10,6 +10,9 @@
  * - the business's own DNC list blocks both purposes on the channels an
  *   entry names; the national registry blocks marketing only; DNC wins
  *   over consent;
+ * - marketing to a +1 number needs a registry imported no longer ago
+ *   than kc_registry_max_age() (31 days, the FTC's rule): with none, or
+ *   an older one, it fails closed;
  * - an SMS opt-out (STOP) blocks what its entry names (SMS) until START;
  * - informational needs prior express (or written) consent for the
  *   channel, marketing prior express written consent;
@@ -52,6 +55,7 @@ struct kc_action_check {
 #define KC_CHECK_INVALID_PHONE_NUMBER  "invalid_phone_number"
 #define KC_CHECK_NUMBER_NOT_OWNED      "number_not_owned"
 #define KC_CHECK_NUMBER_ON_DNC         "number_on_dnc"
+#define KC_CHECK_DNC_REGISTRY_STALE    "dnc_registry_stale"
 #define KC_CHECK_NUMBER_OPTED_OUT      "number_opted_out"
 #define KC_CHECK_CONSENT_MISSING       "consent_missing"
 #define KC_CHECK_OUTSIDE_CALLING_HOURS "outside_calling_hours"
@@ -92,6 +96,10 @@ struct kc_compliance_facts {
 			       the channel (not an opt-out); "" none */
 	char optout_id[48]; /* a live opt-out for the channel; "" none */
 	int on_registry;    /* the national DNC registry lists the number */
+	/* Seconds since the current registry was imported, by the
+	 * database's clock; -1 when none has been. */
+	long long registry_age;
+	char registry_loaded_at[24];   /* then, "YYYY-MM-DDTHH:MM:SSZ"; "" */
 	enum kc_consent_level consent; /* the strongest live consent */
 	char consent_id[48];
 	char business_timezone[65];
@@ -116,9 +124,10 @@ int kc_compliance_decide(const struct kc_action_check *in,
 			 const struct kc_compliance_facts *facts,
 			 struct kc_check_result *out);
 
-/* The SMS keywords: the whole message, trimmed of white space, one word,
- * any case. STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT opt out; START,
- * UNSTOP, YES opt back in; HELP and INFO ask for the help text. */
+/* The SMS keywords: the whole message, trimmed of white space, one word
+ * (or OPT OUT), any case. STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT,
+ * REVOKE, OPT OUT, OPTOUT opt out; START, UNSTOP, YES opt back in; HELP
+ * and INFO ask for the help text. */
 enum kc_sms_keyword {
 	KC_SMS_KEYWORD_NONE,
 	KC_SMS_KEYWORD_STOP,
@@ -137,9 +146,12 @@ enum kc_sms_keyword kc_sms_keyword(const char *body, size_t len);
 int kc_compliance_opt_out(struct kc_db *db, long long business_id,
 			  const char *business_public_id, const char *phone,
 			  const char *message_sid, int *changed);
-/* START: the live opt-out of the number, if any, is removed (dnc.removed,
- * audited likewise); other DNC entries stay. *changed 0 when there was
- * none. */
+/* STOP on a number whose live opt-out does not cover SMS (a voice-only
+ * entry made before the API refused one) sets its SMS channel
+ * (dnc.updated) instead. START: the live opt-out of the number, if any,
+ * is removed (dnc.removed, audited likewise); one that also covers voice
+ * keeps voice, losing only SMS (dnc.updated). Other DNC entries stay.
+ * *changed 0 when there was nothing to do. */
 int kc_compliance_opt_in(struct kc_db *db, long long business_id,
 			 const char *business_public_id, const char *phone,
 			 const char *message_sid, int *changed);

@@ -48,7 +48,21 @@ kc_dnc_validate(const json_t *in, struct kc_verr *e)
 	if ((problem = kc_phone_problem(kc_json_str(in, "phone"))) != NULL)
 		return kc_verr_set(e, 422, "invalid_phone_number", "phone",
 				   "phone: %s", problem);
-	if ((list = json_object_get(in, "channels")) == NULL)
+	list = json_object_get(in, "channels");
+	/* STOP opts out of texts only, and START lifts only what STOP
+	 * set: an opt-out that names voice would be lifted by START, and
+	 * one without SMS would leave texts going while the number is
+	 * told it is unsubscribed. */
+	if (strcmp(kc_json_str(in, "reason"), "stop_keyword") == 0 &&
+	    (json_array_size(list) != 1 ||
+	     !json_is_string(json_array_get(list, 0)) ||
+	     strcmp(json_string_value(json_array_get(list, 0)), "sms") != 0))
+		return kc_verr_set(e, 422, "invalid_value", "channels",
+				   "reason stop_keyword is an SMS opt-out "
+				   "(as if the number texted STOP): channels "
+				   "must be [\"sms\"]; use another reason to "
+				   "block calls");
+	if (list == NULL)
 		return 0;
 	if (json_array_size(list) == 0)
 		return kc_verr_set(e, 422, "invalid_value", "channels",
@@ -236,17 +250,60 @@ kc_dnc_list(struct kc_db *db, long long business_id, const char *phone,
 				 limit, out);
 }
 
+/* Sets the SMS channel of the live opt-out in r (row 0, locked) to sms,
+ * recorded as dnc.updated. */
+static int
+set_sms(struct kc_db *db, const struct kc_actor *actor, long long business_id,
+	const char *business_public_id, const struct kc_rows *r, int sms)
+{
+	const char *id = kc_rows_get(r, 0, 0);
+	json_t *before = dnc_json(r, 0), *after = NULL;
+	int rc = -1;
+
+	if (before != NULL &&
+	    kc_db_exec(db, KC_SQL_DNC_SET_SMS,
+		       KC_ARGS(kc_p_int(sms), kc_p_int(business_id),
+			       kc_p_int(kc_rows_int(r, 0, 8))),
+		       NULL, NULL) == 0 &&
+	    kc_dnc_get(db, business_id, id, &after) == 0 &&
+	    kc_compliance_record(db, business_id, business_public_id, actor,
+				 "dnc.updated", "dnc_entry", id, "dnc_id",
+				 before, after) == 0)
+		rc = 0;
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
 int
 kc_dnc_opt_out(struct kc_db *db, const struct kc_actor *actor,
 	       long long business_id, const char *business_public_id,
 	       const char *phone, const char *message_sid, int *changed)
 {
+	struct kc_rows *r;
 	int rc = add(db, actor, business_id, business_public_id, phone, 0, 1,
 		     "stop_keyword", message_sid, NULL);
 
-	/* The number is opted out already: a repeated STOP changes nothing. */
 	*changed = rc == 0;
-	return rc == KC_CONFLICT ? 0 : rc;
+	if (rc != KC_CONFLICT)
+		return rc;
+	/* The number has a live opt-out already. A repeated STOP changes
+	 * nothing, unless the entry does not cover texts (one made for
+	 * voice alone, before the API refused that): STOP must stop SMS
+	 * whatever the entry said, so it is widened. */
+	if (kc_db_query(db, KC_SQL_DNC_OPTOUT_LOCK,
+			KC_ARGS(kc_p_int(business_id), kc_p_str(phone)),
+			&r) != 0)
+		return -1;
+	rc = 0;
+	if (r->nrows == 0)
+		rc = -1; /* ended meanwhile: the caller's retry adds one */
+	else if (kc_rows_int(r, 0, 3) == 0) {
+		rc = set_sms(db, actor, business_id, business_public_id, r, 1);
+		*changed = rc == 0;
+	}
+	kc_rows_free(r);
+	return rc;
 }
 
 int
@@ -262,7 +319,15 @@ kc_dnc_opt_in(struct kc_db *db, const struct kc_actor *actor,
 			KC_ARGS(kc_p_int(business_id), kc_p_str(phone)),
 			&r) != 0)
 		return -1;
-	if (r->nrows > 0) {
+	if (r->nrows > 0 && kc_rows_int(r, 0, 3) == 0) {
+		/* Not opted out of texts (a voice-only entry): nothing for
+		 * START to lift. */
+	} else if (r->nrows > 0 && kc_rows_int(r, 0, 2) != 0) {
+		/* An entry for both channels (made before the API refused
+		 * that): START lifts texts only; the voice block stays. */
+		rc = set_sms(db, actor, business_id, business_public_id, r, 0);
+		*changed = rc == 0;
+	} else if (r->nrows > 0) {
 		rc = end_entry(db, actor, business_id, business_public_id, r,
 			       NULL);
 		*changed = rc == 0;

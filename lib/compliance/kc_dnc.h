@@ -15,7 +15,8 @@ extern const char *const kc_dnc_reasons[]; /* NULL-terminated */
 
 /* A POST /v1/dnc body: "phone" (E.164, valid NANP for +1), "channels"?
  * (a non-empty array of "voice"/"sms", default both), "reason"
- * (customer_request|complaint|legal|stop_keyword). */
+ * (customer_request|complaint|legal|stop_keyword). stop_keyword is an
+ * SMS opt-out: its channels must be given, as ["sms"]. */
 int kc_dnc_validate(const json_t *in, struct kc_verr *e);
 /* Adds a validated entry: its audit row and dnc.added. KC_CONFLICT when
  * it is an opt-out (stop_keyword) and the number already has a live one. */

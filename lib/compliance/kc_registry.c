@@ -1,4 +1,5 @@
 #include "kc_registry.h"
+#include "kc_config.h"
 #include "kc_json.h"
 #include "kc_log.h"
 #include "kc_nanp.h"
@@ -250,20 +251,47 @@ out:
 	return rc;
 }
 
+/* Set once at start-up, before any thread. */
+static long long registry_max_age = KC_DNC_REGISTRY_MAX_AGE_DEFAULT;
+
+void
+kc_registry_max_age_set(long long seconds)
+{
+	if (seconds >= 1 && seconds <= KC_DNC_REGISTRY_MAX_AGE_DEFAULT)
+		registry_max_age = seconds;
+}
+
+long long
+kc_registry_max_age(void)
+{
+	return registry_max_age;
+}
+
+int
+kc_registry_stale(long long age_seconds)
+{
+	return age_seconds < 0 || age_seconds > registry_max_age;
+}
+
 int
 kc_registry_status(struct kc_db *db, json_t **out)
 {
+	const char *age;
 	struct kc_rows *r;
 
 	if (kc_db_query(db, KC_SQL_REGISTRY_STATUS, NULL, 0, &r) != 0)
 		return -1;
+	age = kc_rows_get(r, 0, 6);
 	*out =
-	    json_pack("{s:o, s:o, s:s?, s:s?, s:o, s:s?}", "version",
-		      kc_json_db_int(kc_rows_get(r, 0, 0)), "numbers",
-		      kc_json_db_int(kc_rows_get(r, 0, 1)), "file_name",
-		      kc_rows_get(r, 0, 2), "file_sha256", kc_rows_get(r, 0, 3),
-		      "current_since", kc_json_db_time(kc_rows_get(r, 0, 4)),
-		      "imported_by", kc_rows_get(r, 0, 5));
+	    json_pack("{s:o, s:o, s:s?, s:s?, s:o, s:s?, s:o, s:I, s:b}",
+		      "version", kc_json_db_int(kc_rows_get(r, 0, 0)),
+		      "numbers", kc_json_db_int(kc_rows_get(r, 0, 1)),
+		      "file_name", kc_rows_get(r, 0, 2), "file_sha256",
+		      kc_rows_get(r, 0, 3), "current_since",
+		      kc_json_db_time(kc_rows_get(r, 0, 4)), "imported_by",
+		      kc_rows_get(r, 0, 5), "age_seconds", kc_json_db_int(age),
+		      "max_age_seconds", (json_int_t)registry_max_age, "stale",
+		      kc_registry_stale(age ? kc_rows_int(r, 0, 6) : -1));
 	kc_rows_free(r);
 	return *out ? 0 : -1;
 }

@@ -412,6 +412,11 @@ apply(struct kc_config *c, const char *key, const char *val, char *err,
 	    {"breaker_cooldown_max",
 	     offsetof(struct kc_config, breaker_cooldown_max), 1, 7 * 86400,
 	     "1s to 7d"},
+	    /* Never longer than the FTC allows; shorter is stricter. */
+	    {"dnc_registry_max_age",
+	     offsetof(struct kc_config, dnc_registry_max_age), 3600,
+	     KC_DNC_REGISTRY_MAX_AGE_DEFAULT,
+	     "1h to 31d (the FTC's rule: at least every 31 days)"},
 	};
 	size_t i;
 	int rc;
@@ -698,6 +703,7 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	    {"KC_BREAKER_THRESHOLD", "breaker_threshold"},
 	    {"KC_BREAKER_COOLDOWN", "breaker_cooldown"},
 	    {"KC_BREAKER_COOLDOWN_MAX", "breaker_cooldown_max"},
+	    {"KC_DNC_REGISTRY_MAX_AGE", "dnc_registry_max_age"},
 	};
 	char sub[256];
 	size_t i;
@@ -731,6 +737,7 @@ kc_config_load_at(struct kc_config *c, const char *path, const char *fallback,
 	c->breaker_threshold = 5;
 	c->breaker_cooldown = 30;
 	c->breaker_cooldown_max = 3600;
+	c->dnc_registry_max_age = KC_DNC_REGISTRY_MAX_AGE_DEFAULT;
 	if (kc_duration_list_parse(KC_SCHEDULE_DEFAULT, c->delivery_schedule,
 				   KC_SCHEDULE_MAX,
 				   &c->delivery_schedule_len) != 0)

@@ -14,6 +14,10 @@
 #define KC_SCHEDULE_MAX 32
 /* The documented default: see README, "Retries". */
 #define KC_SCHEDULE_DEFAULT "5s,5m,30m,2h,5h,10h,14h,20h,24h"
+/* The FTC's Telemarketing Sales Rule: a seller refreshes its copy of the
+ * National Do-Not-Call Registry at least every 31 days (16 CFR
+ * 310.4(b)(3)(iv)); an older copy blocks marketing (README, Compliance). */
+#define KC_DNC_REGISTRY_MAX_AGE_DEFAULT (31 * 86400LL)
 
 struct kc_config {
 	char *db_host; /* NULL: use db_socket */
@@ -97,6 +101,9 @@ struct kc_config {
 	long long breaker_threshold;    /* consecutive failures that open it */
 	long long breaker_cooldown;     /* seconds until the first probe */
 	long long breaker_cooldown_max; /* the cool-down doubles up to this */
+	/* Seconds after its import that the national DNC registry stops
+	 * being good enough for marketing (at most the default). */
+	long long dnc_registry_max_age;
 };
 
 /* The installed configuration file (make sets it from sysconfdir). */

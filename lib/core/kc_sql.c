@@ -957,13 +957,23 @@ static const struct {
     [KC_SQL_REGISTRY_STATUS] =
 	{"registry_status",
 	 "SELECT c.version, i.numbers, i.file_name, i.file_sha256, "
-	 "i.current_at, i.actor FROM dnc_registry_current c LEFT JOIN "
+	 "i.current_at, i.actor, TIMESTAMPDIFF(SECOND, i.current_at, "
+	 "UTC_TIMESTAMP()) FROM dnc_registry_current c LEFT JOIN "
 	 "dnc_registry_imports i ON i.id = c.version WHERE c.id = 1"},
     [KC_SQL_REGISTRY_HAS] =
 	{"registry_has",
 	 "SELECT EXISTS (SELECT 1 FROM dnc_registry_current c JOIN "
 	 "dnc_registry r ON r.version = c.version AND r.number = ? WHERE c.id "
 	 "= 1)"},
+/* How old the current registry is, in seconds, and when it was made
+ * current (UTC, ISO 8601); both NULL before the first import. The age is
+ * the server's arithmetic on UTC columns, whatever the session's zone. */
+#define REGISTRY_AGE                                                           \
+	"(SELECT TIMESTAMPDIFF(SECOND, i.current_at, UTC_TIMESTAMP()) FROM "   \
+	"dnc_registry_current rc JOIN dnc_registry_imports i ON i.id = "       \
+	"rc.version WHERE rc.id = 1), (SELECT DATE_FORMAT(i.current_at, "      \
+	"'%Y-%m-%dT%H:%i:%sZ') FROM dnc_registry_current rc JOIN "             \
+	"dnc_registry_imports i ON i.id = rc.version WHERE rc.id = 1) "
 /* Everything the compliance check reads, in one round trip: each
  * subquery is one lookup of one index, named (ordered by id, the DNC list
  * would otherwise be walked by business in id order, every entry of it).
@@ -988,8 +998,8 @@ static const struct {
 	 "CONCAT(c.kind, ' ', c.public_id) FROM consents c FORCE INDEX "
 	 "(ix_consents_phone) WHERE c.business_id = b.id AND c.phone = ? AND "
 	 "c.channel = ? AND c.revoked_at IS NULL "
-	 "ORDER BY c.kind = 'written' DESC, c.id DESC LIMIT 1) FROM businesses "
-	 "b WHERE b.id = ?"},
+	 "ORDER BY c.kind = 'written' DESC, c.id DESC LIMIT 1), " REGISTRY_AGE
+	 "FROM businesses b WHERE b.id = ?"},
 #define SETTINGS_COLS                                                          \
 	"public_id, name, timezone, sms_help_text, calling_hours_start, "      \
 	"calling_hours_end "
@@ -1004,6 +1014,11 @@ static const struct {
 	{"compliance_settings_set",
 	 "UPDATE businesses SET sms_help_text = ?, calling_hours_start = ?, "
 	 "calling_hours_end = ? WHERE id = ?"},
+    /* An opt-out's SMS channel, set by STOP or cleared by START, on the
+     * live entry its caller has locked. */
+    [KC_SQL_DNC_SET_SMS] = {"dnc_set_sms",
+			    "UPDATE dnc_entries SET sms = ? WHERE business_id "
+			    "= ? AND id = ? AND removed_at IS NULL"},
 /* The audit log's filters. since and until become a span of ids
  * first (AUDIT_ID_*, on the time index), so a list walks only the
  * rows of its span; the times are then compared exactly. */
@@ -1247,9 +1262,11 @@ static const struct {
 	 "(ix_consents_phone) WHERE "
 	 "c.business_id "
 	 "= b.id AND c.phone = j.to_n AND c.channel = j.ch AND c.revoked_at IS "
-	 "NULL ORDER BY c.kind = 'written' DESC, c.id DESC LIMIT 1) FROM "
-	 "JSON_TABLE(?, '$[*]' COLUMNS (i INT PATH '$.i', biz BIGINT UNSIGNED "
-	 "PATH '$.b', from_n VARCHAR(32) COLLATE utf8mb4_bin PATH '$.f', to_n "
+	 "NULL ORDER BY c.kind = 'written' DESC, c.id DESC LIMIT "
+	 "1), " REGISTRY_AGE
+	 "FROM JSON_TABLE(?, '$[*]' COLUMNS (i INT PATH '$.i', biz BIGINT "
+	 "UNSIGNED PATH '$.b', from_n VARCHAR(32) COLLATE utf8mb4_bin PATH "
+	 "'$.f', to_n "
 	 "VARCHAR(32) COLLATE utf8mb4_bin PATH '$.t', voice INT PATH '$.v', "
 	 "sms INT PATH '$.s', ten BIGINT UNSIGNED PATH '$.n', ch VARCHAR(8) "
 	 "COLLATE utf8mb4_bin PATH '$.c')) j JOIN businesses b FORCE INDEX "

@@ -178,6 +178,7 @@ enum kc_sql {
 	KC_SQL_COMPLIANCE_SETTINGS_GET,
 	KC_SQL_COMPLIANCE_SETTINGS_LOCK,
 	KC_SQL_COMPLIANCE_SETTINGS_SET,
+	KC_SQL_DNC_SET_SMS,
 	/* End of compliance. */
 	/* The dashboard: users, sessions, the sign-in throttle, and the
 	 * reads its pages need beyond the API's. */

@@ -590,14 +590,11 @@ outbound_env=(KC_CARRIER_TIMEOUT=5 KC_OUTBOUND_LEASE=8s KC_OUTBOUND_RECONCILE_AF
 outbound_owned='outcomes not recorded|unavailable for the whole run'
 
 
-# phone: a fresh dialable number in 212 (exchange 2-9, not N11) in REPLY.
+# phone: a fresh number in REPLY, a UK mobile one: another country's
+# number is judged in the zone the request names alone (midday_zone),
+# where a +1 number's area code would have the last word on the hours.
 phone() {
-	local x
-	while :; do
-		x=$((200 + (RANDOM * 32768 + RANDOM) % 800))
-		[ $((x % 100)) -ne 11 ] && break
-	done
-	REPLY=$(printf '+1212%d%04d' "$x" $(((RANDOM * 32768 + RANDOM) % 10000)))
+	REPLY=$(printf '+447700%06d' $(((RANDOM * 32768 + RANDOM) % 1000000)))
 }
 
 # carrier METHOD PATH [curl args...]: the fake carrier's control API.

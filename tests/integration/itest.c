@@ -1,5 +1,8 @@
 #include "itest.h"
 #include "itest_sql.h"
+#include "kc_hours.h"
+#include "kc_nanp.h"
+#include "kc_phone.h"
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -482,4 +485,120 @@ itest_assert_like_missing(const struct itest_resp *theirs,
 		  missing->body);
 	json_decref(a);
 	json_decref(b);
+}
+
+/* Whether kcctl dnc status says the registry is fresh. */
+static int
+registry_fresh(void)
+{
+	const char *args[] = {"dnc", "status", NULL};
+	json_t *v;
+	int st, fresh;
+
+	v = itest_kcctl(&st, args);
+	cr_assert(st == 0 && v, "kcctl dnc status (%d)", st);
+	cr_assert(json_is_boolean(json_object_get(v, "stale")),
+		  "kcctl dnc status says nothing of staleness");
+	fresh = json_is_false(json_object_get(v, "stale"));
+	json_decref(v);
+	return fresh;
+}
+
+void
+itest_dnc_registry_fresh(void)
+{
+	const char *dir = getenv("KC_VAR");
+	const char *args[] = {"dnc", "import", NULL, NULL};
+	long long deadline = itest_mono_ms() + 30000;
+	char path[256];
+	int fd, st;
+
+	while (!registry_fresh()) {
+		cr_assert(itest_mono_ms() < deadline,
+			  "no fresh DNC registry after 30 s of imports");
+		snprintf(path, sizeof(path), "%s/dnc-fresh-XXXXXX",
+			 dir && *dir ? dir : "/tmp");
+		fd = mkstemp(path);
+		cr_assert(fd >= 0);
+		cr_assert_eq(write(fd, "2015550100\n", 11), 11);
+		close(fd);
+		args[2] = path;
+		/* Another test's import may hold the lock: then this one
+		 * fails, and the next status shows that one's. */
+		json_decref(itest_kcctl(&st, args));
+		unlink(path);
+		if (st != 0)
+			itest_msleep(100);
+	}
+}
+
+/* --- numbers and calling hours --------------------------------------- */
+
+void
+itest_number_in(int npa, char *out, size_t cap)
+{
+	char r[16];
+
+	do {
+		/* +1555 and seven random digits: d[0..6]. */
+		itest_random_number(r, sizeof(r));
+		r[5] = (char)('2' + (r[5] - '0') % 8);
+	} while (r[6] == '1' && r[7] == '1');
+	snprintf(out, cap, "+1%d%.7s", npa, r + 5);
+	cr_assert(kc_phone_dialable(out), "%s", out);
+}
+
+int
+itest_hours_all_inside(const char *const *zones, size_t n, int start, int end)
+{
+	struct kc_hours_zone j[KC_HOURS_ZONES_MAX];
+	int allowed;
+
+	return kc_hours_judge(zones, n, time(NULL) - 300, start, end, j,
+			      &allowed) == 0 &&
+	       allowed &&
+	       kc_hours_judge(zones, n, time(NULL) + 300, start, end, j,
+			      &allowed) == 0 &&
+	       allowed;
+}
+
+/* Whether now is outside 08:00-21:00 in every zone, with the margin. */
+static int
+all_outside(const char *const *zones, size_t n)
+{
+	struct kc_hours_zone j[KC_HOURS_ZONES_MAX];
+	int allowed;
+	size_t i;
+	time_t t;
+
+	for (t = time(NULL) - 300; t <= time(NULL) + 300; t += 600) {
+		if (kc_hours_judge(zones, n, t, KC_HOURS_EARLIEST,
+				   KC_HOURS_LATEST, j, &allowed) != 0)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (j[i].allowed)
+				return 0;
+	}
+	return 1;
+}
+
+int
+itest_npa_where(int inside)
+{
+	size_t i, n;
+
+	for (i = 0; i < kc_nanp_tz_count; i++) {
+		const struct kc_nanp_tz *t = &kc_nanp_tz_table[i];
+
+		for (n = 0; n < KC_NANP_TZ_MAX && t->zones[n]; n++)
+			;
+		if (n == 0 || t->npa % 100 == 11)
+			continue;
+		if (inside
+			? itest_hours_all_inside(t->zones, n, KC_HOURS_EARLIEST,
+						 KC_HOURS_LATEST)
+			: all_outside(t->zones, n))
+			return t->npa;
+	}
+	return 0;
 }

@@ -83,6 +83,23 @@ void itest_msleep(long ms);
  * accept (exchange 2-9, not N11). */
 void itest_random_number(char *out, size_t cap);
 
+/* Makes sure the national DNC registry is not stale (kcctl dnc status),
+ * importing one of a single number (+12015550100) when it is: marketing
+ * is blocked without one (dnc_registry_stale). For tests that send
+ * marketing; safe when several run at once (one import wins, the others
+ * see it). */
+void itest_dnc_registry_fresh(void);
+
+/* A random valid number in area code npa (exchange 2-9, not N11). */
+void itest_number_in(int npa, char *out, size_t cap);
+/* Whether now is inside [start, end) minutes in every zone of zones,
+ * each judged with a margin of five minutes on both sides. */
+int itest_hours_all_inside(const char *const *zones, size_t n, int start,
+			   int end);
+/* An area code of the NANP table all of whose zones are outside
+ * 08:00-21:00 now, or inside (with a margin); 0 when none is. */
+int itest_npa_where(int inside);
+
 /* The test receiver (tests/receiver/receiver.mjs) at KC_RECEIVER_URL,
  * trusted through KC_DELIVERY_CA_FILE. Paths are per test (random). */
 void itest_rcv_path(char *out, size_t cap);

@@ -2,6 +2,7 @@
  * log's filters through the API; the compliance check and the SMS keyword
  * functions (lib/compliance/) against the same database. */
 #include "itest.h"
+#include "itest_sql.h"
 #include "kc_business.h"
 #include "kc_compliance.h"
 #include "kc_config.h"
@@ -668,7 +669,7 @@ check(long long biz, enum kc_channel ch, enum kc_purpose p, const char *to,
 	const char *code;
 
 	cr_assert_eq(kc_compliance_check(db, biz, &in, &r), 0);
-	cr_assert_eq(json_array_size(r.checks), 6);
+	cr_assert_eq(json_array_size(r.checks), 7);
 	code = r.code;
 	if (detail)
 		snprintf(detail, 320, "%s", r.detail);
@@ -698,6 +699,7 @@ Test(check, reads_what_the_api_wrote)
 
 	itest_tenant_new(&t, "Check Co", "*");
 	itest_tenant_new(&other, "Check Other Co", "*");
+	itest_dnc_registry_fresh(); /* for the marketing checks */
 	biz = business_id(t.biz);
 	add_number(t.biz, from);
 	ny_number(to, sizeof(to));
@@ -873,4 +875,129 @@ Test(check, stop_and_start_keywords)
 	}
 	cr_assert_eq(kc_compliance_help_text(db, biz, help, sizeof(help)), 0);
 	cr_assert_str_eq(help, "Keyword Co help: +12125550100");
+}
+
+/* A live opt-out as an older build let POST /v1/dnc make it: reason
+ * stop_keyword with channels of the caller's choosing. */
+static void
+legacy_optout(long long biz, const char *phone, int voice, int sms, char *id)
+{
+	char sql[512], *out;
+
+	snprintf(id, 64, "dnc_legacy%lld%d%d", (long long)time(NULL) % 100000,
+		 voice, sms);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO dnc_entries (public_id, business_id, phone, "
+		 "voice, sms, reason, optout_phone, created_at) VALUES ('%s', "
+		 "%lld, '%s', %d, %d, 'stop_keyword', '%s', UTC_TIMESTAMP(6))",
+		 id, biz, phone, voice, sms, phone);
+	out = itest_sql_root(sql);
+	free(out);
+}
+
+static const char *
+dnc_channels(const char *key, const char *id)
+{
+	static char got[64];
+	struct itest_resp r;
+	char path[128], *s;
+
+	snprintf(path, sizeof(path), "/v1/dnc/%s", id);
+	itest_get(path, key, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	s = json_dumps(json_object_get(r.json, "channels"), JSON_COMPACT);
+	snprintf(got, sizeof(got), "%s:%s", itest_jstr(r.json, "status"), s);
+	free(s);
+	itest_resp_free(&r);
+	return got;
+}
+
+Test(check, stop_keyword_entries_are_sms_only)
+{
+	struct itest_tenant t;
+	char from[16], to[16], to2[16], id[64], body[256], voice_only[64],
+	    both[64];
+	time_t now = noon_in_new_york();
+	struct itest_resp r;
+	long long biz;
+	int changed = -1;
+	json_t *ev;
+
+	itest_tenant_new(&t, "Keyword Channels Co", "*");
+	biz = business_id(t.biz);
+	add_number(t.biz, from);
+	ny_number(to, sizeof(to));
+	ny_number(to2, sizeof(to2));
+	grant(t.key, to, "sms", "written", id);
+	grant(t.key, to, "voice", "written", id);
+	grant(t.key, to2, "sms", "written", id);
+	grant(t.key, to2, "voice", "written", id);
+
+	/* The API makes an opt-out for texts only. */
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"reason\":\"stop_keyword\","
+		 "\"channels\":[\"voice\"]}",
+		 to);
+	itest_post(t.key, "/v1/dnc", body, &r);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "channels");
+	itest_resp_free(&r);
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"reason\":\"stop_keyword\"}", to);
+	itest_post(t.key, "/v1/dnc", body, &r);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	itest_resp_free(&r);
+	cr_assert_eq(itest_count(t.key, "/v1/dnc"), 0);
+
+	/* STOP on a number whose opt-out is voice only: SMS is blocked
+	 * too, as the reply says. */
+	legacy_optout(biz, to, 1, 0, voice_only);
+	cr_assert_str_eq(check(biz, KC_CHANNEL_SMS, KC_PURPOSE_INFORMATIONAL,
+			       to, from, now, NULL),
+			 "allowed");
+	cr_assert_eq(
+	    kc_compliance_opt_out(db, biz, t.biz, to, "SMvoice", &changed), 0);
+	cr_assert_eq(changed, 1);
+	cr_assert_str_eq(check(biz, KC_CHANNEL_SMS, KC_PURPOSE_INFORMATIONAL,
+			       to, from, now, NULL),
+			 KC_CHECK_NUMBER_OPTED_OUT);
+	cr_assert_str_eq(dnc_channels(t.key, voice_only),
+			 "active:[\"voice\",\"sms\"]");
+	ev = events(t.key, "dnc.updated");
+	cr_assert_eq(json_array_size(ev), 1);
+	json_decref(ev);
+	/* Again: nothing more. */
+	cr_assert_eq(
+	    kc_compliance_opt_out(db, biz, t.biz, to, "SMvoice2", &changed), 0);
+	cr_assert_eq(changed, 0);
+
+	/* START on an opt-out that covers calls too lifts texts only. */
+	legacy_optout(biz, to2, 1, 1, both);
+	cr_assert_eq(
+	    kc_compliance_opt_in(db, biz, t.biz, to2, "SMstart", &changed), 0);
+	cr_assert_eq(changed, 1);
+	cr_assert_str_eq(check(biz, KC_CHANNEL_SMS, KC_PURPOSE_INFORMATIONAL,
+			       to2, from, now, NULL),
+			 "allowed");
+	cr_assert_str_eq(check(biz, KC_CHANNEL_VOICE, KC_PURPOSE_INFORMATIONAL,
+			       to2, from, now, NULL),
+			 KC_CHECK_NUMBER_OPTED_OUT);
+	cr_assert_str_eq(dnc_channels(t.key, both), "active:[\"voice\"]");
+	/* START again: nothing to lift. */
+	cr_assert_eq(
+	    kc_compliance_opt_in(db, biz, t.biz, to2, "SMstart2", &changed), 0);
+	cr_assert_eq(changed, 0);
+	cr_assert_str_eq(check(biz, KC_CHANNEL_VOICE, KC_PURPOSE_INFORMATIONAL,
+			       to2, from, now, NULL),
+			 KC_CHECK_NUMBER_OPTED_OUT);
+	/* And STOP brings texts back under it. */
+	cr_assert_eq(
+	    kc_compliance_opt_out(db, biz, t.biz, to2, "SMstop", &changed), 0);
+	cr_assert_eq(changed, 1);
+	cr_assert_str_eq(check(biz, KC_CHANNEL_SMS, KC_PURPOSE_INFORMATIONAL,
+			       to2, from, now, NULL),
+			 KC_CHECK_NUMBER_OPTED_OUT);
+	ev = events(t.key, "dnc.updated");
+	cr_assert_eq(json_array_size(ev), 3);
+	json_decref(ev);
 }

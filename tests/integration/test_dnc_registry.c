@@ -136,6 +136,22 @@ import_in_background(const char *path)
 	return pid;
 }
 
+static void
+written_consent(const char *key, const char *to, const char *channel)
+{
+	struct itest_resp r;
+	char body[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"channel\":\"%s\",\"kind\":"
+		 "\"written\",\"source\":\"web_form\",\"captured_at\":"
+		 "\"2026-01-02T03:04:05Z\"}",
+		 to, channel);
+	itest_post(key, "/v1/consents", body, &r);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	itest_resp_free(&r);
+}
+
 /* One test, in steps that build on each other: a million numbers, what
  * the check makes of them, a bad file that changes nothing, and a reload
  * read all the while. */
@@ -149,7 +165,6 @@ Test(dnc_registry, import_check_and_atomic_reload)
 	long long version, t0, old_seen = 0, new_seen = 0, rounds = 0;
 	struct itest_tenant t;
 	struct kc_business biz;
-	struct itest_resp r;
 	json_t *v;
 	int st, wst;
 	pid_t pid;
@@ -200,7 +215,6 @@ Test(dnc_registry, import_check_and_atomic_reload)
 	}
 	e164(a, to, sizeof(to));
 	{
-		char body[256];
 		struct tm tm = {
 		    .tm_year = 126, .tm_mon = 6, .tm_mday = 15, .tm_hour = 15};
 		struct kc_action_check in = {
@@ -208,14 +222,7 @@ Test(dnc_registry, import_check_and_atomic_reload)
 		    timegm(&tm)};
 		struct kc_check_result res;
 
-		snprintf(body, sizeof(body),
-			 "{\"phone\":\"%s\",\"channel\":\"voice\",\"kind\":"
-			 "\"written\",\"source\":\"web_form\",\"captured_at\":"
-			 "\"2026-01-02T03:04:05Z\"}",
-			 to);
-		itest_post(t.key, "/v1/consents", body, &r);
-		cr_assert_eq(r.status, 201, "%s", r.body);
-		itest_resp_free(&r);
+		written_consent(t.key, to, "voice");
 		cr_assert_eq(kc_compliance_check(db, biz.id, &in, &res), 0);
 		cr_assert_str_eq(res.code ? res.code : "allowed",
 				 KC_CHECK_NUMBER_ON_DNC,
@@ -283,4 +290,167 @@ Test(dnc_registry, import_check_and_atomic_reload)
 	unlink(path_b);
 	unlink(path_bad);
 	unlink(path_empty);
+}
+
+/* Makes the current import look imported days ago (UTC, as imports are
+ * stamped; whole seconds, so that the age read back is not a fraction
+ * short of them), or takes the registry away (days < 0). */
+static void
+registry_age(int days)
+{
+	char sql[256];
+
+	if (days < 0)
+		snprintf(sql, sizeof(sql),
+			 "UPDATE dnc_registry_current SET version = NULL "
+			 "WHERE id = 1");
+	else
+		snprintf(sql, sizeof(sql),
+			 "UPDATE dnc_registry_imports i JOIN "
+			 "dnc_registry_current c ON c.version = i.id SET "
+			 "i.current_at = UTC_TIMESTAMP() - INTERVAL %d DAY",
+			 days);
+	cr_assert_eq(itest_admin_sql(sql), 0, "%s", sql);
+}
+
+static json_t *
+registry_status(void)
+{
+	const char *args[] = {"dnc", "status", NULL};
+	json_t *v;
+	int st;
+
+	v = itest_kcctl(&st, args);
+	cr_assert(st == 0 && v, "kcctl dnc status (%d)", st);
+	return v;
+}
+
+/* An SMS for purpose from the business's number; extra: more members. */
+static void
+send_sms(const struct itest_tenant *t, const char *from, const char *to,
+	 const char *purpose, const char *extra, struct itest_resp *r)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body),
+		 "{\"to\":\"%s\",\"from\":\"%s\",\"body\":\"20%% off this "
+		 "week.\",\"purpose\":\"%s\"%s}",
+		 to, from, purpose, extra);
+	itest_post(t->key, "/v1/messages", body, r);
+}
+
+/* A marketing SMS is refused with dnc_registry_stale and kept blocked;
+ * its detail says what to run and has why (said). */
+static void
+blocked_as_stale(const struct itest_tenant *t, const char *from, const char *to,
+		 const char *said)
+{
+	struct itest_resp r;
+	const char *detail;
+	const json_t *a;
+
+	send_sms(t, from, to, "marketing", "", &r);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "code"), "dnc_registry_stale");
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "purpose");
+	detail = itest_jstr(r.json, "detail");
+	cr_assert(detail && strstr(detail, "kcctl dnc import"), "%s", r.body);
+	cr_assert(strstr(detail, said), "%s", r.body);
+	a = json_object_get(r.json, "action");
+	cr_assert_str_eq(itest_jstr(a, "status"), "blocked");
+	cr_assert_str_eq(itest_jstr(json_object_get(a, "blocked"), "stage"),
+			 "queue");
+	itest_resp_free(&r);
+}
+
+/* The FTC's rule: a seller markets only against a copy of the registry
+ * no older than 31 days. With none, or an older one, marketing to a +1
+ * number is blocked (dnc_registry_stale) when queued and when sent;
+ * informational messages go on. The registry is every business's: this
+ * runs with the jobs, one test at a time, and leaves a fresh one. */
+Test(dnc_registry, marketing_waits_for_a_fresh_registry)
+{
+	const char *add[] = {"number", "add", "--business", NULL, NULL, NULL};
+	struct itest_tenant t;
+	struct itest_resp r;
+	char from[20], to[20], id[64], path[128];
+	const json_t *a;
+	json_t *v;
+	int st, npa = itest_npa_where(1);
+
+	/* The send-time step needs an action queued, so a recipient inside
+	 * the hours now (none is for half an hour a year, 11:00-11:30 UTC
+	 * in winter). */
+	cr_assert(npa, "no NANP area code is inside 08:00-21:00 now");
+	itest_tenant_new(&t, "Stale Registry Co", "*");
+	itest_number_in(212, from, sizeof(from));
+	add[3] = t.biz;
+	add[4] = from;
+	json_decref(itest_kcctl(&st, add));
+	cr_assert_eq(st, 0);
+	itest_number_in(npa, to, sizeof(to));
+	written_consent(t.key, to, "sms");
+
+	/* None imported. */
+	registry_age(-1);
+	v = registry_status();
+	cr_assert(json_is_true(json_object_get(v, "stale")));
+	cr_assert(json_is_null(json_object_get(v, "age_seconds")));
+	cr_assert_eq(itest_jint(v, "max_age_seconds"), 31 * 86400LL);
+	json_decref(v);
+	blocked_as_stale(&t, from, to, "no National Do-Not-Call Registry");
+	/* Informational messages do not need the registry. */
+	send_sms(&t, from, to, "informational", ",\"dry_run\":true", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(json_is_true(json_object_get(r.json, "allowed")), "%s",
+		  r.body);
+	itest_resp_free(&r);
+
+	/* One imported 32 days ago. */
+	itest_dnc_registry_fresh();
+	registry_age(32);
+	v = registry_status();
+	cr_assert(json_is_true(json_object_get(v, "stale")));
+	cr_assert_geq(itest_jint(v, "age_seconds"), 32 * 86400LL);
+	json_decref(v);
+	blocked_as_stale(&t, from, to, "32 days ago");
+
+	/* 30 days old is fresh enough: it is queued. */
+	registry_age(30);
+	v = registry_status();
+	cr_assert(json_is_false(json_object_get(v, "stale")));
+	json_decref(v);
+	send_sms(&t, from, to, "marketing", "", &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "status"), "queued");
+	snprintf(id, sizeof(id), "%s", itest_jstr(r.json, "id"));
+	itest_resp_free(&r);
+
+	/* It goes stale before the worker sends it: blocked, not sent. */
+	registry_age(32);
+	{
+		const char *args[] = {"outbound", "--business", t.biz, NULL};
+
+		v = itest_kcctl(&st, args);
+		cr_assert(st == 0 && v, "kcctl outbound (%d)", st);
+		cr_assert_eq(itest_jint(v, "blocked"), 1);
+		cr_assert_eq(itest_jint(v, "accepted"), 0);
+		json_decref(v);
+	}
+	snprintf(path, sizeof(path), "/v1/messages/%s", id);
+	itest_get(path, t.key, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(itest_jstr(r.json, "status"), "blocked");
+	a = json_object_get(r.json, "blocked");
+	cr_assert_str_eq(itest_jstr(a, "code"), "dnc_registry_stale");
+	cr_assert_str_eq(itest_jstr(a, "stage"), "send");
+	cr_assert(strstr(itest_jstr(a, "detail"), "kcctl dnc import"), "%s",
+		  r.body);
+	itest_resp_free(&r);
+
+	/* And leaves a fresh one for what runs next. */
+	registry_age(0);
+	v = registry_status();
+	cr_assert(json_is_false(json_object_get(v, "stale")));
+	json_decref(v);
 }

@@ -28,59 +28,12 @@ struct ob {
 	char from[20];  /* the business's number */
 	char agent[64]; /* its agent */
 	char tz[40];    /* a zone where it is mid-day now */
+	/* An area code all of whose zones are inside 08:00-21:00 now, for
+	 * the recipients (recipient()); 0 when none is, and then they are
+	 * another country's, judged in the business's zone (set to o->tz). */
+	int npa;
 	char base[256]; /* the stack's URL, as the carrier calls it */
 };
-
-/* A random valid number in area code npa (exchange 2-9, not N11). */
-static void
-number_in(int npa, char *out, size_t cap)
-{
-	char r[16];
-
-	do {
-		/* +1555 and seven random digits: d[0..6]. */
-		itest_random_number(r, sizeof(r));
-		r[5] = (char)('2' + (r[5] - '0') % 8);
-	} while (r[6] == '1' && r[7] == '1');
-	snprintf(out, cap, "+1%d%.7s", npa, r + 5);
-	cr_assert(kc_phone_dialable(out), "%s", out);
-}
-
-/* Whether now is inside [start, end) minutes in every zone of zones,
- * each judged with a margin of five minutes on both sides. */
-static int
-all_inside(const char *const *zones, size_t n, int start, int end)
-{
-	struct kc_hours_zone j[KC_HOURS_ZONES_MAX];
-	int allowed;
-
-	return kc_hours_judge(zones, n, time(NULL) - 300, start, end, j,
-			      &allowed) == 0 &&
-	       allowed &&
-	       kc_hours_judge(zones, n, time(NULL) + 300, start, end, j,
-			      &allowed) == 0 &&
-	       allowed;
-}
-
-/* Whether now is outside 08:00-21:00 in every zone, with the margin. */
-static int
-all_outside(const char *const *zones, size_t n)
-{
-	struct kc_hours_zone j[KC_HOURS_ZONES_MAX];
-	int allowed;
-	size_t i;
-	time_t t;
-
-	for (t = time(NULL) - 300; t <= time(NULL) + 300; t += 600) {
-		if (kc_hours_judge(zones, n, t, KC_HOURS_EARLIEST,
-				   KC_HOURS_LATEST, j, &allowed) != 0)
-			return 0;
-		for (i = 0; i < n; i++)
-			if (j[i].allowed)
-				return 0;
-	}
-	return 1;
-}
 
 /* A zone of the tz database where it is now between start and end
  * (minutes after midnight). */
@@ -96,7 +49,7 @@ zone_at(int start, int end, char *out, size_t cap)
 		snprintf(name, sizeof(name), "Etc/GMT%c%d",
 			 off <= 0 ? '+' : '-', off <= 0 ? -off : off);
 		z[0] = name;
-		if (all_inside(z, 1, start, end)) {
+		if (itest_hours_all_inside(z, 1, start, end)) {
 			snprintf(out, cap, "%s", name);
 			return;
 		}
@@ -129,7 +82,7 @@ setup_tz(struct ob *o, const char *tz)
 	snprintf(o->t.biz, sizeof(o->t.biz), "%s", itest_jstr(v, "id"));
 	json_decref(v);
 	itest_key_new(&o->t, "*", o->t.key, o->t.key_id);
-	number_in(212, o->from, sizeof(o->from));
+	itest_number_in(212, o->from, sizeof(o->from));
 	v = itest_kcctl(&st, number);
 	cr_assert(st == 0, "kcctl number add (%d)", st);
 	json_decref(v);
@@ -141,10 +94,36 @@ setup_tz(struct ob *o, const char *tz)
 	snprintf(o->base, sizeof(o->base), "%s", getenv("KC_TEST_URL"));
 }
 
+/* A business whose recipients the hours check lets through, whatever
+ * the hour of the test: the zones of a number's area code decide (a
+ * request's "timezone" never overrides them). */
 static void
 setup(struct ob *o)
 {
-	setup_tz(o, "America/New_York");
+	char tz[40];
+	int npa = itest_npa_where(1);
+
+	if (npa)
+		setup_tz(o, "America/New_York");
+	else {
+		midday_zone(tz, sizeof(tz));
+		setup_tz(o, tz);
+	}
+	o->npa = npa;
+}
+
+/* A random recipient that the hours check allows now (see ob.npa). */
+static void
+recipient(const struct ob *o, char *out, size_t cap)
+{
+	char r[16];
+
+	if (o->npa) {
+		itest_number_in(o->npa, out, cap);
+		return;
+	}
+	itest_random_number(r, sizeof(r));
+	snprintf(out, cap, "+447700%.6s", r + 6);
 }
 
 static void
@@ -335,6 +314,21 @@ carrier_requests(const char *phone)
 	return n;
 }
 
+/* The SID the fake carrier gave the first request to phone. */
+static void
+carrier_sid_of(const char *phone, char *sid, size_t cap)
+{
+	json_t *log = itest_carrier_log(phone);
+
+	snprintf(
+	    sid, cap, "%s",
+	    itest_jstr(json_object_get(
+			   json_array_get(json_object_get(log, "requests"), 0),
+			   "answer"),
+		       "sid"));
+	json_decref(log);
+}
+
 static const json_t *
 check_named(const json_t *checks, const char *name)
 {
@@ -354,7 +348,7 @@ Test(outbound, dnc_number_is_refused_with_its_code_and_an_audit_row)
 	json_t *a, *rows, *row;
 
 	setup(&o);
-	number_in(212, to, sizeof(to));
+	recipient(&o, to, sizeof(to));
 	consent(&o, to, "voice", "written");
 	snprintf(body, sizeof(body),
 		 "{\"phone\":\"%s\",\"reason\":\"customer_request\"}", to);
@@ -376,7 +370,7 @@ Test(outbound, dnc_number_is_refused_with_its_code_and_an_audit_row)
 	cr_assert(strncmp(id, "ocall_", 6) == 0, "%s", id);
 	/* Every check ran, in order, and consent alone would have let it
 	 * through: DNC wins. */
-	cr_assert_eq(json_array_size(json_object_get(a, "checks")), 6);
+	cr_assert_eq(json_array_size(json_object_get(a, "checks")), 7);
 	cr_assert_str_eq(itest_jstr(check_named(json_object_get(a, "checks"),
 						"consent_missing"),
 				    "outcome"),
@@ -423,7 +417,8 @@ Test(outbound, marketing_sms_without_written_consent_is_refused)
 	char to[20], tz[80];
 
 	setup(&o);
-	number_in(212, to, sizeof(to));
+	itest_dnc_registry_fresh();
+	recipient(&o, to, sizeof(to));
 	snprintf(tz, sizeof(tz), ",\"timezone\":\"%s\"", o.tz);
 	consent(&o, to, "sms", "express");
 	message(&o, to, "marketing", tz, &r);
@@ -458,7 +453,7 @@ Test(outbound, allowed_sms_reaches_the_carrier_and_comes_back_as_signed_events)
 	setup(&o);
 	itest_rcv_path(path, sizeof(path));
 	itest_rcv_endpoint(o.t.key, path, "[\"message.*\"]", ep, secret);
-	number_in(212, to, sizeof(to));
+	recipient(&o, to, sizeof(to));
 	consent(&o, to, "sms", "express");
 	queued_message(&o, to, id);
 
@@ -499,7 +494,7 @@ Test(outbound, allowed_sms_reaches_the_carrier_and_comes_back_as_signed_events)
 	m = get_message(&o, id);
 	cr_assert_str_eq(itest_jstr(m, "status"), "accepted");
 	cr_assert_str_eq(itest_jstr(m, "carrier_sid"), sid);
-	cr_assert_eq(json_array_size(json_object_get(m, "send_checks")), 6);
+	cr_assert_eq(json_array_size(json_object_get(m, "send_checks")), 7);
 	json_decref(m);
 
 	/* The carrier's signed callbacks move it along... */
@@ -558,7 +553,7 @@ Test(outbound, stop_reply_blocks_the_next_sms_at_the_api_and_at_send_time)
 	const json_t *c;
 
 	setup(&o);
-	number_in(212, to, sizeof(to));
+	recipient(&o, to, sizeof(to));
 	consent(&o, to, "sms", "written");
 	/* Queued before the STOP, sent after it. */
 	queued_message(&o, to, first);
@@ -612,22 +607,15 @@ Test(outbound, forged_callbacks_are_refused_and_change_nothing)
 {
 	struct ob o;
 	char to[20], id[64], sid[80], q[128], twiml[512];
-	json_t *v, *m, *log, *rows;
+	json_t *v, *m, *rows;
 	size_t audits;
 
 	setup(&o);
-	number_in(212, to, sizeof(to));
+	recipient(&o, to, sizeof(to));
 	consent(&o, to, "sms", "express");
 	queued_message(&o, to, id);
 	json_decref(outbound(&o));
-	log = itest_carrier_log(to);
-	snprintf(
-	    sid, sizeof(sid), "%s",
-	    itest_jstr(json_object_get(
-			   json_array_get(json_object_get(log, "requests"), 0),
-			   "answer"),
-		       "sid"));
-	json_decref(log);
+	carrier_sid_of(to, sid, sizeof(sid));
 	rows = audit_of(&o, id);
 	audits = json_array_size(rows);
 	json_decref(rows);
@@ -670,25 +658,18 @@ Test(outbound, replayed_callbacks_change_nothing)
 {
 	struct ob o;
 	char to[20], id[64], sid[80], q[128];
-	json_t *v, *log, *rows;
+	json_t *v, *rows;
 	long n_sent, n_stop;
 	size_t audits;
 	char body[512];
 	long st;
 
 	setup(&o);
-	number_in(212, to, sizeof(to));
+	recipient(&o, to, sizeof(to));
 	consent(&o, to, "sms", "express");
 	queued_message(&o, to, id);
 	json_decref(outbound(&o));
-	log = itest_carrier_log(to);
-	snprintf(
-	    sid, sizeof(sid), "%s",
-	    itest_jstr(json_object_get(
-			   json_array_get(json_object_get(log, "requests"), 0),
-			   "answer"),
-		       "sid"));
-	json_decref(log);
+	carrier_sid_of(to, sid, sizeof(sid));
 
 	snprintf(body, sizeof(body), "{\"sid\":\"%s\",\"status\":\"sent\"}",
 		 sid);
@@ -725,33 +706,11 @@ Test(outbound, replayed_callbacks_change_nothing)
 	cr_assert_eq(events(&o, "dnc.added", NULL, NULL), 1);
 }
 
-/* An area code all of whose zones are outside 08:00-21:00 now, or inside
- * (with a margin), from the NANP table; 0 when none is. */
-static int
-npa_where(int inside)
-{
-	size_t i, n;
-
-	for (i = 0; i < kc_nanp_tz_count; i++) {
-		const struct kc_nanp_tz *t = &kc_nanp_tz_table[i];
-
-		for (n = 0; n < KC_NANP_TZ_MAX && t->zones[n]; n++)
-			;
-		if (n == 0 || t->npa % 100 == 11)
-			continue;
-		if (inside ? all_inside(t->zones, n, KC_HOURS_EARLIEST,
-					KC_HOURS_LATEST)
-			   : all_outside(t->zones, n))
-			return t->npa;
-	}
-	return 0;
-}
-
 Test(outbound, calling_hours_are_the_recipients)
 {
 	struct itest_resp r;
 	struct ob o;
-	int out_npa = npa_where(0), in_npa = npa_where(1);
+	int out_npa = itest_npa_where(0), in_npa = itest_npa_where(1);
 	char out_to[20], in_to[20], body[1024], tz[40] = "America/New_York";
 	const json_t *c;
 
@@ -767,12 +726,12 @@ Test(outbound, calling_hours_are_the_recipients)
 		zone_at(1 * 60, 5 * 60, tz, sizeof(tz));
 	setup_tz(&o, tz);
 	if (in_npa)
-		number_in(in_npa, in_to, sizeof(in_to));
+		itest_number_in(in_npa, in_to, sizeof(in_to));
 	else
 		snprintf(in_to, sizeof(in_to), "+447700900%03d",
 			 (int)(time(NULL) % 1000));
 	if (out_npa)
-		number_in(out_npa, out_to, sizeof(out_to));
+		itest_number_in(out_npa, out_to, sizeof(out_to));
 	else
 		snprintf(out_to, sizeof(out_to), "+447700901%03d",
 			 (int)(time(NULL) % 1000));
@@ -817,7 +776,8 @@ Test(outbound, outbound_call_moves_through_its_states)
 	int voice_ok = 0;
 
 	setup(&o);
-	number_in(212, to, sizeof(to));
+	itest_dnc_registry_fresh();
+	recipient(&o, to, sizeof(to));
 	consent(&o, to, "voice", "written");
 	snprintf(body, sizeof(body),
 		 "{\"to\":\"%s\",\"from\":\"%s\",\"agent_id\":\"%s\","
@@ -880,9 +840,9 @@ Test(outbound, carrier_refusals_are_final_and_errors_retry)
 	int accepted = 0;
 
 	setup(&o);
-	number_in(212, refused, sizeof(refused));
-	number_in(212, flaky, sizeof(flaky));
-	number_in(212, held, sizeof(held));
+	recipient(&o, refused, sizeof(refused));
+	recipient(&o, flaky, sizeof(flaky));
+	recipient(&o, held, sizeof(held));
 	consent(&o, refused, "sms", "express");
 	consent(&o, flaky, "sms", "express");
 	consent(&o, held, "sms", "express");
@@ -951,7 +911,7 @@ Test(outbound, per_business_caps_make_work_wait)
 
 	setup(&o);
 	for (i = 0; i < 3; i++) {
-		number_in(212, to[i], sizeof(to[i]));
+		recipient(&o, to[i], sizeof(to[i]));
 		consent(&o, to[i], "sms", "express");
 		queued_message(&o, to[i], id[i]);
 	}
@@ -986,7 +946,7 @@ Test(outbound, dry_run_checks_and_stores_nothing)
 	char to[20], extra[128];
 
 	setup(&o);
-	number_in(212, to, sizeof(to));
+	recipient(&o, to, sizeof(to));
 	snprintf(extra, sizeof(extra), ",\"timezone\":\"%s\",\"dry_run\":true",
 		 o.tz);
 	message(&o, to, "informational", extra, &r);
@@ -994,7 +954,7 @@ Test(outbound, dry_run_checks_and_stores_nothing)
 	cr_assert_str_eq(itest_jstr(r.json, "object"), "outbound_check");
 	cr_assert(json_is_false(json_object_get(r.json, "allowed")));
 	cr_assert_str_eq(itest_jstr(r.json, "code"), "consent_missing");
-	cr_assert_eq(json_array_size(json_object_get(r.json, "checks")), 6);
+	cr_assert_eq(json_array_size(json_object_get(r.json, "checks")), 7);
 	itest_resp_free(&r);
 	consent(&o, to, "sms", "express");
 	message(&o, to, "informational", extra, &r);
@@ -1171,7 +1131,7 @@ Test(outbound, another_business_ids_answer_like_missing_ones)
 
 	setup(&a);
 	setup(&b);
-	number_in(212, to, sizeof(to));
+	recipient(&a, to, sizeof(to));
 	consent(&a, to, "sms", "express");
 	queued_message(&a, to, id);
 	itest_missing_id(id, other, sizeof(other));
@@ -1199,8 +1159,9 @@ Test(outbound, list_filters)
 	int i;
 
 	setup(&o);
+	itest_dnc_registry_fresh();
 	for (i = 0; i < 2; i++) {
-		number_in(212, to[i], sizeof(to[i]));
+		recipient(&o, to[i], sizeof(to[i]));
 		consent(&o, to[i], "sms", "express");
 		queued_message(&o, to[i], id);
 	}
@@ -1283,9 +1244,10 @@ TestSuite(facts, .init = facts_open, .fini = facts_close, .timeout = 60);
 
 /* The worker checks a claim's actions with one statement
  * (kc_compliance_facts_read_many); the API one at a time
- * (kc_compliance_facts_read). Both must read the same facts. (The
- * registry is the same one-row lookup in both; it is left out here, since
- * loading one is for test_jobs, which runs alone.) */
+ * (kc_compliance_facts_read). Both must read the same facts. (Whether
+ * the registry lists a number is the same one-row lookup in both; it is
+ * left out here, since loading a real one is for test_jobs, which runs
+ * alone. Its age is read here: a fresh one makes sure there is one.) */
 Test(facts, a_batch_reads_what_one_at_a_time_reads)
 {
 	enum { N = 7 };
@@ -1301,10 +1263,11 @@ Test(facts, a_batch_reads_what_one_at_a_time_reads)
 
 	setup(&o);
 	setup(&b);
+	itest_dnc_registry_fresh();
 	cr_assert_eq(kc_business_find(facts_db, o.t.biz, &biz), 0);
 	cr_assert_eq(kc_business_find(facts_db, b.t.biz, &other), 0);
 	for (i = 0; i < N; i++)
-		number_in(212, to[i], sizeof(to[i]));
+		itest_number_in(212, to[i], sizeof(to[i]));
 	/* 0 nothing; 1 express SMS; 2 written SMS and express voice; 3 on
 	 * the DNC list with written consent; 4 opted out with consent; 5 a
 	 * revoked consent; 6 SMS-only DNC and voice consent. */
@@ -1370,6 +1333,15 @@ Test(facts, a_batch_reads_what_one_at_a_time_reads)
 		cr_assert_eq(found[i], rc == 0, "action %zu", i);
 		if (rc != 0)
 			continue;
+		/* The same import, read a moment apart. */
+		cr_assert_str_eq(one.registry_loaded_at,
+				 many[i].registry_loaded_at);
+		cr_assert(many[i].registry_age >= 0 &&
+			      one.registry_age >= many[i].registry_age &&
+			      one.registry_age - many[i].registry_age < 60,
+			  "registry age %lld, then %lld", many[i].registry_age,
+			  one.registry_age);
+		one.registry_age = many[i].registry_age;
 		cr_assert(memcmp(&one, &many[i], sizeof(one)) == 0,
 			  "action %zu (%s, %s): the batch read other facts", i,
 			  in[i].to, kc_channel_name(in[i].channel));
@@ -1388,15 +1360,318 @@ Test(facts, a_batch_reads_what_one_at_a_time_reads)
 	cr_assert_eq(found[2 * N + 1], 0);
 }
 
+/* --- zones that a request names, and send-time checks --------------------- */
+
+/* Whether the local time of now in zone is in [start, end) minutes, with
+ * a margin of ten minutes on both sides: 1 inside, 0 outside, -1 near an
+ * end. */
+static int
+zone_in(const char *zone, int start, int end)
+{
+	const char *z[1] = {zone};
+	struct kc_hours_zone j[1];
+	int a, b;
+
+	cr_assert_eq(kc_hours_judge(z, 1, time(NULL) - 600, start, end, j, &a),
+		     0);
+	cr_assert_eq(kc_hours_judge(z, 1, time(NULL) + 600, start, end, j, &b),
+		     0);
+	return a == b ? a : -1;
+}
+
+/* Sets the business's calling hours to [start, start + 2 h). */
+static void
+hours_window(const struct ob *o, int start)
+{
+	struct itest_resp r;
+	char body[128];
+
+	snprintf(
+	    body, sizeof(body),
+	    "{\"calling_hours\":{\"start\":\"%02d:00\",\"end\":\"%02d:00\"}}",
+	    start / 60, start / 60 + 2);
+	itest_http("PATCH", "/v1/compliance-settings", o->t.key, body,
+		   strlen(body), NULL, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	itest_resp_free(&r);
+}
+
+/* Narrows the business's calling hours to a two-hour window that New
+ * York is well outside now; *start is its first minute. */
+static void
+hours_without_new_york(const struct ob *o, int *start)
+{
+	int s;
+
+	for (s = 8 * 60; s <= 19 * 60; s += 60)
+		if (zone_in("America/New_York", s, s + 120) == 0)
+			break;
+	cr_assert_leq(s, 19 * 60);
+	hours_window(o, s);
+	*start = s;
+}
+
+/* r is a call refused for its hours, judged in n zones from source. */
+static void
+assert_hours_blocked(const struct itest_resp *r, const char *source, size_t n)
+{
+	const json_t *c;
+
+	cr_assert_eq(r->status, 422, "%s", r->body);
+	cr_assert_str_eq(itest_jstr(r->json, "code"), "outside_calling_hours");
+	c = check_named(
+	    json_object_get(json_object_get(r->json, "action"), "checks"),
+	    "outside_calling_hours");
+	cr_assert_str_eq(itest_jstr(c, "zone_source"), source);
+	cr_assert_eq(json_array_size(json_object_get(c, "time_zones")), n);
+}
+
+static long
+call_request(const struct ob *o, const char *to, const char *tz,
+	     struct itest_resp *r)
+{
+	char body[1024];
+
+	snprintf(body, sizeof(body),
+		 "{\"to\":\"%s\",\"from\":\"%s\",\"agent_id\":\"%s\","
+		 "\"purpose\":\"informational\"%s%s%s}",
+		 to, o->from, o->agent, tz ? ",\"timezone\":\"" : "",
+		 tz ? tz : "", tz ? "\"" : "");
+	itest_post(o->t.key, "/v1/outbound-calls", body, r);
+	return r->status;
+}
+
+/* Review 11, H2: a request's "timezone" where it is mid-day, for a New
+ * York number outside the business's hours, let the call through. */
+Test(outbound, a_request_zone_does_not_override_the_area_code)
+{
+	struct itest_resp r;
+	struct ob o;
+	char to[20], tz[40];
+	int start;
+
+	setup(&o);
+	itest_number_in(212, to, sizeof(to));
+	consent(&o, to, "voice", "express");
+	hours_without_new_york(&o, &start);
+	zone_at(start, start + 120, tz, sizeof(tz));
+
+	call_request(&o, to, tz, &r);
+	assert_hours_blocked(&r, "contact_and_number", 2);
+	itest_resp_free(&r);
+
+	/* Files of the tz directory that are no place are no zone. */
+	cr_assert_eq(call_request(&o, to, "Factory", &r), 422);
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "timezone");
+	itest_resp_free(&r);
+	cr_assert_eq(call_request(&o, to, "posix/Asia/Tokyo", &r), 422);
+	cr_assert_str_eq(itest_jstr(r.json, "field"), "timezone");
+	itest_resp_free(&r);
+	cr_assert_eq(itest_count(o.t.key, "/v1/outbound-calls?status=queued"),
+		     0);
+}
+
+/* Review 11, H3: a +1 number whose area code the table lacks was judged
+ * in the business's zone. Two hours never span Hawaii to New York. */
+Test(outbound, an_unknown_area_code_needs_every_us_zone)
+{
+	struct itest_resp r;
+	struct ob o;
+	char to[20], tz[40];
+
+	zone_at(8 * 60, 10 * 60, tz, sizeof(tz));
+	setup_tz(&o, tz);
+	itest_number_in(350, to, sizeof(to));
+	cr_assert_null(kc_nanp_tz_find(to), "350 is in the table now");
+	consent(&o, to, "voice", "express");
+	hours_window(&o, 8 * 60);
+
+	call_request(&o, to, NULL, &r);
+	assert_hours_blocked(&r, "all_us_zones", 7);
+	itest_resp_free(&r);
+	/* Nor does naming the business's zone help. */
+	cr_assert_eq(call_request(&o, to, tz, &r), 422, "%s", r.body);
+	itest_resp_free(&r);
+}
+
+/* The worker judges with the same function: an action stored with a
+ * zone that contradicts its number (as an older build stored them) is
+ * blocked at send time. */
+Test(outbound, a_stored_zone_does_not_override_the_area_code_at_send_time)
+{
+	struct ob o;
+	char to[20], ny[20], id[64], tz[40], sql[512], *out;
+	const json_t *c;
+	json_t *v, *m;
+	int start;
+
+	setup(&o);
+	recipient(&o, to, sizeof(to));
+	itest_number_in(212, ny, sizeof(ny));
+	consent(&o, to, "sms", "express");
+	consent(&o, ny, "sms", "express");
+	queued_message(&o, to, id);
+	hours_without_new_york(&o, &start);
+	zone_at(start, start + 120, tz, sizeof(tz));
+	snprintf(sql, sizeof(sql),
+		 "UPDATE outbound_actions SET to_number = '%s', timezone = "
+		 "'%s' WHERE public_id = '%s'",
+		 ny, tz, id);
+	out = itest_sql_root(sql);
+	free(out);
+
+	v = outbound(&o);
+	cr_assert_eq(itest_jint(v, "blocked"), 1, "%s",
+		     json_dumps(v, JSON_COMPACT));
+	json_decref(v);
+	cr_assert_eq(carrier_requests(ny), 0);
+	m = get_message(&o, id);
+	cr_assert_str_eq(itest_jstr(m, "status"), "blocked");
+	cr_assert_str_eq(itest_jstr(json_object_get(m, "blocked"), "code"),
+			 "outside_calling_hours");
+	cr_assert_str_eq(itest_jstr(json_object_get(m, "blocked"), "stage"),
+			 "send");
+	c = check_named(json_object_get(m, "send_checks"),
+			"outside_calling_hours");
+	cr_assert_str_eq(itest_jstr(c, "zone_source"), "contact_and_number");
+	json_decref(m);
+}
+
+/* Checked again at send time: a DNC entry made, or a consent revoked,
+ * after the action was queued blocks it, and nothing is sent. */
+Test(outbound, dnc_and_revoked_consent_after_queueing_block_at_send_time)
+{
+	struct itest_resp r;
+	struct ob o;
+	char dnc_to[20], cns_to[20], a[64], b[64], body[256], path[128];
+	json_t *v, *m, *list;
+
+	setup(&o);
+	recipient(&o, dnc_to, sizeof(dnc_to));
+	recipient(&o, cns_to, sizeof(cns_to));
+	consent(&o, dnc_to, "sms", "express");
+	consent(&o, cns_to, "sms", "express");
+	queued_message(&o, dnc_to, a);
+	queued_message(&o, cns_to, b);
+
+	snprintf(body, sizeof(body),
+		 "{\"phone\":\"%s\",\"reason\":\"customer_request\"}", dnc_to);
+	itest_post(o.t.key, "/v1/dnc", body, &r);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	itest_resp_free(&r);
+	snprintf(path, sizeof(path), "/v1/consents?phone=%%2B%s", cns_to + 1);
+	list = get(&o, path);
+	snprintf(
+	    path, sizeof(path), "/v1/consents/%s",
+	    itest_jstr(json_array_get(json_object_get(list, "data"), 0), "id"));
+	json_decref(list);
+	itest_http("DELETE", path, o.t.key, NULL, 0, NULL, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	itest_resp_free(&r);
+
+	v = outbound(&o);
+	cr_assert_eq(itest_jint(v, "claimed"), 2);
+	cr_assert_eq(itest_jint(v, "blocked"), 2);
+	cr_assert_eq(itest_jint(v, "accepted"), 0);
+	json_decref(v);
+	cr_assert_eq(carrier_requests(dnc_to), 0);
+	cr_assert_eq(carrier_requests(cns_to), 0);
+	m = get_message(&o, a);
+	cr_assert_str_eq(itest_jstr(json_object_get(m, "blocked"), "code"),
+			 "number_on_dnc");
+	cr_assert_str_eq(itest_jstr(json_object_get(m, "blocked"), "stage"),
+			 "send");
+	json_decref(m);
+	m = get_message(&o, b);
+	cr_assert_str_eq(itest_jstr(json_object_get(m, "blocked"), "code"),
+			 "consent_missing");
+	cr_assert_str_eq(itest_jstr(json_object_get(m, "blocked"), "stage"),
+			 "send");
+	json_decref(m);
+	cr_assert_eq(events(&o, "outbound.blocked", "message_id", a), 1);
+	cr_assert_eq(events(&o, "outbound.blocked", "message_id", b), 1);
+}
+
+static const char *
+param_of(const json_t *req, const char *name)
+{
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(
+	    json_object_get(req, "params"), i,
+	    p) if (strcmp(json_string_value(json_array_get(p, 0)), name) ==
+		   0) return json_string_value(json_array_get(p, 1));
+	return NULL;
+}
+
+/* A callback signed for one action's URL, posted to another's: the
+ * signature covers the URL, so it is refused and B is untouched. */
+Test(outbound, a_callback_for_one_action_replayed_to_another_is_refused)
+{
+	struct ob o;
+	char to_a[20], to_b[20], a[64], b[64], sid_a[80], url_b[512], sig[128],
+	    body[1024];
+	json_t *log, *v, *m, *rows;
+	size_t audits;
+	long st;
+
+	setup(&o);
+	recipient(&o, to_a, sizeof(to_a));
+	recipient(&o, to_b, sizeof(to_b));
+	consent(&o, to_a, "sms", "express");
+	consent(&o, to_b, "sms", "express");
+	queued_message(&o, to_a, a);
+	queued_message(&o, to_b, b);
+	json_decref(outbound(&o));
+	carrier_sid_of(to_a, sid_a, sizeof(sid_a));
+	log = itest_carrier_log(to_b);
+	snprintf(url_b, sizeof(url_b), "%s",
+		 param_of(json_array_get(json_object_get(log, "requests"), 0),
+			  "StatusCallback"));
+	json_decref(log);
+	cr_assert(strstr(url_b, b), "%s", url_b);
+
+	/* A's own callback, as the carrier signed it for A's URL. */
+	snprintf(body, sizeof(body),
+		 "{\"sid\":\"%s\",\"status\":\"delivered\"}", sid_a);
+	v = itest_carrier_post("/_control/status", body, &st);
+	cr_assert_eq(itest_jint(v, "status"), 204);
+	snprintf(sig, sizeof(sig), "%s", itest_jstr(v, "signature"));
+	json_decref(v);
+	rows = audit_of(&o, b);
+	audits = json_array_size(rows);
+	json_decref(rows);
+
+	/* The same parameters and signature, to B's URL. */
+	snprintf(body, sizeof(body),
+		 "{\"sid\":\"%s\",\"status\":\"delivered\",\"url\":\"%s\","
+		 "\"signature\":\"%s\"}",
+		 sid_a, url_b, sig);
+	v = itest_carrier_post("/_control/status", body, &st);
+	cr_assert_eq(itest_jint(v, "status"), 403);
+	json_decref(v);
+	m = get_message(&o, b);
+	cr_assert_str_eq(itest_jstr(m, "status"), "accepted");
+	json_decref(m);
+	m = get_message(&o, a);
+	cr_assert_str_eq(itest_jstr(m, "status"), "delivered");
+	json_decref(m);
+	cr_assert_eq(events(&o, "message.delivered", "message_id", b), 0);
+	rows = audit_of(&o, b);
+	cr_assert_eq(json_array_size(rows), audits);
+	json_decref(rows);
+}
+
 /* --- what the carrier may already have (review 11: H4, H5) -------------- */
 
-/* A fresh number in 212 with express consent for channel; the carrier
- * answers it as mode says (NULL: as usual). */
+/* A fresh recipient (recipient()) with express consent for channel; the
+ * carrier answers it as mode says (NULL: as usual). */
 static void
-recipient(const struct ob *o, char *to, size_t cap, const char *channel,
+consented(const struct ob *o, char *to, size_t cap, const char *channel,
 	  const char *mode)
 {
-	number_in(212, to, cap);
+	recipient(o, to, cap);
 	consent(o, to, channel, "express");
 	if (mode)
 		itest_carrier_mode(to, mode);
@@ -1490,7 +1765,7 @@ Test(outbound, a_5xx_after_the_carrier_took_it_is_not_sent_twice)
 	json_t *v, *m;
 
 	setup(&o);
-	recipient(&o, to, sizeof(to), "sms",
+	consented(&o, to, sizeof(to), "sms",
 		  "\"fail\":[{\"status\":500,\"create\":true}]");
 	queued_message(&o, to, id);
 	v = outbound_with(&o, NULL, NULL);
@@ -1520,7 +1795,7 @@ Test(outbound, a_5xx_the_carrier_has_no_record_of_is_sent_again)
 	char to[20], id[64], path[128];
 
 	setup(&o);
-	recipient(&o, to, sizeof(to), "sms", "\"fail\":[{\"status\":503}]");
+	consented(&o, to, sizeof(to), "sms", "\"fail\":[{\"status\":503}]");
 	queued_message(&o, to, id);
 	snprintf(path, sizeof(path), "/v1/messages/%s", id);
 	json_decref(outbound_with(&o, NULL, NULL));
@@ -1539,7 +1814,7 @@ Test(outbound, a_call_that_timed_out_is_found_not_placed_again)
 	json_t *v;
 
 	setup(&o);
-	recipient(&o, to, sizeof(to), "voice", "\"delay_ms\":2500");
+	consented(&o, to, sizeof(to), "voice", "\"delay_ms\":2500");
 	queued_call(&o, to, id);
 	v = outbound_with(&o, "KC_CARRIER_TIMEOUT", "1");
 	cr_assert_eq(itest_jint(v, "unknown"), 1, "%s", json_dumps(v, 0));
@@ -1564,7 +1839,7 @@ Test(outbound, an_unclear_call_the_carrier_has_not_got_is_not_placed_again)
 	int settled = 0;
 
 	setup(&o);
-	recipient(&o, to, sizeof(to), "voice", "\"fail\":[{\"status\":502}]");
+	consented(&o, to, sizeof(to), "voice", "\"fail\":[{\"status\":502}]");
 	queued_call(&o, to, id);
 	snprintf(path, sizeof(path), "/v1/outbound-calls/%s", id);
 	json_decref(outbound_with(&o, NULL, NULL));
@@ -1599,7 +1874,7 @@ Test(outbound, a_lease_that_ended_mid_send_is_settled_not_resent)
 	json_t *m;
 
 	setup(&o);
-	recipient(&o, to, sizeof(to), "sms", NULL);
+	consented(&o, to, sizeof(to), "sms", NULL);
 	queued_message(&o, to, id);
 	json_decref(outbound_with(&o, NULL, NULL));
 	cr_assert_eq(carrier_count(to, "created"), 1);
@@ -1643,14 +1918,18 @@ Test(outbound, calling_hours_left_before_sending_reschedule)
 	const char *z[1];
 	struct itest_resp r;
 	struct ob o;
-	char to[20], id[64], body[256], start[8];
+	char to[20], id[64], body[256], start[8], rnd[16];
 	int allowed, open_at;
 	long long wait_s, at;
 	time_t now;
 	json_t *m;
 
 	setup(&o);
-	recipient(&o, to, sizeof(to), "sms", NULL);
+	/* Another country's number: judged in the zone the message names
+	 * (o.tz) alone, which the hours below are computed in. */
+	itest_random_number(rnd, sizeof(rnd));
+	snprintf(to, sizeof(to), "+447700%.6s", rnd + 6);
+	consent(&o, to, "sms", "express");
 	queued_message(&o, to, id);
 	/* Hours that open an hour from now (to the minute) in the
 	 * recipient's zone. */
@@ -1693,7 +1972,7 @@ Test(outbound, carrier_21610_records_an_sms_opt_out)
 	json_t *v, *e;
 
 	setup(&o);
-	recipient(&o, to, sizeof(to), "sms", "\"unsubscribed\":true");
+	consented(&o, to, sizeof(to), "sms", "\"unsubscribed\":true");
 	queued_message(&o, to, id);
 	v = outbound(&o);
 	cr_assert_eq(itest_jint(v, "failed"), 1);

@@ -53,6 +53,7 @@ static const char *const kc_env[] = {
     "KC_BREAKER_THRESHOLD",
     "KC_BREAKER_COOLDOWN",
     "KC_BREAKER_COOLDOWN_MAX",
+    "KC_DNC_REGISTRY_MAX_AGE",
 };
 
 static char tmp_path[64];
@@ -978,4 +979,35 @@ Test(config, breaker_settings_are_checked)
 	load_fails(write_conf("breaker_cooldown = 1h\n"
 			      "breaker_cooldown_max = 10m\n"),
 		   "breaker_cooldown_max", "not be shorter");
+}
+
+Test(config, dnc_registry_max_age_defaults_file_and_environment)
+{
+	struct kc_config c;
+
+	load_ok(&c, NULL);
+	cr_expect_eq(c.dnc_registry_max_age, 31 * 86400LL, "the FTC's 31 days");
+	kc_config_free(&c);
+	load_ok(&c, write_conf("dnc_registry_max_age = 7d\n"));
+	cr_expect_eq(c.dnc_registry_max_age, 7 * 86400LL);
+	kc_config_free(&c);
+	setenv("KC_DNC_REGISTRY_MAX_AGE", "36h", 1);
+	load_ok(&c, write_conf("dnc_registry_max_age = 7d\n"));
+	cr_expect_eq(c.dnc_registry_max_age, 36 * 3600LL,
+		     "the environment wins");
+	kc_config_free(&c);
+}
+
+Test(config, dnc_registry_max_age_is_never_longer_than_31_days)
+{
+	load_fails(write_conf("dnc_registry_max_age = 32d\n"),
+		   "dnc_registry_max_age", "31d");
+	load_fails(write_conf("dnc_registry_max_age = 59m\n"),
+		   "dnc_registry_max_age", "1h to 31d");
+	load_fails(write_conf("dnc_registry_max_age = 0\n"),
+		   "dnc_registry_max_age", NULL);
+	load_fails(write_conf("dnc_registry_max_age = month\n"),
+		   "dnc_registry_max_age", NULL);
+	setenv("KC_DNC_REGISTRY_MAX_AGE", "40d", 1);
+	load_fails(write_conf(""), "KC_DNC_REGISTRY_MAX_AGE", NULL);
 }

@@ -3,6 +3,7 @@
  * and multi-zone sets, and TZ left as it was. */
 #include <criterion/criterion.h>
 
+#include "kc_business.h"
 #include "kc_hours.h"
 
 #include <stdio.h>
@@ -176,4 +177,41 @@ Test(hours, tz_is_put_back)
 	cr_assert_eq(unsetenv("TZ"), 0);
 	judge(new_york, 1, "2026-07-15T15:00", NULL);
 	cr_assert_null(getenv("TZ"));
+}
+
+/* The tz directory holds more than zones: none of it may pass as a
+ * recipient's or a business's zone. */
+Test(hours, only_places_and_offsets_are_zones)
+{
+	static const char *const zones[] = {"UTC",
+					    "America/New_York",
+					    "America/Indiana/Knox",
+					    "Pacific/Honolulu",
+					    "Etc/GMT-9",
+					    "Europe/London"};
+	static const char *const not_zones[] = {"localtime",
+						"posixrules",
+						"Factory",
+						"leapseconds",
+						"posix/America/New_York",
+						"right/America/New_York",
+						"right/UTC",
+						"posix",
+						"America",
+						"zone1970.tab",
+						"iso3166.tab",
+						"tzdata.zi",
+						"leap-seconds.list",
+						"America/Nowhere",
+						"../zoneinfo/UTC",
+						"/usr/share/zoneinfo/UTC",
+						"",
+						"America/New_York/"};
+	size_t i;
+
+	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
+		cr_assert(kc_timezone_valid(zones[i]), "%s", zones[i]);
+	for (i = 0; i < sizeof(not_zones) / sizeof(not_zones[0]); i++)
+		cr_assert(!kc_timezone_valid(not_zones[i]), "%s", not_zones[i]);
+	cr_assert(!kc_timezone_valid(NULL));
 }
