@@ -310,40 +310,52 @@ Test(ratelimit, one_bucket_across_the_processes_of_the_node)
 	struct itest_tenant t;
 	struct shot *s = calloc(SHOTS, sizeof(*s));
 	char key[64], id[64];
-	int i, ok = 0, limited = 0, procs;
+	int i, ok, limited, procs = 0, round;
 
 	cr_assert_not_null(s);
 	itest_tenant_new(&t, "Rate Limit Processes Co", "*");
-	key_with(&t, "*", lim, key, id);
-	/* 96 at once over 8 connections: lighttpd hands them to its 4
-	 * FastCGI processes. A token an hour: only the burst can pass. */
-	volley("GET", "/v1/business", key, NULL, SHOTS, s);
-	for (i = 0; i < SHOTS; i++) {
-		cr_assert_str_eq(s[i].policy, "\"read\";q=20;w=72000",
-				 "answer %d", i);
-		if (s[i].status == 200) {
-			ok++;
-			continue;
+	/* On a busy machine one process may happen to take every admitted
+	 * request, which shows nothing about sharing: then again, with a
+	 * new key (a new bucket), a few times. Every round must hold to
+	 * one bucket. */
+	for (round = 0; round < 5 && procs < 2; round++) {
+		key_with(&t, "*", lim, key, id);
+		memset(s, 0, SHOTS * sizeof(*s));
+		ok = limited = 0;
+		/* 96 at once over 8 connections: lighttpd hands them to its
+		 * 4 FastCGI processes. A token an hour: only the burst can
+		 * pass. */
+		volley("GET", "/v1/business", key, NULL, SHOTS, s);
+		for (i = 0; i < SHOTS; i++) {
+			cr_assert_str_eq(s[i].policy, "\"read\";q=20;w=72000",
+					 "answer %d", i);
+			if (s[i].status == 200) {
+				ok++;
+				continue;
+			}
+			cr_assert_eq(s[i].status, 429, "answer %d: %ld %s", i,
+				     s[i].status, s[i].body);
+			limited++;
+			cr_assert_not_null(
+			    strstr(s[i].body, "\"code\":\"rate_limited\""),
+			    "%s", s[i].body);
+			cr_assert(atoll(s[i].retry) >= 1 &&
+				      atoll(s[i].retry) <= 3600,
+				  "Retry-After: %s", s[i].retry);
+			cr_assert_eq(param(s[i].limit, "r"), 0);
 		}
-		cr_assert_eq(s[i].status, 429, "answer %d: %ld %s", i,
-			     s[i].status, s[i].body);
-		limited++;
-		cr_assert_not_null(
-		    strstr(s[i].body, "\"code\":\"rate_limited\""), "%s",
-		    s[i].body);
-		cr_assert(atoll(s[i].retry) >= 1 && atoll(s[i].retry) <= 3600,
-			  "Retry-After: %s", s[i].retry);
-		cr_assert_eq(param(s[i].limit, "r"), 0);
+		procs = processes(s, SHOTS, 200);
+		fprintf(stderr,
+			"rate limit, round %d: %d admitted by %d processes, %d "
+			"refused\n",
+			round + 1, ok, procs, limited);
+		cr_assert_eq(ok, 20, "admitted %d: not one bucket of 20", ok);
+		cr_assert_eq(limited, SHOTS - 20);
 	}
-	procs = processes(s, SHOTS, 200);
-	fprintf(stderr, "rate limit: %d admitted by %d processes, %d refused\n",
-		ok, procs, limited);
-	cr_assert_eq(ok, 20, "admitted %d: not one bucket of 20", ok);
-	cr_assert_eq(limited, SHOTS - 20);
-	cr_assert_geq(procs, 2,
-		      "every admitted request went to one process: the test "
-		      "shows nothing about sharing");
 	free(s);
+	cr_assert_geq(procs, 2,
+		      "in five rounds every admitted request went to one "
+		      "process: the test shows nothing about sharing");
 }
 
 Test(ratelimit, headers_on_every_authenticated_answer)
