@@ -294,32 +294,35 @@ int
 dash_form_check(const struct kc_req *req, const struct dash_field *f, size_t n,
 		struct kc_verr *e)
 {
-	size_t i, j, k, seen;
+	const struct kc_form *form = req->form;
+	size_t i, j, seen;
 
-	for (i = 0; i < req->nform; i++) {
-		if (strcmp(req->form[i].key, "csrf") == 0)
+	for (i = 0; form && i < form->n; i++) {
+		const struct kc_form_pair *p = &form->pairs[i];
+
+		if (strcmp(p->name, "csrf") == 0)
 			continue;
 		for (j = 0; j < n; j++)
-			if (strcmp(req->form[i].key, f[j].name) == 0)
+			if (strcmp(p->name, f[j].name) == 0)
 				break;
 		if (j == n)
 			return kc_verr_set(e, 400, "unknown_field", NULL,
 					   "The form has a field it should "
 					   "not have.");
-		if (strlen(req->form[i].val) > f[j].maxlen)
+		if (p->value_len > f[j].maxlen)
 			return kc_verr_set(e, 422, "too_long", f[j].name,
 					   "%s is too long (at most %zu "
 					   "characters).",
 					   f[j].name, f[j].maxlen);
 	}
 	for (j = 0; j < n; j++) {
-		for (seen = 0, k = 0; k < req->nform; k++)
-			seen += strcmp(req->form[k].key, f[j].name) == 0;
+		seen = kc_form_count(form, f[j].name);
 		if (seen > 1 && !f[j].multi)
 			return kc_verr_set(e, 400, "repeated_field", f[j].name,
 					   "%s is given twice.", f[j].name);
 		if (f[j].required &&
-		    (seen == 0 || *kc_req_form_get(req, f[j].name) == '\0'))
+		    (seen == 0 ||
+		     (!f[j].multi && *kc_req_form_get(req, f[j].name) == '\0')))
 			return kc_verr_set(e, 422, "missing_field", f[j].name,
 					   "%s is required.", f[j].name);
 	}
@@ -330,12 +333,7 @@ size_t
 dash_form_all(const struct kc_req *req, const char *name, const char **out,
 	      size_t cap)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < req->nform && n < cap; i++)
-		if (strcmp(req->form[i].key, name) == 0)
-			out[n++] = req->form[i].val;
-	return n;
+	return kc_form_all(req->form, name, out, cap);
 }
 
 const char *

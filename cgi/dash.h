@@ -94,7 +94,8 @@ struct dash_field {
 };
 int dash_form_check(const struct kc_req *req, const struct dash_field *f,
 		    size_t n, struct kc_verr *e);
-/* Every value of a repeated field, at most cap. */
+/* Every value of a repeated field (a checkbox list), at most cap, in
+ * kc_form's order (sorted), not the order sent. */
 size_t dash_form_all(const struct kc_req *req, const char *name,
 		     const char **out, size_t cap);
 

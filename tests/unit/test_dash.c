@@ -203,36 +203,67 @@ Test(dash, form_is_decoded_and_names_may_repeat)
 	struct kc_verr e;
 	const char *v[4];
 
-	form_req(&req, "a=1&b=%3Cx%3E+y&c=&a=2&&d");
-	cr_assert_eq(kc_req_parse_form(&req, &e), 0);
-	cr_expect_str_eq(kc_req_form_get(&req, "a"), "1");
+	form_req(&req, "a=2&b=%3Cx%3E+y&c=&a=1&d=%C3%A9");
+	cr_assert_eq(kc_req_parse_form(&req, &e), 0, "%s", e.msg);
 	cr_expect_str_eq(kc_req_form_get(&req, "b"), "<x> y");
 	cr_expect_str_eq(kc_req_form_get(&req, "c"), "");
-	cr_expect_str_eq(kc_req_form_get(&req, "d"), "");
+	cr_expect_str_eq(kc_req_form_get(&req, "d"), "\xc3\xa9");
 	cr_expect_null(kc_req_form_get(&req, "e"));
+	/* A repeated name is a list, never one of its values. */
+	cr_expect_null(kc_req_form_get(&req, "a"));
 	cr_expect_eq(dash_form_all(&req, "a", v, 4), 2);
+	cr_expect_str_eq(v[0], "1");
 	cr_expect_str_eq(v[1], "2");
+	cr_expect_eq(dash_form_all(&req, "a", v, 1), 1, "at most cap");
 	kc_req_free(&req);
 }
 
+/* The dashboard reads its forms with the carrier's strict parser
+ * (lib/core/kc_form.c): what a browser never sends is refused. */
 Test(dash, malformed_forms_are_refused)
 {
-	static const char *const bad[] = {"a=%zz", "a=%00", "=x", "a=%4"};
+	static const char *const bad[] = {"a=%zz", "a=%00", "=x",
+					  "a=%4",  "a",     "a=1&&b=2",
+					  "a=1 2", "a=%FF", "a=\xc3\xa9"};
 	struct kc_req req;
 	struct kc_verr e;
-	char many[4096];
-	size_t i, n = 0;
+	char *many, *big;
+	size_t i, n = 0, cap = 8 * (kc_req_form_limits.pairs + 1);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		form_req(&req, bad[i]);
 		cr_expect_eq(kc_req_parse_form(&req, &e), -1, "%s", bad[i]);
+		cr_expect_eq(e.status, 400);
+		cr_expect_null(req.form);
 		kc_req_free(&req);
 	}
-	for (i = 0; i <= KC_FORM_MAX; i++)
-		n += (size_t)snprintf(many + n, sizeof(many) - n, "x=1&");
+	cr_assert_not_null(many = malloc(cap));
+	for (i = 0; i < kc_req_form_limits.pairs; i++)
+		n += (size_t)snprintf(many + n, cap - n, "%sx=1", i ? "&" : "");
 	form_req(&req, many);
+	cr_expect_eq(kc_req_parse_form(&req, &e), 0, "as many as allowed");
+	kc_req_free(&req);
+	snprintf(many + n, cap - n, "&x=1");
+	form_req(&req, many);
+	cr_expect_eq(kc_req_parse_form(&req, &e), -1, "one more");
+	kc_req_free(&req);
+	free(many);
+	/* A value as long as the longest field allows, and one byte more. */
+	cr_assert_not_null(big = malloc(kc_req_form_limits.value + 8));
+	memcpy(big, "v=", 2);
+	memset(big + 2, 'y', kc_req_form_limits.value);
+	big[kc_req_form_limits.value + 2] = '\0';
+	form_req(&req, big);
+	cr_expect_eq(kc_req_parse_form(&req, &e), 0);
+	cr_expect_eq(strlen(kc_req_form_get(&req, "v")),
+		     kc_req_form_limits.value);
+	kc_req_free(&req);
+	big[kc_req_form_limits.value + 2] = 'y';
+	big[kc_req_form_limits.value + 3] = '\0';
+	form_req(&req, big);
 	cr_expect_eq(kc_req_parse_form(&req, &e), -1);
 	kc_req_free(&req);
+	free(big);
 }
 
 Test(dash, form_check_holds_to_its_table)
