@@ -114,6 +114,20 @@ struct kc_actor dash_actor(const struct kc_req *req);
 int dash_can(const struct kc_req *req, enum kc_role role);
 /* A status as a badge: <span class="badge badge-STATUS">STATUS</span>. */
 int dash_badge(struct kc_buf *b, const char *status);
+/* <option value="value">label</option>, selected when value is current. */
+int dash_option(struct kc_buf *b, const char *value, const char *label,
+		const char *current);
+/* A filter value that must be empty (*out NULL) or one of values
+ * (NULL-terminated; *out is the table's copy). -1 for anything else. */
+int dash_pick(const char *v, const char *const *values, const char **out);
+/* A datetime-local value ("2026-01-31T14:00", seconds optional), read as
+ * UTC, into MariaDB time text in db (*out = db); empty or NULL is none
+ * (*out NULL). -1 when it is not one. */
+int dash_local_time(const char *s, char *db, size_t cap, const char **out);
+/* The "Older" link of a list page at base: the request's filters, from
+ * the page's last row on (list's next_cursor), when list has_more. */
+int dash_pager(const struct kc_req *req, const char *base, const json_t *list,
+	       struct kc_buf *b);
 /* ?done=WORD of a redirect after a change, as a notice: the message of
  * the word in msgs ({word, message}..., NULL), never the query's text. */
 int dash_flash(const struct kc_req *req, const char *const *msgs,
