@@ -5,6 +5,7 @@
 #include "kc_addr.h"
 #include "kc_crypto.h"
 #include "kc_log.h"
+#include "kc_nanp.h"
 #include "kc_time.h"
 
 #include <openssl/crypto.h>
@@ -119,9 +120,15 @@ static const struct {
 	enum kc_role role;
 } nav[] = {
     {"overview", "/app/", "Overview", KC_ROLE_VIEWER},
+    {"calls", "/app/calls", "Calls", KC_ROLE_VIEWER},
+    {"leads", "/app/leads", "Leads", KC_ROLE_VIEWER},
+    {"followups", "/app/follow-ups", "Follow-ups", KC_ROLE_VIEWER},
     {"endpoints", "/app/endpoints", "Webhook endpoints", KC_ROLE_VIEWER},
     {"deliveries", "/app/deliveries", "Deliveries", KC_ROLE_VIEWER},
     {"dead-letters", "/app/dead-letters", "Dead letters", KC_ROLE_VIEWER},
+    {"outbound", "/app/outbound", "Outbound", KC_ROLE_VIEWER},
+    {"compliance", "/app/consents", "Consent and DNC", KC_ROLE_VIEWER},
+    {"agent", "/app/agent", "Agent", KC_ROLE_VIEWER},
     {"keys", "/app/keys", "API keys", KC_ROLE_OWNER},
     {"audit", "/app/audit", "Audit log", KC_ROLE_VIEWER},
 };
@@ -467,6 +474,75 @@ dash_pager(const struct kc_req *req, const char *base, const json_t *list,
 		  b, json_string_value(json_object_get(list, "next_cursor"))) |
 	      html_lit(b, "\">Older</a></p>");
 	return rc;
+}
+
+int
+dash_duration(struct kc_buf *b, const json_t *seconds)
+{
+	long long s;
+
+	if (!json_is_integer(seconds))
+		return html_lit(b, "—");
+	s = json_integer_value(seconds);
+	if (s < 60)
+		return html_txtf(b, "%lld s", s);
+	if (s < 3600)
+		return html_txtf(b, "%lld min %lld s", s / 60, s % 60);
+	return html_txtf(b, "%lld h %lld min", s / 3600, s % 3600 / 60);
+}
+
+int
+dash_words(struct kc_buf *b, const char *word)
+{
+	size_t n;
+	int rc = 0;
+
+	if (word == NULL)
+		return html_lit(b, "—");
+	/* "lead_captured" reads as "lead captured". */
+	while (*word && rc == 0) {
+		n = strcspn(word, "_");
+		rc |= html_txtn(b, word, n);
+		word += n;
+		if (*word == '_') {
+			rc |= html_lit(b, " ");
+			word++;
+		}
+	}
+	return rc;
+}
+
+int
+dash_phone(const char *in, char *out, size_t cap)
+{
+	char digits[20];
+	size_t i, n = 0;
+	int plus = 0;
+
+	if (in == NULL)
+		return -1;
+	/* Spaces, dashes, dots and brackets are how people write numbers. */
+	for (i = 0; in[i]; i++) {
+		if (strchr(" -.()", in[i]) != NULL)
+			continue;
+		if (in[i] == '+' && n == 0 && !plus) {
+			plus = 1;
+			continue;
+		}
+		if (in[i] < '0' || in[i] > '9' || n + 1 >= sizeof(digits))
+			return -1;
+		digits[n++] = in[i];
+	}
+	digits[n] = '\0';
+	/* Without a '+': a US number, with its country code or without. */
+	if (snprintf(out, cap, "%s%s",
+		     plus                        ? "+"
+		     : n == 10                   ? "+1"
+		     : n == 11 && *digits == '1' ? "+"
+						 : "",
+		     digits) >= (int)cap)
+		return -1;
+	return out[0] == '+' && kc_phone_dialable(out) ? 0 : -1;
 }
 
 /* The page the browser asked for, path and query, as the sign-in page's

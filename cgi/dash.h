@@ -47,6 +47,20 @@ int kc_d_dead_letters(struct kc_req *req);
 int kc_d_replay_create(struct kc_req *req);
 int kc_d_replay(struct kc_req *req);
 int kc_d_audit(struct kc_req *req);
+int kc_d_calls(struct kc_req *req);
+int kc_d_call(struct kc_req *req);
+int kc_d_leads(struct kc_req *req);
+int kc_d_lead(struct kc_req *req);
+int kc_d_followups(struct kc_req *req);
+int kc_d_consents(struct kc_req *req);
+int kc_d_consent_create(struct kc_req *req);
+int kc_d_consent_revoke(struct kc_req *req);
+int kc_d_dnc(struct kc_req *req);
+int kc_d_dnc_create(struct kc_req *req);
+int kc_d_dnc_remove(struct kc_req *req);
+int kc_d_outbound(struct kc_req *req);
+int kc_d_agent(struct kc_req *req);
+int kc_d_agent_routing(struct kc_req *req);
 
 /* --- for the pages ------------------------------------------------------ */
 
@@ -128,6 +142,16 @@ int dash_local_time(const char *s, char *db, size_t cap, const char **out);
  * the page's last row on (list's next_cursor), when list has_more. */
 int dash_pager(const struct kc_req *req, const char *base, const json_t *list,
 	       struct kc_buf *b);
+/* A length in seconds (JSON integer, or null: "—") for people:
+ * "45 s", "3 min 5 s", "2 h 10 min". */
+int dash_duration(struct kc_buf *b, const json_t *seconds);
+/* A word of the API's (an outcome, a code) for people, its underscores
+ * spaces: "lead_captured" is "lead captured"; NULL is "—". Escaped. */
+int dash_words(struct kc_buf *b, const char *word);
+/* A phone number as people type it ("+1 (415) 555-0123", "415 555 0123",
+ * "14155550123") as E.164 into out: 0, or -1 when it is not a number we
+ * could dial (kc_phone_dialable). */
+int dash_phone(const char *in, char *out, size_t cap);
 /* ?done=WORD of a redirect after a change, as a notice: the message of
  * the word in msgs ({word, message}..., NULL), never the query's text. */
 int dash_flash(const struct kc_req *req, const char *const *msgs,

@@ -1170,7 +1170,7 @@ static const struct {
     [KC_SQL_THROTTLE_PURGE] =
 	{"throttle_purge",
 	 "DELETE FROM signin_throttle WHERE window_start < UTC_TIMESTAMP(6) - "
-	 "INTERVAL ? SECOND ORDER BY window_start LIMIT 1000"},
+	 "INTERVAL ? SECOND ORDER BY window_start LIMIT ?"},
     [KC_SQL_KEY_BY_PUBLIC_BUSINESS] =
 	{"key_by_public_business",
 	 "SELECT k.public_id, k.name, k.key_hint, k.scopes, k.created_at, "
@@ -1282,6 +1282,27 @@ static const struct {
 	 "consecutive_failures, failing_since, dead_count FROM "
 	 "webhook_endpoints WHERE business_id = ? AND deleted_at IS NULL AND "
 	 "(enabled = 0 OR consecutive_failures > 0) ORDER BY id LIMIT 50"},
+    /* A lead's follow-ups (its page, GET /v1/follow-ups?lead=): a lead has
+     * a few, so its index finds them and the status is checked on each. */
+    [KC_SQL_FOLLOWUP_LIST_LEAD] = {"followup_list_lead",
+				   "SELECT " FOLLOWUP_COLS
+				   "FROM followups FORCE INDEX "
+				   "(ix_followups_lead_created) WHERE "
+				   "business_id = ? AND lead_public_id = ? "
+				   "AND " RECENT("")},
+    [KC_SQL_FOLLOWUP_LIST_LEAD_STATUS] =
+	{"followup_list_lead_status",
+	 "SELECT " FOLLOWUP_COLS "FROM followups FORCE INDEX "
+	 "(ix_followups_lead_created) WHERE business_id = ? AND status = ? "
+	 "AND lead_public_id = ? AND " RECENT("")},
+    /* kcctl maintain: sessions unseen for a day past the idle limit (given
+     * in seconds). Every end (sign-out, the absolute expiry, idling) stops
+     * last_seen_at, so this takes each dead session a day or so after
+     * its end, and never a live one. */
+    [KC_SQL_SESSION_PURGE] =
+	{"session_purge",
+	 "DELETE FROM sessions WHERE last_seen_at < UTC_TIMESTAMP(6) - "
+	 "INTERVAL ? SECOND ORDER BY last_seen_at LIMIT ?"},
     /* End of the dashboard. */
 };
 

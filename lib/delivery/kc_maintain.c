@@ -2,6 +2,7 @@
 #include "kc_buf.h"
 #include "kc_endpoint.h"
 #include "kc_log.h"
+#include "kc_session.h"
 
 #include <stdio.h>
 
@@ -171,7 +172,9 @@ kc_maintain_run(struct kc_db *db, const struct kc_config *cfg,
 	    purge_events(db, cfg->events_retention, &st->events) != 0 ||
 	    purge(db, KC_SQL_PURGE_IDEMPOTENCY, -1, &st->idempotency_keys) !=
 		0 ||
-	    fold_metric_shards(db, &st->metric_shards) != 0)
+	    fold_metric_shards(db, &st->metric_shards) != 0 ||
+	    kc_session_purge(db, cfg, KC_MAINTAIN_BATCH, &st->sessions,
+			     &st->signin_throttle) != 0)
 		return -1;
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* Housekeeping that cron runs hourly (kcctl maintain): retention of
  * attempts, finished events and idempotency keys, deleted in small
  * batches so no lock is held for long, and the auto-disable sweep for
- * endpoints that have been failing too long, and the folding of ended
- * connections' metric counters. */
+ * endpoints that have been failing too long, the folding of ended
+ * connections' metric counters, and the dashboard's dead sessions and
+ * closed sign-in throttle windows (kc_session_purge). */
 #ifndef KC_MAINTAIN_H
 #define KC_MAINTAIN_H
 
@@ -13,6 +14,7 @@
 struct kc_maintain_stats {
 	long long attempts, events, idempotency_keys, endpoints_disabled;
 	long long metric_shards; /* ended connections' counters folded */
+	long long sessions, signin_throttle; /* the dashboard's, deleted */
 };
 
 /* Rows per delete statement. */
