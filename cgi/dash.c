@@ -159,6 +159,35 @@ dash_button(const struct kc_req *req, struct kc_buf *b, const char *action,
 	       html_txt(b, label) | html_lit(b, "</button></form>");
 }
 
+int
+dash_button_on(const struct kc_req *req, struct kc_buf *b, const char *base,
+	       const char *id, const char *verb, const char *label,
+	       const char *cls)
+{
+	struct kc_buf path;
+	int rc;
+
+	kc_buf_init(&path, 1024);
+	rc = kc_buf_puts(&path, base) | html_url_arg(&path, id) |
+	     kc_buf_puts(&path, verb);
+	if (rc == 0)
+		rc = dash_button(req, b, path.data, label, cls);
+	kc_buf_free(&path);
+	return rc;
+}
+
+int
+dash_alert(struct kc_buf *b, const char *id, const char *msg)
+{
+	if (msg == NULL)
+		return 0;
+	return html_lit(b, "<p class=\"error\" role=\"alert\"") |
+	       (id ? html_lit(b, " id=\"") | html_attr(b, id) |
+			 html_lit(b, "\"")
+		   : 0) |
+	       html_lit(b, ">") | html_txt(b, msg) | html_lit(b, "</p>");
+}
+
 /* The header's links and account box: what this user may use only. */
 static int
 header_html(const struct kc_req *req, const char *current, struct kc_buf *b)
@@ -235,6 +264,23 @@ dash_page(struct kc_req *req, int status, const char *title,
 	req->resp.status = status;
 	req->resp.content_type = "text/html; charset=utf-8";
 	return status;
+}
+
+int
+dash_page_tpl(struct kc_req *req, int status, const char *title,
+	      const char *current, const char *tpl,
+	      const struct dash_slot *slots, size_t nslots, int failed)
+{
+	struct kc_buf content;
+	int rc = failed ? -1 : 0;
+
+	kc_buf_init(&content, 8 * 1024 * 1024);
+	if (rc == 0)
+		rc = dash_render(req, tpl, slots, nslots, &content);
+	rc = rc == 0 ? dash_page(req, status, title, current, &content, 0)
+		     : dash_internal(req);
+	kc_buf_free(&content);
+	return rc;
 }
 
 int
@@ -404,76 +450,6 @@ dash_flash(const struct kc_req *req, const char *const *msgs, struct kc_buf *b)
 				   b, "<p class=\"notice\" role=\"status\">") |
 			       html_txt(b, msgs[i + 1]) | html_lit(b, "</p>");
 	return 0;
-}
-
-int
-dash_option(struct kc_buf *b, const char *value, const char *label,
-	    const char *current)
-{
-	return html_lit(b, "<option value=\"") | html_attr(b, value) |
-	       (current && strcmp(current, value) == 0
-		    ? html_lit(b, "\" selected>")
-		    : html_lit(b, "\">")) |
-	       html_txt(b, label) | html_lit(b, "</option>");
-}
-
-int
-dash_pick(const char *v, const char *const *values, const char **out)
-{
-	size_t i;
-
-	*out = NULL;
-	if (v == NULL || *v == '\0')
-		return 0;
-	for (i = 0; values[i]; i++)
-		if (strcmp(v, values[i]) == 0) {
-			*out = values[i];
-			return 0;
-		}
-	return -1;
-}
-
-int
-dash_local_time(const char *s, char *db, size_t cap, const char **out)
-{
-	char rfc[32];
-	size_t n = s ? strlen(s) : 0;
-
-	*out = NULL;
-	if (n == 0)
-		return 0;
-	if ((n != 16 && n != 19) ||
-	    snprintf(rfc, sizeof(rfc), "%s%sZ", s, n == 16 ? ":00" : "") >=
-		(int)sizeof(rfc) ||
-	    kc_time_to_db(rfc, db, cap) != 0)
-		return -1;
-	*out = db;
-	return 0;
-}
-
-int
-dash_pager(const struct kc_req *req, const char *base, const json_t *list,
-	   struct kc_buf *b)
-{
-	size_t i;
-	int rc = 0, n = 0;
-
-	if (!json_is_true(json_object_get(list, "has_more")))
-		return 0;
-	rc |= html_lit(b, "<p class=\"pager\"><a href=\"") | html_attr(b, base);
-	for (i = 0; i < req->nq; i++) {
-		if (strcmp(req->q[i].key, "after") == 0 ||
-		    req->q[i].val[0] == '\0')
-			continue;
-		rc |= (n++ ? html_lit(b, "&amp;") : html_lit(b, "?")) |
-		      html_url_arg(b, req->q[i].key) | kc_buf_putc(b, '=') |
-		      html_url_arg(b, req->q[i].val);
-	}
-	rc |= (n ? html_lit(b, "&amp;after=") : html_lit(b, "?after=")) |
-	      html_url_arg(
-		  b, json_string_value(json_object_get(list, "next_cursor"))) |
-	      html_lit(b, "\">Older</a></p>");
-	return rc;
 }
 
 int

@@ -5,6 +5,7 @@
 #include "dash.h"
 #include "kc_agent.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,12 +27,10 @@ numbers_html(const json_t *numbers, struct kc_buf *b)
 	rc |= html_lit(b, "<ul class=\"plain\">");
 	json_array_foreach(numbers, i, n)
 	{
-		const char *label =
-		    json_string_value(json_object_get(n, "label"));
+		const char *label = kc_json_str(n, "label");
 
 		rc |= html_lit(b, "<li><span class=\"mono\">") |
-		      html_txt(
-			  b, json_string_value(json_object_get(n, "number"))) |
+		      html_txt(b, kc_json_str(n, "number")) |
 		      html_lit(b, "</span>");
 		if (label && *label)
 			rc |= html_lit(b, " ") | html_txt(b, label);
@@ -71,7 +70,7 @@ mode_text(const char *mode)
 static int
 summary_html(const json_t *r, struct kc_buf *b)
 {
-	const char *mode = json_string_value(json_object_get(r, "mode"));
+	const char *mode = kc_json_str(r, "mode");
 	const json_t *rf = json_object_get(r, "ring_first"),
 		     *ivr = json_object_get(r, "ivr_menu"),
 		     *tb = json_object_get(r, "time_based"), *x, *d;
@@ -83,14 +82,12 @@ summary_html(const json_t *r, struct kc_buf *b)
 	      html_txt(b, mode) | html_lit(b, "</code> ") |
 	      html_txt(b, mode_text(mode)) |
 	      html_lit(b, "</dd><dt>Fallback agent</dt><dd class=\"mono\">") |
-	      html_txt(b, json_string_value(
-			      json_object_get(r, "fallback_agent_id"))) |
+	      html_txt(b, kc_json_str(r, "fallback_agent_id")) |
 	      html_lit(b, "</dd>");
 	if (json_is_object(rf))
 		rc |= html_lit(b, "<dt>Ring first</dt><dd><span "
 				  "class=\"mono\">") |
-		      html_txt(b, json_string_value(
-				      json_object_get(rf, "owner_number"))) |
+		      html_txt(b, kc_json_str(rf, "owner_number")) |
 		      html_lit(b, "</span> ") |
 		      html_txtf(b, "for %lld s",
 				(long long)json_integer_value(
@@ -98,22 +95,17 @@ summary_html(const json_t *r, struct kc_buf *b)
 		      html_lit(b, "</dd>");
 	if (json_is_object(ivr)) {
 		rc |= html_lit(b, "<dt>Menu</dt><dd><p class=\"said\">") |
-		      html_txt(b, json_string_value(
-				      json_object_get(ivr, "prompt"))) |
+		      html_txt(b, kc_json_str(ivr, "prompt")) |
 		      html_lit(b, "</p><ul class=\"plain\">");
 		json_array_foreach(json_object_get(ivr, "options"), i, x)
 		{
-			const char *num =
-			    json_string_value(json_object_get(x, "number"));
-			const char *label =
-			    json_string_value(json_object_get(x, "label"));
+			const char *num = kc_json_str(x, "number");
+			const char *label = kc_json_str(x, "label");
 
 			rc |= html_lit(b, "<li><kbd>") |
-			      html_txt(b, json_string_value(
-					      json_object_get(x, "digit"))) |
+			      html_txt(b, kc_json_str(x, "digit")) |
 			      html_lit(b, "</kbd> ") |
-			      html_txt(b, json_string_value(json_object_get(
-					      x, "destination")));
+			      html_txt(b, kc_json_str(x, "destination"));
 			if (num)
 				rc |= html_lit(b, " <span class=\"mono\">") |
 				      html_txt(b, num) | html_lit(b, "</span>");
@@ -135,19 +127,15 @@ summary_html(const json_t *r, struct kc_buf *b)
 				      html_txt(b, json_string_value(d));
 			}
 			rc |= html_lit(b, " ") |
-			      html_txt(b, json_string_value(
-					      json_object_get(x, "start"))) |
+			      html_txt(b, kc_json_str(x, "start")) |
 			      html_lit(b, "–") |
-			      html_txt(b, json_string_value(
-					      json_object_get(x, "end"))) |
+			      html_txt(b, kc_json_str(x, "end")) |
 			      html_lit(b, ": <code>") |
-			      html_txt(b, json_string_value(
-					      json_object_get(x, "mode"))) |
+			      html_txt(b, kc_json_str(x, "mode")) |
 			      html_lit(b, "</code></li>");
 		}
 		rc |= html_lit(b, "<li>Otherwise: <code>") |
-		      html_txt(b, json_string_value(
-				      json_object_get(tb, "default_mode"))) |
+		      html_txt(b, kc_json_str(tb, "default_mode")) |
 		      html_lit(b, "</code></li></ul></dd>");
 	}
 	rc |= html_lit(b, "</dl>");
@@ -161,7 +149,7 @@ agent_page(struct kc_req *req, int status, const char *text, const char *error)
 {
 	static const char *const done[] = {"routing", "The routing is saved.",
 					   NULL};
-	struct kc_buf content, flash, nums, summary, routing, err, updated;
+	struct kc_buf flash, nums, summary, routing, err, updated;
 	char *agent_text = NULL, *pretty = NULL;
 	json_t *a = NULL;
 	const json_t *r;
@@ -181,7 +169,6 @@ agent_page(struct kc_req *req, int status, const char *text, const char *error)
 		json_decref(a);
 		return dash_internal(req);
 	}
-	kc_buf_init(&content, 1024 * 1024);
 	kc_buf_init(&flash, 1024);
 	kc_buf_init(&nums, 64 * 1024);
 	kc_buf_init(&summary, 256 * 1024);
@@ -192,10 +179,7 @@ agent_page(struct kc_req *req, int status, const char *text, const char *error)
 	     numbers_html(json_object_get(a, "phone_numbers"), &nums) |
 	     summary_html(r, &summary) |
 	     dash_time(&updated, json_object_get(a, "updated_at"));
-	if (error)
-		rc |= html_lit(&err, "<p class=\"error\" role=\"alert\" "
-				     "id=\"routing-error\">") |
-		      html_txt(&err, error) | html_lit(&err, "</p>");
+	rc |= dash_alert(&err, "routing-error", error);
 	if (dash_can(req, KC_ROLE_ADMIN)) {
 		struct dash_slot slots[] = {
 		    DASH_SAFE_HTML("error", &err),
@@ -214,31 +198,22 @@ agent_page(struct kc_req *req, int status, const char *text, const char *error)
 	{
 		struct dash_slot slots[] = {
 		    DASH_SAFE_HTML("flash", &flash),
-		    DASH_TXT("name",
-			     json_string_value(json_object_get(a, "name"))),
-		    DASH_TXT("id", json_string_value(json_object_get(a, "id"))),
-		    DASH_TXT("voice",
-			     json_string_value(json_object_get(a, "voice"))),
-		    DASH_TXT("language",
-			     json_string_value(json_object_get(a, "language"))),
-		    DASH_TXT("greeting",
-			     json_string_value(json_object_get(a, "greeting"))),
+		    DASH_TXT("name", kc_json_str(a, "name")),
+		    DASH_TXT("id", kc_json_str(a, "id")),
+		    DASH_TXT("voice", kc_json_str(a, "voice")),
+		    DASH_TXT("language", kc_json_str(a, "language")),
+		    DASH_TXT("greeting", kc_json_str(a, "greeting")),
 		    DASH_SAFE_HTML("updated", &updated),
-		    DASH_TXT("prompt",
-			     json_string_value(json_object_get(a, "prompt"))),
+		    DASH_TXT("prompt", kc_json_str(a, "prompt")),
 		    DASH_SAFE_HTML("numbers", &nums),
 		    DASH_SAFE_HTML("summary", &summary),
 		    DASH_SAFE_HTML("routing", &routing),
 		};
-		if (rc == 0)
-			rc = dash_render(req, "agent.html", DASH_SLOTS(slots),
-					 &content);
+		rc = dash_page_tpl(req, status, "Agent", "agent", "agent.html",
+				   DASH_SLOTS(slots), rc);
 	}
-	rc = rc == 0 ? dash_page(req, status, "Agent", "agent", &content, 0)
-		     : dash_internal(req);
 	json_decref(a);
 	free(pretty);
-	kc_buf_free(&content);
 	kc_buf_free(&flash);
 	kc_buf_free(&nums);
 	kc_buf_free(&summary);
@@ -268,8 +243,13 @@ kc_d_agent_routing(struct kc_req *req)
 
 	if (dash_form_check(req, fields, 1, &e) != 0)
 		return agent_page(req, 422, text, e.msg);
-	if ((routing = kc_json_parse_object(text, strlen(text), &e)) == NULL)
-		return agent_page(req, 422, text, e.msg);
+	if ((routing = kc_json_parse_object(text, strlen(text), &e)) == NULL) {
+		char msg[sizeof(e.msg) + 64];
+
+		snprintf(msg, sizeof(msg),
+			 "The routing is not a JSON object: %s", e.msg);
+		return agent_page(req, 422, text, msg);
+	}
 	rc = kc_agent_replace_routing(req->db, &actor, req->session.business_id,
 				      routing, &out, &e);
 	json_decref(routing);

@@ -17,52 +17,35 @@
 static const char *const statuses[] = {"in_progress", "ended", NULL};
 
 static int
-call_rows(struct kc_req *req, const json_t *list, struct kc_buf *b)
+call_row(struct kc_req *req, const json_t *c, struct kc_buf *b)
 {
-	const json_t *c;
+	const char *id = kc_json_str(c, "id");
 	struct kc_buf started, status, outcome, length;
-	size_t i;
-	int rc = 0;
+	int rc;
 
 	kc_buf_init(&started, 256);
 	kc_buf_init(&status, 256);
 	kc_buf_init(&outcome, 256);
 	kc_buf_init(&length, 64);
-	json_array_foreach(json_object_get(list, "data"), i, c)
+	rc = dash_time(&started, json_object_get(c, "started_at")) |
+	     dash_badge(&status, kc_json_str(c, "status")) |
+	     dash_words(&outcome, kc_json_str(c, "outcome")) |
+	     dash_duration(&length, json_object_get(c, "duration_seconds"));
 	{
-		const char *id = json_string_value(json_object_get(c, "id"));
-
-		kc_buf_reset(&started);
-		kc_buf_reset(&status);
-		kc_buf_reset(&outcome);
-		kc_buf_reset(&length);
-		rc |= dash_time(&started, json_object_get(c, "started_at")) |
-		      dash_badge(&status, json_string_value(
-					      json_object_get(c, "status"))) |
-		      dash_words(&outcome, json_string_value(
-					       json_object_get(c, "outcome"))) |
-		      dash_duration(&length,
-				    json_object_get(c, "duration_seconds"));
-		{
-			struct dash_slot slots[] = {
-			    DASH_URL("id_url", id),
-			    DASH_TXT("id", id),
-			    DASH_SAFE_HTML("started", &started),
-			    DASH_TXT("direction",
-				     json_string_value(
-					 json_object_get(c, "direction"))),
-			    DASH_TXT("from", json_string_value(
-						 json_object_get(c, "from"))),
-			    DASH_TXT("to", json_string_value(
-					       json_object_get(c, "to"))),
-			    DASH_SAFE_HTML("status", &status),
-			    DASH_SAFE_HTML("outcome", &outcome),
-			    DASH_SAFE_HTML("length", &length),
-			};
-			if (rc == 0)
-				rc = dash_render(req, "calls_row.html",
-						 DASH_SLOTS(slots), b);
-		}
+		struct dash_slot slots[] = {
+		    DASH_URL("id_url", id),
+		    DASH_TXT("id", id),
+		    DASH_SAFE_HTML("started", &started),
+		    DASH_TXT("direction", kc_json_str(c, "direction")),
+		    DASH_TXT("from", kc_json_str(c, "from")),
+		    DASH_TXT("to", kc_json_str(c, "to")),
+		    DASH_SAFE_HTML("status", &status),
+		    DASH_SAFE_HTML("outcome", &outcome),
+		    DASH_SAFE_HTML("length", &length),
+		};
+		if (rc == 0)
+			rc = dash_render(req, "calls_row.html",
+					 DASH_SLOTS(slots), b);
 	}
 	kc_buf_free(&started);
 	kc_buf_free(&status);
@@ -74,11 +57,12 @@ call_rows(struct kc_req *req, const json_t *list, struct kc_buf *b)
 int
 kc_d_calls(struct kc_req *req)
 {
+	static const struct dash_list page = {"calls.html", "/app/calls",
+					      "Calls", "calls", call_row};
 	char since[KC_TIME_MAX];
 	const char *status, *s, *after = kc_query_get(req, "after");
-	struct kc_buf content, rows, more, sopts;
+	struct kc_buf sopts;
 	json_t *list = NULL;
-	size_t i;
 	int rc;
 
 	if (dash_pick(kc_query_get(req, "status"), statuses, &status) != 0 ||
@@ -90,39 +74,17 @@ kc_d_calls(struct kc_req *req)
 				  "its choices.");
 	rc = kc_call_list(req->db, req->session.business_id, status, s, after,
 			  LIST_LIMIT, &list);
-	if (rc == KC_NOTFOUND)
-		return dash_error(req, 400, "That is not a page of this list.");
-	if (rc != 0)
-		return dash_internal(req);
-	kc_buf_init(&content, 1024 * 1024);
-	kc_buf_init(&rows, 1024 * 1024);
-	kc_buf_init(&more, 4096);
 	kc_buf_init(&sopts, 1024);
-	rc = dash_option(&sopts, "", "any status", status);
-	for (i = 0; statuses[i]; i++)
-		rc |= dash_option(
-		    &sopts, statuses[i],
-		    strcmp(statuses[i], "ended") == 0 ? "ended" : "in progress",
-		    status);
-	rc |= call_rows(req, list, &rows) |
-	      dash_pager(req, "/app/calls", list, &more);
+	if (rc == 0 && dash_options(&sopts, "any status", statuses, status))
+		rc = -1;
 	{
 		struct dash_slot slots[] = {
 		    DASH_SAFE_HTML("status_options", &sopts),
 		    DASH_TXT("since", kc_query_get(req, "since")),
-		    DASH_SAFE_HTML("rows", &rows),
-		    DASH_SAFE_HTML("more", &more),
 		};
-		if (rc == 0)
-			rc = dash_render(req, "calls.html", DASH_SLOTS(slots),
-					 &content);
+		rc = dash_list_page(req, &page, 200, rc, list,
+				    DASH_SLOTS(slots));
 	}
-	rc = rc == 0 ? dash_page(req, 200, "Calls", "calls", &content, 0)
-		     : dash_internal(req);
-	json_decref(list);
-	kc_buf_free(&content);
-	kc_buf_free(&rows);
-	kc_buf_free(&more);
 	kc_buf_free(&sopts);
 	return rc;
 }
@@ -164,8 +126,7 @@ transcript(struct kc_req *req, const json_t *t, struct kc_buf *b)
 	rc |= html_lit(b, "<ol class=\"transcript\" id=\"transcript\">");
 	json_array_foreach(t, i, seg)
 	{
-		const char *who =
-		    json_string_value(json_object_get(seg, "speaker"));
+		const char *who = kc_json_str(seg, "speaker");
 		const json_t *at = json_object_get(seg, "offset_seconds");
 		const char *cls = NULL;
 		char offset[32] = "";
@@ -182,8 +143,7 @@ transcript(struct kc_req *req, const json_t *t, struct kc_buf *b)
 			    DASH_TXT("speaker_class", cls),
 			    DASH_TXT("speaker", who ? who : "?"),
 			    DASH_TXT("offset", offset),
-			    DASH_TXT("text", json_string_value(
-						 json_object_get(seg, "text"))),
+			    DASH_TXT("text", kc_json_str(seg, "text")),
 			};
 			if (rc == 0)
 				rc = dash_render(req, "transcript_line.html",
@@ -197,8 +157,7 @@ transcript(struct kc_req *req, const json_t *t, struct kc_buf *b)
 int
 kc_d_call(struct kc_req *req)
 {
-	struct kc_buf content, status, started, ended, length, outcome, rec,
-	    lines;
+	struct kc_buf status, started, ended, length, outcome, rec, lines;
 	const char *id = req->params[0], *summary;
 	json_t *c = NULL;
 	int rc;
@@ -210,7 +169,6 @@ kc_d_call(struct kc_req *req)
 		return dash_error(req, 404, "There is no such call.");
 	if (rc != 0)
 		return dash_internal(req);
-	kc_buf_init(&content, 4 * 1024 * 1024);
 	kc_buf_init(&status, 256);
 	kc_buf_init(&started, 256);
 	kc_buf_init(&ended, 256);
@@ -219,28 +177,22 @@ kc_d_call(struct kc_req *req)
 	kc_buf_init(&rec, 8192);
 	/* 256 KiB of transcript, each byte at most six when escaped. */
 	kc_buf_init(&lines, 3 * 1024 * 1024);
-	summary = json_string_value(json_object_get(c, "summary"));
-	rc = dash_badge(&status,
-			json_string_value(json_object_get(c, "status"))) |
+	summary = kc_json_str(c, "summary");
+	rc = dash_badge(&status, kc_json_str(c, "status")) |
 	     dash_time(&started, json_object_get(c, "started_at")) |
 	     dash_time(&ended, json_object_get(c, "ended_at")) |
 	     dash_duration(&length, json_object_get(c, "duration_seconds")) |
-	     dash_words(&outcome,
-			json_string_value(json_object_get(c, "outcome"))) |
-	     recording(&rec,
-		       json_string_value(json_object_get(c, "recording_url"))) |
+	     dash_words(&outcome, kc_json_str(c, "outcome")) |
+	     recording(&rec, kc_json_str(c, "recording_url")) |
 	     transcript(req, json_object_get(c, "transcript"), &lines);
 	{
 		struct dash_slot slots[] = {
 		    DASH_TXT("id", id),
 		    DASH_SAFE_HTML("status", &status),
-		    DASH_TXT("direction", json_string_value(
-					      json_object_get(c, "direction"))),
-		    DASH_TXT("from",
-			     json_string_value(json_object_get(c, "from"))),
-		    DASH_TXT("to", json_string_value(json_object_get(c, "to"))),
-		    DASH_TXT("agent",
-			     json_string_value(json_object_get(c, "agent_id"))),
+		    DASH_TXT("direction", kc_json_str(c, "direction")),
+		    DASH_TXT("from", kc_json_str(c, "from")),
+		    DASH_TXT("to", kc_json_str(c, "to")),
+		    DASH_TXT("agent", kc_json_str(c, "agent_id")),
 		    DASH_SAFE_HTML("started", &started),
 		    DASH_SAFE_HTML("ended", &ended),
 		    DASH_SAFE_HTML("length", &length),
@@ -249,14 +201,10 @@ kc_d_call(struct kc_req *req)
 		    DASH_TXT("summary", summary ? summary : "None."),
 		    DASH_SAFE_HTML("transcript", &lines),
 		};
-		if (rc == 0)
-			rc = dash_render(req, "call.html", DASH_SLOTS(slots),
-					 &content);
+		rc = dash_page_tpl(req, 200, "Call", "calls", "call.html",
+				   DASH_SLOTS(slots), rc);
 	}
-	rc = rc == 0 ? dash_page(req, 200, "Call", "calls", &content, 0)
-		     : dash_internal(req);
 	json_decref(c);
-	kc_buf_free(&content);
 	kc_buf_free(&status);
 	kc_buf_free(&started);
 	kc_buf_free(&ended);

@@ -22,30 +22,6 @@
 static const char *const channels[] = {"voice", "sms", NULL};
 static const char *const kinds[] = {"express", "written", NULL};
 
-/* The two tabs of the page, this one marked. */
-static int
-tabs(struct kc_req *req, int dnc, struct kc_buf *b)
-{
-	struct kc_buf yes, no;
-	int rc;
-
-	kc_buf_init(&yes, 64);
-	kc_buf_init(&no, 16);
-	rc = html_lit(&yes, " aria-current=\"page\"") | html_lit(&no, "");
-	{
-		struct dash_slot slots[] = {
-		    DASH_SAFE_HTML("consents_current", dnc ? &no : &yes),
-		    DASH_SAFE_HTML("dnc_current", dnc ? &yes : &no),
-		};
-		if (rc == 0)
-			rc = dash_render(req, "compliance_tabs.html",
-					 DASH_SLOTS(slots), b);
-	}
-	kc_buf_free(&yes);
-	kc_buf_free(&no);
-	return rc;
-}
-
 /* The phone query, as people type it: *phone is NULL when absent or
  * empty; -1 when it is no number. */
 static int
@@ -62,88 +38,151 @@ query_phone(struct kc_req *req, char *buf, size_t cap, const char **phone)
 	return 0;
 }
 
+/* The state of an entry that can end (a consent revoked, a DNC entry
+ * removed): its badge, with when it ended (o's ended_at) into status;
+ * and, for an admin, the button that ends an active one (a POST to
+ * base/ID/verb) into actions. */
 static int
-error_html(struct kc_buf *b, const char *msg)
+state_html(struct kc_req *req, const json_t *o, const char *ended_at,
+	   const char *base, const char *verb, const char *label,
+	   struct kc_buf *status, struct kc_buf *actions)
 {
-	if (msg == NULL)
-		return 0;
-	return html_lit(b, "<p class=\"error\" role=\"alert\">") |
-	       html_txt(b, msg) | html_lit(b, "</p>");
+	const char *st = kc_json_str(o, "status");
+	int rc = dash_badge(status, st);
+
+	if (st && strcmp(st, "active") != 0)
+		rc |= html_lit(status, "<br>") |
+		      dash_time(status, json_object_get(o, ended_at));
+	else if (dash_can(req, KC_ROLE_ADMIN))
+		rc |= dash_button_on(req, actions, base, kc_json_str(o, "id"),
+				     verb, label, "button danger");
+	return rc;
+}
+
+/* Ends an entry (a POST of a state_html button) through end, the lib/
+ * function the API's DELETE calls; then back to back?done=done. */
+static int
+end_entry(struct kc_req *req, const char *prefix,
+	  int (*end)(struct kc_db *, const struct kc_actor *, long long,
+		     const char *, const char *, json_t **),
+	  const char *notfound, const char *back)
+{
+	struct kc_actor actor = dash_actor(req);
+	json_t *out = NULL;
+	int rc = KC_NOTFOUND;
+
+	if (kc_id_valid(prefix, req->params[0]))
+		rc = end(req->db, &actor, req->session.business_id,
+			 req->session.business_public_id, req->params[0], &out);
+	json_decref(out);
+	if (rc == KC_NOTFOUND)
+		return dash_error(req, 404, notfound);
+	if (rc != 0)
+		return dash_internal(req);
+	return dash_redirect(req, back);
+}
+
+/* Each list: its page, its ids' prefix (a cursor is one), the notices
+ * of its changes (dash_flash), the lib/ call that lists it (with its
+ * own filters and its own part of the page, the slot own, into *own;
+ * KC_INVALID for a filter that is none of its choices) and its add
+ * form. */
+struct clist {
+	struct dash_list page;
+	const char *prefix;
+	const char *const *done;
+	int (*list)(struct kc_req *req, const char *phone, const char *after,
+		    json_t **out, struct kc_buf *own);
+	const char *own;
+	int (*form)(struct kc_req *req, const char *error, struct kc_buf *b);
+};
+
+/* A list's page: search by number, the list, and for an admin the add
+ * form (error: what was wrong with what was posted to it). */
+static int
+clist_page(struct kc_req *req, const struct clist *c, int status,
+	   const char *error)
+{
+	char pbuf[24];
+	const char *phone, *after = kc_query_get(req, "after");
+	struct kc_buf flash, own, add;
+	json_t *list = NULL;
+	int rc;
+
+	if (query_phone(req, pbuf, sizeof(pbuf), &phone) != 0)
+		return dash_error(req, 400,
+				  "Search for a phone number such as "
+				  "+14155550123.");
+	if (after && !kc_id_valid(c->prefix, after))
+		return dash_error(req, 400, "That is not a page of this list.");
+	kc_buf_init(&flash, 1024);
+	kc_buf_init(&own, 4096);
+	kc_buf_init(&add, 64 * 1024);
+	rc = c->list(req, phone, after, &list, &own);
+	if (rc == 0 &&
+	    (dash_flash(req, c->done, &flash) |
+	     (dash_can(req, KC_ROLE_ADMIN) ? c->form(req, error, &add) : 0)))
+		rc = -1;
+	if (rc == KC_INVALID) {
+		rc = dash_error(req, 400,
+				"A filter has a value that is not one of "
+				"its choices.");
+	} else {
+		struct dash_slot slots[] = {
+		    DASH_SAFE_HTML("flash", &flash),
+		    DASH_TXT("phone", kc_query_get(req, "phone")),
+		    DASH_SAFE_HTML(c->own, &own),
+		    DASH_SAFE_HTML("add", &add),
+		};
+		rc = dash_list_page(req, &c->page, status, rc, list,
+				    DASH_SLOTS(slots));
+	}
+	kc_buf_free(&flash);
+	kc_buf_free(&own);
+	kc_buf_free(&add);
+	return rc;
 }
 
 /* --- consents ------------------------------------------------------------ */
 
 static int
-consent_rows(struct kc_req *req, const json_t *list, struct kc_buf *b)
+consent_row(struct kc_req *req, const json_t *c, struct kc_buf *b)
 {
-	const json_t *c;
-	struct kc_buf captured, status, actions, evidence, path;
-	size_t i;
-	int rc = 0;
+	const char *ev = kc_json_str(c, "evidence");
+	struct kc_buf captured, status, actions, evidence;
+	int rc;
 
 	kc_buf_init(&captured, 256);
 	kc_buf_init(&status, 256);
 	kc_buf_init(&actions, 4096);
-	kc_buf_init(&evidence, 16 * 1024);
-	kc_buf_init(&path, 256);
-	json_array_foreach(json_object_get(list, "data"), i, c)
+	kc_buf_init(&evidence, 32 * 1024);
+	rc = dash_time(&captured, json_object_get(c, "captured_at")) |
+	     state_html(req, c, "revoked_at", "/app/consents/", "/revoke",
+			"Revoke", &status, &actions);
+	if (ev && *ev)
+		rc |= html_lit(&evidence, "<details><summary>Evidence</summary>"
+					  "<p class=\"said\">") |
+		      html_txt(&evidence, ev) |
+		      html_lit(&evidence, "</p></details>");
 	{
-		const char *id = json_string_value(json_object_get(c, "id"));
-		const char *st =
-		    json_string_value(json_object_get(c, "status"));
-		const char *ev =
-		    json_string_value(json_object_get(c, "evidence"));
-
-		kc_buf_reset(&captured);
-		kc_buf_reset(&status);
-		kc_buf_reset(&actions);
-		kc_buf_reset(&evidence);
-		kc_buf_reset(&path);
-		rc |= dash_time(&captured, json_object_get(c, "captured_at")) |
-		      dash_badge(&status, st);
-		if (strcmp(st, "revoked") == 0)
-			rc |= html_lit(&status, "<br>") |
-			      dash_time(&status,
-					json_object_get(c, "revoked_at"));
-		if (ev && *ev)
-			rc |= html_lit(&evidence, "<details><summary>Evidence"
-						  "</summary><p "
-						  "class=\"said\">") |
-			      html_txt(&evidence, ev) |
-			      html_lit(&evidence, "</p></details>");
-		if (dash_can(req, KC_ROLE_ADMIN) && strcmp(st, "active") == 0)
-			rc |= kc_buf_puts(&path, "/app/consents/") |
-			      html_url_arg(&path, id) |
-			      kc_buf_puts(&path, "/revoke") |
-			      dash_button(req, &actions, path.data, "Revoke",
-					  "button danger");
-		{
-			struct dash_slot slots[] = {
-			    DASH_TXT("phone", json_string_value(
-						  json_object_get(c, "phone"))),
-			    DASH_TXT("channel",
-				     json_string_value(
-					 json_object_get(c, "channel"))),
-			    DASH_TXT("kind", json_string_value(
-						 json_object_get(c, "kind"))),
-			    DASH_TXT("source",
-				     json_string_value(
-					 json_object_get(c, "source"))),
-			    DASH_SAFE_HTML("evidence", &evidence),
-			    DASH_SAFE_HTML("captured", &captured),
-			    DASH_SAFE_HTML("status", &status),
-			    DASH_SAFE_HTML("actions", &actions),
-			};
-			if (rc == 0)
-				rc = dash_render(req, "consents_row.html",
-						 DASH_SLOTS(slots), b);
-		}
+		struct dash_slot slots[] = {
+		    DASH_TXT("phone", kc_json_str(c, "phone")),
+		    DASH_TXT("channel", kc_json_str(c, "channel")),
+		    DASH_TXT("kind", kc_json_str(c, "kind")),
+		    DASH_TXT("source", kc_json_str(c, "source")),
+		    DASH_SAFE_HTML("evidence", &evidence),
+		    DASH_SAFE_HTML("captured", &captured),
+		    DASH_SAFE_HTML("status", &status),
+		    DASH_SAFE_HTML("actions", &actions),
+		};
+		if (rc == 0)
+			rc = dash_render(req, "consents_row.html",
+					 DASH_SLOTS(slots), b);
 	}
 	kc_buf_free(&captured);
 	kc_buf_free(&status);
 	kc_buf_free(&actions);
 	kc_buf_free(&evidence);
-	kc_buf_free(&path);
 	return rc;
 }
 
@@ -167,7 +206,7 @@ consent_form(struct kc_req *req, const char *error, struct kc_buf *b)
 	kc_buf_init(&err, 2048);
 	kc_buf_init(&copts, 1024);
 	kc_buf_init(&kopts, 1024);
-	rc |= error_html(&err, error);
+	rc |= dash_alert(&err, NULL, error);
 	for (i = 0; channels[i]; i++)
 		rc |= dash_option(&copts, channels[i],
 				  i == 0 ? "voice calls" : "text messages", ch);
@@ -200,75 +239,39 @@ consent_form(struct kc_req *req, const char *error, struct kc_buf *b)
 	return rc;
 }
 
+/* Consents, by number and channel; own: the channel filter's options. */
+static int
+consent_list(struct kc_req *req, const char *phone, const char *after,
+	     json_t **out, struct kc_buf *own)
+{
+	const char *channel;
+	int rc;
+
+	if (dash_pick(kc_query_get(req, "channel"), channels, &channel) != 0)
+		return KC_INVALID;
+	rc = kc_consent_list(req->db, req->session.business_id, phone, channel,
+			     after, LIST_LIMIT, out);
+	if (rc == 0 && dash_options(own, "any channel", channels, channel))
+		rc = -1;
+	return rc;
+}
+
+static const char *const consent_done[] = {
+    "granted", "The consent is recorded.", "revoked", "The consent is revoked.",
+    NULL};
+static const struct clist consents = {{"consents.html", "/app/consents",
+				       "Consent and do-not-call", "compliance",
+				       consent_row},
+				      "cns",
+				      consent_done,
+				      consent_list,
+				      "channel_options",
+				      consent_form};
+
 static int
 consents_page(struct kc_req *req, int status, const char *error)
 {
-	static const char *const done[] = {
-	    "granted", "The consent is recorded.", "revoked",
-	    "The consent is revoked.", NULL};
-	char pbuf[24];
-	const char *phone, *channel, *after = kc_query_get(req, "after");
-	struct kc_buf content, tab, flash, rows, more, copts, add;
-	json_t *list = NULL;
-	size_t i;
-	int rc;
-
-	if (query_phone(req, pbuf, sizeof(pbuf), &phone) != 0)
-		return dash_error(req, 400,
-				  "Search for a phone number such as "
-				  "+14155550123.");
-	if (dash_pick(kc_query_get(req, "channel"), channels, &channel) != 0 ||
-	    (after && !kc_id_valid("cns", after)))
-		return dash_error(req, 400,
-				  "A filter has a value that is not one of "
-				  "its choices.");
-	rc = kc_consent_list(req->db, req->session.business_id, phone, channel,
-			     after, LIST_LIMIT, &list);
-	if (rc == KC_NOTFOUND)
-		return dash_error(req, 400, "That is not a page of this list.");
-	if (rc != 0)
-		return dash_internal(req);
-	kc_buf_init(&content, 2 * 1024 * 1024);
-	kc_buf_init(&tab, 1024);
-	kc_buf_init(&flash, 1024);
-	kc_buf_init(&rows, 2 * 1024 * 1024);
-	kc_buf_init(&more, 4096);
-	kc_buf_init(&copts, 1024);
-	kc_buf_init(&add, 64 * 1024);
-	rc = tabs(req, 0, &tab) | dash_flash(req, done, &flash) |
-	     dash_option(&copts, "", "any channel", channel);
-	for (i = 0; channels[i]; i++)
-		rc |= dash_option(&copts, channels[i], channels[i], channel);
-	rc |= consent_rows(req, list, &rows) |
-	      dash_pager(req, "/app/consents", list, &more);
-	if (dash_can(req, KC_ROLE_ADMIN))
-		rc |= consent_form(req, error, &add);
-	{
-		struct dash_slot slots[] = {
-		    DASH_SAFE_HTML("tabs", &tab),
-		    DASH_SAFE_HTML("flash", &flash),
-		    DASH_TXT("phone", kc_query_get(req, "phone")),
-		    DASH_SAFE_HTML("channel_options", &copts),
-		    DASH_SAFE_HTML("rows", &rows),
-		    DASH_SAFE_HTML("more", &more),
-		    DASH_SAFE_HTML("add", &add),
-		};
-		if (rc == 0)
-			rc = dash_render(req, "consents.html",
-					 DASH_SLOTS(slots), &content);
-	}
-	rc = rc == 0 ? dash_page(req, status, "Consent and do-not-call",
-				 "compliance", &content, 0)
-		     : dash_internal(req);
-	json_decref(list);
-	kc_buf_free(&content);
-	kc_buf_free(&tab);
-	kc_buf_free(&flash);
-	kc_buf_free(&rows);
-	kc_buf_free(&more);
-	kc_buf_free(&copts);
-	kc_buf_free(&add);
-	return rc;
+	return clist_page(req, &consents, status, error);
 }
 
 int
@@ -330,20 +333,9 @@ kc_d_consent_create(struct kc_req *req)
 int
 kc_d_consent_revoke(struct kc_req *req)
 {
-	struct kc_actor actor = dash_actor(req);
-	json_t *out = NULL;
-	int rc = KC_NOTFOUND;
-
-	if (kc_id_valid("cns", req->params[0]))
-		rc = kc_consent_revoke(
-		    req->db, &actor, req->session.business_id,
-		    req->session.business_public_id, req->params[0], &out);
-	json_decref(out);
-	if (rc == KC_NOTFOUND)
-		return dash_error(req, 404, "There is no such consent.");
-	if (rc != 0)
-		return dash_internal(req);
-	return dash_redirect(req, "/app/consents?done=revoked");
+	return end_entry(req, "cns", kc_consent_revoke,
+			 "There is no such consent.",
+			 "/app/consents?done=revoked");
 }
 
 /* --- the do-not-call list --------------------------------------------------
@@ -366,8 +358,7 @@ registry_text(struct kc_req *req, struct kc_buf *b)
 				   json_object_get(r, "numbers"))) |
 		     dash_time(b, json_object_get(r, "current_since")) |
 		     html_lit(b, " (file ") |
-		     html_txt(b, json_string_value(
-				     json_object_get(r, "file_name"))) |
+		     html_txt(b, kc_json_str(r, "file_name")) |
 		     html_lit(b, ", version ") |
 		     html_txtf(b, "%lld",
 			       (long long)json_integer_value(
@@ -378,72 +369,45 @@ registry_text(struct kc_req *req, struct kc_buf *b)
 }
 
 static int
-dnc_rows(struct kc_req *req, const json_t *list, struct kc_buf *b)
+dnc_row(struct kc_req *req, const json_t *d, struct kc_buf *b)
 {
-	const json_t *d, *ch;
-	struct kc_buf created, status, actions, chans, reason, path;
-	size_t i, j;
-	int rc = 0;
+	const json_t *ch;
+	struct kc_buf created, status, actions, chans, reason;
+	size_t j;
+	int rc;
 
 	kc_buf_init(&created, 256);
 	kc_buf_init(&status, 256);
 	kc_buf_init(&actions, 4096);
 	kc_buf_init(&chans, 256);
 	kc_buf_init(&reason, 256);
-	kc_buf_init(&path, 256);
-	json_array_foreach(json_object_get(list, "data"), i, d)
+	rc = dash_time(&created, json_object_get(d, "created_at")) |
+	     dash_words(&reason, kc_json_str(d, "reason")) |
+	     state_html(req, d, "removed_at", "/app/dnc/", "/remove", "Remove",
+			&status, &actions);
+	json_array_foreach(json_object_get(d, "channels"), j, ch)
 	{
-		const char *id = json_string_value(json_object_get(d, "id"));
-		const char *st =
-		    json_string_value(json_object_get(d, "status"));
-
-		kc_buf_reset(&created);
-		kc_buf_reset(&status);
-		kc_buf_reset(&actions);
-		kc_buf_reset(&chans);
-		kc_buf_reset(&reason);
-		kc_buf_reset(&path);
-		rc |=
-		    dash_time(&created, json_object_get(d, "created_at")) |
-		    dash_badge(&status, st) |
-		    dash_words(&reason,
-			       json_string_value(json_object_get(d, "reason")));
-		if (strcmp(st, "removed") == 0)
-			rc |= html_lit(&status, "<br>") |
-			      dash_time(&status,
-					json_object_get(d, "removed_at"));
-		json_array_foreach(json_object_get(d, "channels"), j, ch)
-		{
-			rc |= html_txt(&chans, j ? ", " : "") |
-			      html_txt(&chans, json_string_value(ch));
-		}
-		if (dash_can(req, KC_ROLE_ADMIN) && strcmp(st, "active") == 0)
-			rc |= kc_buf_puts(&path, "/app/dnc/") |
-			      html_url_arg(&path, id) |
-			      kc_buf_puts(&path, "/remove") |
-			      dash_button(req, &actions, path.data, "Remove",
-					  "button danger");
-		{
-			struct dash_slot slots[] = {
-			    DASH_TXT("phone", json_string_value(
-						  json_object_get(d, "phone"))),
-			    DASH_SAFE_HTML("channels", &chans),
-			    DASH_SAFE_HTML("reason", &reason),
-			    DASH_SAFE_HTML("created", &created),
-			    DASH_SAFE_HTML("status", &status),
-			    DASH_SAFE_HTML("actions", &actions),
-			};
-			if (rc == 0)
-				rc = dash_render(req, "dnc_row.html",
-						 DASH_SLOTS(slots), b);
-		}
+		rc |= html_txt(&chans, j ? ", " : "") |
+		      html_txt(&chans, json_string_value(ch));
+	}
+	{
+		struct dash_slot slots[] = {
+		    DASH_TXT("phone", kc_json_str(d, "phone")),
+		    DASH_SAFE_HTML("channels", &chans),
+		    DASH_SAFE_HTML("reason", &reason),
+		    DASH_SAFE_HTML("created", &created),
+		    DASH_SAFE_HTML("status", &status),
+		    DASH_SAFE_HTML("actions", &actions),
+		};
+		if (rc == 0)
+			rc = dash_render(req, "dnc_row.html", DASH_SLOTS(slots),
+					 b);
 	}
 	kc_buf_free(&created);
 	kc_buf_free(&status);
 	kc_buf_free(&actions);
 	kc_buf_free(&chans);
 	kc_buf_free(&reason);
-	kc_buf_free(&path);
 	return rc;
 }
 
@@ -472,7 +436,7 @@ dnc_form(struct kc_req *req, const char *error, struct kc_buf *b)
 	kc_buf_init(&ropts, 2048);
 	kc_buf_init(&on, 16);
 	kc_buf_init(&off, 16);
-	rc |= error_html(&err, error) | html_lit(&on, " checked") |
+	rc |= dash_alert(&err, NULL, error) | html_lit(&on, " checked") |
 	      html_lit(&off, "");
 	for (i = 0; kc_dnc_reasons[i] && i < 4; i++)
 		rc |= dash_option(&ropts, kc_dnc_reasons[i], labels[i], reason);
@@ -497,68 +461,34 @@ dnc_form(struct kc_req *req, const char *error, struct kc_buf *b)
 	return rc;
 }
 
+/* The business's list, by number; own: the national registry's state. */
+static int
+dnc_list(struct kc_req *req, const char *phone, const char *after, json_t **out,
+	 struct kc_buf *own)
+{
+	int rc = kc_dnc_list(req->db, req->session.business_id, phone, after,
+			     LIST_LIMIT, out);
+
+	if (rc == 0 && registry_text(req, own) != 0)
+		rc = -1;
+	return rc;
+}
+
+static const char *const dnc_done[] = {"added", "The number is on the list.",
+				       "removed", "The number is off the list.",
+				       NULL};
+static const struct clist dnc = {
+    {"dnc.html", "/app/dnc", "Consent and do-not-call", "compliance", dnc_row},
+    "dnc",
+    dnc_done,
+    dnc_list,
+    "registry",
+    dnc_form};
+
 static int
 dnc_page(struct kc_req *req, int status, const char *error)
 {
-	static const char *const done[] = {
-	    "added", "The number is on the list.", "removed",
-	    "The number is off the list.", NULL};
-	char pbuf[24];
-	const char *phone, *after = kc_query_get(req, "after");
-	struct kc_buf content, tab, flash, reg, rows, more, add;
-	json_t *list = NULL;
-	int rc;
-
-	if (query_phone(req, pbuf, sizeof(pbuf), &phone) != 0)
-		return dash_error(req, 400,
-				  "Search for a phone number such as "
-				  "+14155550123.");
-	if (after && !kc_id_valid("dnc", after))
-		return dash_error(req, 400, "That is not a page of this list.");
-	rc = kc_dnc_list(req->db, req->session.business_id, phone, after,
-			 LIST_LIMIT, &list);
-	if (rc == KC_NOTFOUND)
-		return dash_error(req, 400, "That is not a page of this list.");
-	if (rc != 0)
-		return dash_internal(req);
-	kc_buf_init(&content, 2 * 1024 * 1024);
-	kc_buf_init(&tab, 1024);
-	kc_buf_init(&flash, 1024);
-	kc_buf_init(&reg, 2048);
-	kc_buf_init(&rows, 2 * 1024 * 1024);
-	kc_buf_init(&more, 4096);
-	kc_buf_init(&add, 64 * 1024);
-	rc = tabs(req, 1, &tab) | dash_flash(req, done, &flash) |
-	     registry_text(req, &reg) | dnc_rows(req, list, &rows) |
-	     dash_pager(req, "/app/dnc", list, &more);
-	if (dash_can(req, KC_ROLE_ADMIN))
-		rc |= dnc_form(req, error, &add);
-	{
-		struct dash_slot slots[] = {
-		    DASH_SAFE_HTML("tabs", &tab),
-		    DASH_SAFE_HTML("flash", &flash),
-		    DASH_SAFE_HTML("registry", &reg),
-		    DASH_TXT("phone", kc_query_get(req, "phone")),
-		    DASH_SAFE_HTML("rows", &rows),
-		    DASH_SAFE_HTML("more", &more),
-		    DASH_SAFE_HTML("add", &add),
-		};
-		if (rc == 0)
-			rc = dash_render(req, "dnc.html", DASH_SLOTS(slots),
-					 &content);
-	}
-	rc = rc == 0 ? dash_page(req, status, "Consent and do-not-call",
-				 "compliance", &content, 0)
-		     : dash_internal(req);
-	json_decref(list);
-	kc_buf_free(&content);
-	kc_buf_free(&tab);
-	kc_buf_free(&flash);
-	kc_buf_free(&reg);
-	kc_buf_free(&rows);
-	kc_buf_free(&more);
-	kc_buf_free(&add);
-	return rc;
+	return clist_page(req, &dnc, status, error);
 }
 
 int
@@ -622,18 +552,6 @@ kc_d_dnc_create(struct kc_req *req)
 int
 kc_d_dnc_remove(struct kc_req *req)
 {
-	struct kc_actor actor = dash_actor(req);
-	json_t *out = NULL;
-	int rc = KC_NOTFOUND;
-
-	if (kc_id_valid("dnc", req->params[0]))
-		rc = kc_dnc_remove(req->db, &actor, req->session.business_id,
-				   req->session.business_public_id,
-				   req->params[0], &out);
-	json_decref(out);
-	if (rc == KC_NOTFOUND)
-		return dash_error(req, 404, "There is no such entry.");
-	if (rc != 0)
-		return dash_internal(req);
-	return dash_redirect(req, "/app/dnc?done=removed");
+	return end_entry(req, "dnc", kc_dnc_remove, "There is no such entry.",
+			 "/app/dnc?done=removed");
 }

@@ -87,6 +87,17 @@ export function dbValue(sql) {
   });
 }
 
+// The API with key: {status, body (parsed JSON, or null)}.
+export async function apiCall(key, method, p, body) {
+  const r = await fetch(`${env.url}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
 // The delivery worker and the bulk replay job, as cron runs them.
 export const deliver = (biz) => kcctl(['deliver', '--business', biz]);
 export const replayJob = () => kcctl(['replay']);

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  check, csrfOf, env, kcctl, launch, newBusiness, newUser, openPage, post,
+  apiCall, check, csrfOf, env, kcctl, launch, newBusiness, newUser, openPage, post,
   rand, signIn,
 } from './lib.mjs';
 
@@ -39,16 +39,8 @@ after(async () => {
   await browser?.close();
 });
 
-// The API with the setup key: {status, body}.
-async function api(method, p, body) {
-  const r = await fetch(`${env.url}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
+// The API with the setup key: {status, body}; ok() insists on success.
+const api = (method, p, body) => apiCall(key, method, p, body);
 
 async function ok(method, p, body) {
   const r = await api(method, p, body);
