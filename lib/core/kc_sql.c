@@ -1270,11 +1270,19 @@ static const struct {
 	{"stats_followups_since",
 	 "SELECT COUNT(*) FROM followups FORCE INDEX (ix_followups_created) "
 	 "WHERE business_id = ? AND created_at >= ?"},
+    /* The chart's 24 hours, [?, ?): from the status index alone (one
+     * range per status the chart draws), where the time index would
+     * fetch every row for its status; and grouped by the hour of the day,
+     * a number, which is several times cheaper to group by than a
+     * formatted time (a day of a busy business is tens of thousands of
+     * deliveries). 24 hours from a full hour have 24 different hours. */
     [KC_SQL_STATS_DELIVERIES_HOURLY] =
 	{"stats_deliveries_hourly",
-	 "SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:00:00'), status, "
-	 "COUNT(*) FROM deliveries FORCE INDEX (ix_deliveries_created) WHERE "
-	 "business_id = ? AND created_at >= ? GROUP BY 1, 2"},
+	 "SELECT HOUR(created_at), status, COUNT(*) FROM deliveries FORCE "
+	 "INDEX (ix_deliveries_status_created) WHERE business_id = ? AND "
+	 "status IN ('pending', 'in_flight', 'delivered', 'failed', 'dead') "
+	 "AND created_at >= ? AND created_at < ? GROUP BY 1, 2 ORDER BY "
+	 "NULL"},
     /* The endpoints a banner is owed: disabled, or failing now. */
     [KC_SQL_ENDPOINT_ATTENTION] =
 	{"endpoint_attention",

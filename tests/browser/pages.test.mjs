@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  apiCall, check, csrfOf, env, kcctl, launch, newBusiness, newUser, openPage, post,
-  rand, signIn,
+  apiCall, check, csrfOf, dbValue, env, kcctl, launch, newBusiness, newUser, openPage,
+  post, rand, signIn,
 } from './lib.mjs';
 
 const XSS = '"><img src=x onerror=alert(1)><script>alert(2)</script>';
@@ -420,4 +420,40 @@ test('follow-ups of a lead that is no one\'s: an empty list, as the API answers'
   assert.equal(r.status(), 200);
   assert.equal(await page.locator('tbody tr').count(), 0);
   assert.deepEqual((await ok('GET', `/v1/follow-ups?lead=${nobody}`)).data, []);
+});
+
+test('the overview counts each delivery in the hour it was made, over the last 24 hours', async () => {
+  await ok('POST', '/v1/webhook-endpoints', {
+    url: `${env.receiver}/pages-${rand(4)}`, event_types: ['lead.captured'],
+  });
+  const made = [];
+  for (let i = 0; i < 4; i++) {
+    await ok('POST', '/v1/leads', { name: `Hourly ${i}`, phone: phone(415), intent: 'quote' });
+    made.push((await ok('GET', '/v1/deliveries?limit=1')).data[0].id);
+  }
+  // One made five hours ago, one 23 hours ago (the chart's first hour
+  // at the latest), one a day and an hour ago (outside it); all waiting.
+  const back = async (id, sql) => dbValue(`UPDATE deliveries SET created_at = ${sql} WHERE public_id = '${id}'`);
+  await back(made[1], 'UTC_TIMESTAMP(6) - INTERVAL 5 HOUR');
+  await back(made[2], 'UTC_TIMESTAMP(6) - INTERVAL 23 HOUR');
+  await back(made[3], 'UTC_TIMESTAMP(6) - INTERVAL 25 HOUR');
+  // The waiting column of the 24 rows, oldest first (the table is in a
+  // closed <details>: its text content, not what is shown); read again
+  // if the hour turned meanwhile.
+  let waiting, hour;
+  for (let tries = 0; tries < 2; tries++) {
+    hour = new Date().getUTCHours();
+    await page.goto(`${env.url}/app/`);
+    const rows = page.locator('details table tbody tr');
+    assert.equal(await rows.count(), 24);
+    waiting = [];
+    for (const r of await rows.all()) waiting.push(Number((await r.locator('td').last().textContent()).trim()));
+    const last = (await rows.last().locator('th').textContent()).trim();
+    if (last === `${String(new Date().getUTCHours()).padStart(2, '0')}:00` && hour === new Date().getUTCHours()) break;
+  }
+  const want = Array(24).fill(0);
+  want[23] = 1;
+  want[23 - 5] = 1;
+  want[0] = 1;
+  assert.deepEqual(waiting, want);
 });
