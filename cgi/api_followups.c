@@ -1,6 +1,7 @@
 #include "handlers.h"
 #include "kc_call.h"
 #include "kc_followup.h"
+#include "kc_id.h"
 #include "kc_time.h"
 
 #include <string.h>
@@ -35,7 +36,7 @@ int
 kc_h_followups_list(struct kc_req *req)
 {
 	static const char *const statuses[] = {"open", "completed", NULL};
-	const char *after, *status;
+	const char *after, *status, *lead;
 	char buf[KC_TIME_MAX];
 	const char *since;
 	struct kc_verr e;
@@ -47,7 +48,11 @@ kc_h_followups_list(struct kc_req *req)
 	if (kc_query_enum(req, "status", statuses, &status, &e) != 0 ||
 	    kc_query_since(req, buf, sizeof(buf), &since, &e) != 0)
 		return kc_problem_verr(req, &e);
-	rc = kc_followup_list(req->db, req->auth.business_id, status, since,
-			      after, limit, &out);
+	lead = kc_query_get(req, "lead");
+	if (lead && !kc_id_valid("lead", lead))
+		return kc_problem(req, 400, "invalid_query", "lead",
+				  "lead must be a lead id (lead_...)");
+	rc = kc_followup_list(req->db, req->auth.business_id, status, lead,
+			      since, after, limit, &out);
 	return kc_reply_page(req, rc, out, "follow-up");
 }

@@ -5,6 +5,8 @@
 #include "kc_addr.h"
 #include "kc_crypto.h"
 #include "kc_log.h"
+#include "kc_nanp.h"
+#include "kc_time.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -118,9 +120,15 @@ static const struct {
 	enum kc_role role;
 } nav[] = {
     {"overview", "/app/", "Overview", KC_ROLE_VIEWER},
+    {"calls", "/app/calls", "Calls", KC_ROLE_VIEWER},
+    {"leads", "/app/leads", "Leads", KC_ROLE_VIEWER},
+    {"followups", "/app/follow-ups", "Follow-ups", KC_ROLE_VIEWER},
     {"endpoints", "/app/endpoints", "Webhook endpoints", KC_ROLE_VIEWER},
     {"deliveries", "/app/deliveries", "Deliveries", KC_ROLE_VIEWER},
     {"dead-letters", "/app/dead-letters", "Dead letters", KC_ROLE_VIEWER},
+    {"outbound", "/app/outbound", "Outbound", KC_ROLE_VIEWER},
+    {"compliance", "/app/consents", "Consent and DNC", KC_ROLE_VIEWER},
+    {"agent", "/app/agent", "Agent", KC_ROLE_VIEWER},
     {"keys", "/app/keys", "API keys", KC_ROLE_OWNER},
     {"audit", "/app/audit", "Audit log", KC_ROLE_VIEWER},
 };
@@ -149,6 +157,35 @@ dash_button(const struct kc_req *req, struct kc_buf *b, const char *action,
 	       html_lit(b, "<button type=\"submit\" class=\"") |
 	       html_attr(b, cls ? cls : "button") | html_lit(b, "\">") |
 	       html_txt(b, label) | html_lit(b, "</button></form>");
+}
+
+int
+dash_button_on(const struct kc_req *req, struct kc_buf *b, const char *base,
+	       const char *id, const char *verb, const char *label,
+	       const char *cls)
+{
+	struct kc_buf path;
+	int rc;
+
+	kc_buf_init(&path, 1024);
+	rc = kc_buf_puts(&path, base) | html_url_arg(&path, id) |
+	     kc_buf_puts(&path, verb);
+	if (rc == 0)
+		rc = dash_button(req, b, path.data, label, cls);
+	kc_buf_free(&path);
+	return rc;
+}
+
+int
+dash_alert(struct kc_buf *b, const char *id, const char *msg)
+{
+	if (msg == NULL)
+		return 0;
+	return html_lit(b, "<p class=\"error\" role=\"alert\"") |
+	       (id ? html_lit(b, " id=\"") | html_attr(b, id) |
+			 html_lit(b, "\"")
+		   : 0) |
+	       html_lit(b, ">") | html_txt(b, msg) | html_lit(b, "</p>");
 }
 
 /* The header's links and account box: what this user may use only. */
@@ -230,6 +267,23 @@ dash_page(struct kc_req *req, int status, const char *title,
 }
 
 int
+dash_page_tpl(struct kc_req *req, int status, const char *title,
+	      const char *current, const char *tpl,
+	      const struct dash_slot *slots, size_t nslots, int failed)
+{
+	struct kc_buf content;
+	int rc = failed ? -1 : 0;
+
+	kc_buf_init(&content, 8 * 1024 * 1024);
+	if (rc == 0)
+		rc = dash_render(req, tpl, slots, nslots, &content);
+	rc = rc == 0 ? dash_page(req, status, title, current, &content, 0)
+		     : dash_internal(req);
+	kc_buf_free(&content);
+	return rc;
+}
+
+int
 dash_redirect(struct kc_req *req, const char *location)
 {
 	kc_buf_reset(&req->resp.body);
@@ -294,32 +348,35 @@ int
 dash_form_check(const struct kc_req *req, const struct dash_field *f, size_t n,
 		struct kc_verr *e)
 {
-	size_t i, j, k, seen;
+	const struct kc_form *form = req->form;
+	size_t i, j, seen;
 
-	for (i = 0; i < req->nform; i++) {
-		if (strcmp(req->form[i].key, "csrf") == 0)
+	for (i = 0; form && i < form->n; i++) {
+		const struct kc_form_pair *p = &form->pairs[i];
+
+		if (strcmp(p->name, "csrf") == 0)
 			continue;
 		for (j = 0; j < n; j++)
-			if (strcmp(req->form[i].key, f[j].name) == 0)
+			if (strcmp(p->name, f[j].name) == 0)
 				break;
 		if (j == n)
 			return kc_verr_set(e, 400, "unknown_field", NULL,
 					   "The form has a field it should "
 					   "not have.");
-		if (strlen(req->form[i].val) > f[j].maxlen)
+		if (p->value_len > f[j].maxlen)
 			return kc_verr_set(e, 422, "too_long", f[j].name,
 					   "%s is too long (at most %zu "
 					   "characters).",
 					   f[j].name, f[j].maxlen);
 	}
 	for (j = 0; j < n; j++) {
-		for (seen = 0, k = 0; k < req->nform; k++)
-			seen += strcmp(req->form[k].key, f[j].name) == 0;
+		seen = kc_form_count(form, f[j].name);
 		if (seen > 1 && !f[j].multi)
 			return kc_verr_set(e, 400, "repeated_field", f[j].name,
 					   "%s is given twice.", f[j].name);
 		if (f[j].required &&
-		    (seen == 0 || *kc_req_form_get(req, f[j].name) == '\0'))
+		    (seen == 0 ||
+		     (!f[j].multi && *kc_req_form_get(req, f[j].name) == '\0')))
 			return kc_verr_set(e, 422, "missing_field", f[j].name,
 					   "%s is required.", f[j].name);
 	}
@@ -330,12 +387,7 @@ size_t
 dash_form_all(const struct kc_req *req, const char *name, const char **out,
 	      size_t cap)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < req->nform && n < cap; i++)
-		if (strcmp(req->form[i].key, name) == 0)
-			out[n++] = req->form[i].val;
-	return n;
+	return kc_form_all(req->form, name, out, cap);
 }
 
 const char *
@@ -398,6 +450,75 @@ dash_flash(const struct kc_req *req, const char *const *msgs, struct kc_buf *b)
 				   b, "<p class=\"notice\" role=\"status\">") |
 			       html_txt(b, msgs[i + 1]) | html_lit(b, "</p>");
 	return 0;
+}
+
+int
+dash_duration(struct kc_buf *b, const json_t *seconds)
+{
+	long long s;
+
+	if (!json_is_integer(seconds))
+		return html_lit(b, "—");
+	s = json_integer_value(seconds);
+	if (s < 60)
+		return html_txtf(b, "%lld s", s);
+	if (s < 3600)
+		return html_txtf(b, "%lld min %lld s", s / 60, s % 60);
+	return html_txtf(b, "%lld h %lld min", s / 3600, s % 3600 / 60);
+}
+
+int
+dash_words(struct kc_buf *b, const char *word)
+{
+	size_t n;
+	int rc = 0;
+
+	if (word == NULL)
+		return html_lit(b, "—");
+	/* "lead_captured" reads as "lead captured". */
+	while (*word && rc == 0) {
+		n = strcspn(word, "_");
+		rc |= html_txtn(b, word, n);
+		word += n;
+		if (*word == '_') {
+			rc |= html_lit(b, " ");
+			word++;
+		}
+	}
+	return rc;
+}
+
+int
+dash_phone(const char *in, char *out, size_t cap)
+{
+	char digits[20];
+	size_t i, n = 0;
+	int plus = 0;
+
+	if (in == NULL)
+		return -1;
+	/* Spaces, dashes, dots and brackets are how people write numbers. */
+	for (i = 0; in[i]; i++) {
+		if (strchr(" -.()", in[i]) != NULL)
+			continue;
+		if (in[i] == '+' && n == 0 && !plus) {
+			plus = 1;
+			continue;
+		}
+		if (in[i] < '0' || in[i] > '9' || n + 1 >= sizeof(digits))
+			return -1;
+		digits[n++] = in[i];
+	}
+	digits[n] = '\0';
+	/* Without a '+': a US number, with its country code or without. */
+	if (snprintf(out, cap, "%s%s",
+		     plus                        ? "+"
+		     : n == 10                   ? "+1"
+		     : n == 11 && *digits == '1' ? "+"
+						 : "",
+		     digits) >= (int)cap)
+		return -1;
+	return out[0] == '+' && kc_phone_dialable(out) ? 0 : -1;
 }
 
 /* The page the browser asked for, path and query, as the sign-in page's

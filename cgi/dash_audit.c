@@ -27,24 +27,6 @@ word(const char *v, const char *chars, size_t max, const char **out)
 	return 0;
 }
 
-static int
-local_time(const char *s, char *db, size_t cap, const char **out)
-{
-	char rfc[32];
-	size_t n = s ? strlen(s) : 0;
-
-	*out = NULL;
-	if (n == 0)
-		return 0;
-	if ((n != 16 && n != 19) ||
-	    snprintf(rfc, sizeof(rfc), "%s%sZ", s, n == 16 ? ":00" : "") >=
-		(int)sizeof(rfc) ||
-	    kc_time_to_db(rfc, db, cap) != 0)
-		return -1;
-	*out = db;
-	return 0;
-}
-
 /* Who an actor id is, for people: a user's email, a key's name. */
 static const char *
 actor_name(const json_t *users, const json_t *keys, const char *id)
@@ -68,29 +50,18 @@ actor_name(const json_t *users, const json_t *keys, const char *id)
 }
 
 static int
-option(struct kc_buf *b, const char *value, const char *label,
-       const char *current)
-{
-	return html_lit(b, "<option value=\"") | html_attr(b, value) |
-	       (current && strcmp(current, value) == 0
-		    ? html_lit(b, "\" selected>")
-		    : html_lit(b, "\">")) |
-	       html_txt(b, label) | html_lit(b, "</option>");
-}
-
-static int
 actor_options(struct kc_buf *b, const json_t *users, const json_t *keys,
 	      const char *current)
 {
 	const json_t *x;
 	size_t i;
-	int rc = option(b, "", "anyone", current);
+	int rc = dash_option(b, "", "anyone", current);
 
 	json_array_foreach(users, i, x)
 	{
-		rc |= option(b, json_string_value(json_object_get(x, "id")),
-			     json_string_value(json_object_get(x, "email")),
-			     current);
+		rc |= dash_option(
+		    b, json_string_value(json_object_get(x, "id")),
+		    json_string_value(json_object_get(x, "email")), current);
 	}
 	json_array_foreach(keys, i, x)
 	{
@@ -101,11 +72,12 @@ actor_options(struct kc_buf *b, const json_t *users, const json_t *keys,
 		    kc_buf_puts(&label, "API key ") |
 		    kc_buf_puts(&label,
 				json_string_value(json_object_get(x, "name")));
-		rc |= option(b, json_string_value(json_object_get(x, "id")),
-			     label.data, current);
+		rc |=
+		    dash_option(b, json_string_value(json_object_get(x, "id")),
+				label.data, current);
 		kc_buf_free(&label);
 	}
-	rc |= option(b, "kcctl", "the operator (kcctl)", current);
+	rc |= dash_option(b, "kcctl", "the operator (kcctl)", current);
 	return rc;
 }
 
@@ -156,10 +128,10 @@ kc_d_audit(struct kc_req *req)
 	    word(kc_query_get(req, "action"), lower, 64, &q.action) != 0 ||
 	    word(kc_query_get(req, "target"), id_chars, 48, &q.target) != 0 ||
 	    (after && !kc_id_valid("aud", after)) ||
-	    local_time(kc_query_get(req, "since"), since, sizeof(since),
-		       &q.since) != 0 ||
-	    local_time(kc_query_get(req, "until"), until, sizeof(until),
-		       &q.until) != 0)
+	    dash_local_time(kc_query_get(req, "since"), since, sizeof(since),
+			    &q.since) != 0 ||
+	    dash_local_time(kc_query_get(req, "until"), until, sizeof(until),
+			    &q.until) != 0)
 		return dash_error(req, 400,
 				  "A filter has a value it cannot have: an "
 				  "action is like webhook_endpoint.created, "
@@ -219,27 +191,7 @@ kc_d_audit(struct kc_req *req)
 						 DASH_SLOTS(slots), &rows);
 		}
 	}
-	if (json_is_true(json_object_get(list, "has_more"))) {
-		int n = 0;
-
-		rc |=
-		    html_lit(&more, "<p class=\"pager\"><a href=\"/app/audit");
-		for (i = 0; i < req->nq; i++) {
-			if (strcmp(req->q[i].key, "after") == 0 ||
-			    req->q[i].val[0] == '\0')
-				continue;
-			rc |= (n++ ? html_lit(&more, "&amp;")
-				   : html_lit(&more, "?")) |
-			      html_url_arg(&more, req->q[i].key) |
-			      kc_buf_putc(&more, '=') |
-			      html_url_arg(&more, req->q[i].val);
-		}
-		rc |= (n ? html_lit(&more, "&amp;after=")
-			 : html_lit(&more, "?after=")) |
-		      html_url_arg(&more, json_string_value(json_object_get(
-					      list, "next_cursor"))) |
-		      html_lit(&more, "\">Older</a></p>");
-	}
+	rc |= dash_pager(req, "/app/audit", list, &more);
 	{
 		struct dash_slot slots[] = {
 		    DASH_SAFE_HTML("actor_options", &aopts),

@@ -14,26 +14,6 @@
 
 #define LIST_LIMIT 50
 
-/* A datetime-local value ("2026-01-31T14:00", seconds optional), read
- * as UTC, into MariaDB text. Empty is none. -1 when it is not one. */
-static int
-local_time(const char *s, char *db, size_t cap, const char **out)
-{
-	char rfc[32];
-	size_t n = s ? strlen(s) : 0;
-
-	*out = NULL;
-	if (n == 0)
-		return 0;
-	if ((n != 16 && n != 19) ||
-	    snprintf(rfc, sizeof(rfc), "%s%sZ", s, n == 16 ? ":00" : "") >=
-		(int)sizeof(rfc) ||
-	    kc_time_to_db(rfc, db, cap) != 0)
-		return -1;
-	*out = db;
-	return 0;
-}
-
 /* The business's endpoints (the first 100), for names and filters. */
 static json_t *
 endpoints_of(struct kc_req *req)
@@ -62,17 +42,6 @@ endpoint_url(const json_t *eps, const char *id)
 }
 
 static int
-option(struct kc_buf *b, const char *value, const char *label,
-       const char *current)
-{
-	return html_lit(b, "<option value=\"") | html_attr(b, value) |
-	       (current && strcmp(current, value) == 0
-		    ? html_lit(b, "\" selected>")
-		    : html_lit(b, "\">")) |
-	       html_txt(b, label) | html_lit(b, "</option>");
-}
-
-static int
 endpoint_options(struct kc_buf *b, const json_t *eps, const char *current,
 		 const char *none)
 {
@@ -81,12 +50,12 @@ endpoint_options(struct kc_buf *b, const json_t *eps, const char *current,
 	int rc = 0;
 
 	if (none)
-		rc |= option(b, "", none, current);
+		rc |= dash_option(b, "", none, current);
 	json_array_foreach(json_object_get(eps, "data"), i, ep)
 	{
-		rc |= option(b, json_string_value(json_object_get(ep, "id")),
-			     json_string_value(json_object_get(ep, "url")),
-			     current);
+		rc |= dash_option(
+		    b, json_string_value(json_object_get(ep, "id")),
+		    json_string_value(json_object_get(ep, "url")), current);
 	}
 	return rc;
 }
@@ -154,49 +123,6 @@ delivery_rows(struct kc_req *req, const json_t *list, const json_t *eps,
 	return rc;
 }
 
-/* "Older" link: the same filters, from the page's last row on. */
-static int
-pager(struct kc_req *req, const char *base, const json_t *list,
-      struct kc_buf *b)
-{
-	size_t i;
-	int rc = 0, n = 0;
-
-	if (!json_is_true(json_object_get(list, "has_more")))
-		return 0;
-	rc |= html_lit(b, "<p class=\"pager\"><a href=\"") | html_attr(b, base);
-	for (i = 0; i < req->nq; i++) {
-		if (strcmp(req->q[i].key, "after") == 0 ||
-		    req->q[i].val[0] == '\0')
-			continue;
-		rc |= (n++ ? html_lit(b, "&amp;") : html_lit(b, "?")) |
-		      html_url_arg(b, req->q[i].key) | kc_buf_putc(b, '=') |
-		      html_url_arg(b, req->q[i].val);
-	}
-	rc |= kc_buf_puts(b, n ? "&amp;after=" : "?after=") |
-	      html_url_arg(
-		  b, json_string_value(json_object_get(list, "next_cursor"))) |
-	      html_lit(b, "\">Older</a></p>");
-	return rc;
-}
-
-/* A query value that must be empty or one of values. */
-static int
-pick(const char *v, const char *const *values, const char **out)
-{
-	size_t i;
-
-	*out = NULL;
-	if (v == NULL || *v == '\0')
-		return 0;
-	for (i = 0; values[i]; i++)
-		if (strcmp(v, values[i]) == 0) {
-			*out = values[i];
-			return 0;
-		}
-	return -1;
-}
-
 int
 kc_d_deliveries(struct kc_req *req)
 {
@@ -213,13 +139,13 @@ kc_d_deliveries(struct kc_req *req)
 	int rc = 0;
 
 	memset(&f, 0, sizeof(f));
-	if (pick(kc_query_get(req, "status"), statuses, &f.status) != 0 ||
+	if (dash_pick(kc_query_get(req, "status"), statuses, &f.status) != 0 ||
 	    (ep && *ep && !kc_id_valid("ep", ep)) ||
 	    (after && !kc_id_valid("dlv", after)) ||
-	    local_time(kc_query_get(req, "since"), since, sizeof(since),
-		       &f.since) != 0 ||
-	    local_time(kc_query_get(req, "until"), until, sizeof(until),
-		       &f.until) != 0)
+	    dash_local_time(kc_query_get(req, "since"), since, sizeof(since),
+			    &f.since) != 0 ||
+	    dash_local_time(kc_query_get(req, "until"), until, sizeof(until),
+			    &f.until) != 0)
 		return dash_error(req, 400,
 				  "A filter has a value that is not one of "
 				  "its choices.");
@@ -246,16 +172,16 @@ kc_d_deliveries(struct kc_req *req)
 	kc_buf_init(&sopts, 4096);
 	kc_buf_init(&eopts, 64 * 1024);
 	kc_buf_init(&topts, 4096);
-	rc |= option(&sopts, "", "any status", f.status);
+	rc |= dash_option(&sopts, "", "any status", f.status);
 	for (i = 0; statuses[i]; i++)
-		rc |= option(&sopts, statuses[i], statuses[i], f.status);
+		rc |= dash_option(&sopts, statuses[i], statuses[i], f.status);
 	rc |= endpoint_options(&eopts, eps, f.endpoint, "any endpoint");
-	rc |= option(&topts, "", "any event type", f.type);
+	rc |= dash_option(&topts, "", "any event type", f.type);
 	for (i = 0; i < kc_event_types_count; i++)
-		rc |= option(&topts, kc_event_types[i].name,
-			     kc_event_types[i].name, f.type);
+		rc |= dash_option(&topts, kc_event_types[i].name,
+				  kc_event_types[i].name, f.type);
 	rc |= delivery_rows(req, list, eps, &rows) |
-	      pager(req, "/app/deliveries", list, &more);
+	      dash_pager(req, "/app/deliveries", list, &more);
 	{
 		struct dash_slot slots[] = {
 		    DASH_SAFE_HTML("status_options", &sopts),
@@ -529,7 +455,7 @@ kc_d_dead_letters(struct kc_req *req)
 	kc_buf_init(&form, 64 * 1024);
 	rc |= endpoint_options(&eopts, eps, f.endpoint, "any endpoint");
 	rc |= delivery_rows(req, list, eps, &rows) |
-	      pager(req, "/app/dead-letters", list, &more);
+	      dash_pager(req, "/app/dead-letters", list, &more);
 	if (dash_can(req, KC_ROLE_ADMIN) &&
 	    json_array_size(json_object_get(eps, "data")) > 0) {
 		struct kc_buf opts;
@@ -589,17 +515,17 @@ kc_d_replay_create(struct kc_req *req)
 	int rc;
 
 	if (dash_form_check(req, fields, 4, &e) != 0 ||
-	    pick(kc_req_form_get(req, "status"), kc_replay_filters, &filter) !=
-		0 ||
+	    dash_pick(kc_req_form_get(req, "status"), kc_replay_filters,
+		      &filter) != 0 ||
 	    filter == NULL ||
 	    !kc_id_valid("ep", (ep = kc_req_form_get(req, "endpoint"))))
 		return dash_error(req, 422,
 				  "Pick an endpoint and which deliveries to "
 				  "send again.");
-	if (local_time(kc_req_form_get(req, "since"), since, sizeof(since),
-		       &s) != 0 ||
-	    local_time(kc_req_form_get(req, "until"), until, sizeof(until),
-		       &u) != 0)
+	if (dash_local_time(kc_req_form_get(req, "since"), since, sizeof(since),
+			    &s) != 0 ||
+	    dash_local_time(kc_req_form_get(req, "until"), until, sizeof(until),
+			    &u) != 0)
 		return dash_error(req, 422,
 				  "A time is not a date and time such as "
 				  "2026-01-31T14:00.");

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TPL_MAX   48
+#define TPL_MAX   96
 #define TPL_BYTES (256 * 1024)
 
 /* The process's templates: a FastCGI process serves thousands of pages

@@ -24,12 +24,8 @@ kc_req_free(struct kc_req *req)
 		free(req->q[i].key);
 		free(req->q[i].val);
 	}
-	for (i = 0; i < req->nform; i++) {
-		/* A form may carry a password. */
-		OPENSSL_cleanse(req->form[i].val, strlen(req->form[i].val));
-		free(req->form[i].key);
-		free(req->form[i].val);
-	}
+	/* Wiped as it goes: a form may carry a password. */
+	kc_form_free(req->form);
 	free(req->path);
 	kc_buf_free(&req->resp.body);
 	kc_buf_free(&req->resp.headers);
@@ -296,48 +292,30 @@ kc_query_enum(const struct kc_req *req, const char *name,
 			   list);
 }
 
+const struct kc_form_limits kc_req_form_limits = {
+    256 * 1024, /* body */
+    128,        /* fields: the event-type checklist is the longest */
+    64,         /* name */
+    64 * 1024,  /* value */
+};
+
 int
 kc_req_parse_form(struct kc_req *req, struct kc_verr *e)
 {
-	const char *p = req->body ? req->body : "", *end, *amp, *eq;
-	size_t len, klen;
-	char *key, *val;
+	char err[160];
 
-	end = p + req->body_len;
-	for (; p < end; p = amp ? amp + 1 : end) {
-		amp = memchr(p, '&', (size_t)(end - p));
-		len = amp ? (size_t)(amp - p) : (size_t)(end - p);
-		if (len == 0)
-			continue;
-		if (req->nform == KC_FORM_MAX)
-			return kc_verr_set(e, 400, "invalid_form", NULL,
-					   "the form has too many fields");
-		eq = memchr(p, '=', len);
-		klen = eq ? (size_t)(eq - p) : len;
-		key = urldecode(p, klen);
-		val = eq ? urldecode(eq + 1, len - klen - 1) : strdup("");
-		if (key == NULL || val == NULL || *key == '\0') {
-			free(key);
-			if (val)
-				OPENSSL_cleanse(val, strlen(val));
-			free(val);
-			return kc_verr_set(e, 400, "invalid_form", NULL,
-					   "the form is malformed");
-		}
-		req->form[req->nform].key = key;
-		req->form[req->nform].val = val;
-		req->nform++;
-	}
+	kc_form_free(req->form);
+	req->form = NULL;
+	if (kc_form_parse_limits(req->body ? req->body : "", req->body_len,
+				 &kc_req_form_limits, &req->form, err,
+				 sizeof(err)) != 0)
+		return kc_verr_set(e, 400, "invalid_form", NULL,
+				   "The form could not be read (%s).", err);
 	return 0;
 }
 
 const char *
 kc_req_form_get(const struct kc_req *req, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < req->nform; i++)
-		if (strcmp(req->form[i].key, name) == 0)
-			return req->form[i].val;
-	return NULL;
+	return kc_form_get(req->form, name);
 }

@@ -8,6 +8,7 @@
 #include "kc_buf.h"
 #include "kc_config.h"
 #include "kc_db.h"
+#include "kc_form.h"
 #include "kc_json.h"
 #include "kc_session.h"
 
@@ -17,7 +18,6 @@
 #define KC_QUERY_MAX  16
 #define KC_PARAMS_MAX 4
 #define KC_PARAM_LEN  64
-#define KC_FORM_MAX   128 /* fields of a dashboard form */
 
 enum kc_method {
 	KC_M_GET = 1 << 0,
@@ -84,8 +84,7 @@ struct kc_req {
 	const char *https;           /* "on" when the request came over TLS */
 	const char *forwarded_proto; /* X-Forwarded-Proto (trusted proxies) */
 	const char *forwarded_for;   /* X-Forwarded-For (trusted proxies) */
-	struct kc_qparam form[KC_FORM_MAX];
-	size_t nform;
+	struct kc_form *form;        /* NULL until kc_req_parse_form */
 	struct kc_session session;
 	int signed_in;
 };
@@ -123,11 +122,15 @@ int kc_query_time(const struct kc_req *req, const char *name, char *buf,
 		  size_t cap, const char **out, struct kc_verr *e);
 int kc_query_since(const struct kc_req *req, char *buf, size_t cap,
 		   const char **since, struct kc_verr *e);
-/* The body as an application/x-www-form-urlencoded form into req->form:
- * percent decoding, at most KC_FORM_MAX fields, a name may repeat (a
- * checkbox list). 0 or -1 with e (400). */
+/* The dashboard's forms: within these limits, parsed by the same strict
+ * parser as the carrier's callbacks (kc_form.h). The largest field is the
+ * agent's routing as JSON text; a name may repeat (a checkbox list). */
+extern const struct kc_form_limits kc_req_form_limits;
+/* The body as an application/x-www-form-urlencoded form into req->form.
+ * 0 or -1 with e (400). */
 int kc_req_parse_form(struct kc_req *req, struct kc_verr *e);
-/* The first value of a form field, or NULL. */
+/* The value of a form field that appears once; NULL when it is absent or
+ * repeated, or no form was parsed. */
 const char *kc_req_form_get(const struct kc_req *req, const char *name);
 /* The body as a JSON object, or NULL with e. */
 json_t *kc_req_json(const struct kc_req *req, struct kc_verr *e);

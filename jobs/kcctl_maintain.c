@@ -1,5 +1,5 @@
-/* kcctl maintain: retention and the endpoint auto-disable sweep, hourly
- * from cron. */
+/* kcctl maintain: retention, the endpoint auto-disable sweep and the
+ * dashboard's dead sessions, hourly from cron. */
 #include "kcctl.h"
 #include "kcctl_run.h"
 #include "kc_log.h"
@@ -12,12 +12,16 @@ static void
 text(const json_t *v)
 {
 	printf("deleted %lld attempts, %lld events, %lld idempotency keys, "
-	       "%lld outbound actions, %lld carrier callbacks; disabled %lld "
+	       "%lld sessions, %lld sign-in throttle rows, %lld outbound "
+	       "actions, %lld carrier callbacks; disabled %lld "
 	       "endpoints\n",
 	       (long long)json_integer_value(json_object_get(v, "attempts")),
 	       (long long)json_integer_value(json_object_get(v, "events")),
 	       (long long)json_integer_value(
 		   json_object_get(v, "idempotency_keys")),
+	       (long long)json_integer_value(json_object_get(v, "sessions")),
+	       (long long)json_integer_value(
+		   json_object_get(v, "signin_throttle")),
 	       (long long)json_integer_value(
 		   json_object_get(v, "outbound_actions")),
 	       (long long)json_integer_value(
@@ -64,12 +68,15 @@ kcctl_maintain(struct kcctl *k, int argc, char **argv)
 		return kcctl_fail(k, "maintenance failed (see the log)");
 	return kcctl_emit(
 	    k,
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "attempts",
-		      (json_int_t)st.attempts, "events", (json_int_t)st.events,
-		      "idempotency_keys", (json_int_t)st.idempotency_keys,
-		      "endpoints_disabled", (json_int_t)st.endpoints_disabled,
-		      "metric_shards_folded", (json_int_t)st.metric_shards,
-		      "outbound_actions", (json_int_t)st.outbound_actions,
-		      "carrier_callbacks", (json_int_t)st.carrier_callbacks),
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		      "attempts", (json_int_t)st.attempts, "events",
+		      (json_int_t)st.events, "idempotency_keys",
+		      (json_int_t)st.idempotency_keys, "endpoints_disabled",
+		      (json_int_t)st.endpoints_disabled, "metric_shards_folded",
+		      (json_int_t)st.metric_shards, "outbound_actions",
+		      (json_int_t)st.outbound_actions, "carrier_callbacks",
+		      (json_int_t)st.carrier_callbacks, "sessions",
+		      (json_int_t)st.sessions, "signin_throttle",
+		      (json_int_t)st.signin_throttle),
 	    text);
 }

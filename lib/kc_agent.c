@@ -116,10 +116,12 @@ kc_agent_get_text(struct kc_db *db, long long business_id, char **out)
 	return *out ? 0 : -1;
 }
 
-int
-kc_agent_update_routing(struct kc_db *db, const struct kc_actor *actor,
-			long long business_id, const json_t *patch,
-			json_t **routing_out, struct kc_verr *e)
+/* The routing after a change: patch merged into it, or (replace) the
+ * whole of it. Validated, stored and audited in one transaction. */
+static int
+change_routing(struct kc_db *db, const struct kc_actor *actor,
+	       long long business_id, const json_t *patch, int replace,
+	       json_t **routing_out, struct kc_verr *e)
 {
 	struct kc_rows *r = NULL, *fb = NULL;
 	json_t *before = NULL, *after = NULL;
@@ -140,7 +142,8 @@ kc_agent_update_routing(struct kc_db *db, const struct kc_actor *actor,
 	}
 	agent = kc_rows_int(r, 0, 0);
 	if ((before = json_loads(kc_rows_get(r, 0, 2), 0, NULL)) == NULL ||
-	    (after = kc_json_merge_patch(before, patch)) == NULL)
+	    (after = replace ? json_deep_copy(patch)
+			     : kc_json_merge_patch(before, patch)) == NULL)
 		goto out;
 	if (kc_routing_validate(after, e) != 0) {
 		rc = KC_INVALID;
@@ -186,4 +189,21 @@ done:
 	json_decref(after);
 	free(text);
 	return rc;
+}
+
+int
+kc_agent_update_routing(struct kc_db *db, const struct kc_actor *actor,
+			long long business_id, const json_t *patch,
+			json_t **routing_out, struct kc_verr *e)
+{
+	return change_routing(db, actor, business_id, patch, 0, routing_out, e);
+}
+
+int
+kc_agent_replace_routing(struct kc_db *db, const struct kc_actor *actor,
+			 long long business_id, const json_t *routing,
+			 json_t **routing_out, struct kc_verr *e)
+{
+	return change_routing(db, actor, business_id, routing, 1, routing_out,
+			      e);
 }

@@ -28,5 +28,11 @@ int kc_agent_get_text(struct kc_db *db, long long business_id, char **out);
 int kc_agent_update_routing(struct kc_db *db, const struct kc_actor *actor,
 			    long long business_id, const json_t *patch,
 			    json_t **routing_out, struct kc_verr *e);
+/* The same with routing as the whole new routing object (the dashboard's
+ * editor, where a section left out is a section removed): the same
+ * validation, the same audit row (agent.routing.updated). */
+int kc_agent_replace_routing(struct kc_db *db, const struct kc_actor *actor,
+			     long long business_id, const json_t *routing,
+			     json_t **routing_out, struct kc_verr *e);
 
 #endif

@@ -161,14 +161,15 @@ fail:
 
 int
 kc_followup_list(struct kc_db *db, long long business_id, const char *status,
-		 const char *since, const char *starting_after, int limit,
-		 json_t **out)
+		 const char *lead, const char *since,
+		 const char *starting_after, int limit, json_t **out)
 {
-	static const enum kc_sql shape[] = {KC_SQL_FOLLOWUP_LIST,
-					    KC_SQL_FOLLOWUP_LIST_STATUS};
+	static const enum kc_sql shape[] = {
+	    KC_SQL_FOLLOWUP_LIST, KC_SQL_FOLLOWUP_LIST_STATUS,
+	    KC_SQL_FOLLOWUP_LIST_LEAD, KC_SQL_FOLLOWUP_LIST_LEAD_STATUS};
 	static const struct kc_page_recent q = {
 	    KC_SQL_FOLLOWUP_CURSOR, KC_PAGE_SHAPES(shape), followup_json};
-	const struct kc_param f[] = {kc_p_str(status)};
+	const struct kc_param f[] = {kc_p_str(status), kc_p_str(lead)};
 
 	return kc_page_recent(db, &q, business_id, f, since, NULL,
 			      starting_after, limit, out);

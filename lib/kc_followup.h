@@ -17,8 +17,11 @@ int kc_followup_create(struct kc_db *db, long long business_id,
 int kc_followup_complete(struct kc_db *db, long long business_id,
 			 const char *business_public_id, const char *id,
 			 json_t **out);
+/* Newest first; status, lead (a lead's public id) and since may be
+ * NULL. KC_NOTFOUND for a cursor that names no follow-up of the
+ * business. */
 int kc_followup_list(struct kc_db *db, long long business_id,
-		     const char *status, const char *since,
+		     const char *status, const char *lead, const char *since,
 		     const char *starting_after, int limit, json_t **out);
 
 #endif

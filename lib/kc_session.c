@@ -143,7 +143,8 @@ signed_in(struct kc_db *db, const struct kc_config *cfg, struct kc_rows *u,
 	}
 	/* Old throttle rows go a few at a time, by whoever signs in. */
 	if (kc_db_exec(db, KC_SQL_THROTTLE_PURGE,
-		       KC_ARGS(kc_p_int(cfg->signin_window)), NULL, NULL) != 0)
+		       KC_ARGS(kc_p_int(cfg->signin_window), kc_p_int(1000)),
+		       NULL, NULL) != 0)
 		kc_warn("could not purge old sign-in throttle rows");
 	sr = kc_session_check(db, cfg, token_out, s);
 	return sr == KC_SESSION_OK ? KC_SIGNIN_OK : KC_SIGNIN_ERROR;
@@ -378,4 +379,33 @@ fail:
 	kc_db_rollback(db);
 	kc_rows_free(r);
 	return -1;
+}
+
+/* Runs a batched DELETE of rows older than age seconds until it takes
+ * less than a batch. */
+static int
+purge(struct kc_db *db, enum kc_sql sql, long long age, long long batch,
+      long long *count)
+{
+	unsigned long long n;
+
+	do {
+		if (kc_db_exec(db, sql, KC_ARGS(kc_p_int(age), kc_p_int(batch)),
+			       &n, NULL) != 0)
+			return -1;
+		*count += (long long)n;
+	} while (n == (unsigned long long)batch);
+	return 0;
+}
+
+int
+kc_session_purge(struct kc_db *db, const struct kc_config *cfg, long long batch,
+		 long long *sessions, long long *throttle)
+{
+	if (purge(db, KC_SQL_SESSION_PURGE, cfg->session_idle + 86400, batch,
+		  sessions) != 0 ||
+	    purge(db, KC_SQL_THROTTLE_PURGE, cfg->signin_window, batch,
+		  throttle) != 0)
+		return -1;
+	return 0;
 }

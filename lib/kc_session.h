@@ -82,6 +82,12 @@ int kc_session_flash_put(struct kc_db *db, const unsigned char key[32],
 int kc_session_flash_take(struct kc_db *db, const unsigned char key[32],
 			  const struct kc_session *s, const char *id,
 			  char *what, size_t wcap, char *out, size_t cap);
+/* Housekeeping (kcctl maintain): deletes, batch rows at a time, the
+ * sessions unseen for a day past session_idle (dead a day or more,
+ * whichever way they ended) and the sign-in throttle rows whose window
+ * has closed, adding how many went to *sessions and *throttle. 0 or -1. */
+int kc_session_purge(struct kc_db *db, const struct kc_config *cfg,
+		     long long batch, long long *sessions, long long *throttle);
 /* The CSRF token of a session token (KC_CSRF_MAX). */
 void kc_session_csrf(const char *token, char *out);
 

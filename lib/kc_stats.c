@@ -87,41 +87,31 @@ kc_stats_today(struct kc_db *db, long long business_id, const char *tz,
 	return 0;
 }
 
-/* "2026-01-31 14:00:00" as Unix seconds, or -1. */
-static long long
-hour_epoch(const char *s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || sscanf(s, "%4d-%2d-%2d %2d", &tm.tm_year, &tm.tm_mon,
-				&tm.tm_mday, &tm.tm_hour) != 4)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (long long)timegm(&tm);
-}
-
 int
 kc_stats_deliveries_hourly(struct kc_db *db, long long business_id,
 			   struct kc_stats_hourly *out)
 {
-	char since[KC_TIME_MAX];
+	char since[KC_TIME_MAX], until[KC_TIME_MAX];
 	struct kc_rows *r;
-	long long now = kc_time_now_ms() / 1000, h, total;
+	long long now = kc_time_now_ms() / 1000, h, first, total;
 	size_t i, s;
 	int k;
 
 	memset(out, 0, sizeof(*out));
 	out->start_epoch = now - now % 3600 - (KC_STATS_HOURS - 1) * 3600;
+	/* The rows say the hour of the day (UTC, as the database's times
+	 * are); the first of the 24 is the window's start. */
+	first = out->start_epoch / 3600 % 24;
 	if (kc_time_db_at(out->start_epoch * 1000, since, sizeof(since)) != 0 ||
+	    kc_time_db_at((out->start_epoch + KC_STATS_HOURS * 3600) * 1000,
+			  until, sizeof(until)) != 0 ||
 	    kc_db_query(db, KC_SQL_STATS_DELIVERIES_HOURLY,
-			KC_ARGS(kc_p_int(business_id), kc_p_str(since)),
+			KC_ARGS(kc_p_int(business_id), kc_p_str(since),
+				kc_p_str(until)),
 			&r) != 0)
 		return -1;
 	for (i = 0; i < r->nrows; i++) {
-		h = (hour_epoch(kc_rows_get(r, i, 0)) - out->start_epoch) /
-		    3600;
+		h = (kc_rows_int(r, i, 0) - first + 24) % 24;
 		if (h < 0 || h >= KC_STATS_HOURS)
 			continue;
 		for (s = 0; s < KC_ST__MAX; s++)

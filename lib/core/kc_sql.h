@@ -226,6 +226,9 @@ enum kc_sql {
 	KC_SQL_STATS_FOLLOWUPS_SINCE,
 	KC_SQL_STATS_DELIVERIES_HOURLY,
 	KC_SQL_ENDPOINT_ATTENTION,
+	KC_SQL_FOLLOWUP_LIST_LEAD,
+	KC_SQL_FOLLOWUP_LIST_LEAD_STATUS,
+	KC_SQL_SESSION_PURGE,
 	/* End of the dashboard. */
 	/* Outbound calls and SMS (lib/outbound/): actions, their lists,
 	 * the worker's claim and caps, the carrier's callbacks. */

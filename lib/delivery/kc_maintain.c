@@ -2,6 +2,7 @@
 #include "kc_buf.h"
 #include "kc_endpoint.h"
 #include "kc_log.h"
+#include "kc_session.h"
 
 #include <stdio.h>
 
@@ -210,7 +211,9 @@ kc_maintain_run(struct kc_db *db, const struct kc_config *cfg,
 			   &st->outbound_actions) != 0 ||
 	    purge(db, KC_SQL_CARRIER_CALLBACKS_PURGE,
 		  cfg->carrier_callbacks_retention,
-		  &st->carrier_callbacks) != 0)
+		  &st->carrier_callbacks) != 0 ||
+	    kc_session_purge(db, cfg, KC_MAINTAIN_BATCH, &st->sessions,
+			     &st->signin_throttle) != 0)
 		return -1;
 	return 0;
 }

@@ -2,8 +2,9 @@
  * attempts, finished events, idempotency keys, finished outbound actions
  * and the carrier callbacks kept against replays, deleted in small
  * batches so no lock is held for long, and the auto-disable sweep for
- * endpoints that have been failing too long, and the folding of ended
- * connections' metric counters. */
+ * endpoints that have been failing too long, the folding of ended
+ * connections' metric counters, and the dashboard's dead sessions and
+ * closed sign-in throttle windows (kc_session_purge). */
 #ifndef KC_MAINTAIN_H
 #define KC_MAINTAIN_H
 
@@ -16,6 +17,7 @@ struct kc_maintain_stats {
 	long long metric_shards;     /* ended connections' counters folded */
 	long long outbound_actions;  /* finished, past outbound_retention */
 	long long carrier_callbacks; /* past carrier_callbacks_retention */
+	long long sessions, signin_throttle; /* the dashboard's, deleted */
 };
 
 /* Rows per delete statement. */

@@ -1,5 +1,6 @@
 // Helpers for the dashboard's browser tests: the stack scripts/test
-// started (KC_TEST_URL, KC_KCCTL, KC_CONF, KC_RECEIVER_URL), kcctl for
+// started (KC_TEST_URL, KC_KCCTL, KC_CONF, KC_RECEIVER_URL, and the fake
+// carrier at KC_FAKE_CARRIER_URL), kcctl for
 // what the dashboard does not do (businesses, users, the delivery jobs),
 // Debian's Chromium through playwright-core, axe-core on every page and a
 // screenshot of it. Every wait is a poll with a deadline.
@@ -16,6 +17,7 @@ export const env = {
   kcctl: need('KC_KCCTL'),
   conf: need('KC_CONF'),
   receiver: need('KC_RECEIVER_URL'),
+  carrier: need('KC_FAKE_CARRIER_URL'),
   shots: need('KC_BROWSER_SHOTS'),
   idle: Number(need('KC_TEST_SESSION_IDLE')),
   dbSocket: need('KC_TEST_DB_SOCKET'),
@@ -83,6 +85,17 @@ export function dbValue(sql) {
       else resolve(stdout.trim());
     });
   });
+}
+
+// The API with key: {status, body (parsed JSON, or null)}.
+export async function apiCall(key, method, p, body) {
+  const r = await fetch(`${env.url}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
 }
 
 // The delivery worker and the bulk replay job, as cron runs them.

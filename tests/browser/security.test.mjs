@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  check, csrfOf, dbValue, env, kcctl, launch, newBusiness, newUser, openPage,
+  apiCall, check, csrfOf, dbValue, env, kcctl, launch, newBusiness, newUser, openPage,
   post, rand, signIn,
 } from './lib.mjs';
 
@@ -30,14 +30,9 @@ after(async () => {
 });
 
 async function api(method, p, body) {
-  const r = await fetch(`${env.url}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await r.text();
-  assert.ok(r.status < 300, `${method} ${p}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
+  const r = await apiCall(key, method, p, body);
+  assert.ok(r.status < 300, `${method} ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
 }
 
 async function enabled() {

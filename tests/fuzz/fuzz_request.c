@@ -7,7 +7,8 @@
  * side: the form-encoded callback body, its signature check over the URI,
  * and the carrier's JSON answers; outbound: the bodies of POST
  * /v1/messages and /v1/outbound-calls, a callback's status, and the
- * TwiML of a reply.
+ * TwiML of a reply; the dashboard: a form body and its check against a
+ * table of fields.
  * Input: "METHOD\nURI\nBODY". */
 #include "kc_addr.h"
 #include "kc_backoff.h"
@@ -31,6 +32,7 @@
 #include "kc_scope.h"
 #include "kc_time.h"
 #include "kc_twilio_sig.h"
+#include "dash.h"
 #include "request.h"
 #include "response.h"
 #include "routes.h"
@@ -140,6 +142,25 @@ fuzz_body(struct kc_req *req, const char *body, size_t len)
 	json_decref(v);
 }
 
+/* A dashboard form (req->body), as a page reads it. */
+static void
+fuzz_dash_form(struct kc_req *req)
+{
+	static const struct dash_field f[] = {
+	    {"phone", 32, 1, 0},
+	    {"channels", 8, 0, 1},
+	    {"routing", 64 * 1024, 0, 0},
+	};
+	const char *v[8];
+	struct kc_verr e;
+
+	if (kc_req_parse_form(req, &e) != 0)
+		return;
+	(void)dash_form_check(req, f, sizeof(f) / sizeof(f[0]), &e);
+	(void)dash_form_all(req, "channels", v, 8);
+	(void)kc_req_form_get(req, "routing");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -179,6 +200,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (body) {
 		fuzz_strings(body);
 		fuzz_body(&req, body, size - (size_t)(body - copy));
+		fuzz_dash_form(&req);
 		fuzz_carrier(uri, body, size - (size_t)(body - copy));
 	}
 	if (req.resp.status)

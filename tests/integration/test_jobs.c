@@ -203,6 +203,107 @@ holder(char *lock, const char *window, struct timespec *t0)
 	return pid;
 }
 
+/* The dashboard's housekeeping: a session unseen for a day past the idle
+ * limit goes, whatever ended it; a live one stays, and so does one dead
+ * for less than the day. Sign-in throttle rows go once their window has
+ * closed; a counting one stays. */
+Test(jobs, maintain_deletes_dead_sessions_and_closed_throttle_windows)
+{
+	struct itest_tenant t;
+	const char *maintain[] = {"maintain", NULL};
+	char sql[2048], tag[17];
+	long long bid, uid;
+	json_t *v;
+
+	itest_tenant_new(&t, "Sessions Co", "*");
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM businesses WHERE public_id = '%s'", t.biz);
+	bid = itest_sql_int(sql);
+	snprintf(tag, sizeof(tag), "%016llx",
+		 (unsigned long long)itest_mono_us());
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO users (public_id, business_id, email, role, "
+		 "password_hash, created_at, updated_at) VALUES ('usr_%s', "
+		 "%lld, 'purge-%s@example.com', 'viewer', 'x', "
+		 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+		 tag, bid, tag);
+	free(itest_sql_root(sql));
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM users WHERE public_id = 'usr_%s'", tag);
+	uid = itest_sql_int(sql);
+	/* token_hash names each row: live, signed out 2 days ago, idle
+	 * (last seen 2 days ago), past its 12 h lifetime 3 days ago, and
+	 * signed out an hour ago (dead, but not for a day yet). The
+	 * stage's session_idle is the default 30 minutes. */
+	snprintf(
+	    sql, sizeof(sql),
+	    "INSERT INTO sessions (token_hash, user_id, business_id, "
+	    "created_at, last_seen_at, expires_at, ended_at) VALUES "
+	    "(CONCAT('live-', '%s'), %lld, %lld, UTC_TIMESTAMP(6), "
+	    "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6) + INTERVAL 12 HOUR, NULL), "
+	    "(CONCAT('out-', '%s'), %lld, %lld, UTC_TIMESTAMP(6) - "
+	    "INTERVAL 2 DAY, UTC_TIMESTAMP(6) - INTERVAL 2 DAY, "
+	    "UTC_TIMESTAMP(6) + INTERVAL 10 HOUR - INTERVAL 2 DAY, "
+	    "UTC_TIMESTAMP(6) - INTERVAL 2 DAY), "
+	    "(CONCAT('idle-', '%s'), %lld, %lld, UTC_TIMESTAMP(6) - "
+	    "INTERVAL 50 HOUR, UTC_TIMESTAMP(6) - INTERVAL 49 HOUR, "
+	    "UTC_TIMESTAMP(6) - INTERVAL 38 HOUR, NULL), "
+	    "(CONCAT('old-', '%s'), %lld, %lld, UTC_TIMESTAMP(6) - "
+	    "INTERVAL 4 DAY, UTC_TIMESTAMP(6) - INTERVAL 3 DAY, "
+	    "UTC_TIMESTAMP(6) - INTERVAL 84 HOUR, NULL), "
+	    "(CONCAT('recent-', '%s'), %lld, %lld, UTC_TIMESTAMP(6) - "
+	    "INTERVAL 2 HOUR, UTC_TIMESTAMP(6) - INTERVAL 1 HOUR, "
+	    "UTC_TIMESTAMP(6) + INTERVAL 10 HOUR, UTC_TIMESTAMP(6) - "
+	    "INTERVAL 1 HOUR)",
+	    tag, uid, bid, tag, uid, bid, tag, uid, bid, tag, uid, bid, tag,
+	    uid, bid);
+	free(itest_sql_root(sql));
+	/* Throttle rows: a window that closed a day ago, one counting now
+	 * (the stage's signin_window is the default 15 minutes). */
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO signin_throttle (scope, key_hash, window_start, "
+		 "attempts) VALUES ('account', CONCAT('closed-', '%s'), "
+		 "UTC_TIMESTAMP(6) - INTERVAL 1 DAY, 3), ('address', "
+		 "CONCAT('open-', '%s'), UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE, "
+		 "2)",
+		 tag, tag);
+	free(itest_sql_root(sql));
+
+	v = run(maintain);
+	cr_expect(itest_jint(v, "sessions") >= 3, "%lld",
+		  itest_jint(v, "sessions"));
+	cr_expect(itest_jint(v, "signin_throttle") >= 1, "%lld",
+		  itest_jint(v, "signin_throttle"));
+	json_decref(v);
+	snprintf(sql, sizeof(sql),
+		 "SELECT GROUP_CONCAT(SUBSTRING_INDEX(token_hash, '-', 1) "
+		 "ORDER BY token_hash) FROM sessions WHERE user_id = %lld",
+		 uid);
+	{
+		char *left = itest_sql_root(sql);
+
+		cr_expect_str_eq(left, "live,recent\n");
+		free(left);
+	}
+	snprintf(sql, sizeof(sql),
+		 "SELECT GROUP_CONCAT(key_hash) FROM signin_throttle WHERE "
+		 "key_hash LIKE '%%-%s'",
+		 tag);
+	{
+		char *left = itest_sql_root(sql);
+		char want[64];
+
+		snprintf(want, sizeof(want), "open-%s\n", tag);
+		cr_expect_str_eq(left, want);
+		free(left);
+	}
+	/* Nothing more to do: a second run deletes none of ours. */
+	json_decref(run(maintain));
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM sessions WHERE user_id = %lld", uid);
+	cr_expect_eq(itest_sql_int(sql), 2);
+}
+
 static double
 since(const struct timespec *t0)
 {

@@ -12,6 +12,7 @@ names() { for f in "$@"; do basename "$f"; done; }
 core=$(names core/*.h)
 domain=$(names ./*.h)
 bad=0
+carrier=$(names carrier/*.h)
 # check DIR ALLOWED...: every quoted include of DIR's files is in ALLOWED.
 check() {
 	dir=$1
@@ -49,6 +50,16 @@ check carrier $core $domain $(names carrier/*.h)
 # on the delivery engine's schedule (kc_backoff.h): it may use all three.
 # shellcheck disable=SC2086
 check outbound $core $domain $(names delivery/*.h compliance/*.h carrier/*.h outbound/*.h)
+# The dashboard and the request it parses know nothing of the carrier:
+# the form parser they share with its callbacks is core's (kc_form.h).
+for f in ../cgi/request.[ch] ../cgi/dash*.[ch]; do
+	for h in $carrier; do
+		if grep -Eq "^[[:space:]]*#[[:space:]]*include[[:space:]]*[\"<]$h[\">]" "$f"; then
+			echo "cgi/${f#../cgi/}: includes $h, the carrier's"
+			bad=1
+		fi
+	done
+done
 [ "$bad" -eq 0 ] &&
-	echo "lib/ layers: core < domain < delivery, compliance, carrier < outbound; no HTTP"
+	echo "lib/ layers: core < domain < delivery, compliance, carrier < outbound; no HTTP; the dashboard knows no carrier"
 exit "$bad"

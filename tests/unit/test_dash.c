@@ -203,36 +203,67 @@ Test(dash, form_is_decoded_and_names_may_repeat)
 	struct kc_verr e;
 	const char *v[4];
 
-	form_req(&req, "a=1&b=%3Cx%3E+y&c=&a=2&&d");
-	cr_assert_eq(kc_req_parse_form(&req, &e), 0);
-	cr_expect_str_eq(kc_req_form_get(&req, "a"), "1");
+	form_req(&req, "a=2&b=%3Cx%3E+y&c=&a=1&d=%C3%A9");
+	cr_assert_eq(kc_req_parse_form(&req, &e), 0, "%s", e.msg);
 	cr_expect_str_eq(kc_req_form_get(&req, "b"), "<x> y");
 	cr_expect_str_eq(kc_req_form_get(&req, "c"), "");
-	cr_expect_str_eq(kc_req_form_get(&req, "d"), "");
+	cr_expect_str_eq(kc_req_form_get(&req, "d"), "\xc3\xa9");
 	cr_expect_null(kc_req_form_get(&req, "e"));
+	/* A repeated name is a list, never one of its values. */
+	cr_expect_null(kc_req_form_get(&req, "a"));
 	cr_expect_eq(dash_form_all(&req, "a", v, 4), 2);
+	cr_expect_str_eq(v[0], "1");
 	cr_expect_str_eq(v[1], "2");
+	cr_expect_eq(dash_form_all(&req, "a", v, 1), 1, "at most cap");
 	kc_req_free(&req);
 }
 
+/* The dashboard reads its forms with the carrier's strict parser
+ * (lib/core/kc_form.c): what a browser never sends is refused. */
 Test(dash, malformed_forms_are_refused)
 {
-	static const char *const bad[] = {"a=%zz", "a=%00", "=x", "a=%4"};
+	static const char *const bad[] = {"a=%zz", "a=%00", "=x",
+					  "a=%4",  "a",     "a=1&&b=2",
+					  "a=1 2", "a=%FF", "a=\xc3\xa9"};
 	struct kc_req req;
 	struct kc_verr e;
-	char many[4096];
-	size_t i, n = 0;
+	char *many, *big;
+	size_t i, n = 0, cap = 8 * (kc_req_form_limits.pairs + 1);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		form_req(&req, bad[i]);
 		cr_expect_eq(kc_req_parse_form(&req, &e), -1, "%s", bad[i]);
+		cr_expect_eq(e.status, 400);
+		cr_expect_null(req.form);
 		kc_req_free(&req);
 	}
-	for (i = 0; i <= KC_FORM_MAX; i++)
-		n += (size_t)snprintf(many + n, sizeof(many) - n, "x=1&");
+	cr_assert_not_null(many = malloc(cap));
+	for (i = 0; i < kc_req_form_limits.pairs; i++)
+		n += (size_t)snprintf(many + n, cap - n, "%sx=1", i ? "&" : "");
 	form_req(&req, many);
+	cr_expect_eq(kc_req_parse_form(&req, &e), 0, "as many as allowed");
+	kc_req_free(&req);
+	snprintf(many + n, cap - n, "&x=1");
+	form_req(&req, many);
+	cr_expect_eq(kc_req_parse_form(&req, &e), -1, "one more");
+	kc_req_free(&req);
+	free(many);
+	/* A value as long as the longest field allows, and one byte more. */
+	cr_assert_not_null(big = malloc(kc_req_form_limits.value + 8));
+	memcpy(big, "v=", 2);
+	memset(big + 2, 'y', kc_req_form_limits.value);
+	big[kc_req_form_limits.value + 2] = '\0';
+	form_req(&req, big);
+	cr_expect_eq(kc_req_parse_form(&req, &e), 0);
+	cr_expect_eq(strlen(kc_req_form_get(&req, "v")),
+		     kc_req_form_limits.value);
+	kc_req_free(&req);
+	big[kc_req_form_limits.value + 2] = 'y';
+	big[kc_req_form_limits.value + 3] = '\0';
+	form_req(&req, big);
 	cr_expect_eq(kc_req_parse_form(&req, &e), -1);
 	kc_req_free(&req);
+	free(big);
 }
 
 Test(dash, form_check_holds_to_its_table)
@@ -457,4 +488,164 @@ Test(dash, every_dashboard_route_has_one_role_or_is_open)
 			cr_expect(r->flags & (KC_R_ADMIN | KC_R_OWNER), "%s",
 				  r->pattern);
 	}
+}
+
+/* --- what the list pages share ------------------------------------------ */
+
+Test(dash, phone_numbers_as_people_write_them)
+{
+	static const char *const good[][2] = {
+	    {"+1 (415) 555-0123", "+14155550123"},
+	    {"415 555 0123", "+14155550123"},
+	    {"415.555.0123", "+14155550123"},
+	    {"14155550123", "+14155550123"},
+	    {"+14155550123", "+14155550123"},
+	};
+	static const char *const bad[] = {
+	    "",
+	    "call me",
+	    "+1 415 555 012",
+	    "4155550123x1",
+	    "++14155550123",
+	    "415+5550123",
+	    "911",
+	    "+1 415 911 0123",
+	    "+1 415 155 0123",
+	};
+	char out[24];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cr_expect_eq(dash_phone(good[i][0], out, sizeof(out)), 0, "%s",
+			     good[i][0]);
+		cr_expect_str_eq(out, good[i][1], "%s", good[i][0]);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_eq(dash_phone(bad[i], out, sizeof(out)), -1, "%s",
+			     bad[i]);
+	cr_expect_eq(dash_phone(NULL, out, sizeof(out)), -1);
+	/* Too small an answer is a refusal, never a cut number. */
+	cr_expect_eq(dash_phone("+14155550123", out, 8), -1);
+}
+
+Test(dash, durations_and_words_for_people)
+{
+	struct kc_buf b;
+	json_t *v;
+
+	kc_buf_init(&b, 4096);
+	v = json_integer(45);
+	cr_assert_eq(dash_duration(&b, v), 0);
+	json_decref(v);
+	v = json_integer(185);
+	cr_assert_eq(dash_duration(&b, v), 0);
+	json_decref(v);
+	v = json_integer(7860);
+	cr_assert_eq(dash_duration(&b, v), 0);
+	json_decref(v);
+	cr_assert_eq(dash_duration(&b, json_null()), 0);
+	cr_expect_str_eq(b.data, "45 s3 min 5 s2 h 11 min—");
+	kc_buf_reset(&b);
+	cr_assert_eq(dash_words(&b, "lead_captured") |
+			 dash_words(&b, " <b>&_") | dash_words(&b, NULL),
+		     0);
+	cr_expect_str_eq(b.data, "lead captured &lt;b&gt;&amp; —");
+	kc_buf_free(&b);
+}
+
+Test(dash, filter_options_are_the_api_words_with_the_current_selected)
+{
+	static const char *const states[] = {"in_progress", "ended", NULL};
+	struct kc_buf b;
+
+	kc_buf_init(&b, 4096);
+	cr_assert_eq(dash_options(&b, "any status", states, "ended"), 0);
+	cr_expect_str_eq(b.data, "<option value=\"\">any status</option>"
+				 "<option value=\"in_progress\">in "
+				 "progress</option><option value=\"ended\" "
+				 "selected>ended</option>");
+	kc_buf_reset(&b);
+	cr_assert_eq(dash_options(&b, NULL, states, NULL), 0);
+	cr_expect_str_eq(b.data, "<option value=\"in_progress\">in "
+				 "progress</option><option "
+				 "value=\"ended\">ended</option>");
+	kc_buf_free(&b);
+}
+
+Test(dash, the_older_link_keeps_the_filters_but_not_a_notice)
+{
+	struct kc_req req;
+	struct kc_buf b;
+	json_t *list =
+	    json_pack("{s:b, s:s}", "has_more", 1, "next_cursor", "dnc_abc");
+
+	app_req(&req, KC_M_GET,
+		"/app/dnc?phone=%2B1%20415&done=added&after=dnc_old");
+	kc_buf_init(&b, 4096);
+	cr_assert_eq(dash_pager(&req, "/app/dnc", list, &b), 0);
+	cr_expect_str_eq(b.data, "<p class=\"pager\"><a "
+				 "href=\"/app/dnc?phone=%2B1%20415&amp;after="
+				 "dnc_abc\">Older</a></p>");
+	/* The last page has no link. */
+	kc_buf_reset(&b);
+	json_object_set_new(list, "has_more", json_false());
+	cr_assert_eq(dash_pager(&req, "/app/dnc", list, &b), 0);
+	cr_expect_eq(b.len, 0);
+	kc_buf_free(&b);
+	json_decref(list);
+	kc_req_free(&req);
+}
+
+/* A row of the list page test: the item's "name", as text. */
+static int
+name_row(struct kc_req *req, const json_t *item, struct kc_buf *rows)
+{
+	(void)req;
+	return html_lit(rows, "<li>") |
+	       html_txt(rows, kc_json_str(item, "name")) |
+	       html_lit(rows, "</li>");
+}
+
+Test(dash, a_list_page_renders_its_rows_or_says_what_went_wrong)
+{
+	static const struct dash_list page = {"list.html", "/app/x", "Things",
+					      "overview", name_row};
+	struct kc_req req;
+	json_t *list;
+
+	tmpdir();
+	template("list.html", "<p>@@filter@@</p><ul>@@rows@@</ul>@@more@@");
+	template("layout.html", "@@title@@|@@refresh@@|@@business@@|"
+				"@@header@@|@@content@@");
+	template("error.html", "@@message@@ @@status@@ @@title@@ "
+			       "@@request_id@@");
+	free(cfg.www_dir);
+	cfg.www_dir = strdup(tdir);
+	list = json_pack("{s:[{s:s}, {s:s}], s:b, s:s}", "data", "name", "<a>",
+			 "name", "b", "has_more", 1, "next_cursor", "x_2");
+	app_req(&req, KC_M_GET, "/app/x?q=1");
+	{
+		struct dash_slot slots[] = {DASH_TXT("filter", "f&")};
+		cr_assert_eq(dash_list_page(&req, &page, 200, 0, list,
+					    DASH_SLOTS(slots)),
+			     200);
+	}
+	cr_expect_not_null(strstr(req.resp.body.data,
+				  "<p>f&amp;</p><ul><li>&lt;a&gt;</li><li>b"
+				  "</li></ul><p class=\"pager\"><a "
+				  "href=\"/app/x?q=1&amp;after=x_2\">"),
+			   "%s", req.resp.body.data);
+	kc_req_free(&req);
+	/* A cursor of no page: 400; any other failure: 500, or 503 as here,
+	 * where there is no database. The list is taken either way (ASan
+	 * would see a leak). */
+	app_req(&req, KC_M_GET, "/app/x");
+	cr_expect_eq(dash_list_page(&req, &page, 200, KC_NOTFOUND,
+				    json_object(), NULL, 0),
+		     400);
+	kc_req_free(&req);
+	app_req(&req, KC_M_GET, "/app/x");
+	cr_expect_eq(
+	    dash_list_page(&req, &page, 200, -1, json_object(), NULL, 0), 503);
+	kc_req_free(&req);
 }

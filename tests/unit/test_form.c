@@ -1,7 +1,8 @@
 /*
- * Unit tests for lib/carrier/kc_form: the strict form-body parser that reads
- * the carrier's callbacks (decoding, the order Twilio signs in, repeated
- * names, every rejection, and the limits at and past their bounds).
+ * Unit tests for lib/core/kc_form: the strict form-body parser that reads
+ * the carrier's callbacks and the dashboard's forms (decoding, the order Twilio
+ * signs in, repeated names, every rejection, and the limits at and past their
+ * bounds).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,4 +254,57 @@ Test(form, body_size_limit)
 Test(form, free_null)
 {
 	kc_form_free(NULL);
+}
+
+/* The limits are the caller's: the dashboard's forms allow other sizes
+ * than the carrier's callbacks, each bound held exactly. */
+Test(form, limits_of_the_callers_own)
+{
+	static const struct kc_form_limits lim = {32, 3, 4, 6};
+	struct kc_form *f = NULL;
+	char err[128];
+
+	cr_assert_eq(kc_form_parse_limits("nnnn=vvvvvv&a=1&b=2", 19, &lim, &f,
+					  err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(f->n, 3);
+	kc_form_free(f);
+	cr_assert_eq(kc_form_parse_limits("a=1&b=2&c=3&d=4", 15, &lim, &f, err,
+					  sizeof(err)),
+		     -1);
+	cr_assert_not_null(strstr(err, "more than 3"));
+	cr_assert_eq(
+	    kc_form_parse_limits("nnnnn=1", 7, &lim, &f, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "name too long"));
+	cr_assert_eq(
+	    kc_form_parse_limits("a=vvvvvvv", 9, &lim, &f, err, sizeof(err)),
+	    -1);
+	cr_assert_not_null(strstr(err, "value too long"));
+	cr_assert_eq(kc_form_parse_limits("a=1&b=222222&c=33333333333333333",
+					  32, &lim, &f, err, sizeof(err)),
+		     -1, "a value too long, in a body at its bound");
+	cr_assert_eq(kc_form_parse_limits("a=1&b=222222&c=333333333333333333",
+					  33, &lim, &f, err, sizeof(err)),
+		     -1);
+	cr_assert_not_null(strstr(err, "over 32 bytes"));
+	cr_assert_null(f);
+}
+
+/* A checkbox list: every value of a repeated name; a NULL form (a page
+ * that was not posted) has none. */
+Test(form, every_value_of_a_name)
+{
+	struct kc_form *f = parse_ok("s=b&x=1&s=a&s=c");
+	const char *v[4];
+
+	cr_assert_eq(kc_form_all(f, "s", v, 4), 3);
+	cr_assert_str_eq(v[0], "a");
+	cr_assert_str_eq(v[1], "b");
+	cr_assert_str_eq(v[2], "c");
+	cr_assert_eq(kc_form_all(f, "s", v, 2), 2);
+	cr_assert_eq(kc_form_all(f, "y", v, 4), 0);
+	kc_form_free(f);
+	cr_assert_eq(kc_form_all(NULL, "s", v, 4), 0);
+	cr_assert_eq(kc_form_count(NULL, "s"), 0);
+	cr_assert_null(kc_form_get(NULL, "s"));
 }

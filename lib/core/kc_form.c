@@ -1,5 +1,6 @@
 #include "kc_form.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,28 +137,40 @@ int
 kc_form_parse(const char *body, size_t len, struct kc_form **out, char *err,
 	      size_t errlen)
 {
+	static const struct kc_form_limits callback = {
+	    KC_FORM_BODY_MAX, KC_FORM_PAIRS_MAX, KC_FORM_NAME_MAX,
+	    KC_FORM_VALUE_MAX};
+
+	return kc_form_parse_limits(body, len, &callback, out, err, errlen);
+}
+
+int
+kc_form_parse_limits(const char *body, size_t len,
+		     const struct kc_form_limits *lim, struct kc_form **out,
+		     char *err, size_t errlen)
+{
 	struct kc_form *f;
 	const char *p = body, *end = body + len, *why = NULL;
 	char *s;
 	size_t i, count = len > 0;
 
 	*out = NULL;
-	if (len > KC_FORM_BODY_MAX) {
-		snprintf(err, errlen, "form body over %d bytes",
-			 KC_FORM_BODY_MAX);
+	if (len > lim->body) {
+		snprintf(err, errlen, "form body over %zu bytes", lim->body);
 		return -1;
 	}
 	for (i = 0; i < len; i++)
 		if (body[i] == '&')
 			count++;
-	if (count > KC_FORM_PAIRS_MAX) {
-		snprintf(err, errlen, "more than %d form fields",
-			 KC_FORM_PAIRS_MAX);
+	if (count > lim->pairs) {
+		snprintf(err, errlen, "more than %zu form fields", lim->pairs);
 		return -1;
 	}
-	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	if ((f = calloc(1, sizeof(*f))) != NULL)
+		f->store_len = len + 2 * count + 1;
+	if (f == NULL ||
 	    (f->pairs = calloc(count ? count : 1, sizeof(*f->pairs))) == NULL ||
-	    (f->store = malloc(len + 2 * count + 1)) == NULL) {
+	    (f->store = malloc(f->store_len)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		kc_form_free(f);
 		return -1;
@@ -182,11 +195,11 @@ kc_form_parse(const char *body, size_t len, struct kc_form **out, char *err,
 			   &why) != 0)
 			goto bad;
 		s += q->value_len + 1;
-		if (q->name_len > KC_FORM_NAME_MAX) {
+		if (q->name_len > lim->name) {
 			why = "name too long";
 			goto bad;
 		}
-		if (q->value_len > KC_FORM_VALUE_MAX) {
+		if (q->value_len > lim->value) {
 			why = "value too long";
 			goto bad;
 		}
@@ -213,6 +226,8 @@ kc_form_free(struct kc_form *f)
 {
 	if (f == NULL)
 		return;
+	if (f->store)
+		OPENSSL_cleanse(f->store, f->store_len);
 	free(f->pairs);
 	free(f->store);
 	free(f);
@@ -223,7 +238,7 @@ kc_form_count(const struct kc_form *f, const char *name)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < f->n; i++)
+	for (i = 0; f && i < f->n; i++)
 		if (strcmp(f->pairs[i].name, name) == 0)
 			n++;
 	return n;
@@ -235,7 +250,7 @@ kc_form_get(const struct kc_form *f, const char *name)
 	const char *v = NULL;
 	size_t i;
 
-	for (i = 0; i < f->n; i++) {
+	for (i = 0; f && i < f->n; i++) {
 		if (strcmp(f->pairs[i].name, name) != 0)
 			continue;
 		if (v != NULL)
@@ -243,4 +258,16 @@ kc_form_get(const struct kc_form *f, const char *name)
 		v = f->pairs[i].value;
 	}
 	return v;
+}
+
+size_t
+kc_form_all(const struct kc_form *f, const char *name, const char **out,
+	    size_t cap)
+{
+	size_t i, n = 0;
+
+	for (i = 0; f && i < f->n && n < cap; i++)
+		if (strcmp(f->pairs[i].name, name) == 0)
+			out[n++] = f->pairs[i].value;
+	return n;
 }
