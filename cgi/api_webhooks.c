@@ -11,9 +11,11 @@ static const struct kc_field endpoint_fields[] = {
     {"description", KC_F_STRING, 0, 500, 0, 0, NULL, 0},
     {"event_types", KC_F_ARRAY, 0, 64, 0, 0, NULL, 0},
     {"enabled", KC_F_BOOL, 0, 0, 0, 0, NULL, 0},
-    /* Deliveries per second (null: no limit), and at once. */
-    {"rate_limit", KC_F_INT, 0, 0, 1, 1000, NULL, 1},
-    {"max_in_flight", KC_F_INT, 0, 0, 1, 100, NULL, 0},
+    /* Deliveries per second (null: no limit), and at once; their
+     * ranges are kc_endpoint_limits_read's, which the dashboard uses. */
+    {"rate_limit", KC_F_INT, 0, 0, 1, KC_ENDPOINT_RATE_LIMIT_MAX, NULL, 1},
+    {"max_in_flight", KC_F_INT, 0, 0, 1, KC_ENDPOINT_MAX_IN_FLIGHT_MAX, NULL,
+     0},
 };
 
 #define NFIELDS (sizeof(endpoint_fields) / sizeof(endpoint_fields[0]))
@@ -41,10 +43,8 @@ read_input(struct kc_req *req, int create, json_t **body,
 	in->event_types = json_object_get(*body, "event_types");
 	if ((v = json_object_get(*body, "enabled")) != NULL)
 		in->enabled = json_is_true(v);
-	if ((v = json_object_get(*body, "rate_limit")) != NULL)
-		in->rate_limit = json_is_null(v) ? 0 : json_integer_value(v);
-	if ((v = json_object_get(*body, "max_in_flight")) != NULL)
-		in->max_in_flight = json_integer_value(v);
+	if (kc_endpoint_limits_read(*body, in, &e) != 0)
+		return kc_problem_verr(req, &e);
 	if (in->event_types &&
 	    kc_event_filter_validate(in->event_types, "event_types", &e) != 0)
 		return kc_problem_verr(req, &e);

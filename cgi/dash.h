@@ -40,6 +40,8 @@ int kc_d_endpoint_rotate(struct kc_req *req);
 int kc_d_endpoint_test(struct kc_req *req);
 int kc_d_endpoint_enable(struct kc_req *req);
 int kc_d_endpoint_disable(struct kc_req *req);
+int kc_d_endpoint_limits(struct kc_req *req);
+int kc_d_endpoint_try_now(struct kc_req *req);
 int kc_d_deliveries(struct kc_req *req);
 int kc_d_delivery(struct kc_req *req);
 int kc_d_delivery_replay(struct kc_req *req);
@@ -196,5 +198,24 @@ int dash_phone(const char *in, char *out, size_t cap);
  * the word in msgs ({word, message}..., NULL), never the query's text. */
 int dash_flash(const struct kc_req *req, const char *const *msgs,
 	       struct kc_buf *b);
+
+/* One endpoint's page (cgi/dash_endpoints.c), with limits_error over its
+ * limits form (a refused change), or NULL; 404 for an unknown one; 303
+ * back to it with ?done=WORD after a change. */
+int dash_endpoint_page(struct kc_req *req, int status, const json_t *ep,
+		       const char *limits_error);
+int dash_endpoint_missing(struct kc_req *req);
+int dash_endpoint_back(struct kc_req *req, const char *done);
+/* Its limits and breaker (cgi/dash_limits.c): the values for the form
+ * (rate "" when none), <dt>/<dd> rows for its page, a hint for the list,
+ * the form with "Try now" on an open breaker (for admins), and a
+ * sentence for people about a refused value. */
+void dash_limits_values(const json_t *ep, char *rate, size_t rcap, char *max,
+			size_t mcap);
+int dash_limits_facts(struct kc_buf *b, const json_t *ep);
+int dash_limits_hint(struct kc_buf *b, const json_t *ep);
+int dash_limits_form(struct kc_req *req, struct kc_buf *b, const json_t *ep,
+		     const char *error);
+const char *dash_limits_why(const struct kc_verr *e, char *buf, size_t cap);
 
 #endif

@@ -46,10 +46,12 @@ kc_d_endpoints(struct kc_req *req)
 	{
 		const char *id = json_string_value(json_object_get(ep, "id"));
 		const json_t *h = json_object_get(ep, "health");
-		struct kc_buf ty, state;
+		struct kc_buf ty, state, limits;
 
 		kc_buf_init(&ty, 4096);
 		kc_buf_init(&state, 256);
+		kc_buf_init(&limits, 1024);
+		rc |= dash_limits_hint(&limits, ep);
 		types = json_object_get(ep, "event_types");
 		json_array_foreach(types, j, t)
 		{
@@ -76,6 +78,7 @@ kc_d_endpoints(struct kc_req *req)
 			    DASH_SAFE_HTML("state", &state),
 			    DASH_TXT("streak", streak),
 			    DASH_TXT("dead", dead),
+			    DASH_SAFE_HTML("limits", &limits),
 			};
 
 			snprintf(streak, sizeof(streak), "%lld",
@@ -90,6 +93,7 @@ kc_d_endpoints(struct kc_req *req)
 		}
 		kc_buf_free(&ty);
 		kc_buf_free(&state);
+		kc_buf_free(&limits);
 	}
 	if (json_is_true(json_object_get(list, "has_more")))
 		rc |= html_lit(&more, "<p class=\"pager\"><a href=\""
@@ -160,8 +164,10 @@ new_form(struct kc_req *req, int status, const char *error)
 	const char *picked[64];
 	size_t npicked = 0;
 	struct kc_buf content, boxes, err;
+	char max[24];
 	int rc;
 
+	snprintf(max, sizeof(max), "%d", KC_ENDPOINT_MAX_IN_FLIGHT);
 	kc_buf_init(&content, 256 * 1024);
 	kc_buf_init(&boxes, 64 * 1024);
 	kc_buf_init(&err, 2048);
@@ -183,6 +189,12 @@ new_form(struct kc_req *req, int status, const char *error)
 				 ? kc_req_form_get(req, "description")
 				 : ""),
 		    DASH_SAFE_HTML("types", &boxes),
+		    DASH_TXT("rate", req->method == KC_M_POST
+					 ? kc_req_form_get(req, "rate_limit")
+					 : ""),
+		    DASH_TXT("max", req->method == KC_M_POST
+					? kc_req_form_get(req, "max_in_flight")
+					: max),
 		};
 		if (rc == 0)
 			rc = dash_render(req, "endpoint_new.html",
@@ -207,12 +219,21 @@ kc_d_endpoint_new(struct kc_req *req)
  * rotation. */
 static int
 endpoint_page(struct kc_req *req, int status, const json_t *ep,
-	      const char *secret, const char *note)
+	      const char *secret, const char *note, const char *limits_error)
 {
 	static const char *const done[] = {
-	    "test",     "A test event is queued for this endpoint.",
-	    "enabled",  "The endpoint is enabled.",
-	    "disabled", "The endpoint is disabled: nothing is sent to it.",
+	    "test",
+	    "A test event is queued for this endpoint.",
+	    "enabled",
+	    "The endpoint is enabled.",
+	    "disabled",
+	    "The endpoint is disabled: nothing is sent to it.",
+	    "limits",
+	    "The delivery limits are saved.",
+	    "try_now",
+	    "The next delivery to this endpoint is tried now.",
+	    "not_open",
+	    "The circuit is not open (any more): nothing to try early.",
 	    NULL,
 	};
 	const char *id = json_string_value(json_object_get(ep, "id"));
@@ -282,7 +303,7 @@ endpoint_page(struct kc_req *req, int status, const json_t *ep,
 	      dash_time(&times, json_object_get(h, "last_failure_at")) |
 	      html_lit(&times, "</dd><dt>Created</dt><dd>") |
 	      dash_time(&times, json_object_get(ep, "created_at")) |
-	      html_lit(&times, "</dd>");
+	      html_lit(&times, "</dd>") | dash_limits_facts(&times, ep);
 	if (dash_can(req, KC_ROLE_ADMIN)) {
 		rc |= html_lit(&actions, "<div class=\"actions\">");
 		kc_buf_reset(&path);
@@ -309,6 +330,7 @@ endpoint_page(struct kc_req *req, int status, const json_t *ep,
 				rc |= dash_render(req, "replay_form.html",
 						  DASH_SLOTS(slots), &actions);
 		}
+		rc |= dash_limits_form(req, &actions, ep, limits_error);
 	}
 	{
 		struct dash_slot slots[] = {
@@ -348,8 +370,15 @@ endpoint_page(struct kc_req *req, int status, const json_t *ep,
 	return rc;
 }
 
-static int
-endpoint_missing(struct kc_req *req)
+int
+dash_endpoint_page(struct kc_req *req, int status, const json_t *ep,
+		   const char *limits_error)
+{
+	return endpoint_page(req, status, ep, NULL, NULL, limits_error);
+}
+
+int
+dash_endpoint_missing(struct kc_req *req)
 {
 	return dash_error(req, 404, "There is no such webhook endpoint.");
 }
@@ -363,11 +392,11 @@ kc_d_endpoint(struct kc_req *req)
 	int rc;
 
 	if (!kc_id_valid("ep", req->params[0]))
-		return endpoint_missing(req);
+		return dash_endpoint_missing(req);
 	rc = kc_endpoint_view(req->db, req->session.business_id, req->params[0],
 			      &ep);
 	if (rc == KC_NOTFOUND)
-		return endpoint_missing(req);
+		return dash_endpoint_missing(req);
 	if (rc != 0)
 		return dash_internal(req);
 	/* Right after a create or a rotation: its secret, this once. */
@@ -389,7 +418,7 @@ kc_d_endpoint(struct kc_req *req)
 				 "it verifies that each delivery came from "
 				 "us.");
 	}
-	rc = endpoint_page(req, 200, ep, shown, note);
+	rc = endpoint_page(req, 200, ep, shown, note, NULL);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	json_decref(ep);
 	return rc;
@@ -420,9 +449,9 @@ int
 kc_d_endpoint_create(struct kc_req *req)
 {
 	static const struct dash_field fields[] = {
-	    {"url", 2048, 1, 0},
-	    {"description", 500, 0, 0},
-	    {"event_types", 64, 0, 1},
+	    {"url", 2048, 1, 0},         {"description", 500, 0, 0},
+	    {"event_types", 64, 0, 1},   {"rate_limit", 16, 0, 0},
+	    {"max_in_flight", 16, 0, 0},
 	};
 	struct kc_actor actor = dash_actor(req);
 	struct kc_endpoint_input in;
@@ -437,12 +466,18 @@ kc_d_endpoint_create(struct kc_req *req)
 		kc_err("master_key is not configured: cannot seal secrets");
 		return dash_internal(req);
 	}
-	if (dash_form_check(req, fields, 3, &e) != 0)
+	if (dash_form_check(req, fields, 5, &e) != 0)
 		return new_form(req, 422,
 				strcmp(e.field, "url") == 0
 				    ? "Give the URL the events go to."
 				    : "The form could not be read; try "
 				      "again.");
+	kc_endpoint_input_init(&in);
+	if (kc_endpoint_limits_text(kc_req_form_get(req, "rate_limit"),
+				    kc_req_form_get(req, "max_in_flight"), &in,
+				    &e) != 0)
+		return new_form(req, 422,
+				dash_limits_why(&e, why, sizeof(why)));
 	n = dash_form_all(req, "event_types", picked, 64);
 	if (n == 0)
 		return new_form(req, 422, "Pick at least one event type.");
@@ -460,7 +495,6 @@ kc_d_endpoint_create(struct kc_req *req)
 		json_decref(types);
 		return new_form(req, 422, why);
 	}
-	kc_endpoint_input_init(&in);
 	in.url = kc_req_form_get(req, "url");
 	in.description = kc_req_form_get(req, "description");
 	in.event_types = types;
@@ -484,14 +518,14 @@ kc_d_endpoint_rotate(struct kc_req *req)
 	int rc;
 
 	if (!kc_id_valid("ep", req->params[0]))
-		return endpoint_missing(req);
+		return dash_endpoint_missing(req);
 	if (!req->cfg->has_master_key)
 		return dash_internal(req);
 	rc = kc_endpoint_rotate(req->db, req->cfg->master_key, &actor,
 				req->session.business_id, req->params[0],
 				req->cfg->webhook_secret_grace, &out);
 	if (rc == KC_NOTFOUND)
-		return endpoint_missing(req);
+		return dash_endpoint_missing(req);
 	if (rc != 0)
 		return dash_internal(req);
 	rc = to_secret(req, "endpoint_rotated", out, req->params[0]);
@@ -499,8 +533,8 @@ kc_d_endpoint_rotate(struct kc_req *req)
 	return rc;
 }
 
-static int
-back_to(struct kc_req *req, const char *done)
+int
+dash_endpoint_back(struct kc_req *req, const char *done)
 {
 	struct kc_buf loc;
 	int rc;
@@ -520,16 +554,16 @@ kc_d_endpoint_test(struct kc_req *req)
 	int rc;
 
 	if (!kc_id_valid("ep", req->params[0]))
-		return endpoint_missing(req);
+		return dash_endpoint_missing(req);
 	rc = kc_endpoint_send_test(req->db, req->session.business_id,
 				   req->session.business_public_id,
 				   req->params[0], &event);
 	json_decref(event);
 	if (rc == KC_NOTFOUND)
-		return endpoint_missing(req);
+		return dash_endpoint_missing(req);
 	if (rc != 0)
 		return dash_internal(req);
-	return back_to(req, "test");
+	return dash_endpoint_back(req, "test");
 }
 
 static int
@@ -541,17 +575,17 @@ set_enabled(struct kc_req *req, int on)
 	int rc;
 
 	if (!kc_id_valid("ep", req->params[0]))
-		return endpoint_missing(req);
+		return dash_endpoint_missing(req);
 	kc_endpoint_input_init(&in);
 	in.enabled = on;
 	rc = kc_endpoint_update(req->db, &actor, req->session.business_id,
 				req->params[0], &in, &out);
 	json_decref(out);
 	if (rc == KC_NOTFOUND)
-		return endpoint_missing(req);
+		return dash_endpoint_missing(req);
 	if (rc != 0)
 		return dash_internal(req);
-	return back_to(req, on ? "enabled" : "disabled");
+	return dash_endpoint_back(req, on ? "enabled" : "disabled");
 }
 
 int

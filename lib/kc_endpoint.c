@@ -121,6 +121,75 @@ kc_endpoint_input_init(struct kc_endpoint_input *in)
 	in->rate_limit = -1;
 }
 
+static const struct kc_field limit_fields[] = {
+    {"rate_limit", KC_F_INT, 0, 0, 1, KC_ENDPOINT_RATE_LIMIT_MAX, NULL, 1},
+    {"max_in_flight", KC_F_INT, 0, 0, 1, KC_ENDPOINT_MAX_IN_FLIGHT_MAX, NULL,
+     0},
+};
+
+int
+kc_endpoint_limits_read(const json_t *body, struct kc_endpoint_input *in,
+			struct kc_verr *e)
+{
+	const json_t *rate = json_object_get(body, "rate_limit");
+	const json_t *max = json_object_get(body, "max_in_flight");
+	json_t *sub = json_object();
+	int rc;
+
+	/* Only the limits: the caller's own table checks the rest. */
+	if (sub == NULL ||
+	    (rate && json_object_set(sub, "rate_limit", (json_t *)rate) != 0) ||
+	    (max &&
+	     json_object_set(sub, "max_in_flight", (json_t *)max) != 0)) {
+		json_decref(sub);
+		return kc_verr_set(e, 500, "internal", "", "out of memory");
+	}
+	rc = kc_json_check(sub, "", limit_fields,
+			   sizeof(limit_fields) / sizeof(limit_fields[0]), e);
+	json_decref(sub);
+	if (rc != 0)
+		return -1;
+	if (rate)
+		in->rate_limit =
+		    json_is_null(rate) ? 0 : json_integer_value(rate);
+	if (max)
+		in->max_in_flight = json_integer_value(max);
+	return 0;
+}
+
+/* Form text as a JSON value: digits only (at most 9, which no range
+ * here reaches), else a string, which the check refuses by its type. */
+static json_t *
+text_value(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 9 || strspn(s, "0123456789") != n)
+		return json_string(s);
+	return json_integer(strtoll(s, NULL, 10));
+}
+
+int
+kc_endpoint_limits_text(const char *rate, const char *max_in_flight,
+			struct kc_endpoint_input *in, struct kc_verr *e)
+{
+	json_t *body = json_object();
+	int rc = -1;
+
+	if (body == NULL ||
+	    (rate && json_object_set_new(body, "rate_limit",
+					 *rate ? text_value(rate)
+					       : json_null()) != 0) ||
+	    (max_in_flight &&
+	     json_object_set_new(body, "max_in_flight",
+				 text_value(max_in_flight)) != 0))
+		rc = kc_verr_set(e, 500, "internal", "", "out of memory");
+	else
+		rc = kc_endpoint_limits_read(body, in, e);
+	json_decref(body);
+	return rc;
+}
+
 int
 kc_endpoint_get(struct kc_db *db, long long business_id, const char *public_id,
 		json_t **out)
@@ -597,4 +666,44 @@ kc_endpoint_probe_now(struct kc_db *db, long long business_id, long long id)
 	return kc_db_exec(db, KC_SQL_ENDPOINT_PROBE_NOW,
 			  KC_ARGS(kc_p_int(business_id), kc_p_int(id)), NULL,
 			  NULL);
+}
+
+int
+kc_endpoint_try_now(struct kc_db *db, const struct kc_actor *actor,
+		    long long business_id, const char *public_id)
+{
+	json_t *before = NULL, *after = NULL;
+	unsigned long long n = 0;
+	long long id;
+	int rc;
+
+	if (kc_db_begin(db) != 0)
+		return -1;
+	if ((rc = kc_endpoint_id(db, business_id, public_id, &id)) != 0 ||
+	    (rc = kc_endpoint_get(db, business_id, public_id, &before)) != 0)
+		goto fail;
+	rc = -1;
+	if (kc_db_exec(db, KC_SQL_ENDPOINT_PROBE_NOW,
+		       KC_ARGS(kc_p_int(business_id), kc_p_int(id)), &n,
+		       NULL) != 0)
+		goto fail;
+	if (n == 0) {
+		rc = KC_CONFLICT;
+		goto fail;
+	}
+	if (kc_event_wake(db, business_id, id) != 0 ||
+	    kc_endpoint_get(db, business_id, public_id, &after) != 0 ||
+	    kc_audit_write(db, business_id, actor,
+			   "webhook_endpoint.probe_requested",
+			   "webhook_endpoint", public_id, before, after) != 0 ||
+	    kc_db_commit(db) != 0)
+		goto fail;
+	json_decref(before);
+	json_decref(after);
+	return 0;
+fail:
+	kc_db_rollback(db);
+	json_decref(before);
+	json_decref(after);
+	return rc;
 }

@@ -6,11 +6,15 @@
 
 #include "kc_audit.h"
 #include "kc_db.h"
+#include "kc_json.h"
 
 #include <jansson.h>
 
 /* Deliveries an endpoint has in flight at most, unless it says. */
 #define KC_ENDPOINT_MAX_IN_FLIGHT 10
+/* The ranges an endpoint may set: deliveries a second, and at once. */
+#define KC_ENDPOINT_RATE_LIMIT_MAX    1000
+#define KC_ENDPOINT_MAX_IN_FLIGHT_MAX 100
 
 /* What a create or update sets; NULL members are left as they are. */
 struct kc_endpoint_input {
@@ -25,6 +29,18 @@ struct kc_endpoint_input {
 /* Every member "leave as it is" (NULL, enabled and rate_limit -1): the
  * start of any input that sets only some. */
 void kc_endpoint_input_init(struct kc_endpoint_input *in);
+
+/* The limits of a create or update body, checked (types and ranges)
+ * into in: "rate_limit" (1 to KC_ENDPOINT_RATE_LIMIT_MAX, null: none)
+ * and "max_in_flight" (1 to KC_ENDPOINT_MAX_IN_FLIGHT_MAX); absent ones
+ * leave in as it is, other members are not looked at. The API and the
+ * dashboard both check through here. 0, or -1 with e naming the field. */
+int kc_endpoint_limits_read(const json_t *body, struct kc_endpoint_input *in,
+			    struct kc_verr *e);
+/* The same from a form's text: rate "" is none; NULL leaves a limit as it
+ * is; anything but decimal digits is refused like a wrong JSON type. */
+int kc_endpoint_limits_text(const char *rate, const char *max_in_flight,
+			    struct kc_endpoint_input *in, struct kc_verr *e);
 
 /* *out is the endpoint with "secret", the only time it is shown. */
 int kc_endpoint_create(struct kc_db *db, const unsigned char key[32],
@@ -86,6 +102,13 @@ int kc_endpoint_breaker_event(struct kc_db *db, long long id, int opened);
  * the next claim rather than at the end of its cool-down. */
 int kc_endpoint_probe_now(struct kc_db *db, long long business_id,
 			  long long id);
+
+/* "Try now" on an endpoint whose breaker is open: the probe goes at the
+ * next claim, with a wake-up for the worker and an audit row
+ * (webhook_endpoint.probe_requested). KC_NOTFOUND; KC_CONFLICT when the
+ * breaker is not open (closed, or already due to probe). */
+int kc_endpoint_try_now(struct kc_db *db, const struct kc_actor *actor,
+			long long business_id, const char *public_id);
 
 /* One sealed secret (the column's base64 text) opened; out needs 80
  * bytes and is the caller's to wipe. */

@@ -114,6 +114,21 @@ export async function receiverCount(p) {
   return (await r.json()).count;
 }
 
+// A JSON API client with key: (method, path, body) => the parsed answer,
+// failing the test on any status of 300 or above.
+export function apiClient(key) {
+  return async (method, p, body) => {
+    const r = await fetch(`${env.url}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    assert.ok(r.status < 300, `${method} ${p}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+}
+
 // Polls fn until it returns something truthy, or fails after ms.
 export async function until(what, fn, ms = 30000, every = 250) {
   const deadline = Date.now() + ms;
