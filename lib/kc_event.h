@@ -23,9 +23,9 @@ int kc_event_emit_others(struct kc_db *db, long long business_id,
 			 const json_t *data, long long except);
 /* Tells the endpoint's delivery queue that a delivery is owed from now
  * (a new one, a replay, a retry brought forward), inside the caller's
- * transaction and after the delivery rows were written. Several endpoints
- * are woken in id order. lib/delivery/kc_queue.c explains why no wake-up
- * is lost. */
+ * transaction: an insert into delivery_wakeups, which locks no row
+ * another transaction waits on. lib/delivery/kc_queue.c explains why no
+ * wake-up is lost. */
 int kc_event_wake(struct kc_db *db, long long business_id,
 		  long long endpoint_id);
 /* One event's envelope; KC_NOTFOUND. */

@@ -480,16 +480,10 @@ static const struct {
 #define IDS_TABLE                                                              \
 	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
     /* The delivery engine (lib/delivery/kc_queue.c explains the
-     * locking). Whatever makes a delivery owed looks at the endpoint's
-     * queue with a shared lock (concurrent ingests share it; only a claim,
-     * which holds it exclusively, waits for them) and, when the queue says
-     * nothing is due, leaves a wake-up. Times go to C as epoch
-     * milliseconds, rounded up (and now rounded down), so that "now >=
-     * t" in C never runs ahead of the database. */
-    [KC_SQL_QUEUE_SHARE] =
-	{"queue_share",
-	 "SELECT due_at IS NULL OR due_at > UTC_TIMESTAMP(6) FROM "
-	 "delivery_queues WHERE endpoint_id = ? LOCK IN SHARE MODE"},
+     * locking). Whatever makes a delivery owed leaves a wake-up, insert
+     * only: no queue row is read or locked outside the worker. Times go
+     * to C as epoch milliseconds, rounded up (and now rounded down), so
+     * that "now >= t" in C never runs ahead of the database. */
     [KC_SQL_WAKEUP_INSERT] = {"wakeup_insert",
 			      "INSERT INTO delivery_wakeups (endpoint_id, "
 			      "business_id) VALUES (?, ?)"},
@@ -510,11 +504,27 @@ static const struct {
 	{"wakeup_take_business",
 	 "SELECT id, endpoint_id, business_id FROM delivery_wakeups WHERE "
 	 "business_id = ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED"},
-    /* [[endpoint, business], ...] in endpoint order: each queue is due
-     * now unless it already was (created if it is missing). */
+    /* The woken endpoints' queue rows that no other transaction holds
+     * (another worker's claim or recording: its wake-ups wait for the next
+     * turn rather than the worker for that lock). */
+    [KC_SQL_QUEUE_WAKE_LOCK] =
+	{"queue_wake_lock",
+	 "SELECT q.endpoint_id FROM " IDS_TABLE
+	 "STRAIGHT_JOIN delivery_queues q ON q.endpoint_id = j.id FOR UPDATE "
+	 "SKIP LOCKED"},
+    /* Woken endpoints with no queue row (an endpoint written by hand). */
+    [KC_SQL_QUEUE_MISSING] = {"queue_missing",
+			      "SELECT j.id FROM " IDS_TABLE
+			      "WHERE NOT EXISTS (SELECT 1 FROM "
+			      "delivery_queues q WHERE q.endpoint_id = j.id)"},
+    /* [[endpoint, business], ...] in endpoint order, rows locked above or
+     * missing: each queue is due now unless it already was (created if it
+     * is missing). A second's wait at most, for a row another worker
+     * creates at the same moment. */
     [KC_SQL_QUEUE_WAKE] =
 	{"queue_wake",
-	 "INSERT INTO delivery_queues (endpoint_id, business_id, due_at) "
+	 "SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO "
+	 "delivery_queues (endpoint_id, business_id, due_at) "
 	 "SELECT j.e, j.b, UTC_TIMESTAMP(6) FROM JSON_TABLE(?, '$[*]' COLUMNS "
 	 "(e BIGINT UNSIGNED PATH '$[0]', b BIGINT UNSIGNED PATH '$[1]')) j "
 	 "ON DUPLICATE KEY UPDATE delivery_queues.due_at = "
@@ -528,20 +538,21 @@ static const struct {
 	{"queue_due_business",
 	 "SELECT endpoint_id FROM delivery_queues WHERE business_id = ? AND "
 	 "due_at <= UTC_TIMESTAMP(6) ORDER BY due_at LIMIT ?"},
-    /* The candidates' queue rows, locked one by one in the order of the
-     * id list (ascending, as every worker's). Plain FOR UPDATE: it waits
-     * for the ingests sharing a row (a short commit); skipping the row
-     * would starve a busy endpoint. Joined from the list, so no other row
-     * is read, let alone locked. */
+    /* The candidates' queue rows, locked in the order of the id list,
+     * skipping those another transaction holds: only workers lock queue
+     * rows (ingest leaves wake-ups), so a held row is another worker's
+     * claim or recording of that endpoint, or something stuck; either
+     * way the endpoint stays due for a later claim and no claim waits.
+     * Joined from the list, so no other row is read, let alone locked. */
     [KC_SQL_QUEUE_LOCK] =
 	{"queue_lock",
 	 "SELECT q.endpoint_id, q.due_at <= UTC_TIMESTAMP(6), "
 	 "CEIL(UNIX_TIMESTAMP(q.paused_until) * 1000), q.tokens, "
 	 "FLOOR(UNIX_TIMESTAMP(q.tokens_at) * 1000), "
-	 "FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP(6)) * 1000), q.in_flight "
-	 "FROM " IDS_TABLE
+	 "FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP(6)) * 1000), q.in_flight, "
+	 "q.business_id FROM " IDS_TABLE
 	 "STRAIGHT_JOIN delivery_queues q ON q.endpoint_id = j.id FOR "
-	 "UPDATE"},
+	 "UPDATE SKIP LOCKED"},
     /* Not locking, after the queue rows were: settings and breaker as
      * committed. */
     [KC_SQL_QUEUE_ENDPOINTS] =
@@ -586,10 +597,12 @@ static const struct {
 	 "q.tokens = j.tokens, q.tokens_at = j.at, q.in_flight = j.f"},
     /* After outcomes were recorded: a slot came free, so the endpoint is
      * looked at again now (the claim holds it again if it must wait); a
-     * Retry-After pauses it. */
+     * Retry-After pauses it. A second's wait at most: a row held longer
+     * is left as it is (kc_record.c). */
     [KC_SQL_QUEUE_RECORDED] =
 	{"queue_recorded",
-	 "UPDATE delivery_queues SET due_at = IF(due_at IS NULL OR due_at > "
+	 "SET STATEMENT innodb_lock_wait_timeout = 1 FOR UPDATE "
+	 "delivery_queues SET due_at = IF(due_at IS NULL OR due_at > "
 	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), due_at), paused_until = IF(? IS "
 	 "NULL, paused_until, GREATEST(COALESCE(paused_until, ?), ?)), "
 	 "in_flight = GREATEST(in_flight - ?, 0) WHERE endpoint_id = ?"},
@@ -663,10 +676,13 @@ static const struct {
 	 "= COALESCE(j.sa, d.last_attempt_at), d.last_status_code = j.c, "
 	 "d.last_error = j.e, d.delivered_at = j.da, d.updated_at = "
 	 "UTC_TIMESTAMP(6) WHERE d.lease_owner = j.o"},
-    /* The breaker as it stands, locked until the batch commits. */
+    /* The breaker as it stands, locked until the batch commits. A
+     * second's wait at most (an ingest's foreign key check shares the row
+     * until it commits): a row held longer keeps its health as it is. */
     [KC_SQL_ENDPOINT_BREAKER_LOCK] =
 	{"endpoint_breaker_lock",
-	 "SELECT breaker_state = 'open', breaker_failures, breaker_opens, "
+	 "SET STATEMENT innodb_lock_wait_timeout = 1 FOR SELECT breaker_state "
+	 "= 'open', breaker_failures, breaker_opens, "
 	 "CEIL(UNIX_TIMESTAMP(breaker_opened_at) * 1000), "
 	 "CEIL(UNIX_TIMESTAMP(breaker_until) * 1000) FROM webhook_endpoints "
 	 "WHERE id = ? FOR UPDATE"},

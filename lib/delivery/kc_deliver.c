@@ -140,6 +140,12 @@ unit_random(void)
 	return (double)v / 4294967296.0;
 }
 
+static void
+pump(void *sender)
+{
+	kc_sender_pump(sender);
+}
+
 /* Claims up to limit (kc_queue.c: a fair share per endpoint, within its
  * limits): the deliveries are leased to owner and committed before any
  * sending, so a slow receiver never holds a database lock. ids gets
@@ -156,6 +162,8 @@ claim(struct kc_deliverer *d, const char *owner, long long limit,
 	c.owner = owner;
 	c.lease = d->cfg->delivery_lease;
 	c.ids = ids;
+	c.pump = pump;
+	c.pump_ctx = d->sender;
 	*n = 0;
 	*more = 0;
 	if (kc_queue_claim(d->db, &c) != 0)

@@ -8,17 +8,16 @@
  * with more to send goes to the back of the line (due_at = now), so every
  * due endpoint gets its turn, whatever another has piled up.
  *
- * No wake-up is lost. Whatever makes a delivery owed (kc_event_wake) reads
- * the queue row with a shared lock after writing the delivery, and when
- * the row says nothing is due it inserts a wake-up (insert only: no row
- * two ingests could both wait on). A worker decides "nothing more is due
- * here" (due_at = the earliest the endpoint owes, or NULL) only while it
- * holds the row's exclusive lock, which waits for every ingest holding the
- * shared lock to commit, so its MIN over the deliveries sees their rows;
- * an ingest that comes later waits for the worker's commit, then sees its
- * due_at and leaves a wake-up. Each claim first turns the committed
- * wake-ups into due queues (one still being written is locked by its
- * transaction, skipped, and taken by a later claim).
+ * No wake-up is lost. Whatever makes a delivery owed (kc_event_wake)
+ * inserts a wake-up in the transaction that writes the delivery, and
+ * nothing else: ingest never reads or locks a queue row, so it never
+ * waits for a worker, and transactions that emit several events lock no
+ * queue rows out of order. Each claim first turns the committed wake-ups
+ * into due queues (one still being written is locked by its transaction,
+ * skipped, and taken by a later claim; so is one whose queue row another
+ * worker holds). A worker that decided "nothing more is due here" without
+ * seeing a delivery committed meanwhile meets its wake-up at a later
+ * claim, since the two commit together.
  *
  * Limits hold across workers. Every claim of an endpoint happens under
  * its queue row's exclusive lock and commits its leases; the next reads
@@ -30,11 +29,12 @@
  * worker's leases stay counted there until their deliveries are taken
  * back.
  *
- * Lock order, so that nothing waits in a circle: endpoint rows, then queue
- * rows, each in id order. Ingest locks its endpoints (the deliveries'
- * foreign keys) and then their queues; recording an outcome updates the
- * endpoint's health and breaker, then its queue; a claim locks queue rows
- * only (it reads the endpoint without a lock and never writes it).
+ * No worker waits for a lock for long. Only workers lock queue rows: a
+ * claim skips a row another transaction holds (the endpoint stays due for
+ * a later claim), wake-ups of a held row wait for a later turn, and the
+ * recording of outcomes waits a second at most for a queue or endpoint
+ * row (kc_record.c). Queue rows are locked in id order, endpoint rows
+ * before queue rows.
  *
  * A claim costs O(endpoints looked at + deliveries claimed), whatever the
  * backlog: every statement is an index range of one endpoint. */
@@ -73,19 +73,63 @@ wake_cmp(const void *a, const void *b)
 	return (x->endpoint > y->endpoint) - (x->endpoint < y->endpoint);
 }
 
-/* The committed wake-ups become due queues, in their own short
- * transaction (one row per endpoint, in endpoint order). */
+/* Whether e is in the sorted list l of n ids. */
 static int
-take_wakeups(struct kc_db *db, long long only_business)
+in_ids(const long long *l, size_t n, long long e)
 {
-	struct kc_rows *r = NULL;
-	struct kc_buf qs, ids;
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l[mid] == e)
+			return 1;
+		if (l[mid] < e)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int
+ll_cmp(const void *a, const void *b)
+{
+	const long long *x = a, *y = b;
+
+	return (*x > *y) - (*x < *y);
+}
+
+/* The ids of rows r (column 0), sorted. */
+static long long *
+sorted_ids(const struct kc_rows *r)
+{
+	long long *l = calloc(r->nrows + 1, sizeof(*l));
+	size_t i;
+
+	if (l == NULL)
+		return NULL;
+	for (i = 0; i < r->nrows; i++)
+		l[i] = kc_rows_int(r, i, 0);
+	qsort(l, r->nrows, sizeof(*l), ll_cmp);
+	return l;
+}
+
+int
+kc_queue_take_wakeups(struct kc_db *db, long long only_business,
+		      long long *taken)
+{
+	struct kc_rows *r = NULL, *lk = NULL, *ms = NULL;
+	struct kc_buf qs, ids, eps;
 	struct wake *w = NULL;
-	size_t i, n = 0;
+	long long *locked = NULL, *missing = NULL;
+	size_t i, n = 0, nw = 0;
 	int any, rc = -1;
 
+	*taken = 0;
 	kc_buf_init(&qs, 1024 * 1024);
 	kc_buf_init(&ids, 1024 * 1024);
+	kc_buf_init(&eps, 1024 * 1024);
 	if ((only_business
 		 ? kc_db_query(db, KC_SQL_WAKEUP_ANY_BUSINESS,
 			       KC_ARGS(kc_p_int(only_business)), &r)
@@ -119,32 +163,79 @@ take_wakeups(struct kc_db *db, long long only_business)
 		w[i].business = kc_rows_int(r, i, 2);
 	}
 	qsort(w, r->nrows, sizeof(*w), wake_cmp);
-	if (kc_buf_putc(&qs, '[') != 0)
+	/* Every endpoint once, in id order. */
+	if (kc_buf_putc(&eps, '[') != 0)
 		goto fail;
 	for (i = 0; i < r->nrows; i++) {
 		if (i > 0 && w[i].endpoint == w[i - 1].endpoint)
+			continue;
+		if (kc_buf_printf(&eps, "%s%lld", n++ ? "," : "",
+				  w[i].endpoint) != 0)
+			goto fail;
+	}
+	/* The queue rows nobody else holds, and those that do not exist;
+	 * the wake-ups of the others stay for a later turn. */
+	if (kc_buf_putc(&eps, ']') != 0 ||
+	    kc_db_query(db, KC_SQL_QUEUE_WAKE_LOCK,
+			KC_ARGS(kc_p_strn(eps.data, eps.len)), &lk) != 0 ||
+	    kc_db_query(db, KC_SQL_QUEUE_MISSING,
+			KC_ARGS(kc_p_strn(eps.data, eps.len)), &ms) != 0 ||
+	    (locked = sorted_ids(lk)) == NULL ||
+	    (missing = sorted_ids(ms)) == NULL)
+		goto fail;
+	n = 0;
+	if (kc_buf_putc(&qs, '[') != 0 || kc_buf_putc(&ids, '[') != 0)
+		goto fail;
+	for (i = 0; i < r->nrows; i++) {
+		long long e = kc_rows_int(r, i, 1);
+
+		if (!in_ids(locked, lk->nrows, e) &&
+		    !in_ids(missing, ms->nrows, e))
+			continue;
+		if (kc_buf_printf(&ids, "%s%lld", nw++ ? "," : "",
+				  kc_rows_int(r, i, 0)) != 0)
+			goto fail;
+	}
+	for (i = 0; i < r->nrows; i++) {
+		if (i > 0 && w[i].endpoint == w[i - 1].endpoint)
+			continue;
+		if (!in_ids(locked, lk->nrows, w[i].endpoint) &&
+		    !in_ids(missing, ms->nrows, w[i].endpoint))
 			continue;
 		if (kc_buf_printf(&qs, "%s[%lld,%lld]", n++ ? "," : "",
 				  w[i].endpoint, w[i].business) != 0)
 			goto fail;
 	}
-	if (kc_buf_putc(&qs, ']') != 0 || kc_rows_ids_json(r, &ids) != 0 ||
-	    kc_db_exec(db, KC_SQL_QUEUE_WAKE,
-		       KC_ARGS(kc_p_strn(qs.data, qs.len)), NULL, NULL) != 0 ||
-	    kc_db_exec(db, KC_SQL_WAKEUP_DELETE,
-		       KC_ARGS(kc_p_strn(ids.data, ids.len)), NULL,
-		       NULL) != 0 ||
-	    kc_db_commit(db) != 0)
+	if (kc_buf_putc(&qs, ']') != 0 || kc_buf_putc(&ids, ']') != 0)
 		goto fail;
+	if (n > 0 &&
+	    (kc_db_exec(db, KC_SQL_QUEUE_WAKE,
+			KC_ARGS(kc_p_strn(qs.data, qs.len)), NULL, NULL) != 0 ||
+	     kc_db_exec(db, KC_SQL_WAKEUP_DELETE,
+			KC_ARGS(kc_p_strn(ids.data, ids.len)), NULL,
+			NULL) != 0))
+		goto fail;
+	if (kc_db_commit(db) != 0)
+		goto fail;
+	*taken = (long long)nw;
 	rc = 0;
 	goto out;
 fail:
+	/* A queue row being created by another worker at this moment: the
+	 * wake-ups stay for the next turn. */
+	if (kc_db_errno(db) == KC_ER_LOCK_WAIT_TIMEOUT)
+		rc = 0;
 	kc_db_rollback(db);
 out:
 	free(w);
+	free(locked);
+	free(missing);
 	kc_rows_free(r);
+	kc_rows_free(lk);
+	kc_rows_free(ms);
 	kc_buf_free(&qs);
 	kc_buf_free(&ids);
+	kc_buf_free(&eps);
 	return rc;
 }
 
@@ -204,8 +295,8 @@ is_drained(const struct cand *c)
 	return c->planned && c->owed_min;
 }
 
-/* Locks the candidates' queue rows and reads their limits (kc_sql.c:
- * QUEUE_LOCK, QUEUE_ENDPOINTS). */
+/* Locks the candidates' queue rows that nobody else holds and reads their
+ * limits (kc_sql.c: QUEUE_LOCK, QUEUE_ENDPOINTS). */
 static int
 read_candidates(struct kc_db *db, struct cand *c, size_t m,
 		const struct kc_buf *ids, long long *now_ms)
@@ -404,7 +495,7 @@ kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 	struct kc_rows *r = NULL;
 	struct kc_buf ids, lease;
 	struct cand *cs = NULL;
-	long long *eps = NULL, left = c->room, limit, now_ms = 0;
+	long long *eps = NULL, left = c->room, limit, now_ms = 0, woken;
 	size_t i, m;
 	int rc = -1;
 
@@ -414,7 +505,7 @@ kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 	kc_buf_init(&ids, 1024 * 1024);
 	kc_buf_init(&lease, 16 * 1024 * 1024);
 	if (kc_buf_putc(c->ids, '[') != 0 ||
-	    take_wakeups(db, c->only_business) != 0)
+	    kc_queue_take_wakeups(db, c->only_business, &woken) != 0)
 		goto out;
 	limit = c->room < KC_QUEUE_CANDIDATES ? c->room : KC_QUEUE_CANDIDATES;
 	if ((c->only_business
@@ -453,6 +544,10 @@ kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 
 		if (!cs[i].due)
 			continue;
+		/* Transfers under way must not stand still meanwhile: their
+		 * time limit runs. */
+		if (c->pump)
+			c->pump(c->pump_ctx);
 		if (claim_one(db, &cs[i], share, now_ms, &lease) != 0)
 			goto rollback;
 		c->endpoints++;

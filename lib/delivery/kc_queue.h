@@ -14,6 +14,8 @@ struct kc_claim {
 	long long room;          /* free slots */
 	const char *owner;       /* the lease's owner */
 	long long lease;         /* seconds */
+	void (*pump)(void *);    /* called between endpoints; may be NULL */
+	void *pump_ctx;
 	/* out */
 	struct kc_buf *ids; /* "[1,2,...]": what was leased */
 	long long claimed;
@@ -25,6 +27,13 @@ struct kc_claim {
  * endpoint and never past an endpoint's limits, and commits before
  * anything is sent. -1 on a database failure (nothing was leased). */
 int kc_queue_claim(struct kc_db *db, struct kc_claim *c);
+
+/* The committed wake-ups (of only_business, if not 0) become due queues,
+ * up to a thousand, in a transaction of their own; those whose queue row
+ * another transaction holds stay for a later turn. *taken: how many were
+ * consumed. -1 on a database failure. */
+int kc_queue_take_wakeups(struct kc_db *db, long long only_business,
+			  long long *taken);
 
 /* Inside the transaction that recorded outcomes of the endpoint (after
  * its row was updated): recorded deliveries are no longer in flight, the

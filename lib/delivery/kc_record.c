@@ -268,7 +268,8 @@ item_cmp(const void *a, const void *b)
 }
 
 /* The endpoint's breaker, locked, taken through its outcomes of this
- * batch (its[] sorted by item_cmp). */
+ * batch (its[] sorted by item_cmp). 1: the row stayed locked by another
+ * transaction, nothing to write. */
 static int
 run_breaker(struct kc_recorder *d, struct kc_ep_sum *e, struct kc_outcome **its,
 	    size_t n, struct kc_breaker *b)
@@ -279,8 +280,16 @@ run_breaker(struct kc_recorder *d, struct kc_ep_sum *e, struct kc_outcome **its,
 
 	memset(b, 0, sizeof(*b));
 	if (kc_db_query(d->db, KC_SQL_ENDPOINT_BREAKER_LOCK,
-			KC_ARGS(kc_p_int(e->id)), &r) != 0)
-		return -1;
+			KC_ARGS(kc_p_int(e->id)), &r) != 0) {
+		/* Held for more than a second (a transaction that does not
+		 * end): the outcomes are recorded without this endpoint's
+		 * health rather than not at all. */
+		if (kc_db_errno(d->db) != KC_ER_LOCK_WAIT_TIMEOUT)
+			return -1;
+		kc_warn("endpoint %lld is locked: its health misses a batch",
+			e->id);
+		return 1;
+	}
 	if (r->nrows == 1) {
 		b->open = (int)kc_rows_int(r, 0, 0);
 		b->failures = kc_rows_int(r, 0, 1);
@@ -317,12 +326,15 @@ update_health(struct kc_recorder *d, struct kc_ep_sum *eps, size_t neps,
 	    t5[KC_TIME_MAX], t6[KC_TIME_MAX];
 	struct kc_breaker b;
 	size_t i;
+	int rc;
 
 	qsort(eps, neps, sizeof(eps[0]), ep_cmp);
 	for (i = 0; i < neps; i++) {
 		struct kc_ep_sum *e = &eps[i];
 
-		if (run_breaker(d, e, its, n, &b) != 0 ||
+		if ((rc = run_breaker(d, e, its, n, &b)) == 1)
+			continue;
+		if (rc != 0 ||
 		    kc_db_exec(
 			d->db, KC_SQL_ENDPOINT_HEALTH,
 			KC_ARGS(kc_p_int(e->had_success), kc_p_int(e->trailing),
@@ -340,10 +352,19 @@ update_health(struct kc_recorder *d, struct kc_ep_sum *eps, size_t neps,
 			NULL, NULL) != 0)
 			return -1;
 	}
-	for (i = 0; i < neps; i++)
+	for (i = 0; i < neps; i++) {
 		if (kc_queue_recorded(d->db, eps[i].id, eps[i].pause_ms,
-				      eps[i].recorded) != 0)
+				      eps[i].recorded) == 0)
+			continue;
+		/* Held for more than a second: its count of deliveries in
+		 * flight stays high until a claim counts them (or kcctl
+		 * maintain repairs it), and it is looked at when its lease
+		 * would have ended. */
+		if (kc_db_errno(d->db) != KC_ER_LOCK_WAIT_TIMEOUT)
 			return -1;
+		kc_warn("endpoint %lld's queue is locked: left as it is",
+			eps[i].id);
+	}
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,4 +483,79 @@ itest_assert_like_missing(const struct itest_resp *theirs,
 		  missing->body);
 	json_decref(a);
 	json_decref(b);
+}
+
+void
+itest_wait_received(const char *path, size_t n, long long within_ms)
+{
+	long long deadline = itest_mono_ms() + within_ms;
+	size_t got;
+
+	while ((got = itest_rcv_count(path)) < n) {
+		cr_assert(itest_mono_ms() < deadline,
+			  "%zu of %zu requests arrived within %lld ms", got, n,
+			  within_ms);
+		itest_msleep(10);
+	}
+}
+
+pid_t
+itest_worker_spawn(const char *biz, const char *window, int *fd)
+{
+	const char *kcctl = getenv("KC_KCCTL"), *conf = getenv("KC_CONF");
+	const char *log = getenv("KC_ITEST_LOG");
+	int p[2], f;
+	pid_t pid;
+
+	cr_assert(kcctl && conf, "KC_KCCTL and KC_CONF must be set");
+	cr_assert(pipe(p) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		f = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND,
+			 0600);
+		dup2(p[1], 1);
+		if (f >= 0)
+			dup2(f, 2);
+		for (f = 3; f < 1024; f++)
+			close(f);
+		if (biz)
+			execl(kcctl, kcctl, "--conf", conf, "--json", "deliver",
+			      "--business", biz, "--for", window, (char *)NULL);
+		else
+			execl(kcctl, kcctl, "--conf", conf, "--json", "deliver",
+			      "--for", window, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	*fd = p[0];
+	return pid;
+}
+
+json_t *
+itest_worker_done(pid_t pid, int fd)
+{
+	kill(pid, SIGTERM);
+	return itest_worker_wait(pid, fd);
+}
+
+json_t *
+itest_worker_wait(pid_t pid, int fd)
+{
+	char buf[8192];
+	size_t n = 0;
+	ssize_t got;
+	json_t *v;
+	int st;
+
+	while (n < sizeof(buf) - 1 &&
+	       (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)got;
+	buf[n] = '\0';
+	close(fd);
+	waitpid(pid, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker exit %d", st);
+	v = json_loads(buf, 0, NULL);
+	cr_assert(v != NULL, "worker output: %s", buf);
+	return v;
 }

@@ -21,55 +21,6 @@
 
 TestSuite(fair, .init = itest_setup, .timeout = 60);
 
-/* kcctl deliver --business biz --for window, its JSON output to a pipe
- * (*fd, for worker_done). */
-static pid_t
-spawn_worker(const char *biz, const char *window, int *fd)
-{
-	const char *kcctl = getenv("KC_KCCTL"), *conf = getenv("KC_CONF");
-	int p[2];
-	pid_t pid;
-
-	cr_assert(pipe(p) == 0);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		dup2(p[1], 1);
-		freopen("/dev/null", "w", stderr);
-		execl(kcctl, kcctl, "--conf", conf, "--json", "deliver",
-		      "--business", biz, "--for", window, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	*fd = p[0];
-	return pid;
-}
-
-/* Stops a worker's claiming (SIGTERM: it finishes what is in flight) and
- * returns its JSON output once it exited 0. */
-static json_t *
-worker_done(pid_t pid, int fd)
-{
-	char buf[8192];
-	size_t n = 0;
-	ssize_t got;
-	json_t *v;
-	int st;
-
-	kill(pid, SIGTERM);
-	while (n < sizeof(buf) - 1 &&
-	       (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-		n += (size_t)got;
-	buf[n] = '\0';
-	close(fd);
-	waitpid(pid, &st, 0);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker exit %d", st);
-	v = json_loads(buf, 0, NULL);
-	cr_assert(v != NULL, "worker output: %s", buf);
-	return v;
-}
-
 /* An endpoint at the receiver's path taking types, with more members
  * (",\"max_in_flight\":3" or ""). id needs 64 bytes. */
 static void
@@ -125,20 +76,6 @@ count_status(const char *key, const char *ep, const char *status)
 	snprintf(url, sizeof(url),
 		 "/v1/deliveries?endpoint=%s&status=%s&limit=100", ep, status);
 	return itest_count(key, url);
-}
-
-static void
-wait_received(const char *path, size_t n, long long within_ms)
-{
-	long long deadline = itest_mono_ms() + within_ms;
-	size_t got;
-
-	while ((got = itest_rcv_count(path)) < n) {
-		cr_assert(itest_mono_ms() < deadline,
-			  "%zu of %zu requests arrived within %lld ms", got, n,
-			  within_ms);
-		itest_msleep(10);
-	}
 }
 
 /* Milliseconds since the epoch of "YYYY-MM-DDTHH:MM:SS.mmmZ". */
@@ -273,13 +210,13 @@ Test(fair, a_hanging_endpoint_holds_only_its_own_slots)
 	for (i = 0; i < BACKLOG; i++)
 		itest_lead(t.key, NULL);
 	endpoint_with(t.key, ok, "[\"lead.captured\"]", "", ep_ok);
-	pid = spawn_worker(t.biz, "20s", &fd);
-	wait_received(hang, 1, 5000);
+	pid = itest_worker_spawn(t.biz, "20s", &fd);
+	itest_wait_received(hang, 1, 5000);
 	for (i = 0; i < FRESH; i++) {
 		itest_lead(t.key, NULL);
 		itest_msleep(100);
 	}
-	wait_received(ok, FRESH, 3000);
+	itest_wait_received(ok, FRESH, 3000);
 	log = itest_rcv_log(ok);
 	for (i = 0; i < FRESH; i++) {
 		lat = itest_jint(
@@ -290,7 +227,7 @@ Test(fair, a_hanging_endpoint_holds_only_its_own_slots)
 			  lat);
 	}
 	json_decref(log);
-	out = worker_done(pid, fd);
+	out = itest_worker_done(pid, fd);
 	json_decref(out);
 	/* The hanging one never had more than its 3 at once, and nothing of
 	 * it went dead for waiting. */
@@ -323,12 +260,12 @@ Test(fair, retry_after_pauses_only_its_endpoint)
 	endpoint_with(t.key, calm, "[\"*\"]", "", ep_c);
 	for (i = 0; i < N; i++)
 		itest_lead(t.key, NULL);
-	pid = spawn_worker(t.biz, "20s", &fd);
-	wait_received(busy, 1, 5000);
+	pid = itest_worker_spawn(t.biz, "20s", &fd);
+	itest_wait_received(busy, 1, 5000);
 	itest_rcv_mode(busy, "{\"status\":200}");
 
 	/* The other endpoint of the same business is not paused. */
-	wait_received(calm, N, 3000);
+	itest_wait_received(calm, N, 3000);
 	log = itest_rcv_log(calm);
 	for (i = 0; i < N; i++) {
 		lat = itest_jint(
@@ -353,8 +290,8 @@ Test(fair, retry_after_pauses_only_its_endpoint)
 	cr_expect(ms_of(until) > now_ms(), "paused until %s", until);
 	json_decref(e);
 
-	wait_received(busy, N + 1, 10000);
-	out = worker_done(pid, fd);
+	itest_wait_received(busy, N + 1, 10000);
+	out = itest_worker_done(pid, fd);
 	json_decref(out);
 	log = itest_rcv_log(busy);
 	t_first = received_at(log, 0);
@@ -409,7 +346,7 @@ Test(fair, breaker_opens_holds_probes_once_and_closes)
 		      "", ep_w);
 	for (i = 0; i < N; i++)
 		itest_lead(t.key, NULL);
-	pid = spawn_worker(t.biz, "30s", &fd);
+	pid = itest_worker_spawn(t.biz, "30s", &fd);
 
 	/* Opening: at the third failure in a row. */
 	deadline = itest_mono_ms() + 8000;
@@ -429,7 +366,7 @@ Test(fair, breaker_opens_holds_probes_once_and_closes)
 	opened_with = itest_rcv_count(bad);
 	cr_expect(opened_with >= 3 && opened_with <= N, "%zu tries",
 		  opened_with);
-	wait_received(watch, 1, 3000);
+	itest_wait_received(watch, 1, 3000);
 	ev = event_body(watch, 0);
 	cr_expect_str_eq(itest_jstr(ev, "type"), "endpoint.circuit_opened");
 	cr_expect_str_eq(itest_jstr(json_object_get(ev, "data"), "endpoint_id"),
@@ -460,7 +397,7 @@ Test(fair, breaker_opens_holds_probes_once_and_closes)
 
 	/* Probing: exactly one try, which fails: open again, twice as
 	 * long. */
-	wait_received(bad, opened_with + 1, 4000);
+	itest_wait_received(bad, opened_with + 1, 4000);
 	e = NULL;
 	deadline = itest_mono_ms() + 4000;
 	for (;;) {
@@ -494,13 +431,13 @@ Test(fair, breaker_opens_holds_probes_once_and_closes)
 	cr_expect_str_eq(itest_jstr(b, "state"), "closed");
 	cr_expect_eq(itest_jint(b, "failures"), 0);
 	json_decref(e);
-	wait_received(watch, 2, 3000);
+	itest_wait_received(watch, 2, 3000);
 	ev = event_body(watch, 1);
 	cr_expect_str_eq(itest_jstr(ev, "type"), "endpoint.recovered");
 	cr_expect_str_eq(itest_jstr(json_object_get(ev, "data"), "endpoint_id"),
 			 ep_bad);
 	json_decref(ev);
-	out = worker_done(pid, fd);
+	out = itest_worker_done(pid, fd);
 	json_decref(out);
 	cr_expect_eq(count_status(t.key, ep_bad, "dead"), 0);
 	/* Every try is on the receiver's log: the probes came at their
@@ -535,13 +472,13 @@ Test(fair, two_workers_keep_max_in_flight_and_the_rate)
 	endpoint_with(t.key, slow, "[\"*\"]", ",\"max_in_flight\":3", ep_s);
 	endpoint_with(t.key, fast, "[\"*\"]", ",\"rate_limit\":5", ep_f);
 	for (i = 0; i < W; i++)
-		pid[i] = spawn_worker(t.biz, "30s", &fd[i]);
+		pid[i] = itest_worker_spawn(t.biz, "30s", &fd[i]);
 	for (i = 0; i < N; i++)
 		itest_lead(t.key, NULL);
-	wait_received(slow, N, 15000);
-	wait_received(fast, N, 15000);
+	itest_wait_received(slow, N, 15000);
+	itest_wait_received(fast, N, 15000);
 	for (i = 0; i < W; i++) {
-		out = worker_done(pid[i], fd[i]);
+		out = itest_worker_done(pid[i], fd[i]);
 		claimed[i] = itest_jint(out, "claimed");
 		fprintf(stderr, "worker %zu claimed %lld\n", i, claimed[i]);
 		json_decref(out);
@@ -625,7 +562,7 @@ Test(fair, no_wakeup_is_lost_while_a_worker_drains)
 	itest_tenant_new(&t, "Racing Ingest Co", "*");
 	itest_rcv_path(path, sizeof(path));
 	endpoint_with(t.key, path, "[\"*\"]", "", ep);
-	pid = spawn_worker(t.biz, "40s", &fd);
+	pid = itest_worker_spawn(t.biz, "40s", &fd);
 	/* Each round: ingests from four processes at once while the worker
 	 * keeps emptying the queue they wake; every event must arrive. */
 	for (round = 0; round < ROUNDS; round++) {
@@ -641,9 +578,9 @@ Test(fair, no_wakeup_is_lost_while_a_worker_drains)
 				  "a poster failed (%d)", st);
 		}
 		want = (size_t)(round + 1) * POSTERS * EACH;
-		wait_received(path, want, 10000);
+		itest_wait_received(path, want, 10000);
 	}
-	out = worker_done(pid, fd);
+	out = itest_worker_done(pid, fd);
 	json_decref(out);
 	log = itest_rcv_log(path);
 	seen = json_object();
