@@ -559,8 +559,8 @@ static const struct {
 	{"queue_endpoints",
 	 "SELECT w.id, w.enabled = 1 AND w.deleted_at IS NULL, w.rate_limit, "
 	 "w.max_in_flight, w.breaker_state = 'open', "
-	 "CEIL(UNIX_TIMESTAMP(w.breaker_until) * 1000) FROM " IDS_TABLE
-	 "STRAIGHT_JOIN webhook_endpoints w ON w.id = j.id"},
+	 "CEIL(UNIX_TIMESTAMP(w.breaker_until) * 1000), w.business_id "
+	 "FROM " IDS_TABLE "STRAIGHT_JOIN webhook_endpoints w ON w.id = j.id"},
     /* Counted, when the queue's count says the endpoint is full: its
      * deliveries in flight, those whose lease still runs, and the first
      * of those leases to end. Every claim of an endpoint happens under its
@@ -573,12 +573,27 @@ static const struct {
 	 "? AND status = 'in_flight'"},
     /* One endpoint's due deliveries (retries whose time has come and
      * leases that ran out), oldest first, skipping rows another
-     * transaction holds. */
+     * transaction holds; and whether the row, its event and the endpoint
+     * (whose business is the first ?) are of one business. The event is
+     * read by primary key, without a lock (a subquery's read is not a
+     * locking one). */
     [KC_SQL_DELIVERY_CLAIM] =
 	{"delivery_claim",
-	 "SELECT id, status = 'in_flight' FROM deliveries WHERE endpoint_id = "
-	 "? AND next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY next_attempt_at "
+	 "SELECT d.id, d.status = 'in_flight', d.business_id = ? AND "
+	 "d.business_id <=> (SELECT e.business_id FROM events e WHERE e.id = "
+	 "d.event_id) FROM deliveries d WHERE d.endpoint_id = ? AND "
+	 "d.next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY d.next_attempt_at "
 	 "LIMIT ? FOR UPDATE SKIP LOCKED"},
+    /* Rows a claim took whose event or endpoint is another business's:
+     * no code path writes them (a bug or a hand-made repair might), they
+     * are never sent, and left owed they would hold a slot for ever. */
+    [KC_SQL_DELIVERY_CROSSED_DEAD] =
+	{"delivery_crossed_dead",
+	 "UPDATE " IDS_TABLE "STRAIGHT_JOIN deliveries d ON d.id = j.id SET "
+	 "d.status = 'dead', d.next_attempt_at = NULL, d.lease_owner = NULL, "
+	 "d.lease_until = NULL, d.last_error = 'not sent: its event or "
+	 "endpoint belongs to another business', d.updated_at = "
+	 "UTC_TIMESTAMP(6)"},
     /* The earliest each endpoint owes, in flight included (after the
      * lease, so the claimed ones count at their lease's end). */
     [KC_SQL_DELIVERY_OWED_MIN] =

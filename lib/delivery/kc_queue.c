@@ -250,11 +250,13 @@ id_cmp(const void *a, const void *b)
 /* One endpoint looked at by a claim. */
 struct cand {
 	long long id;
+	long long business; /* the endpoint's; 0: no endpoint row */
 	int due; /* still due once locked (another claim may have had it) */
 	struct kc_limits_in in;
 	struct kc_plan p;
 	long long counted; /* its queue's count of deliveries in flight */
 	long long n;       /* claimed */
+	long long crossed; /* taken, another business's: dead */
 	long long due_ms;  /* when its queue is due again; 0: nothing owed */
 	int owed_min;      /* took all that was due: due at what it owes */
 	int planned;
@@ -336,6 +338,7 @@ read_candidates(struct kc_db *db, struct cand *c, size_t m,
 		x->in.max_in_flight = kc_rows_int(w, i, 3);
 		x->in.open = (int)kc_rows_int(w, i, 4);
 		x->in.breaker_until_ms = kc_rows_int(w, i, 5);
+		x->business = kc_rows_int(w, i, 6);
 	}
 	rc = 0;
 out:
@@ -365,9 +368,16 @@ count_in_flight(struct kc_db *db, struct cand *c)
 	return 0;
 }
 
+/* Appends id to the list b ("1,2,..."). */
+static int
+list_add(struct kc_buf *b, const char *id)
+{
+	return kc_buf_printf(b, "%s%s", b->len ? "," : "", id);
+}
+
 static int
 claim_one(struct kc_db *db, struct cand *c, long long share, long long now_ms,
-	  struct kc_buf *lease)
+	  struct kc_buf *lease, struct kc_buf *crossed)
 {
 	struct kc_rows *r;
 	size_t i;
@@ -380,23 +390,31 @@ claim_one(struct kc_db *db, struct cand *c, long long share, long long now_ms,
 	kc_limits_plan(&c->in, now_ms, share, &c->p);
 	c->planned = 1;
 	c->n = 0;
+	c->crossed = 0;
 	if (c->p.quota <= 0)
 		return 0;
 	if (kc_db_query(db, KC_SQL_DELIVERY_CLAIM,
-			KC_ARGS(kc_p_int(c->id), kc_p_int(c->p.quota)),
+			KC_ARGS(kc_p_int(c->business), kc_p_int(c->id),
+				kc_p_int(c->p.quota)),
 			&r) != 0)
 		return -1;
 	for (i = 0; i < r->nrows; i++) {
-		if (kc_buf_printf(lease, "%s%s", lease->len ? "," : "",
-				  kc_rows_get(r, i, 0)) != 0) {
+		int ours = (int)kc_rows_int(r, i, 2);
+
+		if (list_add(ours ? lease : crossed, kc_rows_get(r, i, 0)) !=
+		    0) {
 			kc_rows_free(r);
 			return -1;
 		}
-		/* A lease that ran out, taken back: counted already. */
-		if (!kc_rows_int(r, i, 1))
+		/* A lease that ran out, taken back: counted already; one of
+		 * another business's goes dead, counted no more. */
+		if (ours && !kc_rows_int(r, i, 1))
 			c->counted++;
+		else if (!ours && kc_rows_int(r, i, 1) && c->counted > 0)
+			c->counted--;
+		c->n += ours;
+		c->crossed += !ours;
 	}
-	c->n = (long long)r->nrows;
 	kc_rows_free(r);
 	return 0;
 }
@@ -405,7 +423,8 @@ claim_one(struct kc_db *db, struct cand *c, long long share, long long now_ms,
  * every queue row looked at (one statement each). */
 static int
 finish_claim(struct kc_db *db, struct kc_claim *c, struct cand *cs, size_t m,
-	     long long now_ms, const struct kc_buf *lease, struct kc_buf *tmp)
+	     long long now_ms, const struct kc_buf *lease,
+	     const struct kc_buf *crossed, struct kc_buf *tmp)
 {
 	char due_s[KC_TIME_MAX], at_s[KC_TIME_MAX];
 	struct kc_rows *r = NULL;
@@ -415,6 +434,17 @@ finish_claim(struct kc_db *db, struct kc_claim *c, struct cand *cs, size_t m,
 	long long at;
 	int rc = -1;
 
+	if (crossed->len > 0) {
+		kc_buf_reset(tmp);
+		if (kc_buf_printf(tmp, "[%s]", crossed->data) != 0 ||
+		    kc_db_exec(db, KC_SQL_DELIVERY_CROSSED_DEAD,
+			       KC_ARGS(kc_p_strn(tmp->data, tmp->len)), NULL,
+			       NULL) != 0)
+			goto out;
+		kc_warn("delivery rows of another business's event or "
+			"endpoint marked dead: [%s]",
+			crossed->data);
+	}
 	if (c->claimed > 0) {
 		kc_buf_reset(tmp);
 		if (kc_buf_printf(tmp, "[%s]", lease->data) != 0 ||
@@ -430,8 +460,8 @@ finish_claim(struct kc_db *db, struct kc_claim *c, struct cand *cs, size_t m,
 		if (!cs[i].planned)
 			continue;
 		cs[i].due_ms =
-		    kc_limits_due(&cs[i].in, &cs[i].p, cs[i].n, now_ms,
-				  c->lease * 1000, &cs[i].owed_min);
+		    kc_limits_due(&cs[i].in, &cs[i].p, cs[i].n + cs[i].crossed,
+				  now_ms, c->lease * 1000, &cs[i].owed_min);
 		/* Only its share of the slots stopped it: more is due. */
 		if (!cs[i].owed_min && cs[i].due_ms == now_ms)
 			c->more = 1;
@@ -493,7 +523,7 @@ int
 kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 {
 	struct kc_rows *r = NULL;
-	struct kc_buf ids, lease;
+	struct kc_buf ids, lease, crossed;
 	struct cand *cs = NULL;
 	long long *eps = NULL, left = c->room, limit, now_ms = 0, woken;
 	size_t i, m;
@@ -504,6 +534,7 @@ kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 	c->more = 0;
 	kc_buf_init(&ids, 1024 * 1024);
 	kc_buf_init(&lease, 16 * 1024 * 1024);
+	kc_buf_init(&crossed, 1024 * 1024);
 	if (kc_buf_putc(c->ids, '[') != 0 ||
 	    kc_queue_take_wakeups(db, c->only_business, &woken) != 0)
 		goto out;
@@ -548,7 +579,7 @@ kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 		 * time limit runs. */
 		if (c->pump)
 			c->pump(c->pump_ctx);
-		if (claim_one(db, &cs[i], share, now_ms, &lease) != 0)
+		if (claim_one(db, &cs[i], share, now_ms, &lease, &crossed) != 0)
 			goto rollback;
 		c->endpoints++;
 		c->claimed += cs[i].n;
@@ -556,7 +587,7 @@ kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 	}
 	if (i < m)
 		c->more = 1; /* the slots ran out before the endpoints */
-	if (finish_claim(db, c, cs, m, now_ms, &lease, &ids) != 0 ||
+	if (finish_claim(db, c, cs, m, now_ms, &lease, &crossed, &ids) != 0 ||
 	    kc_db_commit(db) != 0)
 		goto rollback;
 	rc = kc_buf_putc(c->ids, ']');
@@ -570,6 +601,7 @@ out:
 	free(cs);
 	kc_buf_free(&ids);
 	kc_buf_free(&lease);
+	kc_buf_free(&crossed);
 	return rc;
 }
 

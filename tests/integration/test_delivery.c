@@ -677,9 +677,10 @@ crossed_delivery(const char *id, const char *owner_ep, const char *evt,
 	cr_assert_eq(itest_admin_sql(sql), 0);
 }
 
-/* The worker signs and sends what its claim joins: a delivery row whose
- * event or endpoint belongs to another business is never sent, so one
- * business's payload never reaches another's receiver or key. */
+/* A delivery row whose event or endpoint belongs to another business is
+ * never sent, so one business's payload never reaches another's receiver
+ * or key; the claim that meets it marks it dead, so that it holds no slot
+ * of the endpoint. */
 Test(delivery, claim_never_joins_another_business)
 {
 	struct itest_tenant a, b;
@@ -733,15 +734,27 @@ Test(delivery, claim_never_joins_another_business)
 	    evt_a);
 	json_decref(log);
 	cr_expect_eq(itest_rcv_count(path_b), 0);
-	/* Taken by the claim (leased), so the join is what kept them out. */
+	/* Taken by the claims and marked dead there, never tried: left
+	 * owed, each would come back at every lease's end and hold a slot of
+	 * its endpoint for ever. */
 	snprintf(sql, sizeof(sql),
 		 "SELECT COUNT(*) FROM deliveries d WHERE d.public_id IN "
-		 "('%s', '%s') AND d.lease_owner IS NOT NULL AND NOT EXISTS "
-		 "(SELECT 1 FROM delivery_attempts t WHERE t.delivery_id = "
-		 "d.id)",
+		 "('%s', '%s') AND d.status = 'dead' AND d.lease_owner IS NULL "
+		 "AND d.next_attempt_at IS NULL AND d.last_error LIKE "
+		 "'%%another business%%' AND NOT EXISTS (SELECT 1 FROM "
+		 "delivery_attempts t WHERE t.delivery_id = d.id)",
 		 x1, x2);
 	itest_admin_value(sql, v, sizeof(v));
-	cr_expect_str_eq(v, "2", "claimed, never tried");
+	cr_expect_str_eq(v, "2", "crossed rows dead, never tried");
+	/* No slot counted for them, and nothing owed any more. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM delivery_queues q JOIN "
+		 "webhook_endpoints w ON w.id = q.endpoint_id WHERE "
+		 "w.public_id IN ('%s', '%s') AND q.in_flight = 0 AND q.due_at "
+		 "IS NULL",
+		 ep_a, ep_b);
+	itest_admin_value(sql, v, sizeof(v));
+	cr_expect_str_eq(v, "2", "a queue still counts or owes them");
 
 	/* Gone again, so that no later worker over every business meets
 	 * them. */
