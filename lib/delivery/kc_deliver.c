@@ -35,7 +35,8 @@ struct kc_deliverer {
 	size_t nready;
 	struct kc_ep_sum *eps;
 	struct kc_send_req **done;
-	long long next_claim_ms; /* monotonic; 0: claim when slots free */
+	struct kc_claim_held *held; /* slots per business, for a claim */
+	long long next_claim_ms;    /* monotonic; 0: claim when slots free */
 	/* When each recently failing endpoint was last checked for
 	 * disabling, so the check (a row lock) is not made every turn. */
 	struct {
@@ -64,8 +65,10 @@ kc_deliverer_new(struct kc_db *db, const struct kc_config *cfg,
 	d->ready = calloc(n, sizeof(*d->ready));
 	d->eps = calloc(n, sizeof(*d->eps));
 	d->done = calloc(n, sizeof(*d->done));
+	d->held = calloc(n, sizeof(*d->held));
 	if (d->items == NULL || d->ready == NULL || d->eps == NULL ||
-	    d->done == NULL || kc_sender_new(cfg, &d->sender) != 0) {
+	    d->done == NULL || d->held == NULL ||
+	    kc_sender_new(cfg, &d->sender) != 0) {
 		kc_deliverer_free(d);
 		return -1;
 	}
@@ -92,6 +95,7 @@ kc_deliverer_free(struct kc_deliverer *d)
 	free(d->ready);
 	free(d->eps);
 	free(d->done);
+	free(d->held);
 	free(d);
 }
 
@@ -140,6 +144,28 @@ unit_random(void)
 	return (double)v / 4294967296.0;
 }
 
+/* The items in use (in flight, or finished and not yet recorded) per
+ * business, into d->held; returns how many businesses. */
+static size_t
+held_by_business(struct kc_deliverer *d)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < d->nitems; i++) {
+		if (!d->items[i].in_use)
+			continue;
+		for (k = 0; k < n; k++)
+			if (d->held[k].business == d->items[i].business_id)
+				break;
+		if (k == n) {
+			d->held[n].business = d->items[i].business_id;
+			d->held[n++].n = 0;
+		}
+		d->held[k].n++;
+	}
+	return n;
+}
+
 static void
 pump(void *sender)
 {
@@ -164,6 +190,15 @@ claim(struct kc_deliverer *d, const char *owner, long long limit,
 	c.ids = ids;
 	c.pump = pump;
 	c.pump_ctx = d->sender;
+	/* A worker for every business gives one business three quarters of
+	 * its slots at most: a business whose receivers hang, however many
+	 * due deliveries and endpoints it has, leaves the rest to the
+	 * others' deliveries. A worker for one business gives it all. */
+	if (d->only_business == 0) {
+		c.biz_cap = (long long)d->nitems - (long long)d->nitems / 4;
+		c.held = d->held;
+		c.nheld = held_by_business(d);
+	}
 	*n = 0;
 	*more = 0;
 	if (kc_queue_claim(d->db, &c) != 0)

@@ -35,7 +35,7 @@ struct kc_plan {
 };
 
 /* The plan for an endpoint at now_ms when share is its part of the free
- * slots (at least 1). */
+ * slots (0 when its business may take no more). */
 void kc_limits_plan(const struct kc_limits_in *in, long long now_ms,
 		    long long share, struct kc_plan *p);
 

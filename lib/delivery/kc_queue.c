@@ -260,6 +260,7 @@ struct cand {
 	long long due_ms;  /* when its queue is due again; 0: nothing owed */
 	int owed_min;      /* took all that was due: due at what it owes */
 	int planned;
+	int capped; /* its business had all the slots it may hold */
 };
 
 static struct cand *
@@ -419,6 +420,23 @@ claim_one(struct kc_db *db, struct cand *c, long long share, long long now_ms,
 	return 0;
 }
 
+/* The slots the business of candidate k holds: before the claim, and
+ * those the claim gave the candidates before k. */
+static long long
+biz_holds(const struct kc_claim *c, const struct cand *cs, size_t k)
+{
+	long long b = cs[k].business, n = 0;
+	size_t i;
+
+	for (i = 0; i < c->nheld; i++)
+		if (c->held[i].business == b)
+			n += c->held[i].n;
+	for (i = 0; i < k; i++)
+		if (cs[i].business == b)
+			n += cs[i].n;
+	return n;
+}
+
 /* When each queue is due again, and the claim's writes: the leases, then
  * every queue row looked at (one statement each). */
 static int
@@ -462,8 +480,9 @@ finish_claim(struct kc_db *db, struct kc_claim *c, struct cand *cs, size_t m,
 		cs[i].due_ms =
 		    kc_limits_due(&cs[i].in, &cs[i].p, cs[i].n + cs[i].crossed,
 				  now_ms, c->lease * 1000, &cs[i].owed_min);
-		/* Only its share of the slots stopped it: more is due. */
-		if (!cs[i].owed_min && cs[i].due_ms == now_ms)
+		/* Only its share of the slots stopped it: more is due. (Not
+		 * when its business's cap did: that waits for an outcome.) */
+		if (!cs[i].owed_min && cs[i].due_ms == now_ms && !cs[i].capped)
 			c->more = 1;
 		n += cs[i].owed_min != 0;
 	}
@@ -575,6 +594,19 @@ kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 
 		if (!cs[i].due)
 			continue;
+		/* A business with all the slots it may hold takes none: its
+		 * endpoint goes to the back of the line, and the slots stay
+		 * for the other businesses (kc_deliver.c sets the cap). */
+		if (c->biz_cap > 0) {
+			long long room = c->biz_cap - biz_holds(c, cs, i);
+
+			if (room <= 0) {
+				room = 0;
+				cs[i].capped = 1;
+			}
+			if (share > room)
+				share = room;
+		}
 		/* Transfers under way must not stand still meanwhile: their
 		 * time limit runs. */
 		if (c->pump)

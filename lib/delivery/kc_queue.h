@@ -8,6 +8,11 @@
 #include "kc_buf.h"
 #include "kc_db.h"
 
+/* Slots a business holds in a worker. */
+struct kc_claim_held {
+	long long business, n;
+};
+
 struct kc_claim {
 	/* in */
 	long long only_business; /* 0: every business */
@@ -16,6 +21,11 @@ struct kc_claim {
 	long long lease;         /* seconds */
 	void (*pump)(void *);    /* called between endpoints; may be NULL */
 	void *pump_ctx;
+	/* At most biz_cap slots per business (0: no cap), counting those it
+	 * holds already (held[nheld]). */
+	long long biz_cap;
+	const struct kc_claim_held *held;
+	size_t nheld;
 	/* out */
 	struct kc_buf *ids; /* "[1,2,...]": what was leased */
 	long long claimed;

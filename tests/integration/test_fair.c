@@ -222,7 +222,11 @@ Test(fair, a_hanging_endpoint_holds_only_its_own_slots)
 		lat = itest_jint(
 		    json_array_get(json_object_get(log, "requests"), i),
 		    "latency_ms");
-		cr_expect(lat >= 0 && lat < 1000,
+		/* Other tests run beside this one on two cores, so the bound
+		 * is loose; the 1 s promise across businesses is held to in
+		 * test_wakeup.c, which runs alone. What this test shows is
+		 * max_in_flight keeping the hanging endpoint to 3 (below). */
+		cr_expect(lat >= 0 && lat < 2500,
 			  "event %zu to the healthy endpoint took %lld ms", i,
 			  lat);
 	}
@@ -271,7 +275,9 @@ Test(fair, retry_after_pauses_only_its_endpoint)
 		lat = itest_jint(
 		    json_array_get(json_object_get(log, "requests"), i),
 		    "latency_ms");
-		cr_expect(lat >= 0 && lat < 1000,
+		/* Run beside other tests: a bound well under the pause's
+		 * 3 s, not the 1 s promise (test_wakeup.c). */
+		cr_expect(lat >= 0 && lat < 2500,
 			  "the calm endpoint waited %lld ms", lat);
 	}
 	json_decref(log);
@@ -340,7 +346,10 @@ Test(fair, breaker_opens_holds_probes_once_and_closes)
 	itest_rcv_path(bad, sizeof(bad));
 	itest_rcv_path(watch, sizeof(watch));
 	itest_rcv_mode(bad, "{\"status\":500}");
-	endpoint_with(t.key, bad, "[\"lead.captured\"]", "", ep_bad);
+	/* One try at a time, so that the breaker opens at exactly the third
+	 * and no other try was out. */
+	endpoint_with(t.key, bad, "[\"lead.captured\"]", ",\"max_in_flight\":1",
+		      ep_bad);
 	endpoint_with(t.key, watch,
 		      "[\"endpoint.circuit_opened\",\"endpoint.recovered\"]",
 		      "", ep_w);
@@ -364,8 +373,7 @@ Test(fair, breaker_opens_holds_probes_once_and_closes)
 	probe1 = ms_of(itest_jstr(b, "next_probe_at"));
 	json_decref(e);
 	opened_with = itest_rcv_count(bad);
-	cr_expect(opened_with >= 3 && opened_with <= N, "%zu tries",
-		  opened_with);
+	cr_expect_eq(opened_with, 3, "%zu tries before it opened", opened_with);
 	itest_wait_received(watch, 1, 3000);
 	ev = event_body(watch, 0);
 	cr_expect_str_eq(itest_jstr(ev, "type"), "endpoint.circuit_opened");
@@ -560,6 +568,9 @@ Test(fair, no_wakeup_is_lost_while_a_worker_drains)
 	pid_t pid, posters[POSTERS];
 
 	itest_tenant_new(&t, "Racing Ingest Co", "*");
+	/* Ingest as fast as four processes go: the key's rate limit is not
+	 * what is tested. */
+	itest_key_unlimited(t.key_id);
 	itest_rcv_path(path, sizeof(path));
 	endpoint_with(t.key, path, "[\"*\"]", "", ep);
 	pid = itest_worker_spawn(t.biz, "40s", &fd);

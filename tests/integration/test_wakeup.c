@@ -140,3 +140,58 @@ Test(wakeup, a_claim_skips_a_held_queue_row_and_serves_the_rest)
 	cr_expect_eq(itest_jint(out, "delivered"), 2);
 	json_decref(out);
 }
+
+/* The promise of fair delivery across businesses, with a worker that
+ * serves every business: business A's receiver hangs and A has more due
+ * than the worker has slots, with room to take them all (max_in_flight
+ * 10 > 4 slots); business B's events still reach B within a second. Here,
+ * with nothing else running, the second is a fair bound. */
+Test(wakeup, a_hanging_business_leaves_slots_to_another)
+{
+	enum { SLOTS = 4, BACKLOG = 20, FRESH = 5 };
+	struct itest_tenant a, b;
+	char hang[64], ok[64], ep_a[64], ep_b[64];
+	json_t *log, *out;
+	long long lat;
+	size_t i;
+	int fd;
+	pid_t pid;
+
+	nothing_else_owed();
+	setenv("KC_DELIVERY_BATCH", "4", 1);
+	setenv("KC_DELIVERY_TIMEOUT", "3s", 1);
+	setenv("KC_DELIVERY_LEASE", "10s", 1);
+	itest_tenant_new(&a, "Hanging Business Co", "*");
+	itest_tenant_new(&b, "Healthy Business Co", "*");
+	itest_rcv_path(hang, sizeof(hang));
+	itest_rcv_path(ok, sizeof(ok));
+	itest_rcv_mode(hang, "{\"status\":200,\"delay_ms\":10000}");
+	itest_rcv_endpoint(a.key, hang, NULL, ep_a, NULL);
+	itest_rcv_endpoint(b.key, ok, NULL, ep_b, NULL);
+	for (i = 0; i < BACKLOG; i++)
+		itest_lead(a.key, NULL);
+	pid = itest_worker_spawn(NULL, "30s", &fd);
+	/* A holds what it may of the slots before B has anything. */
+	itest_wait_received(hang, SLOTS - SLOTS / 4, 5000);
+	for (i = 0; i < FRESH; i++) {
+		itest_lead(b.key, NULL);
+		itest_msleep(200);
+	}
+	itest_wait_received(ok, FRESH, 3000);
+	log = itest_rcv_log(ok);
+	for (i = 0; i < FRESH; i++) {
+		lat = itest_jint(
+		    json_array_get(json_object_get(log, "requests"), i),
+		    "latency_ms");
+		cr_expect(lat >= 0 && lat < 1000,
+			  "B's event %zu took %lld ms to arrive", i, lat);
+	}
+	json_decref(log);
+	out = itest_worker_done(pid, fd);
+	json_decref(out);
+	/* A never held more than three quarters of the slots, though its
+	 * own limit would have let it take all four. */
+	log = itest_rcv_log(hang);
+	cr_expect_eq(itest_jint(log, "max_concurrent"), SLOTS - SLOTS / 4);
+	json_decref(log);
+}
