@@ -499,6 +499,24 @@ itest_wait_received(const char *path, size_t n, long long within_ms)
 	}
 }
 
+void
+itest_expect_latency(const char *path, size_t n, long long max_ms)
+{
+	json_t *log = itest_rcv_log(path);
+	long long lat;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		lat = itest_jint(
+		    json_array_get(json_object_get(log, "requests"), i),
+		    "latency_ms");
+		cr_expect(lat >= 0 && lat < max_ms,
+			  "event %zu to %s arrived %lld ms after it was made",
+			  i, path, lat);
+	}
+	json_decref(log);
+}
+
 pid_t
 itest_worker_spawn(const char *biz, const char *window, int *fd)
 {

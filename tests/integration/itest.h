@@ -105,6 +105,9 @@ json_t *itest_deliver(const char *biz, int *status);
 /* Polls the receiver until path has received n requests, failing the
  * test after within_ms. */
 void itest_wait_received(const char *path, size_t n, long long within_ms);
+/* Expects each of the first n requests path received to have arrived
+ * less than max_ms after its event was created (latency_ms). */
+void itest_expect_latency(const char *path, size_t n, long long max_ms);
 /* kcctl deliver --for window in the background, for business biz (NULL:
  * every business); its JSON output to a pipe (*fd), its log to
  * KC_ITEST_LOG. No other descriptor of the test goes with it (a held SQL
