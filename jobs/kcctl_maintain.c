@@ -12,13 +12,15 @@ static void
 text(const json_t *v)
 {
 	printf("deleted %lld attempts, %lld events, %lld idempotency keys; "
-	       "disabled %lld endpoints\n",
+	       "disabled %lld endpoints; repaired %lld delivery queues\n",
 	       (long long)json_integer_value(json_object_get(v, "attempts")),
 	       (long long)json_integer_value(json_object_get(v, "events")),
 	       (long long)json_integer_value(
 		   json_object_get(v, "idempotency_keys")),
 	       (long long)json_integer_value(
-		   json_object_get(v, "endpoints_disabled")));
+		   json_object_get(v, "endpoints_disabled")),
+	       (long long)json_integer_value(
+		   json_object_get(v, "delivery_queues_repaired")));
 }
 
 int
@@ -59,10 +61,13 @@ kcctl_maintain(struct kcctl *k, int argc, char **argv)
 		return kcctl_fail(k, "maintenance failed (see the log)");
 	return kcctl_emit(
 	    k,
-	    json_pack("{s:I, s:I, s:I, s:I, s:I}", "attempts",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "attempts",
 		      (json_int_t)st.attempts, "events", (json_int_t)st.events,
 		      "idempotency_keys", (json_int_t)st.idempotency_keys,
 		      "endpoints_disabled", (json_int_t)st.endpoints_disabled,
-		      "metric_shards_folded", (json_int_t)st.metric_shards),
+		      "metric_shards_folded", (json_int_t)st.metric_shards,
+		      "delivery_queues_repaired",
+		      (json_int_t)st.queues_repaired, "wakeups_taken",
+		      (json_int_t)st.wakeups),
 	    text);
 }

@@ -841,6 +841,38 @@ static const struct {
 	{"purge_idempotency",
 	 "DELETE FROM idempotency_keys WHERE created_at < UTC_TIMESTAMP(6) - "
 	 "INTERVAL 24 HOUR ORDER BY created_at LIMIT ?"},
+    /* kcctl maintain repairs the delivery queues (kc_maintain.c): every
+     * endpoint has one (an endpoint written by hand, or by a binary older
+     * than migration 011 during a rolling upgrade, may not). */
+    [KC_SQL_REPAIR_QUEUES_MISSING] =
+	{"repair_queues_missing",
+	 "INSERT IGNORE INTO delivery_queues (endpoint_id, business_id) "
+	 "SELECT w.id, w.business_id FROM webhook_endpoints w WHERE NOT EXISTS "
+	 "(SELECT 1 FROM delivery_queues q WHERE q.endpoint_id = w.id)"},
+    /* The next queue rows after an endpoint id, locked unless a worker
+     * holds them (then it is writing them anyway). */
+    [KC_SQL_REPAIR_QUEUES_LOCK] =
+	{"repair_queues_lock",
+	 "SELECT endpoint_id FROM delivery_queues WHERE endpoint_id > ? ORDER "
+	 "BY endpoint_id LIMIT ? FOR UPDATE SKIP LOCKED"},
+    /* What the locked queues should say: the earliest each owes and how
+     * many it has in flight (as committed: a recording not yet committed
+     * lowers the count itself after this). */
+    [KC_SQL_REPAIR_QUEUES_READ] =
+	{"repair_queues_read",
+	 "SELECT j.id, (SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE "
+	 "d.endpoint_id = j.id AND d.next_attempt_at IS NOT NULL), (SELECT "
+	 "COUNT(*) FROM deliveries d WHERE d.endpoint_id = j.id AND d.status = "
+	 "'in_flight') FROM " IDS_TABLE},
+    /* [[endpoint, owed, in_flight], ...]: a queue that says nothing is
+     * owed while something is becomes due then; its count is set right.
+     * A later due_at is left alone: it is a hold or a limit. */
+    [KC_SQL_REPAIR_QUEUES_SET] =
+	{"repair_queues_set",
+	 "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (e BIGINT UNSIGNED PATH '$[0]', "
+	 "owed DATETIME(6) PATH '$[1]', f INT PATH '$[2]')) j STRAIGHT_JOIN "
+	 "delivery_queues q ON q.endpoint_id = j.e SET q.due_at = "
+	 "COALESCE(q.due_at, j.owed), q.in_flight = j.f"},
 
     /* GET /metrics, across every business (the operator's view). The
      * counters kept by the triggers of sql/010_metrics.sql: a few hundred

@@ -1,8 +1,10 @@
 /* Housekeeping that cron runs hourly (kcctl maintain): retention of
  * attempts, finished events and idempotency keys, deleted in small
  * batches so no lock is held for long, and the auto-disable sweep for
- * endpoints that have been failing too long, and the folding of ended
- * connections' metric counters. */
+ * endpoints that have been failing too long, the folding of ended
+ * connections' metric counters, and the repair of the delivery queues
+ * (a missing row, a queue that owes but is not due, a wrong count of
+ * deliveries in flight, wake-ups no worker consumed). */
 #ifndef KC_MAINTAIN_H
 #define KC_MAINTAIN_H
 
@@ -12,7 +14,9 @@
 
 struct kc_maintain_stats {
 	long long attempts, events, idempotency_keys, endpoints_disabled;
-	long long metric_shards; /* ended connections' counters folded */
+	long long metric_shards;   /* ended connections' counters folded */
+	long long queues_repaired; /* delivery queues made or set right */
+	long long wakeups;         /* wake-ups turned into due queues */
 };
 
 /* Rows per delete statement. */

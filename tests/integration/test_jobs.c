@@ -3,6 +3,7 @@
  * (scripts/test passes --jobs 1), since a retention of one second would
  * otherwise delete what tests running beside them are looking at. */
 #include "itest.h"
+#include "itest_sql.h"
 
 #include <criterion/criterion.h>
 
@@ -299,4 +300,106 @@ Test(jobs, a_refused_database_fails_the_worker_rather_than_waiting)
 	/* Ten tries 200 ms apart, not the 20 s window. */
 	cr_expect_lt(itest_mono_ms() - t0, 10000);
 	json_decref(v);
+}
+
+/* The delivery queues broken as a crash, a hand-made endpoint or a binary
+ * older than migration 011 leaves them: a queue that says nothing is due
+ * while a delivery is owed and counts deliveries in flight that are not,
+ * an endpoint without a queue row, and a wake-up no worker consumed.
+ * kcctl maintain sets them right, and the deliveries then go. */
+Test(jobs, maintain_repairs_the_delivery_queues)
+{
+	struct itest_tenant t;
+	char p1[64], p2[64], p3[64], e1[64], e2[64], e3[64], sql[1024];
+	const char *deliver[] = {"deliver", "--business", NULL, NULL};
+	const char *maintain[] = {"maintain", NULL};
+	long long id1, id2, id3;
+	json_t *v;
+
+	itest_tenant_new(&t, "Broken Queues Co", "*");
+	itest_rcv_path(p1, sizeof(p1));
+	itest_rcv_path(p2, sizeof(p2));
+	itest_rcv_path(p3, sizeof(p3));
+	itest_rcv_endpoint(t.key, p1, NULL, e1, NULL);
+	itest_rcv_endpoint(t.key, p2, NULL, e2, NULL);
+	itest_rcv_endpoint(t.key, p3, NULL, e3, NULL);
+	itest_lead(t.key, NULL); /* one delivery owed to each */
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM webhook_endpoints WHERE public_id = '%s'", e1);
+	id1 = itest_sql_int(sql);
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM webhook_endpoints WHERE public_id = '%s'", e2);
+	id2 = itest_sql_int(sql);
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM webhook_endpoints WHERE public_id = '%s'", e3);
+	id3 = itest_sql_int(sql);
+	/* 1: not due, and 7 in flight; 2: no queue row; 3: not due, with its
+	 * wake-up still waiting. None of 1 and 2 has a wake-up. */
+	snprintf(
+	    sql, sizeof(sql),
+	    "DELETE FROM delivery_wakeups WHERE endpoint_id IN (%lld, "
+	    "%lld); UPDATE delivery_queues SET due_at = NULL, in_flight = "
+	    "7 WHERE endpoint_id = %lld; DELETE FROM delivery_queues WHERE "
+	    "endpoint_id = %lld; UPDATE delivery_queues SET due_at = NULL "
+	    "WHERE endpoint_id = %lld",
+	    id1, id2, id1, id2, id3);
+	cr_assert_eq(itest_admin_sql(sql), 0);
+	deliver[2] = t.biz;
+	/* As broken, endpoints 1 and 2 are never looked at. */
+	v = run(deliver);
+	cr_expect_eq(itest_jint(v, "delivered"), 1, "only 3's wake-up works");
+	json_decref(v);
+	cr_expect_eq(itest_rcv_count(p1) + itest_rcv_count(p2), 0);
+
+	v = run(maintain);
+	cr_expect_geq(itest_jint(v, "delivery_queues_repaired"), 2);
+	json_decref(v);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT COUNT(*) FROM delivery_queues WHERE endpoint_id IN "
+	    "(%lld, %lld) AND due_at <= UTC_TIMESTAMP(6) AND in_flight = 0",
+	    id1, id2);
+	cr_expect_eq(itest_sql_int(sql), 2, "queues not set right");
+	v = run(deliver);
+	cr_expect_eq(itest_jint(v, "delivered"), 2);
+	json_decref(v);
+	cr_expect_eq(itest_rcv_count(p1), 1);
+	cr_expect_eq(itest_rcv_count(p2), 1);
+	cr_expect_eq(itest_rcv_count(p3), 1);
+}
+
+/* Wake-ups of a business no worker serves (every worker runs with
+ * --business for others) are taken by kcctl maintain: the table does not
+ * grow for ever, and the queue they woke is due. */
+Test(jobs, maintain_takes_wakeups_no_worker_took)
+{
+	struct itest_tenant t;
+	char p[64], e[64], sql[512];
+	const char *maintain[] = {"maintain", NULL};
+	long long id;
+	json_t *v;
+
+	itest_tenant_new(&t, "Unserved Co", "*");
+	itest_rcv_path(p, sizeof(p));
+	itest_rcv_endpoint(t.key, p, NULL, e, NULL);
+	itest_lead(t.key, NULL);
+	itest_lead(t.key, NULL);
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM webhook_endpoints WHERE public_id = '%s'", e);
+	id = itest_sql_int(sql);
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM delivery_wakeups WHERE endpoint_id = "
+		 "%lld",
+		 id);
+	cr_assert_geq(itest_sql_int(sql), 1, "no wake-up to take");
+	v = run(maintain);
+	cr_expect_geq(itest_jint(v, "wakeups_taken"), 1);
+	json_decref(v);
+	cr_expect_eq(itest_sql_int(sql), 0, "wake-ups left");
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT COUNT(*) FROM delivery_queues WHERE endpoint_id = %lld "
+	    "AND due_at <= UTC_TIMESTAMP(6)",
+	    id);
+	cr_expect_eq(itest_sql_int(sql), 1, "the queue is not due");
 }
