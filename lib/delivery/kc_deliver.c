@@ -178,7 +178,7 @@ pump(void *sender)
  * "[1,2,...]"; *more says whether more may be due already. */
 static int
 claim(struct kc_deliverer *d, const char *owner, long long limit,
-      struct kc_buf *ids, int *n, int *more)
+      struct kc_buf *ids, int *n, int *more, struct kc_claim *c_out)
 {
 	struct kc_claim c = {0};
 	long long t0 = kc_time_mono_ms();
@@ -205,6 +205,7 @@ claim(struct kc_deliverer *d, const char *owner, long long limit,
 		return -1;
 	*n = (int)c.claimed;
 	*more = c.more;
+	*c_out = c;
 	if (c.endpoints > 0)
 		kc_debug("claimed %lld of %lld from %zu endpoints in %lld ms",
 			 c.claimed, limit, c.endpoints, kc_time_mono_ms() - t0);
@@ -388,7 +389,8 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 	char owner[KC_ID_MAX];
 	struct kc_buf ids;
 	struct kc_rows *r = NULL;
-	size_t i, room = kc_sender_free_slots(d->sender);
+	struct kc_claim c;
+	size_t i, k, room = kc_sender_free_slots(d->sender);
 	int n, more, rc = -1;
 
 	*claimed = 0;
@@ -399,7 +401,7 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 		return 0;
 	kc_buf_init(&ids, 64 * 1024);
 	if (kc_id_new("w", owner, sizeof(owner)) != 0 ||
-	    claim(d, owner, (long long)room, &ids, &n, &more) != 0)
+	    claim(d, owner, (long long)room, &ids, &n, &more, &c) != 0)
 		goto out;
 	/* Unless more is due already, the next look waits the idle poll
 	 * (or an outcome, which may free an endpoint's place). */
@@ -419,6 +421,9 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 			break; /* cannot happen: room counted free items */
 		(*claimed)++;
 		snprintf(it->owner, sizeof(it->owner), "%s", owner);
+		for (k = 0; k < c.nprobes; k++)
+			if (c.probes[k] == kc_rows_int(r, i, 4))
+				it->probe = 1;
 		if (prepare(d, r, i, it, now) != 0) {
 			/* Cannot sign (a master key that changed?): tried
 			 * and failed, visibly, rather than skipped. */

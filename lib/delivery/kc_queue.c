@@ -47,9 +47,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Endpoints looked at per claim, at most: enough to fill a batch with a
- * few each, few enough that the claim's transaction stays short. */
-#define KC_QUEUE_CANDIDATES 64
 /* Wake-ups turned into due queues per claim, at most. */
 #define KC_QUEUE_WAKEUPS 1000
 
@@ -550,6 +547,7 @@ kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 
 	c->claimed = 0;
 	c->endpoints = 0;
+	c->nprobes = 0;
 	c->more = 0;
 	kc_buf_init(&ids, 1024 * 1024);
 	kc_buf_init(&lease, 16 * 1024 * 1024);
@@ -614,6 +612,8 @@ kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 		if (claim_one(db, &cs[i], share, now_ms, &lease, &crossed) != 0)
 			goto rollback;
 		c->endpoints++;
+		if (cs[i].p.probe && cs[i].n > 0)
+			c->probes[c->nprobes++] = cs[i].id;
 		c->claimed += cs[i].n;
 		left -= cs[i].n;
 	}
@@ -627,6 +627,7 @@ kc_queue_claim(struct kc_db *db, struct kc_claim *c)
 rollback:
 	kc_db_rollback(db);
 	c->claimed = 0;
+	c->nprobes = 0;
 out:
 	kc_rows_free(r);
 	free(eps);

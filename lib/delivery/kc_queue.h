@@ -8,6 +8,10 @@
 #include "kc_buf.h"
 #include "kc_db.h"
 
+/* Endpoints looked at per claim, at most: enough to fill a batch with a
+ * few each, few enough that the claim's transaction stays short. */
+#define KC_QUEUE_CANDIDATES 64
+
 /* Slots a business holds in a worker. */
 struct kc_claim_held {
 	long long business, n;
@@ -30,7 +34,11 @@ struct kc_claim {
 	struct kc_buf *ids; /* "[1,2,...]": what was leased */
 	long long claimed;
 	size_t endpoints; /* looked at */
-	int more;         /* more may be due: claim again when slots free */
+	/* The endpoints whose one try (the claimed delivery of each) is an
+	 * open breaker's probe. */
+	long long probes[KC_QUEUE_CANDIDATES];
+	size_t nprobes;
+	int more; /* more may be due: claim again when slots free */
 };
 
 /* Leases up to room due deliveries, at most a fair share of them per

@@ -304,7 +304,7 @@ run_breaker(struct kc_recorder *d, struct kc_ep_sum *e, struct kc_outcome **its,
 		    !its[i]->live)
 			continue;
 		t = kc_breaker_apply(b, kc_breaker_verdict(&its[i]->req),
-				     its[i]->ended_ms, d->cfg);
+				     its[i]->probe, its[i]->ended_ms, d->cfg);
 		if (t == KC_BREAKER_OPENED)
 			e->opened = 1;
 		else if (t == KC_BREAKER_RECOVERED)

@@ -40,7 +40,8 @@ struct kc_outcome {
 	struct kc_send_req req;
 	const char *status; /* delivered, failed, dead */
 	long long ended_ms, next_ms;
-	int lost; /* the lease had passed to another worker */
+	int lost;  /* the lease had passed to another worker */
+	int probe; /* sent as an open breaker's one try (the claim says) */
 };
 
 /* What recording needs of the worker. */
