@@ -744,6 +744,14 @@ static const struct {
 	 "NULL, consecutive_failures = 0, failing_since = NULL, breaker_state "
 	 "= 'closed', breaker_failures = 0, breaker_opens = 0, breaker_until "
 	 "= NULL WHERE business_id = ? AND id = ?"},
+    /* A new URL is a new receiver: the old one's breaker and failure
+     * streak say nothing of it. */
+    [KC_SQL_ENDPOINT_BREAKER_RESET] =
+	{"endpoint_breaker_reset",
+	 "UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since "
+	 "= NULL, breaker_state = 'closed', breaker_failures = 0, "
+	 "breaker_opens = 0, breaker_until = NULL WHERE business_id = ? AND "
+	 "id = ?"},
     [KC_SQL_ENDPOINT_FAILING] =
 	{"endpoint_failing",
 	 "SELECT id FROM webhook_endpoints WHERE enabled = 1 AND deleted_at IS "

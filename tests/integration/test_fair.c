@@ -590,3 +590,51 @@ Test(fair, no_wakeup_is_lost_while_a_worker_drains)
 	json_decref(log);
 	cr_expect_eq(count_status(t.key, ep, "pending"), 0);
 }
+
+/* A new URL is a new receiver: what the breaker learnt of the old one
+ * (open, its next probe an hour away) no longer holds the endpoint's
+ * deliveries. */
+Test(fair, a_new_url_resets_the_breaker)
+{
+	struct itest_tenant t;
+	struct itest_resp r;
+	char old[64], fresh[64], ep[64], url[128], body[256], sql[512];
+	json_t *e, *b, *out;
+	int fd;
+	pid_t pid;
+
+	itest_tenant_new(&t, "Moved Receiver Co", "*");
+	itest_rcv_path(old, sizeof(old));
+	itest_rcv_path(fresh, sizeof(fresh));
+	endpoint_with(t.key, old, "[\"*\"]", "", ep);
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE webhook_endpoints SET breaker_state = 'open', "
+	    "breaker_failures = 5, breaker_opens = 3, breaker_opened_at = "
+	    "UTC_TIMESTAMP(6), breaker_until = UTC_TIMESTAMP(6) + INTERVAL "
+	    "1 HOUR WHERE public_id = '%s'",
+	    ep);
+	cr_assert_eq(itest_admin_sql(sql), 0);
+	b = breaker_of(t.key, ep, &e);
+	cr_assert_str_eq(itest_jstr(b, "state"), "open");
+	json_decref(e);
+
+	snprintf(url, sizeof(url), "/v1/webhook-endpoints/%s", ep);
+	snprintf(body, sizeof(body), "{\"url\":\"%s%s\"}",
+		 getenv("KC_RECEIVER_URL"), fresh);
+	itest_http("PATCH", url, t.key, body, strlen(body), NULL, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	itest_resp_free(&r);
+	b = breaker_of(t.key, ep, &e);
+	cr_expect_str_eq(itest_jstr(b, "state"), "closed");
+	cr_expect_eq(itest_jint(b, "failures"), 0);
+	cr_expect(json_is_null(json_object_get(b, "next_probe_at")));
+	json_decref(e);
+
+	itest_lead(t.key, NULL);
+	pid = itest_worker_spawn(t.biz, "10s", &fd);
+	itest_wait_received(fresh, 1, 5000);
+	out = itest_worker_done(pid, fd);
+	json_decref(out);
+	cr_expect_eq(itest_rcv_count(old), 0);
+}
