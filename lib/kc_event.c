@@ -24,8 +24,9 @@ add_delivery(struct kc_db *db, long long business_id, long long event,
 			  NULL, NULL);
 }
 
-int
-kc_event_wake(struct kc_db *db, long long business_id, long long endpoint_id)
+static int
+wake(struct kc_db *db, long long business_id, long long endpoint_id,
+     int release)
 {
 	/* Insert only, whatever the queue says: reading the queue row (even
 	 * shared) would make every ingest wait for a worker holding it, and
@@ -33,8 +34,22 @@ kc_event_wake(struct kc_db *db, long long business_id, long long endpoint_id)
 	 * of order. The wake-up commits with the delivery, so the worker
 	 * that takes it sees the delivery too (kc_queue.c). */
 	return kc_db_exec(db, KC_SQL_WAKEUP_INSERT,
-			  KC_ARGS(kc_p_int(endpoint_id), kc_p_int(business_id)),
+			  KC_ARGS(kc_p_int(endpoint_id), kc_p_int(business_id),
+				  kc_p_int(release)),
 			  NULL, NULL);
+}
+
+int
+kc_event_wake(struct kc_db *db, long long business_id, long long endpoint_id)
+{
+	return wake(db, business_id, endpoint_id, 0);
+}
+
+int
+kc_event_wake_release(struct kc_db *db, long long business_id,
+		      long long endpoint_id)
+{
+	return wake(db, business_id, endpoint_id, 1);
 }
 
 /* The endpoints of the business that take type, in id order, without

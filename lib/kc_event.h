@@ -28,6 +28,11 @@ int kc_event_emit_others(struct kc_db *db, long long business_id,
  * wake-up is lost. */
 int kc_event_wake(struct kc_db *db, long long business_id,
 		  long long endpoint_id);
+/* As kc_event_wake, and whatever holds the endpoint's queue (a pause, an
+ * open breaker's cool-down) is decided again at once: for a change of
+ * the endpoint's settings or breaker. */
+int kc_event_wake_release(struct kc_db *db, long long business_id,
+			  long long endpoint_id);
 /* One event's envelope; KC_NOTFOUND. */
 int kc_event_get(struct kc_db *db, long long business_id, const char *public_id,
 		 json_t **out);

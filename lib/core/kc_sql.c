@@ -486,7 +486,7 @@ static const struct {
      * that "now >= t" in C never runs ahead of the database. */
     [KC_SQL_WAKEUP_INSERT] = {"wakeup_insert",
 			      "INSERT INTO delivery_wakeups (endpoint_id, "
-			      "business_id) VALUES (?, ?)"},
+			      "business_id, releases) VALUES (?, ?, ?)"},
     /* Whether there is any, without a lock or a transaction: most claims
      * of a busy worker find none. */
     [KC_SQL_WAKEUP_ANY] = {"wakeup_any",
@@ -497,13 +497,18 @@ static const struct {
     /* Committed wake-ups only: one still being written is locked by its
      * transaction and taken by a later claim. */
     [KC_SQL_WAKEUP_TAKE] = {"wakeup_take",
-			    "SELECT id, endpoint_id, business_id FROM "
-			    "delivery_wakeups ORDER BY id LIMIT ? FOR UPDATE "
-			    "SKIP LOCKED"},
+			    "SELECT id, endpoint_id, business_id, releases "
+			    "FROM delivery_wakeups ORDER BY id LIMIT ? FOR "
+			    "UPDATE SKIP LOCKED"},
     [KC_SQL_WAKEUP_TAKE_BUSINESS] =
 	{"wakeup_take_business",
-	 "SELECT id, endpoint_id, business_id FROM delivery_wakeups WHERE "
-	 "business_id = ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED"},
+	 "SELECT id, endpoint_id, business_id, releases FROM delivery_wakeups "
+	 "WHERE business_id = ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED"},
+    /* Locked queue rows whose hold a wake-up ends. */
+    [KC_SQL_QUEUE_RELEASE] = {"queue_release",
+			      "UPDATE " IDS_TABLE
+			      "STRAIGHT_JOIN delivery_queues q ON "
+			      "q.endpoint_id = j.id SET q.hold_until = NULL"},
     /* The woken endpoints' queue rows that no other transaction holds
      * (another worker's claim or recording: its wake-ups wait for the next
      * turn rather than the worker for that lock). */
@@ -518,9 +523,9 @@ static const struct {
 			      "WHERE NOT EXISTS (SELECT 1 FROM "
 			      "delivery_queues q WHERE q.endpoint_id = j.id)"},
     /* [[endpoint, business], ...] in endpoint order, rows locked above or
-     * missing: each queue is due now unless it already was (created if it
-     * is missing). A second's wait at most, for a row another worker
-     * creates at the same moment. */
+     * missing: each queue is due now unless it already was, or when its
+     * hold ends if it is held (created if it is missing). A second's wait
+     * at most, for a row another worker creates at the same moment. */
     [KC_SQL_QUEUE_WAKE] =
 	{"queue_wake",
 	 "SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO "
@@ -529,7 +534,10 @@ static const struct {
 	 "(e BIGINT UNSIGNED PATH '$[0]', b BIGINT UNSIGNED PATH '$[1]')) j "
 	 "ON DUPLICATE KEY UPDATE delivery_queues.due_at = "
 	 "IF(delivery_queues.due_at IS NULL OR delivery_queues.due_at > "
-	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), delivery_queues.due_at)"},
+	 "GREATEST(UTC_TIMESTAMP(6), COALESCE(delivery_queues.hold_until, "
+	 "UTC_TIMESTAMP(6))), GREATEST(UTC_TIMESTAMP(6), "
+	 "COALESCE(delivery_queues.hold_until, UTC_TIMESTAMP(6))), "
+	 "delivery_queues.due_at)"},
     /* The endpoints to look at, longest waiting first; not locked. */
     [KC_SQL_QUEUE_DUE] = {"queue_due",
 			  "SELECT endpoint_id FROM delivery_queues WHERE "
@@ -576,12 +584,16 @@ static const struct {
      * transaction holds; and whether the row, its event and the endpoint
      * (whose business is the first ?) are of one business. The event is
      * read by primary key, without a lock (a subquery's read is not a
-     * locking one). */
+     * locking one), from the statement's snapshot: a delivery committed
+     * after it began is still read by the locking read while its event is
+     * not seen, so an event not seen counts as the row's own (the foreign
+     * key says it exists; DELIVERY_CLAIMED joins it again). */
     [KC_SQL_DELIVERY_CLAIM] =
 	{"delivery_claim",
 	 "SELECT d.id, d.status = 'in_flight', d.business_id = ? AND "
-	 "d.business_id <=> (SELECT e.business_id FROM events e WHERE e.id = "
-	 "d.event_id) FROM deliveries d WHERE d.endpoint_id = ? AND "
+	 "COALESCE((SELECT e.business_id FROM events e WHERE e.id = "
+	 "d.event_id), d.business_id) = d.business_id FROM deliveries d WHERE "
+	 "d.endpoint_id = ? AND "
 	 "d.next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY d.next_attempt_at "
 	 "LIMIT ? FOR UPDATE SKIP LOCKED"},
     /* Rows a claim took whose event or endpoint is another business's:
@@ -601,24 +613,27 @@ static const struct {
 	 "SELECT j.id, (SELECT CEIL(UNIX_TIMESTAMP(MIN(d.next_attempt_at)) * "
 	 "1000) FROM deliveries d WHERE d.endpoint_id = j.id AND "
 	 "d.next_attempt_at IS NOT NULL) FROM " IDS_TABLE},
-    /* [[endpoint, due_at, tokens, tokens_at, in_flight], ...]: rows the
-     * claim holds. */
+    /* [[endpoint, due_at, tokens, tokens_at, in_flight, hold_until],
+     * ...]: rows the claim holds. */
     [KC_SQL_QUEUE_SET] =
 	{"queue_set",
 	 "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (e BIGINT UNSIGNED PATH '$[0]', "
 	 "due DATETIME(6) PATH '$[1]', tokens DOUBLE PATH '$[2]', at "
-	 "DATETIME(6) PATH '$[3]', f INT PATH '$[4]')) j STRAIGHT_JOIN "
-	 "delivery_queues q ON q.endpoint_id = j.e SET q.due_at = j.due, "
-	 "q.tokens = j.tokens, q.tokens_at = j.at, q.in_flight = j.f"},
+	 "DATETIME(6) PATH '$[3]', f INT PATH '$[4]', h DATETIME(6) PATH "
+	 "'$[5]')) j STRAIGHT_JOIN delivery_queues q ON q.endpoint_id = j.e "
+	 "SET q.due_at = j.due, q.tokens = j.tokens, q.tokens_at = j.at, "
+	 "q.in_flight = j.f, q.hold_until = j.h"},
     /* After outcomes were recorded: a slot came free, so the endpoint is
-     * looked at again now (the claim holds it again if it must wait); a
-     * Retry-After pauses it. A second's wait at most: a row held longer
-     * is left as it is (kc_record.c). */
+     * looked at again now, or when its hold ends (the claim holds it again
+     * if it must wait); a Retry-After pauses it. A second's wait at most:
+     * a row held longer is left as it is (kc_record.c). */
     [KC_SQL_QUEUE_RECORDED] =
 	{"queue_recorded",
 	 "SET STATEMENT innodb_lock_wait_timeout = 1 FOR UPDATE "
 	 "delivery_queues SET due_at = IF(due_at IS NULL OR due_at > "
-	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), due_at), paused_until = IF(? IS "
+	 "GREATEST(UTC_TIMESTAMP(6), COALESCE(hold_until, UTC_TIMESTAMP(6))), "
+	 "GREATEST(UTC_TIMESTAMP(6), COALESCE(hold_until, UTC_TIMESTAMP(6))), "
+	 "due_at), paused_until = IF(? IS "
 	 "NULL, paused_until, GREATEST(COALESCE(paused_until, ?), ?)), "
 	 "in_flight = GREATEST(in_flight - ?, 0) WHERE endpoint_id = ?"},
     [KC_SQL_WAKEUP_DELETE] = {"wakeup_delete",

@@ -60,6 +60,7 @@ p_ms(long long ms, char *buf, size_t cap)
 
 struct wake {
 	long long endpoint, business;
+	int release;
 };
 
 static int
@@ -117,13 +118,14 @@ kc_queue_take_wakeups(struct kc_db *db, long long only_business,
 		      long long *taken)
 {
 	struct kc_rows *r = NULL, *lk = NULL, *ms = NULL;
-	struct kc_buf qs, ids, eps;
+	struct kc_buf qs, ids, eps, rel;
 	struct wake *w = NULL;
 	long long *locked = NULL, *missing = NULL;
-	size_t i, n = 0, nw = 0;
+	size_t i, n = 0, nw = 0, nrel = 0;
 	int any, rc = -1;
 
 	*taken = 0;
+	kc_buf_init(&rel, 1024 * 1024);
 	kc_buf_init(&qs, 1024 * 1024);
 	kc_buf_init(&ids, 1024 * 1024);
 	kc_buf_init(&eps, 1024 * 1024);
@@ -158,6 +160,7 @@ kc_queue_take_wakeups(struct kc_db *db, long long only_business,
 	for (i = 0; i < r->nrows; i++) {
 		w[i].endpoint = kc_rows_int(r, i, 1);
 		w[i].business = kc_rows_int(r, i, 2);
+		w[i].release = (int)kc_rows_int(r, i, 3);
 	}
 	qsort(w, r->nrows, sizeof(*w), wake_cmp);
 	/* Every endpoint once, in id order. */
@@ -181,7 +184,8 @@ kc_queue_take_wakeups(struct kc_db *db, long long only_business,
 	    (missing = sorted_ids(ms)) == NULL)
 		goto fail;
 	n = 0;
-	if (kc_buf_putc(&qs, '[') != 0 || kc_buf_putc(&ids, '[') != 0)
+	if (kc_buf_putc(&qs, '[') != 0 || kc_buf_putc(&ids, '[') != 0 ||
+	    kc_buf_putc(&rel, '[') != 0)
 		goto fail;
 	for (i = 0; i < r->nrows; i++) {
 		long long e = kc_rows_int(r, i, 1);
@@ -203,7 +207,24 @@ kc_queue_take_wakeups(struct kc_db *db, long long only_business,
 				  w[i].endpoint, w[i].business) != 0)
 			goto fail;
 	}
-	if (kc_buf_putc(&qs, ']') != 0 || kc_buf_putc(&ids, ']') != 0)
+	/* Those a release wakes (any of their wake-ups), once each. */
+	for (i = 0; i < r->nrows; i++) {
+		if (!w[i].release ||
+		    (i + 1 < r->nrows && w[i + 1].endpoint == w[i].endpoint &&
+		     w[i + 1].release) ||
+		    (!in_ids(locked, lk->nrows, w[i].endpoint) &&
+		     !in_ids(missing, ms->nrows, w[i].endpoint)))
+			continue;
+		if (kc_buf_printf(&rel, "%s%lld", nrel++ ? "," : "",
+				  w[i].endpoint) != 0)
+			goto fail;
+	}
+	if (kc_buf_putc(&qs, ']') != 0 || kc_buf_putc(&ids, ']') != 0 ||
+	    kc_buf_putc(&rel, ']') != 0)
+		goto fail;
+	if (nrel > 0 &&
+	    kc_db_exec(db, KC_SQL_QUEUE_RELEASE,
+		       KC_ARGS(kc_p_strn(rel.data, rel.len)), NULL, NULL) != 0)
 		goto fail;
 	if (n > 0 &&
 	    (kc_db_exec(db, KC_SQL_QUEUE_WAKE,
@@ -233,6 +254,7 @@ out:
 	kc_buf_free(&qs);
 	kc_buf_free(&ids);
 	kc_buf_free(&eps);
+	kc_buf_free(&rel);
 	return rc;
 }
 
@@ -441,7 +463,7 @@ finish_claim(struct kc_db *db, struct kc_claim *c, struct cand *cs, size_t m,
 	     long long now_ms, const struct kc_buf *lease,
 	     const struct kc_buf *crossed, struct kc_buf *tmp)
 {
-	char due_s[KC_TIME_MAX], at_s[KC_TIME_MAX];
+	char due_s[KC_TIME_MAX], at_s[KC_TIME_MAX], hold_s[KC_TIME_MAX];
 	struct kc_rows *r = NULL;
 	struct cand *x;
 	size_t i, n = 0;
@@ -516,12 +538,18 @@ finish_claim(struct kc_db *db, struct kc_claim *c, struct cand *cs, size_t m,
 			snprintf(due_s, sizeof(due_s), "null");
 		if (at <= 0 || kc_time_db_at(at, at_s, sizeof(at_s)) != 0)
 			snprintf(at_s, sizeof(at_s), "null");
-		if (kc_buf_printf(tmp, "%s[%lld,%s%s%s,%.6f,%s%s%s,%lld]",
-				  n++ ? "," : "", x->id,
-				  x->due_ms > 0 ? "\"" : "", due_s,
-				  x->due_ms > 0 ? "\"" : "",
-				  tokens < 0 ? 0 : tokens, at > 0 ? "\"" : "",
-				  at_s, at > 0 ? "\"" : "", x->counted) != 0)
+		/* The hold, so that no wake-up makes it due before. */
+		if (x->p.hold_until_ms <= 0 ||
+		    kc_time_db_at(x->p.hold_until_ms, hold_s, sizeof(hold_s)) !=
+			0)
+			snprintf(hold_s, sizeof(hold_s), "null");
+		if (kc_buf_printf(
+			tmp, "%s[%lld,%s%s%s,%.6f,%s%s%s,%lld,%s%s%s]",
+			n++ ? "," : "", x->id, x->due_ms > 0 ? "\"" : "", due_s,
+			x->due_ms > 0 ? "\"" : "", tokens < 0 ? 0 : tokens,
+			at > 0 ? "\"" : "", at_s, at > 0 ? "\"" : "",
+			x->counted, x->p.hold_until_ms > 0 ? "\"" : "", hold_s,
+			x->p.hold_until_ms > 0 ? "\"" : "") != 0)
 			goto out;
 	}
 	if (kc_buf_putc(tmp, ']') != 0 ||

@@ -589,6 +589,7 @@ Test(fair, no_wakeup_is_lost_while_a_worker_drains)
 	json_decref(seen);
 	json_decref(log);
 	cr_expect_eq(count_status(t.key, ep, "pending"), 0);
+	cr_expect_eq(count_status(t.key, ep, "dead"), 0);
 }
 
 /* A new URL is a new receiver: what the breaker learnt of the old one

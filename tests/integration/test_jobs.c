@@ -403,3 +403,66 @@ Test(jobs, maintain_takes_wakeups_no_worker_took)
 	    id);
 	cr_expect_eq(itest_sql_int(sql), 1, "the queue is not due");
 }
+
+/* A held queue stays held: a wake-up (a new delivery) does not make the
+ * endpoint of an open breaker due before its probe; a replay, which asks
+ * for the probe now, does. In test_jobs: kcctl maintain turns the
+ * wake-ups into due queues as a worker does, across every business. */
+Test(jobs, a_wakeup_does_not_undo_a_hold_and_a_replay_does)
+{
+	struct itest_tenant t;
+	struct itest_resp r;
+	char p[64], e[64], sql[512], url[160], dlv[64];
+	const char *deliver[] = {"deliver", "--business", NULL, NULL};
+	const char *maintain[] = {"maintain", NULL};
+	long long id;
+	json_t *v;
+
+	itest_tenant_new(&t, "Held Breaker Co", "*");
+	itest_rcv_path(p, sizeof(p));
+	itest_rcv_endpoint(t.key, p, NULL, e, NULL);
+	deliver[2] = t.biz;
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM webhook_endpoints WHERE public_id = '%s'", e);
+	id = itest_sql_int(sql);
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE webhook_endpoints SET breaker_state = 'open', "
+	    "breaker_failures = 5, breaker_opens = 1, breaker_opened_at = "
+	    "UTC_TIMESTAMP(6), breaker_until = UTC_TIMESTAMP(6) + INTERVAL "
+	    "1 HOUR WHERE id = %lld",
+	    id);
+	cr_assert_eq(itest_admin_sql(sql), 0);
+	itest_lead(t.key, NULL);
+	/* The claim holds it until the probe, an hour away. */
+	json_decref(run(deliver));
+	cr_assert_eq(itest_rcv_count(p), 0);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT COUNT(*) FROM delivery_queues WHERE endpoint_id = %lld "
+	    "AND due_at > UTC_TIMESTAMP(6) + INTERVAL 30 MINUTE",
+	    id);
+	cr_assert_eq(itest_sql_int(sql), 1, "not held");
+	/* New deliveries wake it: still held. */
+	itest_lead(t.key, NULL);
+	json_decref(run(maintain));
+	cr_expect_eq(itest_sql_int(sql), 1, "a wake-up undid the hold");
+
+	/* A replay asks for the probe now: the hold ends with it. */
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE deliveries SET status = 'dead', next_attempt_at = NULL "
+	    "WHERE endpoint_id = %lld ORDER BY id LIMIT 1; SELECT "
+	    "public_id FROM deliveries WHERE endpoint_id = %lld ORDER BY "
+	    "id LIMIT 1",
+	    id, id);
+	itest_admin_value(sql, dlv, sizeof(dlv));
+	snprintf(url, sizeof(url), "/v1/deliveries/%s/replay", dlv);
+	itest_post(t.key, url, "{}", &r);
+	cr_assert_lt(r.status, 300, "%ld %s", r.status, r.body);
+	itest_resp_free(&r);
+	v = run(deliver);
+	cr_expect_geq(itest_jint(v, "delivered"), 1, "no probe");
+	json_decref(v);
+	cr_expect_geq(itest_rcv_count(p), 1);
+}
