@@ -61,13 +61,14 @@ kcctl_maintain(struct kcctl *k, int argc, char **argv)
 		return kcctl_fail(k, "maintenance failed (see the log)");
 	return kcctl_emit(
 	    k,
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "attempts",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "attempts",
 		      (json_int_t)st.attempts, "events", (json_int_t)st.events,
 		      "idempotency_keys", (json_int_t)st.idempotency_keys,
 		      "endpoints_disabled", (json_int_t)st.endpoints_disabled,
 		      "metric_shards_folded", (json_int_t)st.metric_shards,
 		      "delivery_queues_repaired",
 		      (json_int_t)st.queues_repaired, "wakeups_taken",
-		      (json_int_t)st.wakeups),
+		      (json_int_t)st.wakeups, "breaker_events_told",
+		      (json_int_t)st.breaker_events),
 	    text);
 }

@@ -14,3 +14,11 @@ ALTER TABLE delivery_queues
 -- held for, and the claim decides again.
 ALTER TABLE delivery_wakeups
   ADD COLUMN IF NOT EXISTS releases TINYINT NOT NULL DEFAULT 0;
+
+-- breaker_event: a circuit breaker's transition ('opened', 'recovered')
+-- whose event is still to be sent, written with the batch that made it;
+-- the event goes in a transaction of its own after that commit, which
+-- clears it. A worker killed in between leaves it for the next worker's
+-- start or kcctl maintain, so no transition goes untold.
+ALTER TABLE webhook_endpoints
+  ADD COLUMN IF NOT EXISTS breaker_event VARCHAR(16) NULL;

@@ -726,8 +726,22 @@ static const struct {
 	 "COALESCE(failing_since, ?)), last_success_at = COALESCE(?, "
 	 "last_success_at), last_failure_at = COALESCE(?, last_failure_at), "
 	 "dead_count = dead_count + ?, breaker_state = ?, breaker_failures = "
-	 "?, breaker_opens = ?, breaker_opened_at = ?, breaker_until = ? "
-	 "WHERE id = ?"},
+	 "?, breaker_opens = ?, breaker_opened_at = ?, breaker_until = ?, "
+	 "breaker_event = COALESCE(?, breaker_event) WHERE id = ?"},
+    /* A breaker transition still to be told (kc_record.c), locked while
+     * its event is written. */
+    [KC_SQL_ENDPOINT_BREAKER_PENDING_LOCK] =
+	{"endpoint_breaker_pending_lock",
+	 "SELECT breaker_event FROM webhook_endpoints WHERE id = ? AND "
+	 "breaker_event IS NOT NULL FOR UPDATE"},
+    [KC_SQL_ENDPOINT_BREAKER_TOLD] =
+	{"endpoint_breaker_told",
+	 "UPDATE webhook_endpoints SET breaker_event = NULL WHERE id = ?"},
+    /* Those a killed worker left untold; every business (a few rows). */
+    [KC_SQL_ENDPOINT_BREAKER_UNTOLD] =
+	{"endpoint_breaker_untold",
+	 "SELECT id FROM webhook_endpoints WHERE breaker_event IS NOT NULL "
+	 "ORDER BY id LIMIT 100"},
     /* What an endpoint.circuit_opened or endpoint.recovered event says. */
     [KC_SQL_ENDPOINT_BREAKER_INFO] =
 	{"endpoint_breaker_info",

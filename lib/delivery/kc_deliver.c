@@ -37,6 +37,7 @@ struct kc_deliverer {
 	struct kc_send_req **done;
 	struct kc_claim_held *held; /* slots per business, for a claim */
 	long long next_claim_ms;    /* monotonic; 0: claim when slots free */
+	int told;                   /* a killed worker's breaker events sent */
 	/* When each recently failing endpoint was last checked for
 	 * disabling, so the check (a row lock) is not made every turn. */
 	struct {
@@ -463,6 +464,14 @@ kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 
 	*claimed = 0;
 	*finished = 0;
+	/* Breaker transitions a killed worker never told: at the start, so
+	 * cron's next run tells them within a minute. */
+	if (!d->told) {
+		long long told = 0;
+
+		if (kc_record_untold_breakers(&d->rec, &told) == 0)
+			d->told = 1;
+	}
 	/* Refill when a quarter of the slots are free (or all are): a slot
 	 * freed by a slow receiver's answer is filled without waiting for
 	 * the others, and claims stay large enough to be cheap. */

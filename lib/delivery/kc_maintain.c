@@ -3,6 +3,7 @@
 #include "kc_endpoint.h"
 #include "kc_log.h"
 #include "kc_queue.h"
+#include "kc_record.h"
 
 #include <stdio.h>
 
@@ -265,6 +266,8 @@ int
 kc_maintain_run(struct kc_db *db, const struct kc_config *cfg,
 		const struct kc_actor *actor, struct kc_maintain_stats *st)
 {
+	struct kc_recorder rec = {db, cfg, NULL};
+
 	if (sweep_endpoints(db, cfg, actor, &st->endpoints_disabled) != 0 ||
 	    purge(db, KC_SQL_PURGE_ATTEMPTS, cfg->attempts_retention,
 		  &st->attempts) != 0 ||
@@ -272,7 +275,8 @@ kc_maintain_run(struct kc_db *db, const struct kc_config *cfg,
 	    purge(db, KC_SQL_PURGE_IDEMPOTENCY, -1, &st->idempotency_keys) !=
 		0 ||
 	    fold_metric_shards(db, &st->metric_shards) != 0 ||
-	    repair_queues(db, st) != 0)
+	    repair_queues(db, st) != 0 ||
+	    kc_record_untold_breakers(&rec, &st->breaker_events) != 0)
 		return -1;
 	return 0;
 }

@@ -17,6 +17,7 @@ struct kc_maintain_stats {
 	long long metric_shards;   /* ended connections' counters folded */
 	long long queues_repaired; /* delivery queues made or set right */
 	long long wakeups;         /* wake-ups turned into due queues */
+	long long breaker_events;  /* a killed worker's, told */
 };
 
 /* Rows per delete statement. */

@@ -466,3 +466,59 @@ Test(jobs, a_wakeup_does_not_undo_a_hold_and_a_replay_does)
 	json_decref(v);
 	cr_expect_geq(itest_rcv_count(p), 1);
 }
+
+/* A worker killed between a batch that opened a breaker and the event
+ * that tells of it leaves the transition marked: kcctl maintain (or the
+ * next worker, as it starts) tells it, once. */
+Test(jobs, a_breaker_transition_a_killed_worker_left_is_told)
+{
+	struct itest_tenant t;
+	char bad[64], watch[64], ep_bad[64], ep_w[64], sql[512];
+	const char *maintain[] = {"maintain", NULL};
+	json_t *v, *log, *ev;
+
+	itest_tenant_new(&t, "Killed Worker Co", "*");
+	itest_rcv_path(bad, sizeof(bad));
+	itest_rcv_path(watch, sizeof(watch));
+	itest_rcv_endpoint(t.key, bad, "[\"lead.captured\"]", ep_bad, NULL);
+	itest_rcv_endpoint(t.key, watch, "[\"endpoint.circuit_opened\"]", ep_w,
+			   NULL);
+	/* What the batch wrote before the worker died. */
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE webhook_endpoints SET breaker_state = 'open', "
+	    "breaker_failures = 5, breaker_opens = 1, breaker_opened_at = "
+	    "UTC_TIMESTAMP(6), breaker_until = UTC_TIMESTAMP(6) + INTERVAL "
+	    "1 HOUR, breaker_event = 'opened' WHERE public_id = '%s'",
+	    ep_bad);
+	cr_assert_eq(itest_admin_sql(sql), 0);
+	v = run(maintain);
+	cr_expect_geq(itest_jint(v, "breaker_events_told"), 1);
+	json_decref(v);
+	/* Its delivery goes with the next worker of the business. */
+	{
+		const char *deliver[] = {"deliver", "--business", t.biz, NULL};
+
+		json_decref(run(deliver));
+	}
+	log = itest_rcv_log(watch);
+	cr_assert_eq(itest_jint(log, "count"), 1);
+	ev = json_loads(
+	    itest_jstr(json_array_get(json_object_get(log, "requests"), 0),
+		       "body"),
+	    0, NULL);
+	cr_expect_str_eq(itest_jstr(ev, "type"), "endpoint.circuit_opened");
+	cr_expect_str_eq(itest_jstr(json_object_get(ev, "data"), "endpoint_id"),
+			 ep_bad);
+	json_decref(ev);
+	json_decref(log);
+	/* Told once. */
+	json_decref(run(maintain));
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT COUNT(*) FROM webhook_endpoints WHERE public_id = '%s' "
+	    "AND breaker_event IS NULL",
+	    ep_bad);
+	cr_expect_eq(itest_sql_int(sql), 1);
+	cr_expect_eq(itest_rcv_count(watch), 1);
+}
