@@ -639,3 +639,56 @@ Test(fair, a_new_url_resets_the_breaker)
 	json_decref(out);
 	cr_expect_eq(itest_rcv_count(old), 0);
 }
+
+/* A worker SIGKILLed with an endpoint's every slot out: its leases run
+ * out and the next worker takes them back, keeping max_in_flight (the
+ * expired leases no longer count, and are not counted twice), and in the
+ * end the queue counts nothing in flight. */
+Test(fair, leases_of_a_killed_worker_come_back_within_the_limit)
+{
+	enum { N = 6, CAP = 3 };
+	struct itest_tenant t;
+	char path[64], ep[64], sql[512];
+	json_t *log, *out;
+	long long deadline;
+	int fd, st;
+	pid_t pid;
+
+	/* Killed within the tries' 2 s; their leases end a second later. */
+	setenv("KC_DELIVERY_LEASE", "3s", 1);
+	setenv("KC_DELIVERY_TIMEOUT", "2s", 1);
+	itest_tenant_new(&t, "Killed Worker Co", "*");
+	itest_rcv_path(path, sizeof(path));
+	itest_rcv_mode(path, "{\"status\":200,\"delay_ms\":8000}");
+	endpoint_with(t.key, path, "[\"*\"]", ",\"max_in_flight\":3", ep);
+	for (int i = 0; i < N; i++)
+		itest_lead(t.key, NULL);
+	pid = itest_worker_spawn(t.biz, "30s", &fd);
+	itest_wait_received(path, CAP, 5000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(fd);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT q.in_flight FROM delivery_queues q JOIN "
+	    "webhook_endpoints w ON w.id = q.endpoint_id WHERE w.public_id "
+	    "= '%s'",
+	    ep);
+	cr_expect_eq(itest_sql_int(sql), CAP, "the dead worker's leases");
+	itest_rcv_mode(path, "{\"status\":200,\"delay_ms\":300}");
+
+	pid = itest_worker_spawn(t.biz, "30s", &fd);
+	deadline = itest_mono_ms() + 15000;
+	while (count_status(t.key, ep, "delivered") < N) {
+		cr_assert(itest_mono_ms() < deadline, "not all delivered");
+		itest_msleep(50);
+	}
+	out = itest_worker_done(pid, fd);
+	json_decref(out);
+	cr_expect_eq(itest_sql_int(sql), 0, "still counted in flight");
+	log = itest_rcv_log(path);
+	/* The killed worker's requests closed with it. */
+	cr_expect_leq(itest_jint(log, "max_concurrent"), CAP);
+	cr_expect_eq(itest_jint(log, "count"), CAP + N);
+	json_decref(log);
+}
