@@ -186,3 +186,44 @@ Test(wakeup, a_hanging_business_leaves_slots_to_another)
 	cr_expect_eq(itest_jint(log, "max_concurrent"), SLOTS - SLOTS / 4);
 	json_decref(log);
 }
+
+/* An endpoint row held by a transaction that does not end (a stuck
+ * request) does not stop the worker: the outcome is recorded after a
+ * second's wait, without that endpoint's health, instead of waiting
+ * InnoDB's 50 s three times with the batch's locks held. */
+Test(wakeup, recording_does_not_wait_for_a_held_endpoint_row)
+{
+	struct itest_tenant t;
+	struct itest_sql_session held = {0};
+	char path[64], ep[64], sql[256];
+	long long t0, took;
+	json_t *out;
+	int st;
+
+	itest_tenant_new(&t, "Stuck Endpoint Co", "*");
+	itest_rcv_path(path, sizeof(path));
+	itest_rcv_endpoint(t.key, path, NULL, ep, NULL);
+	itest_lead(t.key, NULL);
+	itest_sql_open(&held);
+	snprintf(sql, sizeof(sql),
+		 "BEGIN; SELECT id FROM webhook_endpoints WHERE id = %lld FOR "
+		 "UPDATE;",
+		 internal_id("webhook_endpoints", ep));
+	itest_sql_send(&held, sql);
+	t0 = itest_mono_ms();
+	out = itest_deliver(t.biz, &st);
+	took = itest_mono_ms() - t0;
+	cr_assert(st == 0 && out, "kcctl deliver failed (%d)", st);
+	cr_expect_eq(itest_jint(out, "delivered"), 1);
+	json_decref(out);
+	cr_expect_lt(took, 10000, "the worker took %lld ms", took);
+	itest_sql_close(&held);
+	cr_expect_eq(itest_rcv_count(path), 1);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT COUNT(*) FROM deliveries d JOIN webhook_endpoints w ON "
+	    "w.id = d.endpoint_id WHERE w.public_id = '%s' AND d.status = "
+	    "'delivered'",
+	    ep);
+	cr_expect_eq(itest_sql_int(sql), 1);
+}
