@@ -14,7 +14,7 @@ text(const json_t *v)
 	printf("deleted %lld attempts, %lld events, %lld idempotency keys, "
 	       "%lld sessions, %lld sign-in throttle rows, %lld outbound "
 	       "actions, %lld carrier callbacks; disabled %lld "
-	       "endpoints\n",
+	       "endpoints; repaired %lld delivery queues\n",
 	       (long long)json_integer_value(json_object_get(v, "attempts")),
 	       (long long)json_integer_value(json_object_get(v, "events")),
 	       (long long)json_integer_value(
@@ -27,7 +27,9 @@ text(const json_t *v)
 	       (long long)json_integer_value(
 		   json_object_get(v, "carrier_callbacks")),
 	       (long long)json_integer_value(
-		   json_object_get(v, "endpoints_disabled")));
+		   json_object_get(v, "endpoints_disabled")),
+	       (long long)json_integer_value(
+		   json_object_get(v, "delivery_queues_repaired")));
 }
 
 int
@@ -68,15 +70,19 @@ kcctl_maintain(struct kcctl *k, int argc, char **argv)
 		return kcctl_fail(k, "maintenance failed (see the log)");
 	return kcctl_emit(
 	    k,
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		      "attempts", (json_int_t)st.attempts, "events",
-		      (json_int_t)st.events, "idempotency_keys",
-		      (json_int_t)st.idempotency_keys, "endpoints_disabled",
-		      (json_int_t)st.endpoints_disabled, "metric_shards_folded",
-		      (json_int_t)st.metric_shards, "outbound_actions",
-		      (json_int_t)st.outbound_actions, "carrier_callbacks",
-		      (json_int_t)st.carrier_callbacks, "sessions",
-		      (json_int_t)st.sessions, "signin_throttle",
-		      (json_int_t)st.signin_throttle),
+	    json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"attempts", (json_int_t)st.attempts, "events",
+		(json_int_t)st.events, "idempotency_keys",
+		(json_int_t)st.idempotency_keys, "endpoints_disabled",
+		(json_int_t)st.endpoints_disabled, "metric_shards_folded",
+		(json_int_t)st.metric_shards, "outbound_actions",
+		(json_int_t)st.outbound_actions, "carrier_callbacks",
+		(json_int_t)st.carrier_callbacks, "sessions",
+		(json_int_t)st.sessions, "signin_throttle",
+		(json_int_t)st.signin_throttle, "delivery_queues_repaired",
+		(json_int_t)st.queues_repaired, "wakeups_taken",
+		(json_int_t)st.wakeups, "breaker_events_told",
+		(json_int_t)st.breaker_events),
 	    text);
 }

@@ -326,9 +326,15 @@ kc_endpoint_update(struct kc_db *db, const struct kc_actor *actor,
 		NULL, NULL) != 0 ||
 	    set_enabled(db, actor, business_id, kc_rows_int(r, 0, 0),
 			kc_rows_int(r, 0, 5) != 0, in->enabled) != 0 ||
+	    /* Another URL: a receiver the breaker knows nothing of. */
+	    (in->url && strcmp(in->url, kc_rows_get(r, 0, 2)) != 0 &&
+	     kc_db_exec(
+		 db, KC_SQL_ENDPOINT_BREAKER_RESET,
+		 KC_ARGS(kc_p_int(business_id), kc_p_int(kc_rows_int(r, 0, 0))),
+		 NULL, NULL) != 0) ||
 	    /* New limits, or enabled again: the worker looks at it now
 	     * rather than when it would have under the old settings. */
-	    kc_event_wake(db, business_id, kc_rows_int(r, 0, 0)) != 0 ||
+	    kc_event_wake_release(db, business_id, kc_rows_int(r, 0, 0)) != 0 ||
 	    kc_endpoint_get(db, business_id, public_id, &after) != 0 ||
 	    kc_audit_write(db, business_id, actor, "webhook_endpoint.updated",
 			   "webhook_endpoint", public_id, before, after) != 0 ||
@@ -663,9 +669,12 @@ out:
 int
 kc_endpoint_probe_now(struct kc_db *db, long long business_id, long long id)
 {
-	return kc_db_exec(db, KC_SQL_ENDPOINT_PROBE_NOW,
-			  KC_ARGS(kc_p_int(business_id), kc_p_int(id)), NULL,
-			  NULL);
+	/* The queue's hold (until the old probe time) ends with it. */
+	if (kc_db_exec(db, KC_SQL_ENDPOINT_PROBE_NOW,
+		       KC_ARGS(kc_p_int(business_id), kc_p_int(id)), NULL,
+		       NULL) != 0)
+		return -1;
+	return kc_event_wake_release(db, business_id, id);
 }
 
 int

@@ -24,27 +24,32 @@ add_delivery(struct kc_db *db, long long business_id, long long event,
 			  NULL, NULL);
 }
 
+static int
+wake(struct kc_db *db, long long business_id, long long endpoint_id,
+     int release)
+{
+	/* Insert only, whatever the queue says: reading the queue row (even
+	 * shared) would make every ingest wait for a worker holding it, and
+	 * a transaction that emits several events would lock queue rows out
+	 * of order. The wake-up commits with the delivery, so the worker
+	 * that takes it sees the delivery too (kc_queue.c). */
+	return kc_db_exec(db, KC_SQL_WAKEUP_INSERT,
+			  KC_ARGS(kc_p_int(endpoint_id), kc_p_int(business_id),
+				  kc_p_int(release)),
+			  NULL, NULL);
+}
+
 int
 kc_event_wake(struct kc_db *db, long long business_id, long long endpoint_id)
 {
-	struct kc_rows *r;
-	int owed;
+	return wake(db, business_id, endpoint_id, 0);
+}
 
-	/* Shared: concurrent ingests of one endpoint do not wait for each
-	 * other, only for a claim holding the row, whose commit they then
-	 * read. Never an update here: two ingests upgrading their shared
-	 * locks would deadlock. A missing row (an endpoint written by hand)
-	 * is made by the worker from the wake-up. */
-	if (kc_db_query(db, KC_SQL_QUEUE_SHARE, KC_ARGS(kc_p_int(endpoint_id)),
-			&r) != 0)
-		return -1;
-	owed = r->nrows == 0 || kc_rows_int(r, 0, 0) != 0;
-	kc_rows_free(r);
-	if (!owed)
-		return 0; /* due already: the worker looks at it anyway */
-	return kc_db_exec(db, KC_SQL_WAKEUP_INSERT,
-			  KC_ARGS(kc_p_int(endpoint_id), kc_p_int(business_id)),
-			  NULL, NULL);
+int
+kc_event_wake_release(struct kc_db *db, long long business_id,
+		      long long endpoint_id)
+{
+	return wake(db, business_id, endpoint_id, 1);
 }
 
 /* The endpoints of the business that take type, in id order, without
@@ -121,10 +126,7 @@ emit(struct kc_db *db, long long business_id, const char *business_public_id,
 		if (add_delivery(db, business_id, (long long)eid, to[i],
 				 now_db) != 0)
 			goto out;
-	/* The queues after the deliveries, in endpoint order: every
-	 * transaction that locks endpoint rows (the foreign keys here, the
-	 * worker's health updates) locks them before queue rows, so none
-	 * waits for another in a circle. */
+	/* A wake-up per delivery: inserts only, no queue row is locked. */
 	for (i = 0; i < n; i++)
 		if (kc_event_wake(db, business_id, to[i]) != 0)
 			goto out;

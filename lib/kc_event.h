@@ -23,11 +23,16 @@ int kc_event_emit_others(struct kc_db *db, long long business_id,
 			 const json_t *data, long long except);
 /* Tells the endpoint's delivery queue that a delivery is owed from now
  * (a new one, a replay, a retry brought forward), inside the caller's
- * transaction and after the delivery rows were written. Several endpoints
- * are woken in id order. lib/delivery/kc_queue.c explains why no wake-up
- * is lost. */
+ * transaction: an insert into delivery_wakeups, which locks no row
+ * another transaction waits on. lib/delivery/kc_queue.c explains why no
+ * wake-up is lost. */
 int kc_event_wake(struct kc_db *db, long long business_id,
 		  long long endpoint_id);
+/* As kc_event_wake, and whatever holds the endpoint's queue (a pause, an
+ * open breaker's cool-down) is decided again at once: for a change of
+ * the endpoint's settings or breaker. */
+int kc_event_wake_release(struct kc_db *db, long long business_id,
+			  long long endpoint_id);
 /* One event's envelope; KC_NOTFOUND. */
 int kc_event_get(struct kc_db *db, long long business_id, const char *public_id,
 		 json_t **out);

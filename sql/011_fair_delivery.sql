@@ -64,8 +64,10 @@ CREATE TABLE delivery_wakeups (
 
 -- Every existing endpoint gets its queue, due at the earliest delivery it
 -- owes (in flight ones included: their lease's end brings them back), and
--- its count of deliveries in flight.
-INSERT INTO delivery_queues (endpoint_id, business_id, due_at, in_flight)
+-- its count of deliveries in flight. IGNORE: an endpoint created meanwhile
+-- by the new binary has its queue already (kcctl maintain repairs what this
+-- snapshot misses).
+INSERT IGNORE INTO delivery_queues (endpoint_id, business_id, due_at, in_flight)
 SELECT w.id, w.business_id,
   (SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.endpoint_id = w.id),
   (SELECT COUNT(*) FROM deliveries d WHERE d.endpoint_id = w.id

@@ -480,19 +480,13 @@ static const struct {
 #define IDS_TABLE                                                              \
 	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
     /* The delivery engine (lib/delivery/kc_queue.c explains the
-     * locking). Whatever makes a delivery owed looks at the endpoint's
-     * queue with a shared lock (concurrent ingests share it; only a claim,
-     * which holds it exclusively, waits for them) and, when the queue says
-     * nothing is due, leaves a wake-up. Times go to C as epoch
-     * milliseconds, rounded up (and now rounded down), so that "now >=
-     * t" in C never runs ahead of the database. */
-    [KC_SQL_QUEUE_SHARE] =
-	{"queue_share",
-	 "SELECT due_at IS NULL OR due_at > UTC_TIMESTAMP(6) FROM "
-	 "delivery_queues WHERE endpoint_id = ? LOCK IN SHARE MODE"},
+     * locking). Whatever makes a delivery owed leaves a wake-up, insert
+     * only: no queue row is read or locked outside the worker. Times go
+     * to C as epoch milliseconds, rounded up (and now rounded down), so
+     * that "now >= t" in C never runs ahead of the database. */
     [KC_SQL_WAKEUP_INSERT] = {"wakeup_insert",
 			      "INSERT INTO delivery_wakeups (endpoint_id, "
-			      "business_id) VALUES (?, ?)"},
+			      "business_id, releases) VALUES (?, ?, ?)"},
     /* Whether there is any, without a lock or a transaction: most claims
      * of a busy worker find none. */
     [KC_SQL_WAKEUP_ANY] = {"wakeup_any",
@@ -503,23 +497,47 @@ static const struct {
     /* Committed wake-ups only: one still being written is locked by its
      * transaction and taken by a later claim. */
     [KC_SQL_WAKEUP_TAKE] = {"wakeup_take",
-			    "SELECT id, endpoint_id, business_id FROM "
-			    "delivery_wakeups ORDER BY id LIMIT ? FOR UPDATE "
-			    "SKIP LOCKED"},
+			    "SELECT id, endpoint_id, business_id, releases "
+			    "FROM delivery_wakeups ORDER BY id LIMIT ? FOR "
+			    "UPDATE SKIP LOCKED"},
     [KC_SQL_WAKEUP_TAKE_BUSINESS] =
 	{"wakeup_take_business",
-	 "SELECT id, endpoint_id, business_id FROM delivery_wakeups WHERE "
-	 "business_id = ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED"},
-    /* [[endpoint, business], ...] in endpoint order: each queue is due
-     * now unless it already was (created if it is missing). */
+	 "SELECT id, endpoint_id, business_id, releases FROM delivery_wakeups "
+	 "WHERE business_id = ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED"},
+    /* Locked queue rows whose hold a wake-up ends. */
+    [KC_SQL_QUEUE_RELEASE] = {"queue_release",
+			      "UPDATE " IDS_TABLE
+			      "STRAIGHT_JOIN delivery_queues q ON "
+			      "q.endpoint_id = j.id SET q.hold_until = NULL"},
+    /* The woken endpoints' queue rows that no other transaction holds
+     * (another worker's claim or recording: its wake-ups wait for the next
+     * turn rather than the worker for that lock). */
+    [KC_SQL_QUEUE_WAKE_LOCK] =
+	{"queue_wake_lock",
+	 "SELECT q.endpoint_id FROM " IDS_TABLE
+	 "STRAIGHT_JOIN delivery_queues q ON q.endpoint_id = j.id FOR UPDATE "
+	 "SKIP LOCKED"},
+    /* Woken endpoints with no queue row (an endpoint written by hand). */
+    [KC_SQL_QUEUE_MISSING] = {"queue_missing",
+			      "SELECT j.id FROM " IDS_TABLE
+			      "WHERE NOT EXISTS (SELECT 1 FROM "
+			      "delivery_queues q WHERE q.endpoint_id = j.id)"},
+    /* [[endpoint, business], ...] in endpoint order, rows locked above or
+     * missing: each queue is due now unless it already was, or when its
+     * hold ends if it is held (created if it is missing). A second's wait
+     * at most, for a row another worker creates at the same moment. */
     [KC_SQL_QUEUE_WAKE] =
 	{"queue_wake",
-	 "INSERT INTO delivery_queues (endpoint_id, business_id, due_at) "
+	 "SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO "
+	 "delivery_queues (endpoint_id, business_id, due_at) "
 	 "SELECT j.e, j.b, UTC_TIMESTAMP(6) FROM JSON_TABLE(?, '$[*]' COLUMNS "
 	 "(e BIGINT UNSIGNED PATH '$[0]', b BIGINT UNSIGNED PATH '$[1]')) j "
 	 "ON DUPLICATE KEY UPDATE delivery_queues.due_at = "
 	 "IF(delivery_queues.due_at IS NULL OR delivery_queues.due_at > "
-	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), delivery_queues.due_at)"},
+	 "GREATEST(UTC_TIMESTAMP(6), COALESCE(delivery_queues.hold_until, "
+	 "UTC_TIMESTAMP(6))), GREATEST(UTC_TIMESTAMP(6), "
+	 "COALESCE(delivery_queues.hold_until, UTC_TIMESTAMP(6))), "
+	 "delivery_queues.due_at)"},
     /* The endpoints to look at, longest waiting first; not locked. */
     [KC_SQL_QUEUE_DUE] = {"queue_due",
 			  "SELECT endpoint_id FROM delivery_queues WHERE "
@@ -528,28 +546,29 @@ static const struct {
 	{"queue_due_business",
 	 "SELECT endpoint_id FROM delivery_queues WHERE business_id = ? AND "
 	 "due_at <= UTC_TIMESTAMP(6) ORDER BY due_at LIMIT ?"},
-    /* The candidates' queue rows, locked one by one in the order of the
-     * id list (ascending, as every worker's). Plain FOR UPDATE: it waits
-     * for the ingests sharing a row (a short commit); skipping the row
-     * would starve a busy endpoint. Joined from the list, so no other row
-     * is read, let alone locked. */
+    /* The candidates' queue rows, locked in the order of the id list,
+     * skipping those another transaction holds: only workers lock queue
+     * rows (ingest leaves wake-ups), so a held row is another worker's
+     * claim or recording of that endpoint, or something stuck; either
+     * way the endpoint stays due for a later claim and no claim waits.
+     * Joined from the list, so no other row is read, let alone locked. */
     [KC_SQL_QUEUE_LOCK] =
 	{"queue_lock",
 	 "SELECT q.endpoint_id, q.due_at <= UTC_TIMESTAMP(6), "
 	 "CEIL(UNIX_TIMESTAMP(q.paused_until) * 1000), q.tokens, "
 	 "FLOOR(UNIX_TIMESTAMP(q.tokens_at) * 1000), "
-	 "FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP(6)) * 1000), q.in_flight "
-	 "FROM " IDS_TABLE
+	 "FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP(6)) * 1000), q.in_flight, "
+	 "q.business_id FROM " IDS_TABLE
 	 "STRAIGHT_JOIN delivery_queues q ON q.endpoint_id = j.id FOR "
-	 "UPDATE"},
+	 "UPDATE SKIP LOCKED"},
     /* Not locking, after the queue rows were: settings and breaker as
      * committed. */
     [KC_SQL_QUEUE_ENDPOINTS] =
 	{"queue_endpoints",
 	 "SELECT w.id, w.enabled = 1 AND w.deleted_at IS NULL, w.rate_limit, "
 	 "w.max_in_flight, w.breaker_state = 'open', "
-	 "CEIL(UNIX_TIMESTAMP(w.breaker_until) * 1000) FROM " IDS_TABLE
-	 "STRAIGHT_JOIN webhook_endpoints w ON w.id = j.id"},
+	 "CEIL(UNIX_TIMESTAMP(w.breaker_until) * 1000), w.business_id "
+	 "FROM " IDS_TABLE "STRAIGHT_JOIN webhook_endpoints w ON w.id = j.id"},
     /* Counted, when the queue's count says the endpoint is full: its
      * deliveries in flight, those whose lease still runs, and the first
      * of those leases to end. Every claim of an endpoint happens under its
@@ -562,12 +581,31 @@ static const struct {
 	 "? AND status = 'in_flight'"},
     /* One endpoint's due deliveries (retries whose time has come and
      * leases that ran out), oldest first, skipping rows another
-     * transaction holds. */
+     * transaction holds; and whether the row, its event and the endpoint
+     * (whose business is the first ?) are of one business. The event is
+     * read by primary key, without a lock (a subquery's read is not a
+     * locking one), from the statement's snapshot: a delivery committed
+     * after it began is still read by the locking read while its event is
+     * not seen, so an event not seen counts as the row's own (the foreign
+     * key says it exists; DELIVERY_CLAIMED joins it again). */
     [KC_SQL_DELIVERY_CLAIM] =
 	{"delivery_claim",
-	 "SELECT id, status = 'in_flight' FROM deliveries WHERE endpoint_id = "
-	 "? AND next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY next_attempt_at "
+	 "SELECT d.id, d.status = 'in_flight', d.business_id = ? AND "
+	 "COALESCE((SELECT e.business_id FROM events e WHERE e.id = "
+	 "d.event_id), d.business_id) = d.business_id FROM deliveries d WHERE "
+	 "d.endpoint_id = ? AND "
+	 "d.next_attempt_at <= UTC_TIMESTAMP(6) ORDER BY d.next_attempt_at "
 	 "LIMIT ? FOR UPDATE SKIP LOCKED"},
+    /* Rows a claim took whose event or endpoint is another business's:
+     * no code path writes them (a bug or a hand-made repair might), they
+     * are never sent, and left owed they would hold a slot for ever. */
+    [KC_SQL_DELIVERY_CROSSED_DEAD] =
+	{"delivery_crossed_dead",
+	 "UPDATE " IDS_TABLE "STRAIGHT_JOIN deliveries d ON d.id = j.id SET "
+	 "d.status = 'dead', d.next_attempt_at = NULL, d.lease_owner = NULL, "
+	 "d.lease_until = NULL, d.last_error = 'not sent: its event or "
+	 "endpoint belongs to another business', d.updated_at = "
+	 "UTC_TIMESTAMP(6)"},
     /* The earliest each endpoint owes, in flight included (after the
      * lease, so the claimed ones count at their lease's end). */
     [KC_SQL_DELIVERY_OWED_MIN] =
@@ -575,22 +613,27 @@ static const struct {
 	 "SELECT j.id, (SELECT CEIL(UNIX_TIMESTAMP(MIN(d.next_attempt_at)) * "
 	 "1000) FROM deliveries d WHERE d.endpoint_id = j.id AND "
 	 "d.next_attempt_at IS NOT NULL) FROM " IDS_TABLE},
-    /* [[endpoint, due_at, tokens, tokens_at, in_flight], ...]: rows the
-     * claim holds. */
+    /* [[endpoint, due_at, tokens, tokens_at, in_flight, hold_until],
+     * ...]: rows the claim holds. */
     [KC_SQL_QUEUE_SET] =
 	{"queue_set",
 	 "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (e BIGINT UNSIGNED PATH '$[0]', "
 	 "due DATETIME(6) PATH '$[1]', tokens DOUBLE PATH '$[2]', at "
-	 "DATETIME(6) PATH '$[3]', f INT PATH '$[4]')) j STRAIGHT_JOIN "
-	 "delivery_queues q ON q.endpoint_id = j.e SET q.due_at = j.due, "
-	 "q.tokens = j.tokens, q.tokens_at = j.at, q.in_flight = j.f"},
+	 "DATETIME(6) PATH '$[3]', f INT PATH '$[4]', h DATETIME(6) PATH "
+	 "'$[5]')) j STRAIGHT_JOIN delivery_queues q ON q.endpoint_id = j.e "
+	 "SET q.due_at = j.due, q.tokens = j.tokens, q.tokens_at = j.at, "
+	 "q.in_flight = j.f, q.hold_until = j.h"},
     /* After outcomes were recorded: a slot came free, so the endpoint is
-     * looked at again now (the claim holds it again if it must wait); a
-     * Retry-After pauses it. */
+     * looked at again now, or when its hold ends (the claim holds it again
+     * if it must wait); a Retry-After pauses it. A second's wait at most:
+     * a row held longer is left as it is (kc_record.c). */
     [KC_SQL_QUEUE_RECORDED] =
 	{"queue_recorded",
-	 "UPDATE delivery_queues SET due_at = IF(due_at IS NULL OR due_at > "
-	 "UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), due_at), paused_until = IF(? IS "
+	 "SET STATEMENT innodb_lock_wait_timeout = 1 FOR UPDATE "
+	 "delivery_queues SET due_at = IF(due_at IS NULL OR due_at > "
+	 "GREATEST(UTC_TIMESTAMP(6), COALESCE(hold_until, UTC_TIMESTAMP(6))), "
+	 "GREATEST(UTC_TIMESTAMP(6), COALESCE(hold_until, UTC_TIMESTAMP(6))), "
+	 "due_at), paused_until = IF(? IS "
 	 "NULL, paused_until, GREATEST(COALESCE(paused_until, ?), ?)), "
 	 "in_flight = GREATEST(in_flight - ?, 0) WHERE endpoint_id = ?"},
     [KC_SQL_WAKEUP_DELETE] = {"wakeup_delete",
@@ -663,10 +706,13 @@ static const struct {
 	 "= COALESCE(j.sa, d.last_attempt_at), d.last_status_code = j.c, "
 	 "d.last_error = j.e, d.delivered_at = j.da, d.updated_at = "
 	 "UTC_TIMESTAMP(6) WHERE d.lease_owner = j.o"},
-    /* The breaker as it stands, locked until the batch commits. */
+    /* The breaker as it stands, locked until the batch commits. A
+     * second's wait at most (an ingest's foreign key check shares the row
+     * until it commits): a row held longer keeps its health as it is. */
     [KC_SQL_ENDPOINT_BREAKER_LOCK] =
 	{"endpoint_breaker_lock",
-	 "SELECT breaker_state = 'open', breaker_failures, breaker_opens, "
+	 "SET STATEMENT innodb_lock_wait_timeout = 1 FOR SELECT breaker_state "
+	 "= 'open', breaker_failures, breaker_opens, "
 	 "CEIL(UNIX_TIMESTAMP(breaker_opened_at) * 1000), "
 	 "CEIL(UNIX_TIMESTAMP(breaker_until) * 1000) FROM webhook_endpoints "
 	 "WHERE id = ? FOR UPDATE"},
@@ -680,8 +726,22 @@ static const struct {
 	 "COALESCE(failing_since, ?)), last_success_at = COALESCE(?, "
 	 "last_success_at), last_failure_at = COALESCE(?, last_failure_at), "
 	 "dead_count = dead_count + ?, breaker_state = ?, breaker_failures = "
-	 "?, breaker_opens = ?, breaker_opened_at = ?, breaker_until = ? "
-	 "WHERE id = ?"},
+	 "?, breaker_opens = ?, breaker_opened_at = ?, breaker_until = ?, "
+	 "breaker_event = COALESCE(?, breaker_event) WHERE id = ?"},
+    /* A breaker transition still to be told (kc_record.c), locked while
+     * its event is written. */
+    [KC_SQL_ENDPOINT_BREAKER_PENDING_LOCK] =
+	{"endpoint_breaker_pending_lock",
+	 "SELECT breaker_event FROM webhook_endpoints WHERE id = ? AND "
+	 "breaker_event IS NOT NULL FOR UPDATE"},
+    [KC_SQL_ENDPOINT_BREAKER_TOLD] =
+	{"endpoint_breaker_told",
+	 "UPDATE webhook_endpoints SET breaker_event = NULL WHERE id = ?"},
+    /* Those a killed worker left untold; every business (a few rows). */
+    [KC_SQL_ENDPOINT_BREAKER_UNTOLD] =
+	{"endpoint_breaker_untold",
+	 "SELECT id FROM webhook_endpoints WHERE breaker_event IS NOT NULL "
+	 "ORDER BY id LIMIT 100"},
     /* What an endpoint.circuit_opened or endpoint.recovered event says. */
     [KC_SQL_ENDPOINT_BREAKER_INFO] =
 	{"endpoint_breaker_info",
@@ -713,6 +773,14 @@ static const struct {
 	 "NULL, consecutive_failures = 0, failing_since = NULL, breaker_state "
 	 "= 'closed', breaker_failures = 0, breaker_opens = 0, breaker_until "
 	 "= NULL WHERE business_id = ? AND id = ?"},
+    /* A new URL is a new receiver: the old one's breaker and failure
+     * streak say nothing of it. */
+    [KC_SQL_ENDPOINT_BREAKER_RESET] =
+	{"endpoint_breaker_reset",
+	 "UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since "
+	 "= NULL, breaker_state = 'closed', breaker_failures = 0, "
+	 "breaker_opens = 0, breaker_until = NULL WHERE business_id = ? AND "
+	 "id = ?"},
     [KC_SQL_ENDPOINT_FAILING] =
 	{"endpoint_failing",
 	 "SELECT id FROM webhook_endpoints WHERE enabled = 1 AND deleted_at IS "
@@ -810,6 +878,38 @@ static const struct {
 	{"purge_idempotency",
 	 "DELETE FROM idempotency_keys WHERE created_at < UTC_TIMESTAMP(6) - "
 	 "INTERVAL 24 HOUR ORDER BY created_at LIMIT ?"},
+    /* kcctl maintain repairs the delivery queues (kc_maintain.c): every
+     * endpoint has one (an endpoint written by hand, or by a binary older
+     * than migration 011 during a rolling upgrade, may not). */
+    [KC_SQL_REPAIR_QUEUES_MISSING] =
+	{"repair_queues_missing",
+	 "INSERT IGNORE INTO delivery_queues (endpoint_id, business_id) "
+	 "SELECT w.id, w.business_id FROM webhook_endpoints w WHERE NOT EXISTS "
+	 "(SELECT 1 FROM delivery_queues q WHERE q.endpoint_id = w.id)"},
+    /* The next queue rows after an endpoint id, locked unless a worker
+     * holds them (then it is writing them anyway). */
+    [KC_SQL_REPAIR_QUEUES_LOCK] =
+	{"repair_queues_lock",
+	 "SELECT endpoint_id FROM delivery_queues WHERE endpoint_id > ? ORDER "
+	 "BY endpoint_id LIMIT ? FOR UPDATE SKIP LOCKED"},
+    /* What the locked queues should say: the earliest each owes and how
+     * many it has in flight (as committed: a recording not yet committed
+     * lowers the count itself after this). */
+    [KC_SQL_REPAIR_QUEUES_READ] =
+	{"repair_queues_read",
+	 "SELECT j.id, (SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE "
+	 "d.endpoint_id = j.id AND d.next_attempt_at IS NOT NULL), (SELECT "
+	 "COUNT(*) FROM deliveries d WHERE d.endpoint_id = j.id AND d.status = "
+	 "'in_flight') FROM " IDS_TABLE},
+    /* [[endpoint, owed, in_flight], ...]: a queue that says nothing is
+     * owed while something is becomes due then; its count is set right.
+     * A later due_at is left alone: it is a hold or a limit. */
+    [KC_SQL_REPAIR_QUEUES_SET] =
+	{"repair_queues_set",
+	 "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (e BIGINT UNSIGNED PATH '$[0]', "
+	 "owed DATETIME(6) PATH '$[1]', f INT PATH '$[2]')) j STRAIGHT_JOIN "
+	 "delivery_queues q ON q.endpoint_id = j.e SET q.due_at = "
+	 "COALESCE(q.due_at, j.owed), q.in_flight = j.f"},
 
     /* GET /metrics, across every business (the operator's view). The
      * counters kept by the triggers of sql/010_metrics.sql: a few hundred

@@ -35,7 +35,9 @@ struct kc_deliverer {
 	size_t nready;
 	struct kc_ep_sum *eps;
 	struct kc_send_req **done;
-	long long next_claim_ms; /* monotonic; 0: claim when slots free */
+	struct kc_claim_held *held; /* slots per business, for a claim */
+	long long next_claim_ms;    /* monotonic; 0: claim when slots free */
+	int told;                   /* a killed worker's breaker events sent */
 	/* When each recently failing endpoint was last checked for
 	 * disabling, so the check (a row lock) is not made every turn. */
 	struct {
@@ -64,8 +66,10 @@ kc_deliverer_new(struct kc_db *db, const struct kc_config *cfg,
 	d->ready = calloc(n, sizeof(*d->ready));
 	d->eps = calloc(n, sizeof(*d->eps));
 	d->done = calloc(n, sizeof(*d->done));
+	d->held = calloc(n, sizeof(*d->held));
 	if (d->items == NULL || d->ready == NULL || d->eps == NULL ||
-	    d->done == NULL || kc_sender_new(cfg, &d->sender) != 0) {
+	    d->done == NULL || d->held == NULL ||
+	    kc_sender_new(cfg, &d->sender) != 0) {
 		kc_deliverer_free(d);
 		return -1;
 	}
@@ -92,6 +96,7 @@ kc_deliverer_free(struct kc_deliverer *d)
 	free(d->ready);
 	free(d->eps);
 	free(d->done);
+	free(d->held);
 	free(d);
 }
 
@@ -140,13 +145,41 @@ unit_random(void)
 	return (double)v / 4294967296.0;
 }
 
+/* The items in use (in flight, or finished and not yet recorded) per
+ * business, into d->held; returns how many businesses. */
+static size_t
+held_by_business(struct kc_deliverer *d)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < d->nitems; i++) {
+		if (!d->items[i].in_use)
+			continue;
+		for (k = 0; k < n; k++)
+			if (d->held[k].business == d->items[i].business_id)
+				break;
+		if (k == n) {
+			d->held[n].business = d->items[i].business_id;
+			d->held[n++].n = 0;
+		}
+		d->held[k].n++;
+	}
+	return n;
+}
+
+static void
+pump(void *sender)
+{
+	kc_sender_pump(sender);
+}
+
 /* Claims up to limit (kc_queue.c: a fair share per endpoint, within its
  * limits): the deliveries are leased to owner and committed before any
  * sending, so a slow receiver never holds a database lock. ids gets
  * "[1,2,...]"; *more says whether more may be due already. */
 static int
 claim(struct kc_deliverer *d, const char *owner, long long limit,
-      struct kc_buf *ids, int *n, int *more)
+      struct kc_buf *ids, int *n, int *more, struct kc_claim *c_out)
 {
 	struct kc_claim c = {0};
 	long long t0 = kc_time_mono_ms();
@@ -156,12 +189,24 @@ claim(struct kc_deliverer *d, const char *owner, long long limit,
 	c.owner = owner;
 	c.lease = d->cfg->delivery_lease;
 	c.ids = ids;
+	c.pump = pump;
+	c.pump_ctx = d->sender;
+	/* A worker for every business gives one business three quarters of
+	 * its slots at most: a business whose receivers hang, however many
+	 * due deliveries and endpoints it has, leaves the rest to the
+	 * others' deliveries. A worker for one business gives it all. */
+	if (d->only_business == 0) {
+		c.biz_cap = (long long)d->nitems - (long long)d->nitems / 4;
+		c.held = d->held;
+		c.nheld = held_by_business(d);
+	}
 	*n = 0;
 	*more = 0;
 	if (kc_queue_claim(d->db, &c) != 0)
 		return -1;
 	*n = (int)c.claimed;
 	*more = c.more;
+	*c_out = c;
 	if (c.endpoints > 0)
 		kc_debug("claimed %lld of %lld from %zu endpoints in %lld ms",
 			 c.claimed, limit, c.endpoints, kc_time_mono_ms() - t0);
@@ -345,7 +390,8 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 	char owner[KC_ID_MAX];
 	struct kc_buf ids;
 	struct kc_rows *r = NULL;
-	size_t i, room = kc_sender_free_slots(d->sender);
+	struct kc_claim c;
+	size_t i, k, room = kc_sender_free_slots(d->sender);
 	int n, more, rc = -1;
 
 	*claimed = 0;
@@ -356,7 +402,7 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 		return 0;
 	kc_buf_init(&ids, 64 * 1024);
 	if (kc_id_new("w", owner, sizeof(owner)) != 0 ||
-	    claim(d, owner, (long long)room, &ids, &n, &more) != 0)
+	    claim(d, owner, (long long)room, &ids, &n, &more, &c) != 0)
 		goto out;
 	/* Unless more is due already, the next look waits the idle poll
 	 * (or an outcome, which may free an endpoint's place). */
@@ -376,6 +422,9 @@ refill(struct kc_deliverer *d, long long now, int *claimed)
 			break; /* cannot happen: room counted free items */
 		(*claimed)++;
 		snprintf(it->owner, sizeof(it->owner), "%s", owner);
+		for (k = 0; k < c.nprobes; k++)
+			if (c.probes[k] == kc_rows_int(r, i, 4))
+				it->probe = 1;
 		if (prepare(d, r, i, it, now) != 0) {
 			/* Cannot sign (a master key that changed?): tried
 			 * and failed, visibly, rather than skipped. */
@@ -415,6 +464,14 @@ kc_deliverer_step(struct kc_deliverer *d, struct kc_deliver_stats *st,
 
 	*claimed = 0;
 	*finished = 0;
+	/* Breaker transitions a killed worker never told: at the start, so
+	 * cron's next run tells them within a minute. */
+	if (!d->told) {
+		long long told = 0;
+
+		if (kc_record_untold_breakers(&d->rec, &told) == 0)
+			d->told = 1;
+	}
 	/* Refill when a quarter of the slots are free (or all are): a slot
 	 * freed by a slow receiver's answer is filled without waiting for
 	 * the others, and claims stay large enough to be cheap. */

@@ -117,7 +117,7 @@ kc_breaker_verdict(const struct kc_send_req *q)
 	if (q->ok)
 		return KC_VERDICT_SUCCESS;
 	if (q->not_sent)
-		return KC_VERDICT_NEUTRAL;
+		return KC_VERDICT_UNSENT;
 	if (q->transport)
 		return KC_VERDICT_FAILURE;
 	/* It said when to come back: a pause (kc_queue.c), not a fault. */
@@ -139,8 +139,8 @@ kc_breaker_cooldown(long long opens, const struct kc_config *cfg)
 }
 
 int
-kc_breaker_apply(struct kc_breaker *b, enum kc_verdict v, long long now_ms,
-		 const struct kc_config *cfg)
+kc_breaker_apply(struct kc_breaker *b, enum kc_verdict v, int probe,
+		 long long now_ms, const struct kc_config *cfg)
 {
 	switch (v) {
 	case KC_VERDICT_SUCCESS:
@@ -156,9 +156,10 @@ kc_breaker_apply(struct kc_breaker *b, enum kc_verdict v, long long now_ms,
 	case KC_VERDICT_FAILURE:
 		b->failures++;
 		if (b->open) {
-			/* Before the cool-down ended it is a try that was out
-			 * when it opened; after, the probe's. */
-			if (now_ms >= b->until_ms) {
+			/* Only the probe's failure counts: a try that was out
+			 * when it opened says nothing new, whenever it ends
+			 * (told by the claim, not by comparing clocks). */
+			if (probe) {
 				b->opens++;
 				b->until_ms =
 				    now_ms +
@@ -175,6 +176,25 @@ kc_breaker_apply(struct kc_breaker *b, enum kc_verdict v, long long now_ms,
 		    now_ms + kc_breaker_cooldown(b->opens, cfg) * 1000;
 		return KC_BREAKER_OPENED;
 	case KC_VERDICT_NEUTRAL:
+		/* The probe reached a receiver that answered (a 4xx, a 429 or
+		 * 503 that says when): it is up, so the breaker closes; what
+		 * the answer says of the delivery is the retry schedule's
+		 * (and a Retry-After pauses the endpoint). Else half-open
+		 * would never end. */
+		if (!b->open || !probe)
+			break;
+		b->failures = 0;
+		b->opens = 0;
+		b->open = 0;
+		b->until_ms = 0;
+		return KC_BREAKER_RECOVERED;
+	case KC_VERDICT_UNSENT:
+		/* The probe never left (address refused, not signed): nothing
+		 * was learnt of the receiver; another probe after the same
+		 * cool-down, which does not grow. */
+		if (b->open && probe)
+			b->until_ms =
+			    now_ms + kc_breaker_cooldown(b->opens, cfg) * 1000;
 		break;
 	}
 	return 0;

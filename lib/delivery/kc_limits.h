@@ -35,7 +35,7 @@ struct kc_plan {
 };
 
 /* The plan for an endpoint at now_ms when share is its part of the free
- * slots (at least 1). */
+ * slots (0 when its business may take no more). */
 void kc_limits_plan(const struct kc_limits_in *in, long long now_ms,
 		    long long share, struct kc_plan *p);
 
@@ -56,9 +56,15 @@ double kc_bucket_level(double tokens, long long tokens_at_ms, long long now_ms,
 
 /* What one outcome says about the receiver. A failure is a timeout, a
  * transport error, a 5xx or a 429 without Retry-After; a 2xx a success;
- * anything else (another 4xx, a 3xx, a 429 or 503 that says when to come
- * back, a try that never left: address refused, not signed) neither. */
-enum kc_verdict { KC_VERDICT_NEUTRAL, KC_VERDICT_SUCCESS, KC_VERDICT_FAILURE };
+ * anything else it answered (another 4xx, a 3xx, a 429 or 503 that says
+ * when to come back) neutral; a try that never left (address refused, not
+ * signed) unsent. */
+enum kc_verdict {
+	KC_VERDICT_NEUTRAL,
+	KC_VERDICT_SUCCESS,
+	KC_VERDICT_FAILURE,
+	KC_VERDICT_UNSENT
+};
 enum kc_verdict kc_breaker_verdict(const struct kc_send_req *q);
 
 struct kc_breaker {
@@ -71,14 +77,17 @@ struct kc_breaker {
 #define KC_BREAKER_OPENED    1
 #define KC_BREAKER_RECOVERED 2
 
-/* Applies one outcome that ended at now_ms. Closed, it opens at the
- * breaker_threshold-th consecutive failure, for breaker_cooldown. A
- * failure after the cool-down (the probe's) opens it again for twice as
- * long, up to breaker_cooldown_max; a success closes it. Returns
+/* Applies one outcome that ended at now_ms; probe says whether the claim
+ * sent it as an open breaker's one try. Closed, it opens at the
+ * breaker_threshold-th consecutive failure, for breaker_cooldown. The
+ * probe's failure opens it again for twice as long, up to
+ * breaker_cooldown_max; any success, and a probe's neutral answer, close
+ * it; a probe that was not sent waits another cool-down of the same
+ * length. Other tries' outcomes leave an open breaker open. Returns
  * KC_BREAKER_OPENED when a closed breaker opened, KC_BREAKER_RECOVERED
  * when an open one closed, else 0. */
-int kc_breaker_apply(struct kc_breaker *b, enum kc_verdict v, long long now_ms,
-		     const struct kc_config *cfg);
+int kc_breaker_apply(struct kc_breaker *b, enum kc_verdict v, int probe,
+		     long long now_ms, const struct kc_config *cfg);
 /* The cool-down in seconds after the opens-th consecutive open. */
 long long kc_breaker_cooldown(long long opens, const struct kc_config *cfg);
 

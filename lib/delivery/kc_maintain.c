@@ -3,6 +3,8 @@
 #include "kc_endpoint.h"
 #include "kc_log.h"
 #include "kc_session.h"
+#include "kc_queue.h"
+#include "kc_record.h"
 
 #include <stdio.h>
 
@@ -196,10 +198,111 @@ out:
 	return rc;
 }
 
+/* Queue rows per transaction of the repair. */
+#define KC_MAINTAIN_QUEUES 500
+
+/* One batch of queue rows after endpoint *after, locked (those a worker
+ * holds are skipped: it writes them itself), set right. *n: rows looked
+ * at, 0 at the end. */
+static int
+repair_queue_batch(struct kc_db *db, long long *after, size_t *n,
+		   long long *count)
+{
+	struct kc_rows *r = NULL, *q = NULL;
+	struct kc_buf ids, set;
+	unsigned long long changed = 0;
+	size_t i;
+	int rc = -1;
+
+	*n = 0;
+	kc_buf_init(&ids, 64 * 1024);
+	kc_buf_init(&set, 256 * 1024);
+	if (kc_db_begin(db) != 0)
+		goto out;
+	if (kc_db_query(db, KC_SQL_REPAIR_QUEUES_LOCK,
+			KC_ARGS(kc_p_int(*after), kc_p_int(KC_MAINTAIN_QUEUES)),
+			&r) != 0 ||
+	    kc_rows_ids_json(r, &ids) != 0)
+		goto rollback;
+	if ((*n = r->nrows) == 0) {
+		rc = kc_db_commit(db);
+		goto out;
+	}
+	*after = kc_rows_int(r, r->nrows - 1, 0);
+	if (kc_db_query(db, KC_SQL_REPAIR_QUEUES_READ,
+			KC_ARGS(kc_p_strn(ids.data, ids.len)), &q) != 0 ||
+	    kc_buf_putc(&set, '[') != 0)
+		goto rollback;
+	for (i = 0; i < q->nrows; i++) {
+		const char *owed = kc_rows_get(q, i, 1);
+
+		if (kc_buf_printf(&set, "%s[%lld,%s%s%s,%lld]", i ? "," : "",
+				  kc_rows_int(q, i, 0), owed ? "\"" : "",
+				  owed ? owed : "null", owed ? "\"" : "",
+				  kc_rows_int(q, i, 2)) != 0)
+			goto rollback;
+	}
+	if (kc_buf_putc(&set, ']') != 0 ||
+	    kc_db_exec(db, KC_SQL_REPAIR_QUEUES_SET,
+		       KC_ARGS(kc_p_strn(set.data, set.len)), &changed,
+		       NULL) != 0 ||
+	    kc_db_commit(db) != 0)
+		goto rollback;
+	*count += (long long)changed;
+	rc = 0;
+	goto out;
+rollback:
+	kc_db_rollback(db);
+out:
+	kc_rows_free(r);
+	kc_rows_free(q);
+	kc_buf_free(&ids);
+	kc_buf_free(&set);
+	return rc;
+}
+
+/* The delivery queues as the deliveries say they should be. A queue row
+ * can be missing (an endpoint written by hand, or by a binary older than
+ * migration 011 during a rolling upgrade), say nothing is owed while
+ * something is (011's snapshot beside such a binary), or count deliveries
+ * in flight that are not (an outcome recorded while its queue row stayed
+ * locked, a crash): the workers would never look at those endpoints
+ * again, or take them for full. And wake-ups that no worker consumes
+ * (every worker limited to other businesses) are turned into due queues
+ * here, so that the table does not grow for ever. */
+static int
+repair_queues(struct kc_db *db, struct kc_maintain_stats *st)
+{
+	unsigned long long made = 0;
+	long long after = 0, taken;
+	size_t n, rounds;
+
+	if (kc_db_exec(db, KC_SQL_REPAIR_QUEUES_MISSING, NULL, 0, &made,
+		       NULL) != 0)
+		return -1;
+	st->queues_repaired += (long long)made;
+	do {
+		if (repair_queue_batch(db, &after, &n, &st->queues_repaired) !=
+		    0)
+			return -1;
+	} while (n == KC_MAINTAIN_QUEUES);
+	/* A bounded number of rounds: ingest may be adding as fast. */
+	for (rounds = 0; rounds < 100; rounds++) {
+		if (kc_queue_take_wakeups(db, 0, &taken) != 0)
+			return -1;
+		st->wakeups += taken;
+		if (taken == 0)
+			break;
+	}
+	return 0;
+}
+
 int
 kc_maintain_run(struct kc_db *db, const struct kc_config *cfg,
 		const struct kc_actor *actor, struct kc_maintain_stats *st)
 {
+	struct kc_recorder rec = {db, cfg, NULL};
+
 	if (sweep_endpoints(db, cfg, actor, &st->endpoints_disabled) != 0 ||
 	    purge(db, KC_SQL_PURGE_ATTEMPTS, cfg->attempts_retention,
 		  &st->attempts) != 0 ||
@@ -213,7 +316,9 @@ kc_maintain_run(struct kc_db *db, const struct kc_config *cfg,
 		  cfg->carrier_callbacks_retention,
 		  &st->carrier_callbacks) != 0 ||
 	    kc_session_purge(db, cfg, KC_MAINTAIN_BATCH, &st->sessions,
-			     &st->signin_throttle) != 0)
+			     &st->signin_throttle) != 0 ||
+	    repair_queues(db, st) != 0 ||
+	    kc_record_untold_breakers(&rec, &st->breaker_events) != 0)
 		return -1;
 	return 0;
 }

@@ -3,8 +3,11 @@
  * and the carrier callbacks kept against replays, deleted in small
  * batches so no lock is held for long, and the auto-disable sweep for
  * endpoints that have been failing too long, the folding of ended
- * connections' metric counters, and the dashboard's dead sessions and
- * closed sign-in throttle windows (kc_session_purge). */
+ * connections' metric counters, the dashboard's dead sessions and
+ * closed sign-in throttle windows (kc_session_purge), and the repair
+ * of the delivery queues (a missing row, a queue that owes but is not
+ * due, a wrong count of deliveries in flight, wake-ups no worker
+ * consumed). */
 #ifndef KC_MAINTAIN_H
 #define KC_MAINTAIN_H
 
@@ -18,6 +21,9 @@ struct kc_maintain_stats {
 	long long outbound_actions;  /* finished, past outbound_retention */
 	long long carrier_callbacks; /* past carrier_callbacks_retention */
 	long long sessions, signin_throttle; /* the dashboard's, deleted */
+	long long queues_repaired; /* delivery queues made or set right */
+	long long wakeups;         /* wake-ups turned into due queues */
+	long long breaker_events;  /* a killed worker's, told */
 };
 
 /* Rows per delete statement. */

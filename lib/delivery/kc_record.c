@@ -268,7 +268,8 @@ item_cmp(const void *a, const void *b)
 }
 
 /* The endpoint's breaker, locked, taken through its outcomes of this
- * batch (its[] sorted by item_cmp). */
+ * batch (its[] sorted by item_cmp). 1: the row stayed locked by another
+ * transaction, nothing to write. */
 static int
 run_breaker(struct kc_recorder *d, struct kc_ep_sum *e, struct kc_outcome **its,
 	    size_t n, struct kc_breaker *b)
@@ -279,8 +280,16 @@ run_breaker(struct kc_recorder *d, struct kc_ep_sum *e, struct kc_outcome **its,
 
 	memset(b, 0, sizeof(*b));
 	if (kc_db_query(d->db, KC_SQL_ENDPOINT_BREAKER_LOCK,
-			KC_ARGS(kc_p_int(e->id)), &r) != 0)
-		return -1;
+			KC_ARGS(kc_p_int(e->id)), &r) != 0) {
+		/* Held for more than a second (a transaction that does not
+		 * end): the outcomes are recorded without this endpoint's
+		 * health rather than not at all. */
+		if (kc_db_errno(d->db) != KC_ER_LOCK_WAIT_TIMEOUT)
+			return -1;
+		kc_warn("endpoint %lld is locked: its health misses a batch",
+			e->id);
+		return 1;
+	}
 	if (r->nrows == 1) {
 		b->open = (int)kc_rows_int(r, 0, 0);
 		b->failures = kc_rows_int(r, 0, 1);
@@ -295,7 +304,7 @@ run_breaker(struct kc_recorder *d, struct kc_ep_sum *e, struct kc_outcome **its,
 		    !its[i]->live)
 			continue;
 		t = kc_breaker_apply(b, kc_breaker_verdict(&its[i]->req),
-				     its[i]->ended_ms, d->cfg);
+				     its[i]->probe, its[i]->ended_ms, d->cfg);
 		if (t == KC_BREAKER_OPENED)
 			e->opened = 1;
 		else if (t == KC_BREAKER_RECOVERED)
@@ -317,12 +326,15 @@ update_health(struct kc_recorder *d, struct kc_ep_sum *eps, size_t neps,
 	    t5[KC_TIME_MAX], t6[KC_TIME_MAX];
 	struct kc_breaker b;
 	size_t i;
+	int rc;
 
 	qsort(eps, neps, sizeof(eps[0]), ep_cmp);
 	for (i = 0; i < neps; i++) {
 		struct kc_ep_sum *e = &eps[i];
 
-		if (run_breaker(d, e, its, n, &b) != 0 ||
+		if ((rc = run_breaker(d, e, its, n, &b)) == 1)
+			continue;
+		if (rc != 0 ||
 		    kc_db_exec(
 			d->db, KC_SQL_ENDPOINT_HEALTH,
 			KC_ARGS(kc_p_int(e->had_success), kc_p_int(e->trailing),
@@ -336,14 +348,28 @@ update_health(struct kc_recorder *d, struct kc_ep_sum *eps, size_t neps,
 				kc_p_int(b.failures), kc_p_int(b.opens),
 				p_time(b.opened_ms, t5, sizeof(t5)),
 				p_time(b.open ? b.until_ms : 0, t6, sizeof(t6)),
+				/* Told after the commit (or, should
+				 * the worker die first, later). */
+				kc_p_str(!e->opened && !e->recovered ? NULL
+					 : b.open                    ? "opened"
+						  : "recovered"),
 				kc_p_int(e->id)),
 			NULL, NULL) != 0)
 			return -1;
 	}
-	for (i = 0; i < neps; i++)
+	for (i = 0; i < neps; i++) {
 		if (kc_queue_recorded(d->db, eps[i].id, eps[i].pause_ms,
-				      eps[i].recorded) != 0)
+				      eps[i].recorded) == 0)
+			continue;
+		/* Held for more than a second: its count of deliveries in
+		 * flight stays high until a claim counts them (or kcctl
+		 * maintain repairs it), and it is looked at when its lease
+		 * would have ended. */
+		if (kc_db_errno(d->db) != KC_ER_LOCK_WAIT_TIMEOUT)
 			return -1;
+		kc_warn("endpoint %lld's queue is locked: left as it is",
+			eps[i].id);
+	}
 	return 0;
 }
 
@@ -383,36 +409,76 @@ kc_record_batch(struct kc_recorder *d, struct kc_outcome **its, size_t n,
 	return -1;
 }
 
-/* After the batch committed, in a small transaction each (their inserts
- * lock the business's rows, like disable_failing's): the breaker's
- * transitions as events to the business's other endpoints. In the order
- * that leaves the last one saying how the breaker stands. */
+/* The endpoint's untold breaker transition as an event to the business's
+ * other endpoints, in a small transaction (its inserts lock the
+ * business's rows, like disable_failing's) that also marks it told. 1 if
+ * there was one. */
+static int
+tell_breaker(struct kc_recorder *d, long long id)
+{
+	struct kc_rows *r = NULL;
+	int opened, rc;
+
+	if (d->sender)
+		kc_sender_pump(d->sender);
+	if (kc_db_begin(d->db) != 0)
+		return -1;
+	if (kc_db_query(d->db, KC_SQL_ENDPOINT_BREAKER_PENDING_LOCK,
+			KC_ARGS(kc_p_int(id)), &r) != 0)
+		goto fail;
+	if (r->nrows == 0) {
+		kc_rows_free(r);
+		return kc_db_commit(d->db) == 0 ? 0 : -1;
+	}
+	opened = strcmp(kc_rows_get(r, 0, 0), "opened") == 0;
+	kc_rows_free(r);
+	/* A deleted endpoint tells nothing (KC_NOTFOUND), and is done. */
+	if ((rc = kc_endpoint_breaker_event(d->db, id, opened)) < 0 &&
+	    rc != KC_NOTFOUND)
+		goto fail;
+	if (kc_db_exec(d->db, KC_SQL_ENDPOINT_BREAKER_TOLD,
+		       KC_ARGS(kc_p_int(id)), NULL, NULL) != 0 ||
+	    kc_db_commit(d->db) != 0)
+		goto fail;
+	kc_info("endpoint %lld: circuit breaker %s", id,
+		opened ? "opened" : "closed");
+	return 1;
+fail:
+	kc_db_rollback(d->db);
+	kc_warn("could not tell of endpoint %lld's circuit breaker", id);
+	return -1;
+}
+
+/* After the batch committed: the breakers it changed, told. Should the
+ * worker die first, the transition stays marked for
+ * kc_record_untold_breakers. */
 void
 kc_record_breaker_events(struct kc_recorder *d, const struct kc_ep_sum *eps,
 			 size_t neps)
 {
-	size_t i, k;
-	int opened;
+	size_t i;
 
-	for (i = 0; i < neps; i++) {
-		for (k = 0; k < 2; k++) {
-			opened = (k == 0) != eps[i].open;
-			if (!(opened ? eps[i].opened : eps[i].recovered))
-				continue;
-			kc_sender_pump(d->sender);
-			if (kc_db_begin(d->db) != 0)
-				return;
-			if (kc_endpoint_breaker_event(d->db, eps[i].id,
-						      opened) < 0 ||
-			    kc_db_commit(d->db) != 0) {
-				kc_db_rollback(d->db);
-				kc_warn("could not tell of endpoint %lld's "
-					"circuit breaker",
-					eps[i].id);
-				continue;
-			}
-			kc_info("endpoint %lld: circuit breaker %s", eps[i].id,
-				opened ? "opened" : "closed");
-		}
+	for (i = 0; i < neps; i++)
+		if (eps[i].opened || eps[i].recovered)
+			(void)tell_breaker(d, eps[i].id);
+}
+
+int
+kc_record_untold_breakers(struct kc_recorder *d, long long *told)
+{
+	struct kc_rows *r;
+	size_t i;
+	int rc = 0, one;
+
+	if (kc_db_query(d->db, KC_SQL_ENDPOINT_BREAKER_UNTOLD, NULL, 0, &r) !=
+	    0)
+		return -1;
+	for (i = 0; i < r->nrows; i++) {
+		if ((one = tell_breaker(d, kc_rows_int(r, i, 0))) < 0)
+			rc = -1;
+		else
+			*told += one;
 	}
+	kc_rows_free(r);
+	return rc;
 }

@@ -40,14 +40,16 @@ struct kc_outcome {
 	struct kc_send_req req;
 	const char *status; /* delivered, failed, dead */
 	long long ended_ms, next_ms;
-	int lost; /* the lease had passed to another worker */
+	int lost;  /* the lease had passed to another worker */
+	int probe; /* sent as an open breaker's one try (the claim says) */
 };
 
 /* What recording needs of the worker. */
 struct kc_recorder {
 	struct kc_db *db;
 	const struct kc_config *cfg;
-	struct kc_sender *sender; /* moved along while the database works */
+	struct kc_sender *sender; /* moved along while the database works;
+				     may be NULL */
 };
 
 /* The receiver's Retry-After in ms, as it is honoured: capped at
@@ -61,8 +63,13 @@ long long kc_record_retry_after_ms(const struct kc_config *cfg,
 int kc_record_batch(struct kc_recorder *d, struct kc_outcome **its, size_t n,
 		    struct kc_ep_sum *eps, size_t *neps);
 /* After the batch committed: endpoint.circuit_opened and
- * endpoint.recovered events for the breakers that changed. */
+ * endpoint.recovered events for the breakers that changed. The batch
+ * marked each transition (breaker_event); telling it clears the mark. */
 void kc_record_breaker_events(struct kc_recorder *d,
 			      const struct kc_ep_sum *eps, size_t neps);
+/* The transitions a killed worker marked and never told, of every
+ * business (up to 100), told now; *told counts them. d->sender may be
+ * NULL. */
+int kc_record_untold_breakers(struct kc_recorder *d, long long *told);
 
 #endif

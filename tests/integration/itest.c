@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -601,4 +602,97 @@ itest_npa_where(int inside)
 			return t->npa;
 	}
 	return 0;
+}
+
+void
+itest_wait_received(const char *path, size_t n, long long within_ms)
+{
+	long long deadline = itest_mono_ms() + within_ms;
+	size_t got;
+
+	while ((got = itest_rcv_count(path)) < n) {
+		cr_assert(itest_mono_ms() < deadline,
+			  "%zu of %zu requests arrived within %lld ms", got, n,
+			  within_ms);
+		itest_msleep(10);
+	}
+}
+
+void
+itest_expect_latency(const char *path, size_t n, long long max_ms)
+{
+	json_t *log = itest_rcv_log(path);
+	long long lat;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		lat = itest_jint(
+		    json_array_get(json_object_get(log, "requests"), i),
+		    "latency_ms");
+		cr_expect(lat >= 0 && lat < max_ms,
+			  "event %zu to %s arrived %lld ms after it was made",
+			  i, path, lat);
+	}
+	json_decref(log);
+}
+
+pid_t
+itest_worker_spawn(const char *biz, const char *window, int *fd)
+{
+	const char *kcctl = getenv("KC_KCCTL"), *conf = getenv("KC_CONF");
+	const char *log = getenv("KC_ITEST_LOG");
+	int p[2], f;
+	pid_t pid;
+
+	cr_assert(kcctl && conf, "KC_KCCTL and KC_CONF must be set");
+	cr_assert(pipe(p) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		f = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND,
+			 0600);
+		dup2(p[1], 1);
+		if (f >= 0)
+			dup2(f, 2);
+		for (f = 3; f < 1024; f++)
+			close(f);
+		if (biz)
+			execl(kcctl, kcctl, "--conf", conf, "--json", "deliver",
+			      "--business", biz, "--for", window, (char *)NULL);
+		else
+			execl(kcctl, kcctl, "--conf", conf, "--json", "deliver",
+			      "--for", window, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	*fd = p[0];
+	return pid;
+}
+
+json_t *
+itest_worker_done(pid_t pid, int fd)
+{
+	kill(pid, SIGTERM);
+	return itest_worker_wait(pid, fd);
+}
+
+json_t *
+itest_worker_wait(pid_t pid, int fd)
+{
+	char buf[8192];
+	size_t n = 0;
+	ssize_t got;
+	json_t *v;
+	int st;
+
+	while (n < sizeof(buf) - 1 &&
+	       (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)got;
+	buf[n] = '\0';
+	close(fd);
+	waitpid(pid, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker exit %d", st);
+	v = json_loads(buf, 0, NULL);
+	cr_assert(v != NULL, "worker output: %s", buf);
+	return v;
 }

@@ -5,6 +5,7 @@
 #define ITEST_H
 
 #include <jansson.h>
+#include <sys/types.h>
 #include <stddef.h>
 
 struct itest_resp {
@@ -118,6 +119,22 @@ void itest_rcv_endpoint(const char *key, const char *path, const char *types,
 			char *id, char *secret);
 /* kcctl deliver --business biz: sends what is due, then returns. */
 json_t *itest_deliver(const char *biz, int *status);
+/* Polls the receiver until path has received n requests, failing the
+ * test after within_ms. */
+void itest_wait_received(const char *path, size_t n, long long within_ms);
+/* Expects each of the first n requests path received to have arrived
+ * less than max_ms after its event was created (latency_ms). */
+void itest_expect_latency(const char *path, size_t n, long long max_ms);
+/* kcctl deliver --for window in the background, for business biz (NULL:
+ * every business); its JSON output to a pipe (*fd), its log to
+ * KC_ITEST_LOG. No other descriptor of the test goes with it (a held SQL
+ * session's pipes would keep that session open). */
+pid_t itest_worker_spawn(const char *biz, const char *window, int *fd);
+/* Stops the worker's claiming (SIGTERM: it finishes what is in flight)
+ * and returns its JSON output once it exited 0. */
+json_t *itest_worker_done(pid_t pid, int fd);
+/* A worker's whole JSON output, once it has exited 0 by itself. */
+json_t *itest_worker_wait(pid_t pid, int fd);
 /* A new lead (so a lead.captured event); event_id (64 bytes, may be
  * NULL) gets its event. */
 void itest_lead(const char *key, char *event_id);

@@ -21,55 +21,6 @@
 
 TestSuite(fair, .init = itest_setup, .timeout = 60);
 
-/* kcctl deliver --business biz --for window, its JSON output to a pipe
- * (*fd, for worker_done). */
-static pid_t
-spawn_worker(const char *biz, const char *window, int *fd)
-{
-	const char *kcctl = getenv("KC_KCCTL"), *conf = getenv("KC_CONF");
-	int p[2];
-	pid_t pid;
-
-	cr_assert(pipe(p) == 0);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		dup2(p[1], 1);
-		freopen("/dev/null", "w", stderr);
-		execl(kcctl, kcctl, "--conf", conf, "--json", "deliver",
-		      "--business", biz, "--for", window, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	*fd = p[0];
-	return pid;
-}
-
-/* Stops a worker's claiming (SIGTERM: it finishes what is in flight) and
- * returns its JSON output once it exited 0. */
-static json_t *
-worker_done(pid_t pid, int fd)
-{
-	char buf[8192];
-	size_t n = 0;
-	ssize_t got;
-	json_t *v;
-	int st;
-
-	kill(pid, SIGTERM);
-	while (n < sizeof(buf) - 1 &&
-	       (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-		n += (size_t)got;
-	buf[n] = '\0';
-	close(fd);
-	waitpid(pid, &st, 0);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker exit %d", st);
-	v = json_loads(buf, 0, NULL);
-	cr_assert(v != NULL, "worker output: %s", buf);
-	return v;
-}
-
 /* An endpoint at the receiver's path taking types, with more members
  * (",\"max_in_flight\":3" or ""). id needs 64 bytes. */
 static void
@@ -125,20 +76,6 @@ count_status(const char *key, const char *ep, const char *status)
 	snprintf(url, sizeof(url),
 		 "/v1/deliveries?endpoint=%s&status=%s&limit=100", ep, status);
 	return itest_count(key, url);
-}
-
-static void
-wait_received(const char *path, size_t n, long long within_ms)
-{
-	long long deadline = itest_mono_ms() + within_ms;
-	size_t got;
-
-	while ((got = itest_rcv_count(path)) < n) {
-		cr_assert(itest_mono_ms() < deadline,
-			  "%zu of %zu requests arrived within %lld ms", got, n,
-			  within_ms);
-		itest_msleep(10);
-	}
 }
 
 /* Milliseconds since the epoch of "YYYY-MM-DDTHH:MM:SS.mmmZ". */
@@ -254,7 +191,6 @@ Test(fair, a_hanging_endpoint_holds_only_its_own_slots)
 	char hang[64], ok[64], ep_h[64], ep_ok[64];
 	json_t *log, *out;
 	size_t i;
-	long long lat;
 	int fd;
 	pid_t pid;
 
@@ -273,24 +209,19 @@ Test(fair, a_hanging_endpoint_holds_only_its_own_slots)
 	for (i = 0; i < BACKLOG; i++)
 		itest_lead(t.key, NULL);
 	endpoint_with(t.key, ok, "[\"lead.captured\"]", "", ep_ok);
-	pid = spawn_worker(t.biz, "20s", &fd);
-	wait_received(hang, 1, 5000);
+	pid = itest_worker_spawn(t.biz, "20s", &fd);
+	itest_wait_received(hang, 1, 5000);
 	for (i = 0; i < FRESH; i++) {
 		itest_lead(t.key, NULL);
 		itest_msleep(100);
 	}
-	wait_received(ok, FRESH, 3000);
-	log = itest_rcv_log(ok);
-	for (i = 0; i < FRESH; i++) {
-		lat = itest_jint(
-		    json_array_get(json_object_get(log, "requests"), i),
-		    "latency_ms");
-		cr_expect(lat >= 0 && lat < 1000,
-			  "event %zu to the healthy endpoint took %lld ms", i,
-			  lat);
-	}
-	json_decref(log);
-	out = worker_done(pid, fd);
+	itest_wait_received(ok, FRESH, 3000);
+	/* Other tests run beside this one on two cores, so the bound is
+	 * loose; the 1 s promise across businesses is held to in
+	 * test_wakeup.c, which runs alone. What this test shows is
+	 * max_in_flight keeping the hanging endpoint to 3 (below). */
+	itest_expect_latency(ok, FRESH, 2500);
+	out = itest_worker_done(pid, fd);
 	json_decref(out);
 	/* The hanging one never had more than its 3 at once, and nothing of
 	 * it went dead for waiting. */
@@ -309,7 +240,7 @@ Test(fair, retry_after_pauses_only_its_endpoint)
 	char busy[64], calm[64], ep_b[64], ep_c[64];
 	json_t *log, *e, *out;
 	const char *until;
-	long long gap, lat, t_first, deadline;
+	long long gap, t_first, deadline;
 	size_t i;
 	int fd;
 	pid_t pid;
@@ -323,21 +254,15 @@ Test(fair, retry_after_pauses_only_its_endpoint)
 	endpoint_with(t.key, calm, "[\"*\"]", "", ep_c);
 	for (i = 0; i < N; i++)
 		itest_lead(t.key, NULL);
-	pid = spawn_worker(t.biz, "20s", &fd);
-	wait_received(busy, 1, 5000);
+	pid = itest_worker_spawn(t.biz, "20s", &fd);
+	itest_wait_received(busy, 1, 5000);
 	itest_rcv_mode(busy, "{\"status\":200}");
 
 	/* The other endpoint of the same business is not paused. */
-	wait_received(calm, N, 3000);
-	log = itest_rcv_log(calm);
-	for (i = 0; i < N; i++) {
-		lat = itest_jint(
-		    json_array_get(json_object_get(log, "requests"), i),
-		    "latency_ms");
-		cr_expect(lat >= 0 && lat < 1000,
-			  "the calm endpoint waited %lld ms", lat);
-	}
-	json_decref(log);
+	itest_wait_received(calm, N, 3000);
+	/* Run beside other tests: a bound well under the pause's 3 s, not
+	 * the 1 s promise (test_wakeup.c). */
+	itest_expect_latency(calm, N, 2500);
 	/* Shown once the 429 is recorded (the receiver saw it first). */
 	deadline = itest_mono_ms() + 2000;
 	for (;;) {
@@ -353,8 +278,8 @@ Test(fair, retry_after_pauses_only_its_endpoint)
 	cr_expect(ms_of(until) > now_ms(), "paused until %s", until);
 	json_decref(e);
 
-	wait_received(busy, N + 1, 10000);
-	out = worker_done(pid, fd);
+	itest_wait_received(busy, N + 1, 10000);
+	out = itest_worker_done(pid, fd);
 	json_decref(out);
 	log = itest_rcv_log(busy);
 	t_first = received_at(log, 0);
@@ -403,13 +328,16 @@ Test(fair, breaker_opens_holds_probes_once_and_closes)
 	itest_rcv_path(bad, sizeof(bad));
 	itest_rcv_path(watch, sizeof(watch));
 	itest_rcv_mode(bad, "{\"status\":500}");
-	endpoint_with(t.key, bad, "[\"lead.captured\"]", "", ep_bad);
+	/* One try at a time, so that the breaker opens at exactly the third
+	 * and no other try was out. */
+	endpoint_with(t.key, bad, "[\"lead.captured\"]", ",\"max_in_flight\":1",
+		      ep_bad);
 	endpoint_with(t.key, watch,
 		      "[\"endpoint.circuit_opened\",\"endpoint.recovered\"]",
 		      "", ep_w);
 	for (i = 0; i < N; i++)
 		itest_lead(t.key, NULL);
-	pid = spawn_worker(t.biz, "30s", &fd);
+	pid = itest_worker_spawn(t.biz, "30s", &fd);
 
 	/* Opening: at the third failure in a row. */
 	deadline = itest_mono_ms() + 8000;
@@ -427,9 +355,8 @@ Test(fair, breaker_opens_holds_probes_once_and_closes)
 	probe1 = ms_of(itest_jstr(b, "next_probe_at"));
 	json_decref(e);
 	opened_with = itest_rcv_count(bad);
-	cr_expect(opened_with >= 3 && opened_with <= N, "%zu tries",
-		  opened_with);
-	wait_received(watch, 1, 3000);
+	cr_expect_eq(opened_with, 3, "%zu tries before it opened", opened_with);
+	itest_wait_received(watch, 1, 3000);
 	ev = event_body(watch, 0);
 	cr_expect_str_eq(itest_jstr(ev, "type"), "endpoint.circuit_opened");
 	cr_expect_str_eq(itest_jstr(json_object_get(ev, "data"), "endpoint_id"),
@@ -460,7 +387,7 @@ Test(fair, breaker_opens_holds_probes_once_and_closes)
 
 	/* Probing: exactly one try, which fails: open again, twice as
 	 * long. */
-	wait_received(bad, opened_with + 1, 4000);
+	itest_wait_received(bad, opened_with + 1, 4000);
 	e = NULL;
 	deadline = itest_mono_ms() + 4000;
 	for (;;) {
@@ -494,13 +421,13 @@ Test(fair, breaker_opens_holds_probes_once_and_closes)
 	cr_expect_str_eq(itest_jstr(b, "state"), "closed");
 	cr_expect_eq(itest_jint(b, "failures"), 0);
 	json_decref(e);
-	wait_received(watch, 2, 3000);
+	itest_wait_received(watch, 2, 3000);
 	ev = event_body(watch, 1);
 	cr_expect_str_eq(itest_jstr(ev, "type"), "endpoint.recovered");
 	cr_expect_str_eq(itest_jstr(json_object_get(ev, "data"), "endpoint_id"),
 			 ep_bad);
 	json_decref(ev);
-	out = worker_done(pid, fd);
+	out = itest_worker_done(pid, fd);
 	json_decref(out);
 	cr_expect_eq(count_status(t.key, ep_bad, "dead"), 0);
 	/* Every try is on the receiver's log: the probes came at their
@@ -535,13 +462,13 @@ Test(fair, two_workers_keep_max_in_flight_and_the_rate)
 	endpoint_with(t.key, slow, "[\"*\"]", ",\"max_in_flight\":3", ep_s);
 	endpoint_with(t.key, fast, "[\"*\"]", ",\"rate_limit\":5", ep_f);
 	for (i = 0; i < W; i++)
-		pid[i] = spawn_worker(t.biz, "30s", &fd[i]);
+		pid[i] = itest_worker_spawn(t.biz, "30s", &fd[i]);
 	for (i = 0; i < N; i++)
 		itest_lead(t.key, NULL);
-	wait_received(slow, N, 15000);
-	wait_received(fast, N, 15000);
+	itest_wait_received(slow, N, 15000);
+	itest_wait_received(fast, N, 15000);
 	for (i = 0; i < W; i++) {
-		out = worker_done(pid[i], fd[i]);
+		out = itest_worker_done(pid[i], fd[i]);
 		claimed[i] = itest_jint(out, "claimed");
 		fprintf(stderr, "worker %zu claimed %lld\n", i, claimed[i]);
 		json_decref(out);
@@ -627,7 +554,7 @@ Test(fair, no_wakeup_is_lost_while_a_worker_drains)
 	itest_key_unlimited(t.key_id);
 	itest_rcv_path(path, sizeof(path));
 	endpoint_with(t.key, path, "[\"*\"]", "", ep);
-	pid = spawn_worker(t.biz, "40s", &fd);
+	pid = itest_worker_spawn(t.biz, "40s", &fd);
 	/* Each round: ingests from four processes at once while the worker
 	 * keeps emptying the queue they wake; every event must arrive. */
 	for (round = 0; round < ROUNDS; round++) {
@@ -643,9 +570,9 @@ Test(fair, no_wakeup_is_lost_while_a_worker_drains)
 				  "a poster failed (%d)", st);
 		}
 		want = (size_t)(round + 1) * POSTERS * EACH;
-		wait_received(path, want, 10000);
+		itest_wait_received(path, want, 10000);
 	}
-	out = worker_done(pid, fd);
+	out = itest_worker_done(pid, fd);
 	json_decref(out);
 	log = itest_rcv_log(path);
 	seen = json_object();
@@ -661,4 +588,106 @@ Test(fair, no_wakeup_is_lost_while_a_worker_drains)
 	json_decref(seen);
 	json_decref(log);
 	cr_expect_eq(count_status(t.key, ep, "pending"), 0);
+	cr_expect_eq(count_status(t.key, ep, "dead"), 0);
+}
+
+/* A new URL is a new receiver: what the breaker learnt of the old one
+ * (open, its next probe an hour away) no longer holds the endpoint's
+ * deliveries. */
+Test(fair, a_new_url_resets_the_breaker)
+{
+	struct itest_tenant t;
+	struct itest_resp r;
+	char old[64], fresh[64], ep[64], url[128], body[256], sql[512];
+	json_t *e, *b, *out;
+	int fd;
+	pid_t pid;
+
+	itest_tenant_new(&t, "Moved Receiver Co", "*");
+	itest_rcv_path(old, sizeof(old));
+	itest_rcv_path(fresh, sizeof(fresh));
+	endpoint_with(t.key, old, "[\"*\"]", "", ep);
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE webhook_endpoints SET breaker_state = 'open', "
+	    "breaker_failures = 5, breaker_opens = 3, breaker_opened_at = "
+	    "UTC_TIMESTAMP(6), breaker_until = UTC_TIMESTAMP(6) + INTERVAL "
+	    "1 HOUR WHERE public_id = '%s'",
+	    ep);
+	cr_assert_eq(itest_admin_sql(sql), 0);
+	b = breaker_of(t.key, ep, &e);
+	cr_assert_str_eq(itest_jstr(b, "state"), "open");
+	json_decref(e);
+
+	snprintf(url, sizeof(url), "/v1/webhook-endpoints/%s", ep);
+	snprintf(body, sizeof(body), "{\"url\":\"%s%s\"}",
+		 getenv("KC_RECEIVER_URL"), fresh);
+	itest_http("PATCH", url, t.key, body, strlen(body), NULL, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	itest_resp_free(&r);
+	b = breaker_of(t.key, ep, &e);
+	cr_expect_str_eq(itest_jstr(b, "state"), "closed");
+	cr_expect_eq(itest_jint(b, "failures"), 0);
+	cr_expect(json_is_null(json_object_get(b, "next_probe_at")));
+	json_decref(e);
+
+	itest_lead(t.key, NULL);
+	pid = itest_worker_spawn(t.biz, "10s", &fd);
+	itest_wait_received(fresh, 1, 5000);
+	out = itest_worker_done(pid, fd);
+	json_decref(out);
+	cr_expect_eq(itest_rcv_count(old), 0);
+}
+
+/* A worker SIGKILLed with an endpoint's every slot out: its leases run
+ * out and the next worker takes them back, keeping max_in_flight (the
+ * expired leases no longer count, and are not counted twice), and in the
+ * end the queue counts nothing in flight. */
+Test(fair, leases_of_a_killed_worker_come_back_within_the_limit)
+{
+	enum { N = 6, CAP = 3 };
+	struct itest_tenant t;
+	char path[64], ep[64], sql[512];
+	json_t *log, *out;
+	long long deadline;
+	int fd, st;
+	pid_t pid;
+
+	/* Killed within the tries' 2 s; their leases end a second later. */
+	setenv("KC_DELIVERY_LEASE", "3s", 1);
+	setenv("KC_DELIVERY_TIMEOUT", "2s", 1);
+	itest_tenant_new(&t, "Killed Worker Co", "*");
+	itest_rcv_path(path, sizeof(path));
+	itest_rcv_mode(path, "{\"status\":200,\"delay_ms\":8000}");
+	endpoint_with(t.key, path, "[\"*\"]", ",\"max_in_flight\":3", ep);
+	for (int i = 0; i < N; i++)
+		itest_lead(t.key, NULL);
+	pid = itest_worker_spawn(t.biz, "30s", &fd);
+	itest_wait_received(path, CAP, 5000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(fd);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT q.in_flight FROM delivery_queues q JOIN "
+	    "webhook_endpoints w ON w.id = q.endpoint_id WHERE w.public_id "
+	    "= '%s'",
+	    ep);
+	cr_expect_eq(itest_sql_int(sql), CAP, "the dead worker's leases");
+	itest_rcv_mode(path, "{\"status\":200,\"delay_ms\":300}");
+
+	pid = itest_worker_spawn(t.biz, "30s", &fd);
+	deadline = itest_mono_ms() + 15000;
+	while (count_status(t.key, ep, "delivered") < N) {
+		cr_assert(itest_mono_ms() < deadline, "not all delivered");
+		itest_msleep(50);
+	}
+	out = itest_worker_done(pid, fd);
+	json_decref(out);
+	cr_expect_eq(itest_sql_int(sql), 0, "still counted in flight");
+	log = itest_rcv_log(path);
+	/* The killed worker's requests closed with it. */
+	cr_expect_leq(itest_jint(log, "max_concurrent"), CAP);
+	cr_expect_eq(itest_jint(log, "count"), CAP + N);
+	json_decref(log);
 }

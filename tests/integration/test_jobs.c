@@ -582,3 +582,224 @@ Test(jobs, maintain_purges_finished_outbound_actions_and_old_callbacks)
 		 id);
 	cr_expect_eq(itest_sql_int(sql), 3);
 }
+
+/* The delivery queues broken as a crash, a hand-made endpoint or a binary
+ * older than migration 011 leaves them: a queue that says nothing is due
+ * while a delivery is owed and counts deliveries in flight that are not,
+ * an endpoint without a queue row, and a wake-up no worker consumed.
+ * kcctl maintain sets them right, and the deliveries then go. */
+Test(jobs, maintain_repairs_the_delivery_queues)
+{
+	struct itest_tenant t;
+	char p1[64], p2[64], p3[64], e1[64], e2[64], e3[64], sql[1024];
+	const char *deliver[] = {"deliver", "--business", NULL, NULL};
+	const char *maintain[] = {"maintain", NULL};
+	long long id1, id2, id3;
+	json_t *v;
+
+	itest_tenant_new(&t, "Broken Queues Co", "*");
+	itest_rcv_path(p1, sizeof(p1));
+	itest_rcv_path(p2, sizeof(p2));
+	itest_rcv_path(p3, sizeof(p3));
+	itest_rcv_endpoint(t.key, p1, NULL, e1, NULL);
+	itest_rcv_endpoint(t.key, p2, NULL, e2, NULL);
+	itest_rcv_endpoint(t.key, p3, NULL, e3, NULL);
+	itest_lead(t.key, NULL); /* one delivery owed to each */
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM webhook_endpoints WHERE public_id = '%s'", e1);
+	id1 = itest_sql_int(sql);
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM webhook_endpoints WHERE public_id = '%s'", e2);
+	id2 = itest_sql_int(sql);
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM webhook_endpoints WHERE public_id = '%s'", e3);
+	id3 = itest_sql_int(sql);
+	/* 1: not due, and 7 in flight; 2: no queue row; 3: not due, with its
+	 * wake-up still waiting. None of 1 and 2 has a wake-up. */
+	snprintf(
+	    sql, sizeof(sql),
+	    "DELETE FROM delivery_wakeups WHERE endpoint_id IN (%lld, "
+	    "%lld); UPDATE delivery_queues SET due_at = NULL, in_flight = "
+	    "7 WHERE endpoint_id = %lld; DELETE FROM delivery_queues WHERE "
+	    "endpoint_id = %lld; UPDATE delivery_queues SET due_at = NULL "
+	    "WHERE endpoint_id = %lld",
+	    id1, id2, id1, id2, id3);
+	cr_assert_eq(itest_admin_sql(sql), 0);
+	deliver[2] = t.biz;
+	/* As broken, endpoints 1 and 2 are never looked at. */
+	v = run(deliver);
+	cr_expect_eq(itest_jint(v, "delivered"), 1, "only 3's wake-up works");
+	json_decref(v);
+	cr_expect_eq(itest_rcv_count(p1) + itest_rcv_count(p2), 0);
+
+	v = run(maintain);
+	cr_expect_geq(itest_jint(v, "delivery_queues_repaired"), 2);
+	json_decref(v);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT COUNT(*) FROM delivery_queues WHERE endpoint_id IN "
+	    "(%lld, %lld) AND due_at <= UTC_TIMESTAMP(6) AND in_flight = 0",
+	    id1, id2);
+	cr_expect_eq(itest_sql_int(sql), 2, "queues not set right");
+	v = run(deliver);
+	cr_expect_eq(itest_jint(v, "delivered"), 2);
+	json_decref(v);
+	cr_expect_eq(itest_rcv_count(p1), 1);
+	cr_expect_eq(itest_rcv_count(p2), 1);
+	cr_expect_eq(itest_rcv_count(p3), 1);
+}
+
+/* Wake-ups of a business no worker serves (every worker runs with
+ * --business for others) are taken by kcctl maintain: the table does not
+ * grow for ever, and the queue they woke is due. */
+Test(jobs, maintain_takes_wakeups_no_worker_took)
+{
+	struct itest_tenant t;
+	char p[64], e[64], sql[512];
+	const char *maintain[] = {"maintain", NULL};
+	long long id;
+	json_t *v;
+
+	itest_tenant_new(&t, "Unserved Co", "*");
+	itest_rcv_path(p, sizeof(p));
+	itest_rcv_endpoint(t.key, p, NULL, e, NULL);
+	itest_lead(t.key, NULL);
+	itest_lead(t.key, NULL);
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM webhook_endpoints WHERE public_id = '%s'", e);
+	id = itest_sql_int(sql);
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM delivery_wakeups WHERE endpoint_id = "
+		 "%lld",
+		 id);
+	cr_assert_geq(itest_sql_int(sql), 1, "no wake-up to take");
+	v = run(maintain);
+	cr_expect_geq(itest_jint(v, "wakeups_taken"), 1);
+	json_decref(v);
+	cr_expect_eq(itest_sql_int(sql), 0, "wake-ups left");
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT COUNT(*) FROM delivery_queues WHERE endpoint_id = %lld "
+	    "AND due_at <= UTC_TIMESTAMP(6)",
+	    id);
+	cr_expect_eq(itest_sql_int(sql), 1, "the queue is not due");
+}
+
+/* A held queue stays held: a wake-up (a new delivery) does not make the
+ * endpoint of an open breaker due before its probe; a replay, which asks
+ * for the probe now, does. In test_jobs: kcctl maintain turns the
+ * wake-ups into due queues as a worker does, across every business. */
+Test(jobs, a_wakeup_does_not_undo_a_hold_and_a_replay_does)
+{
+	struct itest_tenant t;
+	struct itest_resp r;
+	char p[64], e[64], sql[512], url[160], dlv[64];
+	const char *deliver[] = {"deliver", "--business", NULL, NULL};
+	const char *maintain[] = {"maintain", NULL};
+	long long id;
+	json_t *v;
+
+	itest_tenant_new(&t, "Held Breaker Co", "*");
+	itest_rcv_path(p, sizeof(p));
+	itest_rcv_endpoint(t.key, p, NULL, e, NULL);
+	deliver[2] = t.biz;
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM webhook_endpoints WHERE public_id = '%s'", e);
+	id = itest_sql_int(sql);
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE webhook_endpoints SET breaker_state = 'open', "
+	    "breaker_failures = 5, breaker_opens = 1, breaker_opened_at = "
+	    "UTC_TIMESTAMP(6), breaker_until = UTC_TIMESTAMP(6) + INTERVAL "
+	    "1 HOUR WHERE id = %lld",
+	    id);
+	cr_assert_eq(itest_admin_sql(sql), 0);
+	itest_lead(t.key, NULL);
+	/* The claim holds it until the probe, an hour away. */
+	json_decref(run(deliver));
+	cr_assert_eq(itest_rcv_count(p), 0);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT COUNT(*) FROM delivery_queues WHERE endpoint_id = %lld "
+	    "AND due_at > UTC_TIMESTAMP(6) + INTERVAL 30 MINUTE",
+	    id);
+	cr_assert_eq(itest_sql_int(sql), 1, "not held");
+	/* New deliveries wake it: still held. */
+	itest_lead(t.key, NULL);
+	json_decref(run(maintain));
+	cr_expect_eq(itest_sql_int(sql), 1, "a wake-up undid the hold");
+
+	/* A replay asks for the probe now: the hold ends with it. */
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE deliveries SET status = 'dead', next_attempt_at = NULL "
+	    "WHERE endpoint_id = %lld ORDER BY id LIMIT 1; SELECT "
+	    "public_id FROM deliveries WHERE endpoint_id = %lld ORDER BY "
+	    "id LIMIT 1",
+	    id, id);
+	itest_admin_value(sql, dlv, sizeof(dlv));
+	snprintf(url, sizeof(url), "/v1/deliveries/%s/replay", dlv);
+	itest_post(t.key, url, "{}", &r);
+	cr_assert_lt(r.status, 300, "%ld %s", r.status, r.body);
+	itest_resp_free(&r);
+	v = run(deliver);
+	cr_expect_geq(itest_jint(v, "delivered"), 1, "no probe");
+	json_decref(v);
+	cr_expect_geq(itest_rcv_count(p), 1);
+}
+
+/* A worker killed between a batch that opened a breaker and the event
+ * that tells of it leaves the transition marked: kcctl maintain (or the
+ * next worker, as it starts) tells it, once. */
+Test(jobs, a_breaker_transition_a_killed_worker_left_is_told)
+{
+	struct itest_tenant t;
+	char bad[64], watch[64], ep_bad[64], ep_w[64], sql[512];
+	const char *maintain[] = {"maintain", NULL};
+	json_t *v, *log, *ev;
+
+	itest_tenant_new(&t, "Killed Worker Co", "*");
+	itest_rcv_path(bad, sizeof(bad));
+	itest_rcv_path(watch, sizeof(watch));
+	itest_rcv_endpoint(t.key, bad, "[\"lead.captured\"]", ep_bad, NULL);
+	itest_rcv_endpoint(t.key, watch, "[\"endpoint.circuit_opened\"]", ep_w,
+			   NULL);
+	/* What the batch wrote before the worker died. */
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE webhook_endpoints SET breaker_state = 'open', "
+	    "breaker_failures = 5, breaker_opens = 1, breaker_opened_at = "
+	    "UTC_TIMESTAMP(6), breaker_until = UTC_TIMESTAMP(6) + INTERVAL "
+	    "1 HOUR, breaker_event = 'opened' WHERE public_id = '%s'",
+	    ep_bad);
+	cr_assert_eq(itest_admin_sql(sql), 0);
+	v = run(maintain);
+	cr_expect_geq(itest_jint(v, "breaker_events_told"), 1);
+	json_decref(v);
+	/* Its delivery goes with the next worker of the business. */
+	{
+		const char *deliver[] = {"deliver", "--business", t.biz, NULL};
+
+		json_decref(run(deliver));
+	}
+	log = itest_rcv_log(watch);
+	cr_assert_eq(itest_jint(log, "count"), 1);
+	ev = json_loads(
+	    itest_jstr(json_array_get(json_object_get(log, "requests"), 0),
+		       "body"),
+	    0, NULL);
+	cr_expect_str_eq(itest_jstr(ev, "type"), "endpoint.circuit_opened");
+	cr_expect_str_eq(itest_jstr(json_object_get(ev, "data"), "endpoint_id"),
+			 ep_bad);
+	json_decref(ev);
+	json_decref(log);
+	/* Told once. */
+	json_decref(run(maintain));
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT COUNT(*) FROM webhook_endpoints WHERE public_id = '%s' "
+	    "AND breaker_event IS NULL",
+	    ep_bad);
+	cr_expect_eq(itest_sql_int(sql), 1);
+	cr_expect_eq(itest_rcv_count(watch), 1);
+}

@@ -170,8 +170,7 @@ Test(limits, what_counts_against_the_breaker)
 	cr_expect_eq(kc_breaker_verdict(&q), KC_VERDICT_NEUTRAL);
 	q = answer(0, 0, -1, 0);
 	q.not_sent = 1;
-	cr_expect_eq(kc_breaker_verdict(&q), KC_VERDICT_NEUTRAL,
-		     "refused here");
+	cr_expect_eq(kc_breaker_verdict(&q), KC_VERDICT_UNSENT, "refused here");
 }
 
 Test(limits, breaker_opens_probes_and_closes)
@@ -181,37 +180,39 @@ Test(limits, breaker_opens_probes_and_closes)
 	long long t = NOW;
 
 	memset(&b, 0, sizeof(b));
-	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, t, &c), 0);
-	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_NEUTRAL, t, &c), 0);
-	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, t, &c), 0);
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, 0, t, &c), 0);
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_NEUTRAL, 0, t, &c), 0);
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, 0, t, &c), 0);
 	cr_expect_eq(b.failures, 2, "a 4xx neither counts nor resets");
-	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, t, &c),
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, 0, t, &c),
 		     KC_BREAKER_OPENED);
 	cr_expect(b.open);
 	cr_expect_eq(b.until_ms, t + 30000);
 	cr_expect_eq(b.opened_ms, t);
 	/* A try that was out when it opened changes nothing. */
-	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, t + 1000, &c), 0);
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, 0, t + 1000, &c),
+		     0);
 	cr_expect_eq(b.until_ms, t + 30000);
 	/* The probe fails: open again, twice as long, then capped. */
-	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, t + 30000, &c),
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, 1, t + 30000, &c),
 		     0);
 	cr_expect_eq(b.until_ms, t + 30000 + 60000);
-	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, t + 90000, &c),
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, 1, t + 90000, &c),
 		     0);
 	cr_expect_eq(b.until_ms, t + 90000 + 100000);
 	cr_expect_eq(b.opened_ms, t, "the outage began at the first open");
 	/* The probe succeeds. */
-	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_SUCCESS, t + 190000, &c),
-		     KC_BREAKER_RECOVERED);
+	cr_expect_eq(
+	    kc_breaker_apply(&b, KC_VERDICT_SUCCESS, 0, t + 190000, &c),
+	    KC_BREAKER_RECOVERED);
 	cr_expect(!b.open);
 	cr_expect_eq(b.failures, 0);
 	cr_expect_eq(b.opens, 0);
 	/* A success resets the count of a closed one. */
-	kc_breaker_apply(&b, KC_VERDICT_FAILURE, t, &c);
-	kc_breaker_apply(&b, KC_VERDICT_FAILURE, t, &c);
-	kc_breaker_apply(&b, KC_VERDICT_SUCCESS, t, &c);
-	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, t, &c), 0);
+	kc_breaker_apply(&b, KC_VERDICT_FAILURE, 0, t, &c);
+	kc_breaker_apply(&b, KC_VERDICT_FAILURE, 0, t, &c);
+	kc_breaker_apply(&b, KC_VERDICT_SUCCESS, 0, t, &c);
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, 0, t, &c), 0);
 	cr_expect_eq(b.failures, 1);
 }
 
@@ -223,4 +224,57 @@ Test(limits, cooldown_doubles_up_to_the_cap)
 	cr_expect_eq(kc_breaker_cooldown(2, &c), 60);
 	cr_expect_eq(kc_breaker_cooldown(3, &c), 100);
 	cr_expect_eq(kc_breaker_cooldown(1000, &c), 100);
+}
+
+/* A breaker opened at t by three failures. */
+static void
+opened(struct kc_breaker *b, long long t, const struct kc_config *c)
+{
+	int i;
+
+	memset(b, 0, sizeof(*b));
+	for (i = 0; i < 3; i++)
+		kc_breaker_apply(b, KC_VERDICT_FAILURE, 0, t, c);
+	cr_assert(b->open);
+}
+
+/* A try that was out when the breaker opened and failed after the
+ * cool-down (on a worker whose clock runs ahead, or a long timeout) is not
+ * the probe: it neither reopens the breaker nor grows its cool-down. */
+Test(limits, a_straggler_is_not_taken_for_the_probe)
+{
+	struct kc_config c = breaker_cfg();
+	struct kc_breaker b;
+	long long t = NOW;
+
+	opened(&b, t, &c);
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_FAILURE, 0, t + 45000, &c),
+		     0);
+	cr_expect_eq(b.until_ms, t + 30000, "a straggler reopened it");
+	cr_expect_eq(b.opens, 1);
+}
+
+/* Half-open ends whatever the probe hears: a neutral answer (a 4xx, a 429
+ * with Retry-After) closes it; a probe never sent waits the same
+ * cool-down again. */
+Test(limits, half_open_ends_on_any_answer)
+{
+	struct kc_config c = breaker_cfg();
+	struct kc_breaker b;
+	long long t = NOW;
+
+	opened(&b, t, &c);
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_UNSENT, 1, t + 30000, &c),
+		     0);
+	cr_expect(b.open);
+	cr_expect_eq(b.until_ms, t + 60000, "the same cool-down again");
+	cr_expect_eq(b.opens, 1);
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_NEUTRAL, 0, t + 61000, &c),
+		     0, "not the probe's answer");
+	cr_expect(b.open);
+	cr_expect_eq(kc_breaker_apply(&b, KC_VERDICT_NEUTRAL, 1, t + 61000, &c),
+		     KC_BREAKER_RECOVERED);
+	cr_expect(!b.open);
+	cr_expect_eq(b.opens, 0);
+	cr_expect_eq(b.failures, 0);
 }
