@@ -24,9 +24,28 @@ kc_db_unavailable_problem(struct kc_req *req)
 int
 kc_internal_error(struct kc_req *req)
 {
+	unsigned e = req->db ? kc_db_errno(req->db) : 0;
+	int status;
+
 	/* A database that went away is a reason to retry, not a bug. */
 	if (kc_db_unavailable(req->db))
 		return kc_db_unavailable_problem(req);
+	/* So is a transaction the server gave up on over a lock (a
+	 * deadlock, a lock wait timeout): nothing was written, and the same
+	 * request will most likely go through. The database layer leaves
+	 * these to its callers, so the line is written here. */
+	if (e == KC_ER_LOCK_DEADLOCK || e == KC_ER_LOCK_WAIT_TIMEOUT) {
+		kc_warn("%s: %s %s: %s; answered 503, nothing written",
+			req->request_id, kc_method_name(req->method), req->path,
+			e == KC_ER_LOCK_DEADLOCK ? "deadlock"
+						 : "lock wait timeout");
+		status = kc_problem(req, 503, "database_busy", NULL,
+				    "another request held what this one "
+				    "needed; nothing was written, retry in a "
+				    "moment");
+		req->resp.retry_after = 1;
+		return status;
+	}
 	return kc_problem(req, 500, "internal", NULL,
 			  "something went wrong on our side; quote request "
 			  "id %s when asking for help",
