@@ -350,6 +350,15 @@ Test(dash, forwarded_headers_only_from_trusted_proxies)
 	/* The proxy's own hop, not what the client put before it. */
 	cr_expect_str_eq(dash_client_addr(&req, buf, sizeof(buf)),
 			 "198.51.100.7");
+	/* Through two of our proxies: the hop before the first of them,
+	 * found from the right, whatever the client wrote to its left. */
+	req.forwarded_for = "203.0.113.66, 198.51.100.7 , 192.0.2.9";
+	cr_expect_str_eq(dash_client_addr(&req, buf, sizeof(buf)),
+			 "198.51.100.7");
+	req.forwarded_for = "192.0.2.8,192.0.2.9";
+	cr_expect_str_eq(dash_client_addr(&req, buf, sizeof(buf)), "192.0.2.8");
+	req.forwarded_for = "198.51.100.7, , 192.0.2.9";
+	cr_expect_str_eq(dash_client_addr(&req, buf, sizeof(buf)), "192.0.2.1");
 	kc_req_free(&req);
 }
 
