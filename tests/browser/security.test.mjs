@@ -379,3 +379,65 @@ test('a password hashed with less than the configured argon2id is hashed again a
   assert.match(again.page.url(), /\/app\/$/);
   await again.ctx.close();
 });
+
+test('errors before the router on a dashboard path are its HTML page, the API keeps problem+json', async () => {
+  const cases = [
+    ['GET', `/app/endpoints?x=${'a'.repeat(4200)}`, undefined],
+    ['GET', `/app/endpoints?${Array.from({ length: 17 }, (_, i) => `p${i}=1`).join('&')}`, undefined],
+    ['GET', '/app/endpoints?after=a&after=b', undefined],
+    ['POST', '/app/sign-in', 'x'.repeat((1 << 20) + 1)],
+    ['PUT', '/app/endpoints', undefined],
+  ];
+  for (const [method, p, body] of cases) {
+    const r = await fetch(`${env.url}${p}`, { method, body, redirect: 'manual',
+      headers: body ? { 'content-type': 'application/x-www-form-urlencoded' } : {} });
+    assert.ok(r.status >= 400 && r.status < 500, `${method} ${p.slice(0, 40)}: ${r.status}`);
+    assert.match(r.headers.get('content-type'), /^text\/html/, `${method} ${p.slice(0, 40)}`);
+    assert.match(r.headers.get('content-security-policy'), /frame-ancestors 'none'/);
+    assert.match(await r.text(), /<main/);
+    const api = await fetch(`${env.url}${p.replace('/app/endpoints', '/v1/webhook-endpoints').replace('/app/sign-in', '/v1/leads')}`,
+      { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
+    assert.equal(api.headers.get('content-type'), 'application/problem+json', `API ${method}`);
+    await api.arrayBuffer();
+  }
+});
+
+test('only the owner sees API key names in the audit log; others see a key by its id', async () => {
+  const name = `key-name-${rand(4)}`;
+  const made = await kcctl(['key', 'create', '--business', biz, '--name', name, '--scopes', 'leads:read']);
+  const o = await openPage(browser);
+  await signIn(o.page, owner);
+  await o.page.goto(`${env.url}/app/audit`);
+  assert.ok((await o.page.content()).includes(name), 'the owner sees the name');
+  for (const role of ['admin', 'viewer']) {
+    const u = await newUser(biz, role);
+    const x = await openPage(browser);
+    await signIn(x.page, u);
+    const r = await x.page.goto(`${env.url}/app/audit`);
+    assert.equal(r.status(), 200);
+    const html = await x.page.content();
+    assert.ok(!html.includes(name), `${role} sees the key's name`);
+    assert.ok(html.includes(made.id), `${role} sees the key by its id`);
+    await x.ctx.close();
+  }
+  await o.ctx.close();
+});
+
+test('a key\'s one-time secret survives a visit to another id\'s page, and shows once on its own', async () => {
+  const { ctx, page } = await openPage(browser);
+  await signIn(page, owner);
+  await page.goto(`${env.url}/app/keys`);
+  const r = await post(page, '/app/keys', { csrf: await csrfOf(page), name: `flash-${rand(3)}`, scopes: 'leads:read' });
+  assert.equal(r.status(), 303);
+  const id = new URL(r.headers().location, env.url).searchParams.get('new');
+  assert.match(id, /^key_/);
+  // A link naming another key (from anywhere): no secret, none burnt.
+  await page.goto(`${env.url}/app/keys?new=key_${'a'.repeat(id.length - 4)}`);
+  assert.equal(await page.locator('#secret-value').count(), 0);
+  await page.goto(`${env.url}/app/keys?new=${id}`);
+  const shown = await page.locator('main').innerText();
+  assert.match(shown, /only time the key is shown/);
+  await page.goto(`${env.url}/app/keys?new=${id}`);
+  assert.doesNotMatch(await page.locator('main').innerText(), /only time the key is shown/);
+  await ctx.close();
+});
