@@ -38,24 +38,39 @@ dash_https(const struct kc_req *req)
 const char *
 dash_client_addr(const struct kc_req *req, char *buf, size_t cap)
 {
-	const char *last, *p = req->forwarded_for;
+	const char *p = req->forwarded_for, *end, *start, *t;
+	const char *own = req->remote_addr ? req->remote_addr : "";
 	size_t n;
 
 	if (p == NULL || req->cfg == NULL ||
 	    !kc_addr_list_match(&req->cfg->trusted_proxies, req->remote_addr))
-		return req->remote_addr ? req->remote_addr : "";
-	/* The proxy appended the address it saw last; what came before is
-	 * the client's to say and worth nothing. */
-	last = strrchr(p, ',');
-	last = last ? last + 1 : p;
-	while (*last == ' ')
-		last++;
-	n = strcspn(last, " ");
-	if (n == 0 || n >= cap)
-		return req->remote_addr ? req->remote_addr : "";
-	memcpy(buf, last, n);
-	buf[n] = '\0';
-	return buf;
+		return own;
+	/* Each proxy appends the address it saw: from the right, the first
+	 * address that is not one of our proxies is the client; what lies
+	 * left of it is the client's to say and worth nothing. */
+	end = p + strlen(p);
+	for (;;) {
+		start = end;
+		while (start > p && start[-1] != ',')
+			start--;
+		t = start;
+		n = (size_t)(end - start);
+		while (n > 0 && (*t == ' ' || *t == '\t')) {
+			t++;
+			n--;
+		}
+		while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+			n--;
+		if (n == 0 || n >= cap)
+			return own;
+		memcpy(buf, t, n);
+		buf[n] = '\0';
+		/* Proxies all the way: the first of them is who we know. */
+		if (!kc_addr_list_match(&req->cfg->trusted_proxies, buf) ||
+		    start == p)
+			return buf;
+		end = start - 1; /* at the comma before this hop */
+	}
 }
 
 int

@@ -70,8 +70,8 @@ int kc_d_agent_routing(struct kc_req *req);
  * proxy in trusted_proxies says X-Forwarded-Proto: https. Cookies are
  * then Secure and named with the __Host- prefix. */
 int dash_https(const struct kc_req *req);
-/* The client's address: REMOTE_ADDR, or the last hop of X-Forwarded-For
- * when REMOTE_ADDR is a trusted proxy. */
+/* The client's address: REMOTE_ADDR, or when that is a trusted proxy the
+ * rightmost X-Forwarded-For hop that is not one (buf, cap bytes). */
 const char *dash_client_addr(const struct kc_req *req, char *buf, size_t cap);
 /* The value of our cookie name (without its prefix) into out; 0 or -1
  * when there is none. */

@@ -27,7 +27,8 @@ word(const char *v, const char *chars, size_t max, const char **out)
 	return 0;
 }
 
-/* Who an actor id is, for people: a user's email, a key's name. */
+/* Who an actor id is, for people: a user's email, a key's name (keys
+ * NULL: keys are the owner's, and others know one by its id). */
 static const char *
 actor_name(const json_t *users, const json_t *keys, const char *id)
 {
@@ -51,7 +52,7 @@ actor_name(const json_t *users, const json_t *keys, const char *id)
 
 static int
 actor_options(struct kc_buf *b, const json_t *users, const json_t *keys,
-	      const char *current)
+	      int key_names, const char *current)
 {
 	const json_t *x;
 	size_t i;
@@ -68,10 +69,9 @@ actor_options(struct kc_buf *b, const json_t *users, const json_t *keys,
 		struct kc_buf label;
 
 		kc_buf_init(&label, 512);
-		rc |=
-		    kc_buf_puts(&label, "API key ") |
-		    kc_buf_puts(&label,
-				json_string_value(json_object_get(x, "name")));
+		rc |= kc_buf_puts(&label, "API key ") |
+		      kc_buf_puts(&label, json_string_value(json_object_get(
+					      x, key_names ? "name" : "id")));
 		rc |=
 		    dash_option(b, json_string_value(json_object_get(x, "id")),
 				label.data, current);
@@ -121,7 +121,7 @@ kc_d_audit(struct kc_req *req)
 	json_t *list = NULL, *users = NULL, *keys = NULL;
 	const json_t *e;
 	size_t i;
-	int rc;
+	int rc, owner;
 
 	memset(&q, 0, sizeof(q));
 	if (word(kc_query_get(req, "actor"), id_chars, 64, &q.actor) != 0 ||
@@ -153,11 +153,14 @@ kc_d_audit(struct kc_req *req)
 	kc_buf_init(&aopts, 64 * 1024);
 	kc_buf_init(&when, 512);
 	kc_buf_init(&what, 256 * 1024);
-	rc = actor_options(&aopts, users, keys, q.actor);
+	/* Keys are the owner's: others see a key actor by its id only. */
+	owner = req->session.role == KC_ROLE_OWNER;
+	rc = actor_options(&aopts, users, keys, owner, q.actor);
 	json_array_foreach(json_object_get(list, "data"), i, e)
 	{
 		const json_t *actor = json_object_get(e, "actor"),
 			     *target = json_object_get(e, "target");
+		const char *ttype;
 		/* A key or a user by id; the system by the job's name. */
 		const char *aid =
 		    json_object_get(actor, "id")
@@ -167,14 +170,19 @@ kc_d_audit(struct kc_req *req)
 		kc_buf_reset(&when);
 		kc_buf_reset(&what);
 		rc |= dash_time(&when, json_object_get(e, "created_at"));
-		rc |= change(&what, e);
+		ttype = json_string_value(json_object_get(target, "type"));
+		/* A key's change holds its name: the owner's to see. */
+		if (owner || ttype == NULL || strcmp(ttype, "api_key") != 0)
+			rc |= change(&what, e);
 		{
 			struct dash_slot slots[] = {
 			    DASH_SAFE_HTML("when", &when),
 			    DASH_TXT("actor_type",
 				     json_string_value(
 					 json_object_get(actor, "type"))),
-			    DASH_TXT("actor", actor_name(users, keys, aid)),
+			    DASH_TXT(
+				"actor",
+				actor_name(users, owner ? keys : NULL, aid)),
 			    DASH_TXT("action",
 				     json_string_value(
 					 json_object_get(e, "action"))),

@@ -424,20 +424,26 @@ kc_d_endpoint(struct kc_req *req)
 	return rc;
 }
 
-/* After a create or a rotation: the secret, sealed in the session for
- * the endpoint's page, which the browser is sent to (a reload of it makes
- * nothing again and shows the secret no more). */
+/* After a create or a rotation (its transaction open here): the secret,
+ * sealed in the session for the endpoint's page, committed with what
+ * made it, so that no secret exists that nobody can be shown; then the
+ * browser is sent to the page (a reload of it makes nothing again and
+ * shows the secret no more). */
 static int
 to_secret(struct kc_req *req, const char *what, const json_t *made,
 	  const char *id)
 {
+	const char *secret = json_string_value(json_object_get(made, "secret"));
 	struct kc_buf loc;
 	int rc;
 
-	if (kc_session_flash_put(
-		req->db, req->cfg->master_key, &req->session, what, id,
-		json_string_value(json_object_get(made, "secret"))) != 0)
+	if (id == NULL || secret == NULL ||
+	    kc_session_flash_put(req->db, req->cfg->master_key, &req->session,
+				 what, id, secret) != 0 ||
+	    kc_db_commit(req->db) != 0) {
+		kc_db_rollback(req->db);
 		return dash_internal(req);
+	}
 	kc_buf_init(&loc, 512);
 	rc = endpoint_path(&loc, id, "?new=1");
 	rc = rc == 0 ? dash_redirect(req, loc.data) : dash_internal(req);
@@ -499,11 +505,17 @@ kc_d_endpoint_create(struct kc_req *req)
 	in.description = kc_req_form_get(req, "description");
 	in.event_types = types;
 	in.enabled = 1;
+	if (kc_db_begin(req->db) != 0) {
+		json_decref(types);
+		return dash_internal(req);
+	}
 	rc = kc_endpoint_create(req->db, req->cfg->master_key, &actor,
 				req->session.business_id, &in, &out);
 	json_decref(types);
-	if (rc != 0)
+	if (rc != 0) {
+		kc_db_rollback(req->db);
 		return dash_internal(req);
+	}
 	rc = to_secret(req, "endpoint_created", out,
 		       json_string_value(json_object_get(out, "id")));
 	json_decref(out);
@@ -521,13 +533,17 @@ kc_d_endpoint_rotate(struct kc_req *req)
 		return dash_endpoint_missing(req);
 	if (!req->cfg->has_master_key)
 		return dash_internal(req);
+	if (kc_db_begin(req->db) != 0)
+		return dash_internal(req);
 	rc = kc_endpoint_rotate(req->db, req->cfg->master_key, &actor,
 				req->session.business_id, req->params[0],
 				req->cfg->webhook_secret_grace, &out);
-	if (rc == KC_NOTFOUND)
-		return dash_endpoint_missing(req);
-	if (rc != 0)
+	if (rc != 0) {
+		kc_db_rollback(req->db);
+		if (rc == KC_NOTFOUND)
+			return dash_endpoint_missing(req);
 		return dash_internal(req);
+	}
 	rc = to_secret(req, "endpoint_rotated", out, req->params[0]);
 	json_decref(out);
 	return rc;

@@ -233,22 +233,40 @@ kc_d_keys(struct kc_req *req)
 }
 
 /* The key just made, sealed in the session for the page the browser is
- * sent to (Post/Redirect/Get). */
+ * sent to (Post/Redirect/Get), in the transaction that made it (open
+ * here): the key and the one copy of it anyone sees commit together. */
 static int
-to_key(struct kc_req *req, const char *what, const char *id, const char *key)
+seal_key(struct kc_req *req, const char *what, const char *id, const char *key)
+{
+	if (id == NULL || key == NULL ||
+	    kc_session_flash_put(req->db, req->cfg->master_key, &req->session,
+				 what, id, key) != 0 ||
+	    kc_db_commit(req->db) != 0) {
+		kc_db_rollback(req->db);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+to_key(struct kc_req *req, const char *id)
 {
 	struct kc_buf loc;
 	int rc;
 
-	if (!req->cfg->has_master_key ||
-	    kc_session_flash_put(req->db, req->cfg->master_key, &req->session,
-				 what, id, key) != 0)
-		return dash_internal(req);
 	kc_buf_init(&loc, 256);
 	rc = kc_buf_puts(&loc, "/app/keys?new=") | html_url_arg(&loc, id);
 	rc = rc == 0 ? dash_redirect(req, loc.data) : dash_internal(req);
 	kc_buf_free(&loc);
 	return rc;
+}
+
+/* Without master_key a key could be made but never shown: none is. */
+static int
+no_master_key(struct kc_req *req)
+{
+	kc_err("master_key is not configured: cannot seal secrets");
+	return dash_internal(req);
 }
 
 int
@@ -282,13 +300,19 @@ kc_d_keys_create(struct kc_req *req)
 	if (mask == 0)
 		return keys_page(req, 422, NULL, NULL,
 				 "Pick at least one scope.");
+	if (!req->cfg->has_master_key)
+		return no_master_key(req);
+	if (kc_db_begin(req->db) != 0)
+		return dash_internal(req);
 	if (kc_key_create(req->db, &actor, req->session.business_id,
 			  kc_req_form_get(req, "name"), mask, NULL, id,
-			  key) != 0)
+			  key) != 0) {
+		kc_db_rollback(req->db);
 		return dash_internal(req);
-	rc = to_key(req, "api_key_created", id, key);
+	}
+	rc = seal_key(req, "api_key_created", id, key);
 	OPENSSL_cleanse(key, sizeof(key));
-	return rc;
+	return rc == 0 ? to_key(req, id) : dash_internal(req);
 }
 
 int
@@ -312,18 +336,31 @@ kc_d_keys_rotate(struct kc_req *req)
 	if (grace < 0)
 		return keys_page(req, 422, NULL, NULL,
 				 "Pick how long the old key keeps working.");
+	/* Else "at once" would revoke the old key for a new one nobody
+	 * sees. */
+	if (!req->cfg->has_master_key)
+		return no_master_key(req);
+	if (kc_db_begin(req->db) != 0)
+		return dash_internal(req);
 	rc = kc_key_rotate(req->db, &actor, req->session.business_id,
 			   req->params[0], grace, &out);
-	if (rc == KC_NOTFOUND)
-		return dash_error(req, 404, "There is no such key.");
-	if (rc == KC_INVALID)
-		return keys_page(req, 409, NULL, NULL,
-				 "That key is revoked: it cannot be rotated.");
-	if (rc != 0)
+	if (rc != 0) {
+		kc_db_rollback(req->db);
+		if (rc == KC_NOTFOUND)
+			return dash_error(req, 404, "There is no such key.");
+		if (rc == KC_INVALID)
+			return keys_page(req, 409, NULL, NULL,
+					 "That key is revoked: it cannot be "
+					 "rotated.");
 		return dash_internal(req);
-	rc = to_key(req, "api_key_rotated",
-		    json_string_value(json_object_get(out, "id")),
-		    json_string_value(json_object_get(out, "key")));
+	}
+	rc = seal_key(req, "api_key_rotated",
+		      json_string_value(json_object_get(out, "id")),
+		      json_string_value(json_object_get(out, "key")));
+	if (rc == 0)
+		rc = to_key(req, json_string_value(json_object_get(out, "id")));
+	else
+		rc = dash_internal(req);
 	json_decref(out);
 	return rc;
 }

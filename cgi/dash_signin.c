@@ -111,7 +111,8 @@ kc_d_signin(struct kc_req *req)
 	    {"password", KC_PW_MAX_LEN, 1, 0},
 	    {"next", 1024, 0, 0},
 	};
-	char token[KC_SESSION_TOKEN_MAX], addr[64], msg[160];
+	char token[KC_SESSION_TOKEN_MAX], old[KC_SESSION_TOKEN_MAX], addr[64];
+	char msg[160];
 	const char *email, *pw, *pre = kc_req_form_get(req, "csrf");
 	long long retry = 0;
 	struct kc_verr e;
@@ -124,9 +125,15 @@ kc_d_signin(struct kc_req *req)
 				   "Enter your email and your password.");
 	email = kc_req_form_get(req, "email");
 	pw = kc_req_form_get(req, "password");
-	switch (kc_signin(req->db, req->cfg, email, pw, strlen(pw),
-			  dash_client_addr(req, addr, sizeof(addr)), token,
-			  &req->session, &retry)) {
+	/* The browser's session so far ends with this sign-in: whoever
+	 * signs in on a shared browser does not leave the last one's open. */
+	if (dash_cookie(req, SESSION_COOKIE, old, sizeof(old)) != 0)
+		old[0] = '\0';
+	rc = kc_signin(req->db, req->cfg, email, pw, strlen(pw),
+		       dash_client_addr(req, addr, sizeof(addr)), old, token,
+		       &req->session, &retry);
+	OPENSSL_cleanse(old, sizeof(old));
+	switch (rc) {
 	case KC_SIGNIN_OK:
 		break;
 	case KC_SIGNIN_REFUSED:

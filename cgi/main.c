@@ -12,6 +12,7 @@
 #include "ratelimit.h"
 #include "req_metrics.h"
 #include "routes.h"
+#include "dash.h"
 #include "dash_tpl.h"
 
 #include <fcgiapp.h>
@@ -34,33 +35,53 @@ on_term(int sig)
 	FCGX_ShutdownPending();
 }
 
+/* Whether the raw URI is the dashboard's: its errors before the router
+ * are the dashboard's HTML page (a person reads them), the API's a
+ * problem+json (a program does). */
+static int
+dash_uri(const char *uri)
+{
+	return uri && strncmp(uri, "/app", 4) == 0 &&
+	       (uri[4] == '\0' || uri[4] == '/' || uri[4] == '?');
+}
+
+/* An error found before the router: for the dashboard, its page with
+ * msg; for the API, a problem of type code. */
+static int
+early_error(struct kc_req *req, int dash, int status, const char *code,
+	    const char *msg)
+{
+	if (dash)
+		return dash_error(req, status, msg);
+	return kc_problem(req, status, code, NULL, "%s", msg);
+}
+
 static int
 read_body(FCGX_Request *fr, const char *clen, struct kc_buf *body,
-	  struct kc_req *req)
+	  struct kc_req *req, int dash)
 {
+	char too_large[64];
 	char chunk[16384];
 	long long want = -1;
 	char *end;
 	int n;
 
+	snprintf(too_large, sizeof(too_large),
+		 "the request body may be at most %d bytes", KC_BODY_MAX);
 	if (clen && *clen) {
 		errno = 0;
 		want = strtoll(clen, &end, 10);
 		if (errno || *end || want < 0)
-			return kc_problem(req, 400, "invalid_request", NULL,
-					  "bad Content-Length");
+			return early_error(req, dash, 400, "invalid_request",
+					   "bad Content-Length");
 		if (want > KC_BODY_MAX)
-			return kc_problem(req, 413, "body_too_large", NULL,
-					  "the request body may be at most "
-					  "%d bytes",
-					  KC_BODY_MAX);
+			return early_error(req, dash, 413, "body_too_large",
+					   too_large);
 	}
 	while ((n = FCGX_GetStr(chunk, sizeof(chunk), fr->in)) > 0)
 		if (kc_buf_append(body, chunk, (size_t)n) != 0)
-			return kc_problem(req, 413, "body_too_large", NULL,
-					  "the request body may be at most "
-					  "%d bytes",
-					  KC_BODY_MAX);
+			return early_error(req, dash, 413, "body_too_large",
+					   too_large);
 	return 0;
 }
 
@@ -74,6 +95,7 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db *db,
 	struct kc_verr e;
 	struct timespec t0, t1;
 	long long us;
+	int dash;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	kc_req_init(&req);
@@ -99,15 +121,19 @@ serve(FCGX_Request *fr, const struct kc_config *cfg, struct kc_db *db,
 	req.uri = uri;
 	req.twilio_signature =
 	    FCGX_GetParam("HTTP_X_TWILIO_SIGNATURE", fr->envp);
+	dash = dash_uri(uri);
 	if (kc_method_parse(method, &req.method) != 0) {
 		snprintf(req.resp.allow, sizeof(req.resp.allow),
 			 "GET, POST, PATCH, DELETE");
-		kc_problem(&req, 405, "method_not_allowed", NULL,
-			   "unsupported method");
+		early_error(&req, dash, 405, "method_not_allowed",
+			    "unsupported method");
 	} else if (kc_req_set_uri(&req, uri, &e) != 0) {
-		kc_problem_verr(&req, &e);
+		if (dash)
+			dash_error(&req, e.status ? e.status : 400, e.msg);
+		else
+			kc_problem_verr(&req, &e);
 	} else if (read_body(fr, FCGX_GetParam("CONTENT_LENGTH", fr->envp),
-			     &body, &req) == 0) {
+			     &body, &req, dash) == 0) {
 		req.body = body.data ? body.data : "";
 		req.body_len = body.len;
 		kc_dispatch(&req);

@@ -1,4 +1,5 @@
 #include "kc_session.h"
+#include "kc_addr.h"
 #include "kc_crypto.h"
 #include "kc_log.h"
 
@@ -36,27 +37,43 @@ kc_session_csrf(const char *token, char *out)
 	OPENSSL_cleanse(mac, sizeof(mac));
 }
 
-/* The throttle's key for one scope: the SHA-256 of what it counts, so
- * the table holds neither emails nor addresses. */
+/* The throttle's key of a client address: its counting key (an IPv6 /64,
+ * IPv4 unmapped), hashed, so the table holds no address. */
 static void
-throttle_key(const char *scope, const char *what, char *out)
+address_key(const char *client_addr, char *client, size_t cap, char *out)
 {
-	char buf[KC_EMAIL_MAX + 80];
+	char buf[KC_ADDR_CLIENT_MAX + 16];
 
-	snprintf(buf, sizeof(buf), "%s:%s", scope, what ? what : "");
+	/* Not an address (a web server that says something else): itself. */
+	if (kc_addr_client_key(client_addr, client, cap) != 0)
+		snprintf(client, cap, "%s", client_addr ? client_addr : "");
+	snprintf(buf, sizeof(buf), "address:%s", client);
 	kc_sha256_hex(buf, strlen(buf), out);
 }
 
-/* Counts an attempt in scope; *over is set when that makes more than max
- * in the window, with the seconds left of it in *left. */
+/* The throttle's key of one account from one client. */
+static void
+pair_key(const char *norm, const char *client, char *out)
+{
+	char buf[KC_EMAIL_MAX + KC_ADDR_CLIENT_MAX + 16];
+
+	snprintf(buf, sizeof(buf), "pair:%s\n%s", norm, client);
+	kc_sha256_hex(buf, strlen(buf), out);
+}
+
+/* Counts an attempt in scope (of account, for a pair row); *over is set
+ * when that makes more than max in the window, with the seconds left of
+ * it in *left. */
 static int
 throttle_hit(struct kc_db *db, const char *scope, const char *key,
-	     long long window, long long max, int *over, long long *left)
+	     const char *account, long long window, long long max, int *over,
+	     long long *left)
 {
 	struct kc_rows *r;
 
 	if (kc_db_exec(db, KC_SQL_THROTTLE_HIT,
-		       KC_ARGS(kc_p_str(scope), kc_p_str(key), kc_p_int(window),
+		       KC_ARGS(kc_p_str(scope), kc_p_str(key),
+			       kc_p_str(account), kc_p_int(window),
 			       kc_p_int(window)),
 		       NULL, NULL) != 0 ||
 	    kc_db_query(
@@ -97,24 +114,25 @@ new_session(struct kc_db *db, const struct kc_config *cfg, long long user_id,
 	return rc;
 }
 
-/* A correct password: the throttles forgive this attempt, the hash is
- * made again if the configuration asks more now, and a session starts. */
+/* A correct password: this account's count from this client starts
+ * again (the address keeps its count: else anyone with a login of their
+ * own could sign in between guesses at others' and never reach it), the
+ * hash is made again if the configuration asks more now, the browser's
+ * previous session ends and a new one starts. */
 static enum kc_signin_result
 signed_in(struct kc_db *db, const struct kc_config *cfg, struct kc_rows *u,
-	  const char *password, size_t n, const char *account,
-	  const char *address, const char *client_addr, char *token_out,
+	  const char *password, size_t n, const char *pair,
+	  const char *client_addr, const char *old_token, char *token_out,
 	  struct kc_session *s)
 {
+	char old_hash[65];
 	long long uid = kc_rows_int(u, 0, 0), bid = kc_rows_int(u, 0, 2);
 	char hash[KC_PW_HASH_MAX];
 	struct kc_actor actor = {"user", kc_rows_get(u, 0, 1), NULL};
 	enum kc_session_result sr;
 
 	if (kc_db_exec(db, KC_SQL_THROTTLE_CLEAR,
-		       KC_ARGS(kc_p_str("account"), kc_p_str(account)), NULL,
-		       NULL) != 0 ||
-	    kc_db_exec(db, KC_SQL_THROTTLE_UNDO,
-		       KC_ARGS(kc_p_str("address"), kc_p_str(address)), NULL,
+		       KC_ARGS(kc_p_str("pair"), kc_p_str(pair)), NULL,
 		       NULL) != 0)
 		return KC_SIGNIN_ERROR;
 	if (kc_password_needs_rehash(kc_rows_get(u, 0, 4), &cfg->password)) {
@@ -129,7 +147,12 @@ signed_in(struct kc_db *db, const struct kc_config *cfg, struct kc_rows *u,
 	}
 	if (kc_db_begin(db) != 0)
 		return KC_SIGNIN_ERROR;
-	if (new_session(db, cfg, uid, bid, client_addr, token_out) != 0 ||
+	if (token_valid(old_token))
+		kc_sha256_hex(old_token, strlen(old_token), old_hash);
+	if ((token_valid(old_token) &&
+	     kc_db_exec(db, KC_SQL_SESSION_END_TOKEN,
+			KC_ARGS(kc_p_str(old_hash)), NULL, NULL) != 0) ||
+	    new_session(db, cfg, uid, bid, client_addr, token_out) != 0 ||
 	    kc_db_exec(db, KC_SQL_USER_SIGNED_IN, KC_ARGS(kc_p_int(uid)), NULL,
 		       NULL) != 0 ||
 	    kc_db_exec(db, KC_SQL_SESSION_PURGE_USER, KC_ARGS(kc_p_int(uid)),
@@ -153,9 +176,11 @@ signed_in(struct kc_db *db, const struct kc_config *cfg, struct kc_rows *u,
 enum kc_signin_result
 kc_signin(struct kc_db *db, const struct kc_config *cfg, const char *email,
 	  const char *password, size_t n, const char *client_addr,
-	  char *token_out, struct kc_session *s, long long *retry_after)
+	  const char *old_token, char *token_out, struct kc_session *s,
+	  long long *retry_after)
 {
-	char norm[KC_EMAIL_MAX], account[65], address[65];
+	char norm[KC_EMAIL_MAX], account[65], address[65], pair[65];
+	char client[KC_ADDR_CLIENT_MAX];
 	char dummy[KC_PW_HASH_MAX];
 	enum kc_signin_result res = KC_SIGNIN_REFUSED;
 	struct kc_rows *u = NULL;
@@ -163,14 +188,19 @@ kc_signin(struct kc_db *db, const struct kc_config *cfg, const char *email,
 
 	*retry_after = 0;
 	valid = kc_email_normalize(email, norm, sizeof(norm)) == 0;
-	throttle_key("account", norm, account);
-	throttle_key("address", client_addr, address);
+	if (!valid)
+		norm[0] = '\0';
+	kc_user_throttle_account(norm, account);
+	address_key(client_addr, client, sizeof(client), address);
+	pair_key(norm, client, pair);
 	/* Every attempt is counted before the password is looked at, in one
 	 * statement each: concurrent attempts from many processes cannot
-	 * all slip under the limit. A right password takes its own back. */
-	if (throttle_hit(db, "account", account, cfg->signin_window,
+	 * all slip under the limit. The account is counted only together
+	 * with the client: failures from elsewhere, anyone's, cannot lock
+	 * its owner out. A right password clears its pair's count. */
+	if (throttle_hit(db, "pair", pair, account, cfg->signin_window,
 			 cfg->signin_max_account, &over, retry_after) != 0 ||
-	    throttle_hit(db, "address", address, cfg->signin_window,
+	    throttle_hit(db, "address", address, NULL, cfg->signin_window,
 			 cfg->signin_max_address, &over, retry_after) != 0)
 		return KC_SIGNIN_ERROR;
 	if (over)
@@ -195,7 +225,7 @@ kc_signin(struct kc_db *db, const struct kc_config *cfg, const char *email,
 	/* A disabled user's right password is refused like a wrong one. */
 	if (v != 0 || kc_rows_int(u, 0, 5))
 		goto out;
-	res = signed_in(db, cfg, u, password, n, account, address, client_addr,
+	res = signed_in(db, cfg, u, password, n, pair, client_addr, old_token,
 			token_out, s);
 out:
 	kc_rows_free(u);
@@ -330,28 +360,20 @@ kc_session_flash_take(struct kc_db *db, const unsigned char key[32],
 	unsigned char *blob = NULL, *plain = NULL;
 	const char *b64, *w, *i, *sec;
 	struct kc_rows *r = NULL;
-	size_t n, len, plen;
+	size_t n, len, plen = 0;
 	char aad[64];
 	json_t *v = NULL;
-	int rc = -1;
+	int rc = KC_NOTFOUND, open = 1;
 
 	if (kc_db_begin(db) != 0)
 		return -1;
 	if (kc_db_query(db, KC_SQL_SESSION_FLASH_GET, KC_ARGS(kc_p_int(s->id)),
-			&r) != 0)
-		goto fail;
-	if (r->nrows == 0 || (b64 = kc_rows_get(r, 0, 0)) == NULL) {
-		kc_rows_free(r);
-		kc_db_rollback(db);
-		return KC_NOTFOUND;
+			&r) != 0) {
+		rc = -1;
+		goto out;
 	}
-	/* Shown at most once, whatever it was for. */
-	if (kc_db_exec(db, KC_SQL_SESSION_FLASH_SET,
-		       KC_ARGS(kc_p_str(NULL), kc_p_int(s->id)), NULL,
-		       NULL) != 0 ||
-	    kc_db_commit(db) != 0)
-		goto fail;
-	rc = KC_NOTFOUND;
+	if (r->nrows == 0 || (b64 = kc_rows_get(r, 0, 0)) == NULL)
+		goto out;
 	n = strlen(b64);
 	flash_aad(s, aad, sizeof(aad));
 	if ((blob = malloc(n / 4 * 3 + 3)) == NULL ||
@@ -362,23 +384,32 @@ kc_session_flash_take(struct kc_db *db, const unsigned char key[32],
 	w = json_string_value(json_object_get(v, "what"));
 	i = json_string_value(json_object_get(v, "id"));
 	sec = json_string_value(json_object_get(v, "secret"));
-	if (w && i && sec && strcmp(i, id) == 0 && strlen(sec) < cap &&
-	    strlen(w) < wcap) {
-		snprintf(out, cap, "%s", sec);
-		snprintf(what, wcap, "%s", w);
-		rc = 0;
+	/* Another object's page (a link from anywhere can name any id)
+	 * leaves the secret for the page it was made for. */
+	if (w == NULL || i == NULL || sec == NULL || strcmp(i, id) != 0 ||
+	    strlen(sec) >= cap || strlen(w) >= wcap)
+		goto out;
+	/* Shown at most once: cleared before it is handed out. */
+	if (kc_db_exec(db, KC_SQL_SESSION_FLASH_SET,
+		       KC_ARGS(kc_p_str(NULL), kc_p_int(s->id)), NULL,
+		       NULL) != 0 ||
+	    kc_db_commit(db) != 0) {
+		rc = -1;
+		goto out;
 	}
+	open = 0;
+	snprintf(out, cap, "%s", sec);
+	snprintf(what, wcap, "%s", w);
+	rc = 0;
 out:
+	if (open)
+		kc_db_rollback(db);
 	json_decref(v);
 	if (plain)
 		OPENSSL_clear_free(plain, plen);
 	free(blob);
 	kc_rows_free(r);
 	return rc;
-fail:
-	kc_db_rollback(db);
-	kc_rows_free(r);
-	return -1;
 }
 
 /* Runs a batched DELETE of rows older than age seconds until it takes

@@ -1,9 +1,10 @@
 /* Dashboard sessions and sign-in. A session is a random token (32 bytes
  * from the CSPRNG, base64url) that only the browser holds, in a cookie;
  * the database keeps its SHA-256. The token is new at every sign-in, so a
- * token planted before it (fixation) is worth nothing after. Failed
- * sign-ins are throttled per account and per client address in the
- * database, so every FastCGI process of every node counts together. */
+ * token planted before it (fixation) is worth nothing after. Sign-in
+ * attempts are throttled per account and client address together and per
+ * client address in the database, so every FastCGI process of every node
+ * counts together. */
 #ifndef KC_SESSION_H
 #define KC_SESSION_H
 
@@ -43,13 +44,17 @@ enum kc_signin_result {
 
 /* Checks email and password (n bytes) from client_addr and, when they
  * are right and no throttle holds, starts a session: token_out
- * (KC_SESSION_TOKEN_MAX) gets its token and *s what it is. Rehashes the
- * password when cfg->password asks more than its hash was made with. */
+ * (KC_SESSION_TOKEN_MAX) gets its token and *s what it is, and the
+ * session of old_token (the browser's cookie, may be NULL) ends in the
+ * same transaction. Rehashes the password when cfg->password asks more
+ * than its hash was made with. Attempts are counted per account and
+ * client together (cfg->signin_max_account) and per client
+ * (cfg->signin_max_address); a client is an IPv4 address or an IPv6 /64. */
 enum kc_signin_result kc_signin(struct kc_db *db, const struct kc_config *cfg,
 				const char *email, const char *password,
 				size_t n, const char *client_addr,
-				char *token_out, struct kc_session *s,
-				long long *retry_after);
+				const char *old_token, char *token_out,
+				struct kc_session *s, long long *retry_after);
 
 enum kc_session_result {
 	KC_SESSION_OK,
@@ -77,8 +82,8 @@ int kc_session_flash_put(struct kc_db *db, const unsigned char key[32],
 			 const struct kc_session *s, const char *what,
 			 const char *id, const char *secret);
 /* Takes the session's secret for object id into out (cap bytes, the
- * caller wipes it) and its what into what (wcap), and clears it whatever
- * it was for. KC_NOTFOUND when there is none for id. */
+ * caller wipes it) and its what into what (wcap), clearing it. A secret
+ * for another id stays. KC_NOTFOUND when there is none for id. */
 int kc_session_flash_take(struct kc_db *db, const unsigned char key[32],
 			  const struct kc_session *s, const char *id,
 			  char *what, size_t wcap, char *out, size_t cap);

@@ -1,4 +1,5 @@
 #include "kc_user.h"
+#include "kc_crypto.h"
 #include "kc_id.h"
 #include "kc_json.h"
 #include "kc_time.h"
@@ -233,12 +234,21 @@ out:
 	return rc;
 }
 
+void
+kc_user_throttle_account(const char *norm_email, char out[65])
+{
+	char buf[KC_EMAIL_MAX + 16];
+
+	snprintf(buf, sizeof(buf), "account:%s", norm_email ? norm_email : "");
+	kc_sha256_hex(buf, strlen(buf), out);
+}
+
 int
 kc_user_set_password(struct kc_db *db, const struct kc_actor *actor,
 		     const char *id_or_email, const struct kc_pw_params *p,
 		     const char *password)
 {
-	char hash[KC_PW_HASH_MAX];
+	char hash[KC_PW_HASH_MAX], account[65];
 	struct kc_rows *r;
 	long long id;
 	int rc;
@@ -248,6 +258,8 @@ kc_user_set_password(struct kc_db *db, const struct kc_actor *actor,
 	if ((rc = lookup(db, id_or_email, &r)) != 0)
 		return rc;
 	id = kc_rows_int(r, 0, 0);
+	/* Column 4: the email, as stored (normalized). */
+	kc_user_throttle_account(kc_rows_get(r, 0, 4), account);
 	rc = -1;
 	if (kc_password_hash(p, password, strlen(password), hash,
 			     sizeof(hash)) != 0 ||
@@ -259,6 +271,8 @@ kc_user_set_password(struct kc_db *db, const struct kc_actor *actor,
 		       NULL) != 0 ||
 	    kc_db_exec(db, KC_SQL_SESSION_END_USER, KC_ARGS(kc_p_int(id)), NULL,
 		       NULL) != 0 ||
+	    kc_db_exec(db, KC_SQL_THROTTLE_CLEAR_ACCOUNT,
+		       KC_ARGS(kc_p_str(account)), NULL, NULL) != 0 ||
 	    kc_audit_write(db, kc_rows_int(r, 0, 1), actor,
 			   "user.password_reset", "user", kc_rows_get(r, 0, 2),
 			   NULL, NULL) != 0) {

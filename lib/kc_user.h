@@ -47,10 +47,15 @@ int kc_user_find(struct kc_db *db, const char *id_or_email, json_t **out);
  * KC_INVALID when already disabled. */
 int kc_user_disable(struct kc_db *db, const struct kc_actor *actor,
 		    const char *id_or_email);
-/* A new password (hashed with p), ending every session of theirs.
- * KC_NOTFOUND, KC_INVALID for a bad length. */
+/* A new password (hashed with p), ending every session of theirs and
+ * clearing the sign-in throttle's counts of the account (whoever locked
+ * it, the owner of the account is let in again at once). KC_NOTFOUND,
+ * KC_INVALID for a bad length. */
 int kc_user_set_password(struct kc_db *db, const struct kc_actor *actor,
 			 const char *id_or_email, const struct kc_pw_params *p,
 			 const char *password);
+/* The sign-in throttle's name of an account (a normalized email, known
+ * or not): a SHA-256 in hex (65 bytes), so the table holds no email. */
+void kc_user_throttle_account(const char *norm_email, char out[65]);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,4 +99,26 @@ kc_addr_list_match(const struct kc_addr_list *l, const char *addr)
 		if (in_net(&l->net[i], a))
 			return 1;
 	return 0;
+}
+
+int
+kc_addr_client_key(const char *addr, char *out, size_t cap)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
+						 0, 0, 0, 0, 0xff, 0xff};
+	char text[INET6_ADDRSTRLEN];
+	unsigned char a[16];
+	int v4;
+
+	if (addr == NULL || to16(addr, a, &v4) != 0)
+		return -1;
+	if (v4 || memcmp(a, mapped, sizeof(mapped)) == 0) {
+		if (inet_ntop(AF_INET, a + 12, text, sizeof(text)) == NULL)
+			return -1;
+		return snprintf(out, cap, "%s", text) < (int)cap ? 0 : -1;
+	}
+	memset(a + 8, 0, 8);
+	if (inet_ntop(AF_INET6, a, text, sizeof(text)) == NULL)
+		return -1;
+	return snprintf(out, cap, "%s/64", text) < (int)cap ? 0 : -1;
 }

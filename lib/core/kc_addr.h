@@ -25,4 +25,13 @@ int kc_addr_list_parse(const char *s, struct kc_addr_list *out);
 /* 1 if the textual address addr (may be NULL) is in the list. */
 int kc_addr_list_match(const struct kc_addr_list *l, const char *addr);
 
+/* The client addr names, for counting what a client does: an IPv4
+ * address whole (also when it comes mapped into IPv6), an IPv6 address
+ * by its /64, which one subscriber usually holds entirely (counting each
+ * of its addresses apart would let it count afresh at will). Written as
+ * text into out (cap bytes, KC_ADDR_CLIENT_MAX is enough); -1 if addr is
+ * not an address. */
+#define KC_ADDR_CLIENT_MAX 64
+int kc_addr_client_key(const char *addr, char *out, size_t cap);
+
 #endif

@@ -1440,6 +1440,11 @@ static const struct {
     [KC_SQL_SESSION_END] = {"session_end",
 			    "UPDATE sessions SET ended_at = UTC_TIMESTAMP(6) "
 			    "WHERE id = ? AND ended_at IS NULL"},
+    /* The session a browser had when it signed in again. */
+    [KC_SQL_SESSION_END_TOKEN] = {"session_end_token",
+				  "UPDATE sessions SET ended_at = "
+				  "UTC_TIMESTAMP(6) WHERE token_hash = ? AND "
+				  "ended_at IS NULL"},
     [KC_SQL_SESSION_END_USER] =
 	{"session_end_user",
 	 "UPDATE sessions SET ended_at = UTC_TIMESTAMP(6) WHERE user_id = ? "
@@ -1459,25 +1464,26 @@ static const struct {
 				  "= ? FOR UPDATE"},
     /* One more attempt in the window, or the first of a new one (window
      * given in seconds, twice). The assignments run left to right and
-     * both read the old window_start. */
+     * both read the old window_start. The third value is the account of
+     * a pair row (NULL for an address row). */
     [KC_SQL_THROTTLE_HIT] =
 	{"throttle_hit",
-	 "INSERT INTO signin_throttle (scope, key_hash, window_start, "
-	 "attempts) VALUES (?, ?, UTC_TIMESTAMP(6), 1) ON DUPLICATE KEY "
-	 "UPDATE attempts = IF(window_start <= UTC_TIMESTAMP(6) - INTERVAL ? "
-	 "SECOND, 1, attempts + 1), window_start = IF(window_start <= "
-	 "UTC_TIMESTAMP(6) - INTERVAL ? SECOND, UTC_TIMESTAMP(6), "
-	 "window_start)"},
+	 "INSERT INTO signin_throttle (scope, key_hash, account_hash, "
+	 "window_start, attempts) VALUES (?, ?, ?, UTC_TIMESTAMP(6), 1) ON "
+	 "DUPLICATE KEY UPDATE attempts = IF(window_start <= UTC_TIMESTAMP(6) "
+	 "- INTERVAL ? SECOND, 1, attempts + 1), window_start = "
+	 "IF(window_start <= UTC_TIMESTAMP(6) - INTERVAL ? SECOND, "
+	 "UTC_TIMESTAMP(6), window_start)"},
     /* The attempts and the seconds until the window closes. */
     [KC_SQL_THROTTLE_GET] =
 	{"throttle_get",
 	 "SELECT attempts, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(6), "
 	 "window_start + INTERVAL ? SECOND) FROM signin_throttle WHERE scope "
 	 "= ? AND key_hash = ?"},
-    [KC_SQL_THROTTLE_UNDO] = {"throttle_undo",
-			      "UPDATE signin_throttle SET attempts = attempts "
-			      "- 1 WHERE scope = ? AND key_hash = ? AND "
-			      "attempts > 0"},
+    /* Every row of an account (a password reset unlocks it everywhere). */
+    [KC_SQL_THROTTLE_CLEAR_ACCOUNT] = {"throttle_clear_account",
+				       "DELETE FROM signin_throttle WHERE "
+				       "account_hash = ?"},
     [KC_SQL_THROTTLE_CLEAR] = {"throttle_clear",
 			       "DELETE FROM signin_throttle WHERE scope = ? "
 			       "AND key_hash = ?"},

@@ -2,7 +2,7 @@
 // viewer tries to change (by the UI, which offers nothing, and by forged
 // POSTs), an idle session, a session signed out (here or everywhere), a
 // planted session token, and more failed sign-ins than the throttle allows
-// per account and per client address. Cookies carry their attributes, and
+// per account and address and per client address. Cookies carry their attributes, and
 // markup in a name or description shows as text.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -176,15 +176,35 @@ test('cookies: HttpOnly, SameSite=Lax, and Secure with __Host- over HTTPS', asyn
   }
 });
 
-test('a new session token at sign-in: one planted before is worth nothing', async () => {
-  const planted = 'P'.repeat(43);
+test('a new session token at sign-in: the browser\'s session so far, planted or its own, ends', async () => {
+  // A real, live session, planted in another browser (fixation), whose
+  // holder signs in there.
+  const first = await openPage(browser);
+  await signIn(first.page, owner);
+  const planted = (await first.ctx.cookies()).find((c) => c.name === 'kc_session').value;
   const { ctx, page } = await openPage(browser);
+  const signer = await newUser(biz, 'viewer');
+  // The form first (a signed-in browser is sent past it), then the plant.
+  await page.goto(`${env.url}/app/sign-in`);
   await ctx.addCookies([{ name: 'kc_session', value: planted, url: env.url }]);
-  await signIn(page, owner);
+  await first.page.goto(`${env.url}/app/endpoints`);
+  assert.match(first.page.url(), /\/app\/endpoints$/, 'the planted session was alive');
+  const pre = (await ctx.cookies()).find((c) => c.name === 'kc_signin');
+  const r = await page.request.post(`${env.url}/app/sign-in`, {
+    form: { csrf: pre.value, email: signer.email, password: signer.password },
+    maxRedirects: 0,
+  });
+  assert.equal(r.status(), 303);
   const now = (await ctx.cookies()).find((c) => c.name === 'kc_session');
   assert.notEqual(now.value, planted);
   assert.equal(now.httpOnly, true);
+  // The planted token opens nothing now, in either browser.
+  await first.page.goto(`${env.url}/app/endpoints`);
+  assert.match(first.page.url(), /\/app\/sign-in\?why=expired/);
+  const hash = await dbValue(`SELECT ended_at IS NOT NULL FROM sessions WHERE token_hash = SHA2('${planted}', 256)`);
+  assert.equal(hash, '1');
   await ctx.close();
+  await first.ctx.close();
 });
 
 test('sign out ends the session on the server, and sign out everywhere ends them all', async () => {
@@ -255,37 +275,67 @@ async function attempt(addr, email, password) {
   return { status: resp.status(), err, signedIn };
 }
 
-test('failed sign-ins are throttled per account, with one answer for a wrong password and an unknown email', async () => {
+test('failed sign-ins are throttled per account and address, with one answer for a wrong password and an unknown email; the owner still gets in from elsewhere', async () => {
   const user = await newUser(biz, 'viewer');
   const unknown = `nobody-${rand(4)}@example.com`;
   const wrong = await attempt('198.51.100.1', user.email, 'not-the-password');
   const none = await attempt('198.51.100.1', unknown, 'not-the-password');
   assert.equal(wrong.status, 401);
   assert.deepEqual(none, wrong, 'an unknown email answers as a wrong password');
-  // The rest of the account's allowance, each from another address.
+  // The rest of the account's allowance from this address.
   for (let i = 2; i <= env.maxAccount; i++) {
-    assert.equal((await attempt(`198.51.100.${i}`, user.email, 'not-the-password')).status, 401);
+    assert.equal((await attempt('198.51.100.1', user.email, 'not-the-password')).status, 401);
   }
-  const locked = await attempt('198.51.100.200', user.email, user.password);
+  const locked = await attempt('198.51.100.1', user.email, user.password);
   assert.equal(locked.status, 429);
   assert.match(locked.err, /Too many sign-in attempts/);
   assert.equal(locked.signedIn, false);
   // An unknown email is locked the same way, with the same words.
-  for (let i = 2; i <= env.maxAccount; i++) await attempt(`198.51.100.${i}`, unknown, 'x-not-it');
-  const lockedNone = await attempt('198.51.100.201', unknown, 'x-not-it');
+  for (let i = 1; i <= env.maxAccount; i++) await attempt('198.51.100.3', unknown, 'x-not-it');
+  const lockedNone = await attempt('198.51.100.3', unknown, 'x-not-it');
   assert.deepEqual(lockedNone, locked);
+  // Whoever failed from those addresses, the owner's right password from
+  // an address of theirs signs in.
+  const owner2 = await attempt('198.51.100.2', user.email, user.password);
+  assert.equal(owner2.status, 303);
+  assert.equal(owner2.signedIn, true);
+  // A password reset unlocks the account everywhere at once.
+  const fresh = `pw-${rand(10)}`;
+  await kcctl(['user', 'reset-password', user.email], `${fresh}\n`);
+  const again = await attempt('198.51.100.1', user.email, fresh);
+  assert.equal(again.signedIn, true);
+  assert.equal(await dbValue(`SELECT COUNT(*) FROM signin_throttle WHERE scope = 'pair' AND account_hash = SHA2(CONCAT('account:', '${user.email}'), 256)`), '0');
 });
 
-test('failed sign-ins are throttled per client address', async () => {
+test('sign-in attempts are throttled per client: an IPv4 address in either form, an IPv6 /64', async () => {
   const user = await newUser(biz, 'viewer');
   for (let i = 0; i < env.maxAddress; i++) {
-    assert.equal((await attempt('203.0.113.9', `x${i}-${rand(3)}@example.com`, 'guess-guess')).status, 401);
+    const from = i % 2 ? '203.0.113.9' : '::ffff:203.0.113.9';
+    assert.equal((await attempt(from, `x${i}-${rand(3)}@example.com`, 'guess-guess')).status, 401);
   }
   const blocked = await attempt('203.0.113.9', user.email, user.password);
   assert.equal(blocked.status, 429);
   assert.equal(blocked.signedIn, false);
   const elsewhere = await attempt('203.0.113.10', user.email, user.password);
   assert.equal(elsewhere.signedIn, true);
+  // Each address of one /64 is the same client.
+  for (let i = 1; i <= env.maxAddress; i++) {
+    assert.equal((await attempt(`2001:db8:77:1::${i.toString(16)}`, `y${i}-${rand(3)}@example.com`, 'guess-guess')).status, 401);
+  }
+  const blocked6 = await attempt('2001:db8:77:1:ffff:1:2:3', user.email, user.password);
+  assert.equal(blocked6.status, 429);
+  const other64 = await attempt('2001:db8:77:2::1', user.email, user.password);
+  assert.equal(other64.signedIn, true);
+});
+
+test('a sign-in of one\'s own gives the address no more guesses', async () => {
+  const mine = await newUser(biz, 'viewer');
+  for (let i = 1; i < env.maxAddress; i++) {
+    assert.equal((await attempt('203.0.113.30', `z${i}-${rand(3)}@example.com`, 'guess-guess')).status, 401);
+  }
+  assert.equal((await attempt('203.0.113.30', mine.email, mine.password)).signedIn, true);
+  const next = await attempt('203.0.113.30', `z0-${rand(3)}@example.com`, 'guess-guess');
+  assert.equal(next.status, 429);
 });
 
 test('kcctl user disable and reset-password end the user\'s sessions', async () => {
@@ -328,4 +378,66 @@ test('a password hashed with less than the configured argon2id is hashed again a
   await signIn(again.page, u);
   assert.match(again.page.url(), /\/app\/$/);
   await again.ctx.close();
+});
+
+test('errors before the router on a dashboard path are its HTML page, the API keeps problem+json', async () => {
+  const cases = [
+    ['GET', `/app/endpoints?x=${'a'.repeat(4200)}`, undefined],
+    ['GET', `/app/endpoints?${Array.from({ length: 17 }, (_, i) => `p${i}=1`).join('&')}`, undefined],
+    ['GET', '/app/endpoints?after=a&after=b', undefined],
+    ['POST', '/app/sign-in', 'x'.repeat((1 << 20) + 1)],
+    ['PUT', '/app/endpoints', undefined],
+  ];
+  for (const [method, p, body] of cases) {
+    const r = await fetch(`${env.url}${p}`, { method, body, redirect: 'manual',
+      headers: body ? { 'content-type': 'application/x-www-form-urlencoded' } : {} });
+    assert.ok(r.status >= 400 && r.status < 500, `${method} ${p.slice(0, 40)}: ${r.status}`);
+    assert.match(r.headers.get('content-type'), /^text\/html/, `${method} ${p.slice(0, 40)}`);
+    assert.match(r.headers.get('content-security-policy'), /frame-ancestors 'none'/);
+    assert.match(await r.text(), /<main/);
+    const api = await fetch(`${env.url}${p.replace('/app/endpoints', '/v1/webhook-endpoints').replace('/app/sign-in', '/v1/leads')}`,
+      { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
+    assert.equal(api.headers.get('content-type'), 'application/problem+json', `API ${method}`);
+    await api.arrayBuffer();
+  }
+});
+
+test('only the owner sees API key names in the audit log; others see a key by its id', async () => {
+  const name = `key-name-${rand(4)}`;
+  const made = await kcctl(['key', 'create', '--business', biz, '--name', name, '--scopes', 'leads:read']);
+  const o = await openPage(browser);
+  await signIn(o.page, owner);
+  await o.page.goto(`${env.url}/app/audit`);
+  assert.ok((await o.page.content()).includes(name), 'the owner sees the name');
+  for (const role of ['admin', 'viewer']) {
+    const u = await newUser(biz, role);
+    const x = await openPage(browser);
+    await signIn(x.page, u);
+    const r = await x.page.goto(`${env.url}/app/audit`);
+    assert.equal(r.status(), 200);
+    const html = await x.page.content();
+    assert.ok(!html.includes(name), `${role} sees the key's name`);
+    assert.ok(html.includes(made.id), `${role} sees the key by its id`);
+    await x.ctx.close();
+  }
+  await o.ctx.close();
+});
+
+test('a key\'s one-time secret survives a visit to another id\'s page, and shows once on its own', async () => {
+  const { ctx, page } = await openPage(browser);
+  await signIn(page, owner);
+  await page.goto(`${env.url}/app/keys`);
+  const r = await post(page, '/app/keys', { csrf: await csrfOf(page), name: `flash-${rand(3)}`, scopes: 'leads:read' });
+  assert.equal(r.status(), 303);
+  const id = new URL(r.headers().location, env.url).searchParams.get('new');
+  assert.match(id, /^key_/);
+  // A link naming another key (from anywhere): no secret, none burnt.
+  await page.goto(`${env.url}/app/keys?new=key_${'a'.repeat(id.length - 4)}`);
+  assert.equal(await page.locator('#secret-value').count(), 0);
+  await page.goto(`${env.url}/app/keys?new=${id}`);
+  const shown = await page.locator('main').innerText();
+  assert.match(shown, /only time the key is shown/);
+  await page.goto(`${env.url}/app/keys?new=${id}`);
+  assert.doesNotMatch(await page.locator('main').innerText(), /only time the key is shown/);
+  await ctx.close();
 });

@@ -109,3 +109,27 @@ Test(addr, bad_lists_refused)
 	cr_assert_eq(kc_addr_list_parse(many, &l), 0);
 	cr_assert_eq(l.n, KC_ADDR_LIST_MAX);
 }
+
+/* The sign-in throttle counts a client by this key: every address of one
+ * IPv6 /64 is one client, and IPv4 is itself however it comes. */
+Test(addr, client_key_groups_ipv6_by_64_and_unmaps_ipv4)
+{
+	char a[KC_ADDR_CLIENT_MAX], b[KC_ADDR_CLIENT_MAX];
+
+	cr_assert_eq(kc_addr_client_key("2001:db8:1:2::1", a, sizeof(a)), 0);
+	cr_assert_eq(
+	    kc_addr_client_key("2001:db8:1:2:ffff:1:2:3", b, sizeof(b)), 0);
+	cr_assert_str_eq(a, b);
+	cr_assert_str_eq(a, "2001:db8:1:2::/64");
+	cr_assert_eq(kc_addr_client_key("2001:db8:1:3::1", b, sizeof(b)), 0);
+	cr_assert_str_neq(a, b);
+	cr_assert_eq(kc_addr_client_key("::ffff:192.0.2.7", a, sizeof(a)), 0);
+	cr_assert_str_eq(a, "192.0.2.7");
+	cr_assert_eq(kc_addr_client_key("192.0.2.7", b, sizeof(b)), 0);
+	cr_assert_str_eq(b, "192.0.2.7");
+	cr_assert_eq(kc_addr_client_key("192.0.2.8", b, sizeof(b)), 0);
+	cr_assert_str_eq(b, "192.0.2.8");
+	cr_assert_eq(kc_addr_client_key("not-an-address", a, sizeof(a)), -1);
+	cr_assert_eq(kc_addr_client_key(NULL, a, sizeof(a)), -1);
+	cr_assert_eq(kc_addr_client_key("2001:db8::1", a, 8), -1);
+}
