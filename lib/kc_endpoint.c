@@ -700,7 +700,8 @@ kc_endpoint_try_now(struct kc_db *db, const struct kc_actor *actor,
 		rc = KC_CONFLICT;
 		goto fail;
 	}
-	if (kc_event_wake(db, business_id, id) != 0 ||
+	/* A release: the queue's hold (the old probe time) ends with it. */
+	if (kc_event_wake_release(db, business_id, id) != 0 ||
 	    kc_endpoint_get(db, business_id, public_id, &after) != 0 ||
 	    kc_audit_write(db, business_id, actor,
 			   "webhook_endpoint.probe_requested",
