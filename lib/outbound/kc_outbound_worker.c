@@ -565,84 +565,126 @@ parse_when(const char *s, int carrier)
 	return (long long)timegm(&tm) - (carrier ? tm.tm_gmtoff : 0);
 }
 
+/* The carrier's clock and the database's may disagree by this much: a
+ * message the carrier dates a little before the action was stored may
+ * still be the action's. */
+#define CLOCK_MARGIN_S (5 * 60)
+/* Pages of the carrier's list read for one action at most: past that it
+ * stays unsettled rather than be sent again on a guess. */
+#define RECONCILE_PAGES 10
+
+/* Whether e, an entry of the carrier's list, could be it: a SID, for a
+ * message the same body, and not created before it existed (less the
+ * clocks' margin; an unreadable date is no proof of that). */
+static int
+candidate(const struct item *it, const json_t *e, long long earliest)
+{
+	const char *s = json_string_value(json_object_get(e, "sid"));
+	const char *body = json_string_value(json_object_get(e, "body"));
+	long long at = parse_when(
+	    json_string_value(json_object_get(e, "date_created")), 1);
+
+	if (s == NULL || *s == '\0' || strlen(s) > KC_CARRIER_SID_MAX)
+		return 0;
+	if (it->kind == KC_OUTBOUND_MESSAGE &&
+	    (body == NULL || strcmp(body, it->body) != 0))
+		return 0;
+	return !(at >= 0 && at < earliest);
+}
+
 /* Asks the carrier whether it has the action already, as one of the
  * messages (the same body) or calls from its number to its recipient
- * since it was created that no other action holds. 1: it has (the
- * oldest such one is the item's result now), 0: it has none, -1: no
- * telling (req.result says why). */
+ * since it was created that no other action holds. The list is read
+ * unfiltered by date (see kc_carrier_list), newest first, page after
+ * page until a whole page was created before the action (less
+ * CLOCK_MARGIN_S) or there is no next page. 1: it has (the oldest such
+ * one is the item's result now), 0: it has none, -1: no telling
+ * (req.result says why). */
 static int
 reconcile(struct kc_outbounder *o, struct item *it)
 {
 	struct kc_carrier_result *res = &it->req.result;
-	long long since = parse_when(it->created, 0);
-	const char *sid = NULL, *status = NULL;
+	long long since = parse_when(it->created, 0), earliest;
+	char sid[KC_CARRIER_SID_MAX + 1] = "", status[32] = "";
+	char next[2048] = "", page[2048];
 	json_t *list = NULL, *e;
-	char day[11];
 	size_t i;
-	int more = 0, rc = -1;
+	int pages = 0, done = 0, rc = -1;
 
-	if (since < 0 || strlen(it->created) < 10) {
+	if (since < 0) {
 		snprintf(res->message, sizeof(res->message),
 			 "the action's time of creation is unreadable");
 		res->outcome = KC_CARRIER_UNKNOWN;
 		return -1;
 	}
-	snprintf(day, sizeof(day), "%.10s", it->created);
-	if (kc_carrier_list(o->carrier,
-			    it->kind == KC_OUTBOUND_CALL ? KC_CARRIER_CALL
-							 : KC_CARRIER_MESSAGE,
-			    it->to, it->from, day, &list, &more, res) != 0)
-		return -1;
-	json_array_foreach(list, i, e)
-	{
-		const char *s = json_string_value(json_object_get(e, "sid"));
-		const char *body =
-		    json_string_value(json_object_get(e, "body"));
-		long long at = parse_when(
-		    json_string_value(json_object_get(e, "date_created")), 1);
-		struct kc_rows *r;
-		int theirs;
+	earliest = since - CLOCK_MARGIN_S;
+	while (!done) {
+		int older = 1;
 
-		if (s == NULL || *s == '\0' || strlen(s) > KC_CARRIER_SID_MAX)
-			continue;
-		if (it->kind == KC_OUTBOUND_MESSAGE &&
-		    (body == NULL || strcmp(body, it->body) != 0))
-			continue;
-		/* Sent before the action existed: another's. An unreadable
-		 * date is no proof of that. */
-		if (at >= 0 && at < since)
-			continue;
-		if (kc_db_query(o->db, KC_SQL_OUTBOUND_SID_OWNER,
-				KC_ARGS(kc_p_str(s)), &r) != 0) {
-			snprintf(res->message, sizeof(res->message),
-				 "the database failed");
+		if (pages == RECONCILE_PAGES) {
+			/* What it has may be on a page not read. */
 			res->outcome = KC_CARRIER_UNKNOWN;
+			snprintf(res->message, sizeof(res->message),
+				 "the carrier lists more than %d to this "
+				 "number since the action: not settled",
+				 RECONCILE_PAGES * KC_CARRIER_LIST_PAGE);
 			goto out;
 		}
-		theirs = r->nrows > 0 &&
-			 strcmp(kc_rows_get(r, 0, 0), it->public_id) != 0;
-		kc_rows_free(r);
-		if (theirs)
-			continue;
-		/* Newest first: the last one left is the oldest. */
-		sid = s;
-		status = json_string_value(json_object_get(e, "status"));
+		snprintf(page, sizeof(page), "%s", next);
+		if (kc_carrier_list(o->carrier,
+				    it->kind == KC_OUTBOUND_CALL
+					? KC_CARRIER_CALL
+					: KC_CARRIER_MESSAGE,
+				    it->to, it->from, pages ? page : NULL, 0,
+				    &list, next, sizeof(next), res) != 0)
+			goto out;
+		pages++;
+		json_array_foreach(list, i, e)
+		{
+			const char *s =
+			    json_string_value(json_object_get(e, "sid"));
+			long long at =
+			    parse_when(json_string_value(
+					   json_object_get(e, "date_created")),
+				       1);
+			struct kc_rows *r;
+			int theirs;
+
+			if (!(at >= 0 && at < earliest))
+				older = 0;
+			if (!candidate(it, e, earliest))
+				continue;
+			if (kc_db_query(o->db, KC_SQL_OUTBOUND_SID_OWNER,
+					KC_ARGS(kc_p_str(s)), &r) != 0) {
+				snprintf(res->message, sizeof(res->message),
+					 "the database failed");
+				res->outcome = KC_CARRIER_UNKNOWN;
+				goto out;
+			}
+			theirs = r->nrows > 0 && strcmp(kc_rows_get(r, 0, 0),
+							it->public_id) != 0;
+			kc_rows_free(r);
+			if (theirs)
+				continue;
+			/* Newest first: the last one left is the oldest. */
+			snprintf(sid, sizeof(sid), "%s", s);
+			snprintf(status, sizeof(status), "%s",
+				 json_string_value(json_object_get(e, "status"))
+				     ? json_string_value(
+					   json_object_get(e, "status"))
+				     : "");
+		}
+		done = next[0] == '\0' || older;
+		json_decref(list);
+		list = NULL;
 	}
-	if (sid != NULL) {
+	if (sid[0] != '\0') {
 		memset(res, 0, sizeof(*res));
 		res->outcome = KC_CARRIER_OK;
 		res->http_status = 200;
 		snprintf(res->sid, sizeof(res->sid), "%s", sid);
-		snprintf(res->status, sizeof(res->status), "%s",
-			 status ? status : "");
+		snprintf(res->status, sizeof(res->status), "%s", status);
 		rc = 1;
-	} else if (more) {
-		/* What it has may be on a page not read. */
-		res->outcome = KC_CARRIER_UNKNOWN;
-		snprintf(res->message, sizeof(res->message),
-			 "the carrier lists more than %d to this number today: "
-			 "not settled",
-			 KC_CARRIER_LIST_PAGE);
 	} else
 		rc = 0;
 out:

@@ -1757,7 +1757,9 @@ audited(const struct ob *o, const char *id, const char *action)
 
 /* A 500 that came after the carrier took the message: the action is
  * "unknown", the carrier is asked, finds it, and it is never sent
- * twice. */
+ * twice. The message is still queued with the carrier (no date_sent, as
+ * no status callback moved it on): a list filtered by DateSent> would
+ * not show it (review 11B, 1). */
 Test(outbound, a_5xx_after_the_carrier_took_it_is_not_sent_twice)
 {
 	struct ob o;
