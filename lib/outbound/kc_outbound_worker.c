@@ -71,6 +71,9 @@ struct kc_outbounder {
 	size_t nrecheck;
 	struct kc_carrier_req **done;
 	long long next_claim_ms; /* monotonic; 0: claim when slots free */
+	/* Monotonic: the claim's carrier lists end by then, well inside the
+	 * lease, so that what is sent is sent while the lease holds. */
+	long long list_until_ms;
 };
 
 long long
@@ -619,7 +622,17 @@ reconcile(struct kc_outbounder *o, struct item *it)
 	}
 	earliest = since - CLOCK_MARGIN_S;
 	while (!done) {
+		long left = (long)(o->list_until_ms - kc_time_mono_ms());
 		int older = 1;
+
+		if (left <= 0) {
+			/* The claim's lease is for sending, not for asking. */
+			res->outcome = KC_CARRIER_UNKNOWN;
+			snprintf(res->message, sizeof(res->message),
+				 "no time left in this claim to ask the "
+				 "carrier: asked again later");
+			goto out;
+		}
 
 		if (pages == RECONCILE_PAGES) {
 			/* What it has may be on a page not read. */
@@ -635,7 +648,7 @@ reconcile(struct kc_outbounder *o, struct item *it)
 				    it->kind == KC_OUTBOUND_CALL
 					? KC_CARRIER_CALL
 					: KC_CARRIER_MESSAGE,
-				    it->to, it->from, pages ? page : NULL, 0,
+				    it->to, it->from, pages ? page : NULL, left,
 				    &list, next, sizeof(next), res) != 0)
 			goto out;
 		pages++;
@@ -739,6 +752,52 @@ rechecked(const struct kc_outbounder *o, long long id)
 	return 0;
 }
 
+/* Just before its[0..n) go out: their leases run a full lease from now
+ * again, and those no longer ours (a lease that ran out while the claim
+ * was checked, another worker's since) are dropped, unsent. -1 when the
+ * database failed: nothing may go then. */
+static int
+renew(struct kc_outbounder *o, const char *owner, struct item **its, size_t n)
+{
+	struct kc_buf ids;
+	struct kc_rows *r = NULL;
+	size_t i, j;
+	int rc = -1, ours;
+
+	kc_buf_init(&ids, 64 * 1024);
+	if (kc_buf_putc(&ids, '[') != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (kc_buf_printf(&ids, "%s%lld", i ? "," : "", its[i]->id) !=
+		    0)
+			goto out;
+	if (kc_buf_putc(&ids, ']') != 0 ||
+	    kc_db_exec(o->db, KC_SQL_OUTBOUND_RENEW,
+		       KC_ARGS(kc_p_strn(ids.data, ids.len),
+			       kc_p_int(o->cfg->outbound_lease),
+			       kc_p_str(owner)),
+		       NULL, NULL) != 0 ||
+	    kc_db_query(o->db, KC_SQL_OUTBOUND_OURS,
+			KC_ARGS(kc_p_strn(ids.data, ids.len), kc_p_str(owner)),
+			&r) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		for (j = 0, ours = 0; j < r->nrows && !ours; j++)
+			ours = kc_rows_int(r, j, 0) == its[i]->id;
+		if (!ours) {
+			kc_info("%s: its lease passed to another worker before "
+				"it was sent: not sent here",
+				its[i]->public_id);
+			item_release(its[i]);
+		}
+	}
+	rc = 0;
+out:
+	kc_rows_free(r);
+	kc_buf_free(&ids);
+	return rc;
+}
+
 /* Claims as many due actions as there are free slots, checks them again
  * and starts those that may go; the rest are finished at once. */
 static int
@@ -748,7 +807,7 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 	struct kc_buf ids;
 	struct kc_rows *r = NULL;
 	struct item **batch = o->batch;
-	size_t i, nbatch = 0, room = kc_carrier_free_slots(o->carrier);
+	size_t i, ngo, nbatch = 0, room = kc_carrier_free_slots(o->carrier);
 	int n, rc = -1;
 
 	*claimed = 0;
@@ -765,6 +824,8 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 		rc = 0;
 		goto out;
 	}
+	o->list_until_ms =
+	    kc_time_mono_ms() + o->cfg->outbound_lease * 1000 / 3;
 	if (kc_db_query(o->db, KC_SQL_OUTBOUND_CLAIMED,
 			KC_ARGS(kc_p_strn(ids.data, ids.len), kc_p_str(owner)),
 			&r) != 0)
@@ -791,7 +852,7 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 	if (check_again(batch, nbatch, o->db) != 0)
 		goto out;
 	rc = 0;
-	for (i = 0; i < nbatch; i++) {
+	for (i = 0, ngo = 0; i < nbatch; i++) {
 		struct item *it = batch[i];
 
 		if (!it->in_use)
@@ -810,10 +871,21 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 			o->ready[o->nready++] = it;
 			continue;
 		}
+		batch[ngo++] = it;
+	}
+	if (ngo > 0 && renew(o, owner, batch, ngo) != 0)
+		rc = -1; /* nothing sent: their leases bring them back */
+	for (i = 0; rc == 0 && i < ngo; i++) {
+		struct item *it = batch[i];
+
+		if (!it->in_use)
+			continue; /* no longer ours */
 		request(o->cfg, it);
 		if (kc_carrier_start(o->carrier, &it->req) != 0)
 			o->ready[o->nready++] = it;
 	}
+	for (i = 0; rc != 0 && i < ngo; i++)
+		item_release(batch[i]);
 out:
 	kc_rows_free(r);
 	kc_buf_free(&ids);

@@ -32,7 +32,8 @@
 //        each "fail" entry answers one request, in order (body: raw text
 //        instead of Twilio's JSON error; create: the message or call is
 //        created all the same, as when Twilio fails after taking it);
-//        delay_ms holds each answer (the resource exists meanwhile)
+//        delay_ms holds each answer (the resource exists meanwhile);
+//        list_delay_ms holds each answer to a list To number
 //   GET  /_log?to=NUMBER {"count", "created", "lists", "inflight_max",
 //        "requests":[{method, path, auth ("ok", "missing" or "wrong"),
 //        user, content_type, user_agent, params:[[name, value]…], status,
@@ -277,11 +278,14 @@ function list(req, res, kind, account, url) {
   const at = (n) => { keep.set('Page', String(n)); return `${uri}?${keep}`; };
   const start = pageNo * size;
   const rows = all.slice(start, start + size);
-  reply(res, 200, {[key]: rows.map((r) => r.obj), end: start + rows.length - 1,
+  const answer = () => reply(res, 200, {[key]: rows.map((r) => r.obj), end: start + rows.length - 1,
     first_page_uri: at(0),
     next_page_uri: all.length > start + size ? at(pageNo + 1) : null,
     page: pageNo, page_size: size,
     previous_page_uri: pageNo > 0 ? at(pageNo - 1) : null, start, uri});
+  const delay = number(to || '').list_delay_ms;
+  if (delay) setTimeout(answer, delay);
+  else answer();
 }
 
 // POSTs body to url; resolves to {status, content_type, body}, or
@@ -418,7 +422,7 @@ function control(req, res, raw, path, url) {
   if (path === '/_control/number') {
     if (!o.number) return reply(res, 400, {error: 'number is required'});
     const m = number(o.number);
-    for (const k of ['unsubscribed', 'not_mobile', 'delay_ms']) {
+    for (const k of ['unsubscribed', 'not_mobile', 'delay_ms', 'list_delay_ms']) {
       if (o[k] !== undefined) m[k] = o[k];
     }
     if (o.fail) m.fail.push(...o.fail);

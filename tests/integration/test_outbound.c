@@ -15,6 +15,7 @@
 #include "kc_nanp.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1991,4 +1992,72 @@ Test(outbound, carrier_21610_records_an_sms_opt_out)
 	cr_assert_str_eq(itest_jstr(r.json, "code"), "number_opted_out");
 	itest_resp_free(&r);
 	cr_assert_eq(carrier_requests(to), 1);
+}
+
+/* --- the lease at the moment of sending (review 11B, 2) ----------------- */
+
+struct run_arg {
+	const struct ob *o;
+	json_t *report;
+};
+
+static void *
+run_outbound(void *p)
+{
+	struct run_arg *a = p;
+	const char *args[] = {"outbound", "--business", a->o->t.biz, NULL};
+	int st;
+
+	a->report = itest_kcctl(&st, args);
+	return NULL;
+}
+
+/* An action whose lease passed to another worker while its claim was
+ * being settled with the carrier (a slow list for another action of the
+ * claim) is not sent by this worker: the leases are renewed, and checked
+ * to be still ours, just before anything goes. */
+Test(outbound, an_action_whose_lease_passed_on_before_sending_is_not_sent)
+{
+	struct ob o;
+	struct run_arg arg;
+	pthread_t th;
+	char slow[20], other[20], a[64], b[64], sql[512], *out;
+	long long deadline;
+
+	setup(&o);
+	consented(&o, slow, sizeof(slow), "sms", "\"list_delay_ms\":2500");
+	consented(&o, other, sizeof(other), "sms", NULL);
+	queued_message(&o, slow, a);
+	/* a may have gone out before: the carrier is asked (slowly). */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE outbound_actions SET status = 'unknown', attempts = "
+		 "1 WHERE public_id = '%s'",
+		 a);
+	out = itest_sql_root(sql);
+	free(out);
+	queued_message(&o, other, b);
+
+	arg.o = &o;
+	arg.report = NULL;
+	setenv("KC_OUTBOUND_LEASE", "12s", 1);
+	cr_assert_eq(pthread_create(&th, NULL, run_outbound, &arg), 0);
+	deadline = itest_mono_ms() + 20000;
+	while (carrier_count(slow, "lists") == 0 && itest_mono_ms() < deadline)
+		itest_msleep(20);
+	cr_assert_geq(carrier_count(slow, "lists"), 1, "no list asked");
+	/* Meanwhile another worker took b's lease. */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE outbound_actions SET lease_owner = 'w-other' WHERE "
+		 "public_id = '%s' AND status = 'sending'",
+		 b);
+	out = itest_sql_root(sql);
+	free(out);
+	pthread_join(th, NULL);
+	unsetenv("KC_OUTBOUND_LEASE");
+	cr_assert_not_null(arg.report, "kcctl outbound failed");
+	json_decref(arg.report);
+	cr_assert_eq(carrier_count(other, "count"), 0,
+		     "sent under another worker's lease");
+	/* The slow one was settled and sent within the claim's lease. */
+	cr_assert_eq(carrier_count(slow, "created"), 1);
 }
