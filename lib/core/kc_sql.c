@@ -1294,6 +1294,15 @@ static const struct {
 	{"outbound_ours",
 	 "SELECT STRAIGHT_JOIN a.id FROM " IDS_TABLE "JOIN outbound_actions a "
 	 "ON a.id = j.id WHERE a.lease_owner = ? AND a.status = 'sending'"},
+    /* Other calls of the business from the same number to the same
+     * recipient whose outcome is open: while there are any, a call the
+     * carrier lists cannot be told to be this one's. */
+    [KC_SQL_OUTBOUND_CALL_RIVALS] =
+	{"outbound_call_rivals",
+	 "SELECT COUNT(*) FROM outbound_actions FORCE INDEX "
+	 "(ix_outbound_to_status_created) WHERE business_id = ? AND kind = "
+	 "'call' AND to_number = ? AND status IN ('sending', 'unknown') AND "
+	 "from_number = ? AND id <> ?"},
     /* A try's outcome, only while the lease is still ours and nothing
      * (a callback that came first) has moved the action on. */
     [KC_SQL_OUTBOUND_RESULT] =

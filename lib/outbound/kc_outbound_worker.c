@@ -74,6 +74,9 @@ struct kc_outbounder {
 	/* Monotonic: the claim's carrier lists end by then, well inside the
 	 * lease, so that what is sent is sent while the lease holds. */
 	long long list_until_ms;
+	/* SIDs the claim's reconciliations took: one each, never twice. */
+	char (*taken)[KC_CARRIER_SID_MAX + 1];
+	size_t ntaken;
 };
 
 long long
@@ -119,8 +122,9 @@ kc_outbounder_new(struct kc_db *db, const struct kc_config *cfg,
 	o->done = calloc(o->nitems, sizeof(*o->done));
 	o->batch = calloc(o->nitems, sizeof(*o->batch));
 	o->recheck = calloc(o->nitems, sizeof(*o->recheck));
+	o->taken = calloc(o->nitems, sizeof(*o->taken));
 	if (o->items == NULL || o->ready == NULL || o->done == NULL ||
-	    o->batch == NULL || o->recheck == NULL) {
+	    o->batch == NULL || o->recheck == NULL || o->taken == NULL) {
 		snprintf(err, errlen, "out of memory");
 		kc_outbounder_free(o);
 		return -1;
@@ -153,6 +157,7 @@ kc_outbounder_free(struct kc_outbounder *o)
 	free(o->done);
 	free(o->batch);
 	free(o->recheck);
+	free(o->taken);
 	free(o);
 }
 
@@ -576,6 +581,17 @@ parse_when(const char *s, int carrier)
  * stays unsettled rather than be sent again on a guess. */
 #define RECONCILE_PAGES 10
 
+static int
+taken(const struct kc_outbounder *o, const char *sid)
+{
+	size_t i;
+
+	for (i = 0; i < o->ntaken; i++)
+		if (strcmp(o->taken[i], sid) == 0)
+			return 1;
+	return 0;
+}
+
 /* Whether e, an entry of the carrier's list, could be it: a SID, for a
  * message the same body, and not created before it existed (less the
  * clocks' margin; an unreadable date is no proof of that). */
@@ -600,9 +616,10 @@ candidate(const struct item *it, const json_t *e, long long earliest)
  * since it was created that no other action holds. The list is read
  * unfiltered by date (see kc_carrier_list), newest first, page after
  * page until a whole page was created before the action (less
- * CLOCK_MARGIN_S) or there is no next page. 1: it has (the oldest such
- * one is the item's result now), 0: it has none, -1: no telling
- * (req.result says why). */
+ * CLOCK_MARGIN_S) or there is no next page. A SID is taken once per
+ * claim. 1: it has (the oldest such one is the item's result now), 0: it
+ * has none, 2: a call it cannot tell apart from another (req.result
+ * says why), -1: no telling (req.result says why). */
 static int
 reconcile(struct kc_outbounder *o, struct item *it)
 {
@@ -612,7 +629,7 @@ reconcile(struct kc_outbounder *o, struct item *it)
 	char next[2048] = "", page[2048];
 	json_t *list = NULL, *e;
 	size_t i;
-	int pages = 0, done = 0, rc = -1;
+	int pages = 0, done = 0, rc = -1, ncand = 0;
 
 	if (since < 0) {
 		snprintf(res->message, sizeof(res->message),
@@ -665,7 +682,7 @@ reconcile(struct kc_outbounder *o, struct item *it)
 
 			if (!(at >= 0 && at < earliest))
 				older = 0;
-			if (!candidate(it, e, earliest))
+			if (!candidate(it, e, earliest) || taken(o, s))
 				continue;
 			if (kc_db_query(o->db, KC_SQL_OUTBOUND_SID_OWNER,
 					KC_ARGS(kc_p_str(s)), &r) != 0) {
@@ -680,6 +697,7 @@ reconcile(struct kc_outbounder *o, struct item *it)
 			if (theirs)
 				continue;
 			/* Newest first: the last one left is the oldest. */
+			ncand++;
 			snprintf(sid, sizeof(sid), "%s", s);
 			snprintf(status, sizeof(status), "%s",
 				 json_string_value(json_object_get(e, "status"))
@@ -691,7 +709,39 @@ reconcile(struct kc_outbounder *o, struct item *it)
 		json_decref(list);
 		list = NULL;
 	}
+	if (sid[0] != '\0' && it->kind == KC_OUTBOUND_CALL) {
+		/* Calls carry nothing of ours to tell them apart: one is
+		 * taken only when it is the one candidate and no other call
+		 * to the number is open. */
+		struct kc_rows *r;
+		long long rivals;
+
+		if (kc_db_query(o->db, KC_SQL_OUTBOUND_CALL_RIVALS,
+				KC_ARGS(kc_p_int(it->business_id),
+					kc_p_str(it->to), kc_p_str(it->from),
+					kc_p_int(it->id)),
+				&r) != 0) {
+			snprintf(res->message, sizeof(res->message),
+				 "the database failed");
+			res->outcome = KC_CARRIER_UNKNOWN;
+			goto out;
+		}
+		rivals = r->nrows ? kc_rows_int(r, 0, 0) : 1;
+		kc_rows_free(r);
+		if (ncand > 1 || rivals > 0) {
+			snprintf(res->message, sizeof(res->message),
+				 "the carrier lists %d call(s) to this number "
+				 "that could be this one's, with %lld other "
+				 "call(s) to it open: not told apart",
+				 ncand, rivals);
+			rc = 2;
+			goto out;
+		}
+	}
 	if (sid[0] != '\0') {
+		if (o->ntaken < o->nitems)
+			snprintf(o->taken[o->ntaken++], sizeof(*o->taken), "%s",
+				 sid);
 		memset(res, 0, sizeof(*res));
 		res->outcome = KC_CARRIER_OK;
 		res->http_status = 200;
@@ -720,6 +770,10 @@ settle(struct kc_outbounder *o, struct item *it)
 	}
 	if (rc < 0) {
 		it->unsettled = 1; /* asked again later */
+		return 0;
+	}
+	if (rc == 2) {
+		it->unresolved = 1; /* an operator's: the reason is kept */
 		return 0;
 	}
 	if (it->kind == KC_OUTBOUND_CALL) {
@@ -826,6 +880,7 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 	}
 	o->list_until_ms =
 	    kc_time_mono_ms() + o->cfg->outbound_lease * 1000 / 3;
+	o->ntaken = 0;
 	if (kc_db_query(o->db, KC_SQL_OUTBOUND_CLAIMED,
 			KC_ARGS(kc_p_strn(ids.data, ids.len), kc_p_str(owner)),
 			&r) != 0)
@@ -933,7 +988,7 @@ decide(struct kc_outbounder *o, struct item *it)
 		if (it->unsettled)
 			it->next_ms = it->decided_ms +
 				      cfg->outbound_reconcile_after * 1000;
-		else
+		else if (it->req.result.message[0] == '\0')
 			snprintf(it->req.result.message,
 				 sizeof(it->req.result.message),
 				 "the carrier answered unclearly and has no "

@@ -2061,3 +2061,46 @@ Test(outbound, an_action_whose_lease_passed_on_before_sending_is_not_sent)
 	/* The slow one was settled and sent within the claim's lease. */
 	cr_assert_eq(carrier_count(slow, "created"), 1);
 }
+
+/* Two calls from one number to one recipient, both with unclear answers
+ * after the carrier placed them: the carrier's two calls carry nothing
+ * that tells which is whose, so neither is taken by a guess (both would
+ * have taken the oldest); both are left unresolved, none placed again
+ * (review 11B, 3). */
+Test(outbound, two_unclear_calls_to_one_number_are_not_told_apart_by_a_guess)
+{
+	struct ob o;
+	char to[20], a[64], b[64], pa[128], pb[128];
+	long long deadline;
+	int settled = 0;
+	json_t *v;
+
+	setup(&o);
+	consented(&o, to, sizeof(to), "voice",
+		  "\"fail\":[{\"status\":502,\"create\":true},"
+		  "{\"status\":502,\"create\":true}]");
+	queued_call(&o, to, a);
+	queued_call(&o, to, b);
+	snprintf(pa, sizeof(pa), "/v1/outbound-calls/%s", a);
+	snprintf(pb, sizeof(pb), "/v1/outbound-calls/%s", b);
+	json_decref(outbound_with(&o, NULL, NULL));
+	cr_assert_eq(carrier_count(to, "created"), 2);
+	deadline = itest_mono_ms() + 20000;
+	while (!settled && itest_mono_ms() < deadline) {
+		json_decref(outbound_with(&o, NULL, NULL));
+		settled = audited(&o, a, "outbound_call.unresolved") > 0 &&
+			  audited(&o, b, "outbound_call.unresolved") > 0;
+		if (!settled)
+			itest_msleep(200);
+	}
+	cr_assert(settled, "not both unresolved within 20 s");
+	v = get(&o, pa);
+	cr_assert_str_eq(itest_jstr(v, "status"), "unknown");
+	cr_assert(json_is_null(json_object_get(v, "carrier_sid")));
+	json_decref(v);
+	v = get(&o, pb);
+	cr_assert_str_eq(itest_jstr(v, "status"), "unknown");
+	cr_assert(json_is_null(json_object_get(v, "carrier_sid")));
+	json_decref(v);
+	cr_assert_eq(carrier_count(to, "count"), 2, "placed again");
+}
