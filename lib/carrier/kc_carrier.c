@@ -574,8 +574,7 @@ kc_carrier_call_create(struct kc_carrier *c, const struct kc_carrier_call *call,
 	return run_one(c, &req, r);
 }
 
-/* Appends name=value to the query in b, both percent-encoded ("DateSent>"
- * is a name). */
+/* Appends name=value to the query in b, both percent-encoded. */
 static int
 query_add(struct kc_buf *b, const char *name, const char *value)
 {
@@ -585,39 +584,79 @@ query_add(struct kc_buf *b, const char *name, const char *value)
 	return pct_encode(b, value);
 }
 
+/* Whether page, a next_page_uri of the carrier's, is the list of kind of
+ * our account: the auth token goes wherever it points. */
+static int
+page_ours(const struct kc_carrier *c, enum kc_carrier_kind kind,
+	  const char *page)
+{
+	char prefix[512];
+	const unsigned char *p;
+
+	if ((size_t)snprintf(prefix, sizeof(prefix),
+			     "/2010-04-01/Accounts/%s/%s.json?",
+			     c->cfg->carrier_account_sid,
+			     kind == KC_CARRIER_CALL ? "Calls" : "Messages") >=
+		sizeof(prefix) ||
+	    strncmp(page, prefix, strlen(prefix)) != 0)
+		return 0;
+	for (p = (const unsigned char *)page; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '#' || *p == '\\')
+			return 0;
+	return 1;
+}
+
 int
 kc_carrier_list(struct kc_carrier *c, enum kc_carrier_kind kind, const char *to,
-		const char *from, const char *since_day, json_t **list,
-		int *more, struct kc_carrier_result *r)
+		const char *from, const char *page, long timeout_ms,
+		json_t **list, char *next, size_t cap,
+		struct kc_carrier_result *r)
 {
 	struct transfer *t = &c->sync;
 	const char *key = kind == KC_CARRIER_CALL ? "calls" : "messages";
-	char page[16], url[2048];
+	const char *np;
+	char size[16], url[4096];
 	struct kc_buf q;
 	json_t *v = NULL, *a;
 	CURLcode cc;
 	long code = 0;
-	int rc = -1;
+	int rc = -1, n;
 
 	*list = NULL;
-	*more = 0;
+	if (cap > 0)
+		next[0] = '\0';
 	result_reset(r);
 	kc_buf_init(&q, 1024);
-	snprintf(page, sizeof(page), "%d", KC_CARRIER_LIST_PAGE);
-	/* "DateSent>" and "StartTime>" are the names: Twilio reads
-	 * "DateSent>=2026-01-02" as on or after that day. */
-	if (query_add(&q, "To", to) != 0 || query_add(&q, "From", from) != 0 ||
-	    query_add(&q, kind == KC_CARRIER_CALL ? "StartTime>" : "DateSent>",
-		      since_day) != 0 ||
-	    query_add(&q, "PageSize", page) != 0 ||
-	    (size_t)snprintf(url, sizeof(url), "%s%.*s",
+	snprintf(size, sizeof(size), "%d", KC_CARRIER_LIST_PAGE);
+	if (page != NULL) {
+		if (!page_ours(c, kind, page)) {
+			r->outcome = KC_CARRIER_UNKNOWN;
+			snprintf(r->message, sizeof(r->message),
+				 "the carrier's next page is not our "
+				 "account's list");
+			goto out;
+		}
+		n = snprintf(url, sizeof(url), "%s%s", c->cfg->carrier_base_url,
+			     page);
+	} else if (query_add(&q, "To", to) != 0 ||
+		   query_add(&q, "From", from) != 0 ||
+		   query_add(&q, "PageSize", size) != 0)
+		n = -1;
+	else
+		n = snprintf(url, sizeof(url), "%s%.*s",
 			     kind == KC_CARRIER_CALL ? c->calls_url
 						     : c->messages_url,
-			     (int)q.len, q.data) >= sizeof(url) ||
-	    setup(c, t, url) != 0) {
+			     (int)q.len, q.data);
+	if (n < 0 || (size_t)n >= sizeof(url) || setup(c, t, url) != 0) {
 		snprintf(r->message, sizeof(r->message),
 			 "could not start the request");
 		goto out;
+	}
+	if (timeout_ms > 0 &&
+	    timeout_ms < (long)c->cfg->carrier_timeout * 1000) {
+		curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+		curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS,
+				 timeout_ms);
 	}
 	curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L);
 	cc = curl_easy_perform(t->easy);
@@ -652,9 +691,15 @@ kc_carrier_list(struct kc_carrier *c, enum kc_carrier_kind kind, const char *to,
 			 "the carrier's list has no \"%s\"", key);
 		goto out;
 	}
+	np = json_string_value(json_object_get(v, "next_page_uri"));
+	if (np != NULL && *np != '\0' &&
+	    (size_t)snprintf(next, cap, "%s", np) >= cap) {
+		r->outcome = KC_CARRIER_UNKNOWN;
+		snprintf(r->message, sizeof(r->message),
+			 "the carrier's next page URI is too long");
+		goto out;
+	}
 	*list = json_incref(a);
-	*more = json_is_string(json_object_get(v, "next_page_uri")) ||
-		json_array_size(a) >= KC_CARRIER_LIST_PAGE;
 	r->outcome = KC_CARRIER_OK;
 	rc = 0;
 out:

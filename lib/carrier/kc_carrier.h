@@ -129,16 +129,23 @@ size_t kc_carrier_active(const struct kc_carrier *c);
 size_t kc_carrier_free_slots(const struct kc_carrier *c);
 
 /* A page of the carrier's list of messages or calls sent To to from
- * From on or after the UTC day since_day ("YYYY-MM-DD"): Twilio's GET
- * Messages.json?To&From&DateSent>= and Calls.json?To&From&StartTime>=,
- * newest first. 0 with *list (the "messages" or "calls" array, owned by
- * the caller) and *more 1 when the carrier has more than this page; -1
- * with r saying why (r->outcome RETRYABLE, CONFIG or UNKNOWN). One at a
- * time, like kc_carrier_message_create. */
+ * From, newest first: Twilio's GET Messages.json?To&From&PageSize and
+ * Calls.json likewise. No date filter: Twilio applies DateSent> and
+ * StartTime> to date_sent and start_time, which stay empty while the
+ * message or call is still queued with it, so a filtered list misses
+ * exactly what may have gone out a moment ago. page: NULL for the first
+ * page, else the previous page's next_page_uri (which must name this
+ * account's list of that kind). timeout_ms: at most this long (0:
+ * carrier_timeout; never longer). 0 with *list (the "messages" or
+ * "calls" array, owned by the caller) and next (cap bytes) the next
+ * page's URI, "" when this was the last; -1 with r saying why
+ * (r->outcome RETRYABLE, CONFIG or UNKNOWN). One at a time, like
+ * kc_carrier_message_create. */
 #define KC_CARRIER_LIST_PAGE 50
 int kc_carrier_list(struct kc_carrier *c, enum kc_carrier_kind kind,
-		    const char *to, const char *from, const char *since_day,
-		    json_t **list, int *more, struct kc_carrier_result *r);
+		    const char *to, const char *from, const char *page,
+		    long timeout_ms, json_t **list, char *next, size_t cap,
+		    struct kc_carrier_result *r);
 
 /* Reads the carrier's answer (HTTP status and body) into r: the sid and
  * status of a 2xx, or the error's code, message and more_info and the

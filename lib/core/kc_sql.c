@@ -1280,6 +1280,29 @@ static const struct {
 	 "a.timezone, a.body, a.attempts, a.holds, a.created_at FROM " IDS_TABLE
 	 "JOIN outbound_actions a ON a.id = j.id JOIN businesses b ON b.id = "
 	 "a.business_id WHERE a.lease_owner = ? ORDER BY a.id"},
+    /* Just before sending: the claim's leases run a full lease again from
+     * now, only where they are still ours (a lease that ran out while the
+     * claim was being checked may be another worker's already); then
+     * which of them are. */
+    [KC_SQL_OUTBOUND_RENEW] =
+	{"outbound_renew",
+	 "UPDATE " IDS_TABLE "STRAIGHT_JOIN outbound_actions a ON a.id = j.id "
+	 "SET a.next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, "
+	 "a.updated_at = UTC_TIMESTAMP(6) WHERE a.lease_owner = ? AND a.status "
+	 "= 'sending'"},
+    [KC_SQL_OUTBOUND_OURS] =
+	{"outbound_ours",
+	 "SELECT STRAIGHT_JOIN a.id FROM " IDS_TABLE "JOIN outbound_actions a "
+	 "ON a.id = j.id WHERE a.lease_owner = ? AND a.status = 'sending'"},
+    /* Other calls of the business from the same number to the same
+     * recipient whose outcome is open: while there are any, a call the
+     * carrier lists cannot be told to be this one's. */
+    [KC_SQL_OUTBOUND_CALL_RIVALS] =
+	{"outbound_call_rivals",
+	 "SELECT COUNT(*) FROM outbound_actions FORCE INDEX "
+	 "(ix_outbound_to_status_created) WHERE business_id = ? AND kind = "
+	 "'call' AND to_number = ? AND status IN ('sending', 'unknown') AND "
+	 "from_number = ? AND id <> ?"},
     /* A try's outcome, only while the lease is still ours and nothing
      * (a callback that came first) has moved the action on. */
     [KC_SQL_OUTBOUND_RESULT] =

@@ -71,6 +71,12 @@ struct kc_outbounder {
 	size_t nrecheck;
 	struct kc_carrier_req **done;
 	long long next_claim_ms; /* monotonic; 0: claim when slots free */
+	/* Monotonic: the claim's carrier lists end by then, well inside the
+	 * lease, so that what is sent is sent while the lease holds. */
+	long long list_until_ms;
+	/* SIDs the claim's reconciliations took: one each, never twice. */
+	char (*taken)[KC_CARRIER_SID_MAX + 1];
+	size_t ntaken;
 };
 
 long long
@@ -116,8 +122,9 @@ kc_outbounder_new(struct kc_db *db, const struct kc_config *cfg,
 	o->done = calloc(o->nitems, sizeof(*o->done));
 	o->batch = calloc(o->nitems, sizeof(*o->batch));
 	o->recheck = calloc(o->nitems, sizeof(*o->recheck));
+	o->taken = calloc(o->nitems, sizeof(*o->taken));
 	if (o->items == NULL || o->ready == NULL || o->done == NULL ||
-	    o->batch == NULL || o->recheck == NULL) {
+	    o->batch == NULL || o->recheck == NULL || o->taken == NULL) {
 		snprintf(err, errlen, "out of memory");
 		kc_outbounder_free(o);
 		return -1;
@@ -150,6 +157,7 @@ kc_outbounder_free(struct kc_outbounder *o)
 	free(o->done);
 	free(o->batch);
 	free(o->recheck);
+	free(o->taken);
 	free(o);
 }
 
@@ -565,84 +573,181 @@ parse_when(const char *s, int carrier)
 	return (long long)timegm(&tm) - (carrier ? tm.tm_gmtoff : 0);
 }
 
+/* The carrier's clock and the database's may disagree by this much: a
+ * message the carrier dates a little before the action was stored may
+ * still be the action's. */
+#define CLOCK_MARGIN_S (5 * 60)
+/* Pages of the carrier's list read for one action at most: past that it
+ * stays unsettled rather than be sent again on a guess. */
+#define RECONCILE_PAGES 10
+
+static int
+taken(const struct kc_outbounder *o, const char *sid)
+{
+	size_t i;
+
+	for (i = 0; i < o->ntaken; i++)
+		if (strcmp(o->taken[i], sid) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether e, an entry of the carrier's list, could be it: a SID, for a
+ * message the same body, and not created before it existed (less the
+ * clocks' margin; an unreadable date is no proof of that). */
+static int
+candidate(const struct item *it, const json_t *e, long long earliest)
+{
+	const char *s = json_string_value(json_object_get(e, "sid"));
+	const char *body = json_string_value(json_object_get(e, "body"));
+	long long at = parse_when(
+	    json_string_value(json_object_get(e, "date_created")), 1);
+
+	if (s == NULL || *s == '\0' || strlen(s) > KC_CARRIER_SID_MAX)
+		return 0;
+	if (it->kind == KC_OUTBOUND_MESSAGE &&
+	    (body == NULL || strcmp(body, it->body) != 0))
+		return 0;
+	return !(at >= 0 && at < earliest);
+}
+
 /* Asks the carrier whether it has the action already, as one of the
  * messages (the same body) or calls from its number to its recipient
- * since it was created that no other action holds. 1: it has (the
- * oldest such one is the item's result now), 0: it has none, -1: no
- * telling (req.result says why). */
+ * since it was created that no other action holds. The list is read
+ * unfiltered by date (see kc_carrier_list), newest first, page after
+ * page until a whole page was created before the action (less
+ * CLOCK_MARGIN_S) or there is no next page. A SID is taken once per
+ * claim. 1: it has (the oldest such one is the item's result now), 0: it
+ * has none, 2: a call it cannot tell apart from another (req.result
+ * says why), -1: no telling (req.result says why). */
 static int
 reconcile(struct kc_outbounder *o, struct item *it)
 {
 	struct kc_carrier_result *res = &it->req.result;
-	long long since = parse_when(it->created, 0);
-	const char *sid = NULL, *status = NULL;
+	long long since = parse_when(it->created, 0), earliest;
+	char sid[KC_CARRIER_SID_MAX + 1] = "", status[32] = "";
+	char next[2048] = "", page[2048];
 	json_t *list = NULL, *e;
-	char day[11];
 	size_t i;
-	int more = 0, rc = -1;
+	int pages = 0, done = 0, rc = -1, ncand = 0;
 
-	if (since < 0 || strlen(it->created) < 10) {
+	if (since < 0) {
 		snprintf(res->message, sizeof(res->message),
 			 "the action's time of creation is unreadable");
 		res->outcome = KC_CARRIER_UNKNOWN;
 		return -1;
 	}
-	snprintf(day, sizeof(day), "%.10s", it->created);
-	if (kc_carrier_list(o->carrier,
-			    it->kind == KC_OUTBOUND_CALL ? KC_CARRIER_CALL
-							 : KC_CARRIER_MESSAGE,
-			    it->to, it->from, day, &list, &more, res) != 0)
-		return -1;
-	json_array_foreach(list, i, e)
-	{
-		const char *s = json_string_value(json_object_get(e, "sid"));
-		const char *body =
-		    json_string_value(json_object_get(e, "body"));
-		long long at = parse_when(
-		    json_string_value(json_object_get(e, "date_created")), 1);
-		struct kc_rows *r;
-		int theirs;
+	earliest = since - CLOCK_MARGIN_S;
+	while (!done) {
+		long left = (long)(o->list_until_ms - kc_time_mono_ms());
+		int older = 1;
 
-		if (s == NULL || *s == '\0' || strlen(s) > KC_CARRIER_SID_MAX)
-			continue;
-		if (it->kind == KC_OUTBOUND_MESSAGE &&
-		    (body == NULL || strcmp(body, it->body) != 0))
-			continue;
-		/* Sent before the action existed: another's. An unreadable
-		 * date is no proof of that. */
-		if (at >= 0 && at < since)
-			continue;
-		if (kc_db_query(o->db, KC_SQL_OUTBOUND_SID_OWNER,
-				KC_ARGS(kc_p_str(s)), &r) != 0) {
+		if (left <= 0) {
+			/* The claim's lease is for sending, not for asking. */
+			res->outcome = KC_CARRIER_UNKNOWN;
+			snprintf(res->message, sizeof(res->message),
+				 "no time left in this claim to ask the "
+				 "carrier: asked again later");
+			goto out;
+		}
+
+		if (pages == RECONCILE_PAGES) {
+			/* What it has may be on a page not read. */
+			res->outcome = KC_CARRIER_UNKNOWN;
+			snprintf(res->message, sizeof(res->message),
+				 "the carrier lists more than %d to this "
+				 "number since the action: not settled",
+				 RECONCILE_PAGES * KC_CARRIER_LIST_PAGE);
+			goto out;
+		}
+		snprintf(page, sizeof(page), "%s", next);
+		if (kc_carrier_list(o->carrier,
+				    it->kind == KC_OUTBOUND_CALL
+					? KC_CARRIER_CALL
+					: KC_CARRIER_MESSAGE,
+				    it->to, it->from, pages ? page : NULL, left,
+				    &list, next, sizeof(next), res) != 0)
+			goto out;
+		pages++;
+		json_array_foreach(list, i, e)
+		{
+			const char *s =
+			    json_string_value(json_object_get(e, "sid"));
+			long long at =
+			    parse_when(json_string_value(
+					   json_object_get(e, "date_created")),
+				       1);
+			struct kc_rows *r;
+			int theirs;
+
+			if (!(at >= 0 && at < earliest))
+				older = 0;
+			if (!candidate(it, e, earliest) || taken(o, s))
+				continue;
+			if (kc_db_query(o->db, KC_SQL_OUTBOUND_SID_OWNER,
+					KC_ARGS(kc_p_str(s)), &r) != 0) {
+				snprintf(res->message, sizeof(res->message),
+					 "the database failed");
+				res->outcome = KC_CARRIER_UNKNOWN;
+				goto out;
+			}
+			theirs = r->nrows > 0 && strcmp(kc_rows_get(r, 0, 0),
+							it->public_id) != 0;
+			kc_rows_free(r);
+			if (theirs)
+				continue;
+			/* Newest first: the last one left is the oldest. */
+			ncand++;
+			snprintf(sid, sizeof(sid), "%s", s);
+			snprintf(status, sizeof(status), "%s",
+				 json_string_value(json_object_get(e, "status"))
+				     ? json_string_value(
+					   json_object_get(e, "status"))
+				     : "");
+		}
+		done = next[0] == '\0' || older;
+		json_decref(list);
+		list = NULL;
+	}
+	if (sid[0] != '\0' && it->kind == KC_OUTBOUND_CALL) {
+		/* Calls carry nothing of ours to tell them apart: one is
+		 * taken only when it is the one candidate and no other call
+		 * to the number is open. */
+		struct kc_rows *r;
+		long long rivals;
+
+		if (kc_db_query(o->db, KC_SQL_OUTBOUND_CALL_RIVALS,
+				KC_ARGS(kc_p_int(it->business_id),
+					kc_p_str(it->to), kc_p_str(it->from),
+					kc_p_int(it->id)),
+				&r) != 0) {
 			snprintf(res->message, sizeof(res->message),
 				 "the database failed");
 			res->outcome = KC_CARRIER_UNKNOWN;
 			goto out;
 		}
-		theirs = r->nrows > 0 &&
-			 strcmp(kc_rows_get(r, 0, 0), it->public_id) != 0;
+		rivals = r->nrows ? kc_rows_int(r, 0, 0) : 1;
 		kc_rows_free(r);
-		if (theirs)
-			continue;
-		/* Newest first: the last one left is the oldest. */
-		sid = s;
-		status = json_string_value(json_object_get(e, "status"));
+		if (ncand > 1 || rivals > 0) {
+			snprintf(res->message, sizeof(res->message),
+				 "the carrier lists %d call(s) to this number "
+				 "that could be this one's, with %lld other "
+				 "call(s) to it open: not told apart",
+				 ncand, rivals);
+			rc = 2;
+			goto out;
+		}
 	}
-	if (sid != NULL) {
+	if (sid[0] != '\0') {
+		if (o->ntaken < o->nitems)
+			snprintf(o->taken[o->ntaken++], sizeof(*o->taken), "%s",
+				 sid);
 		memset(res, 0, sizeof(*res));
 		res->outcome = KC_CARRIER_OK;
 		res->http_status = 200;
 		snprintf(res->sid, sizeof(res->sid), "%s", sid);
-		snprintf(res->status, sizeof(res->status), "%s",
-			 status ? status : "");
+		snprintf(res->status, sizeof(res->status), "%s", status);
 		rc = 1;
-	} else if (more) {
-		/* What it has may be on a page not read. */
-		res->outcome = KC_CARRIER_UNKNOWN;
-		snprintf(res->message, sizeof(res->message),
-			 "the carrier lists more than %d to this number today: "
-			 "not settled",
-			 KC_CARRIER_LIST_PAGE);
 	} else
 		rc = 0;
 out:
@@ -665,6 +770,10 @@ settle(struct kc_outbounder *o, struct item *it)
 	}
 	if (rc < 0) {
 		it->unsettled = 1; /* asked again later */
+		return 0;
+	}
+	if (rc == 2) {
+		it->unresolved = 1; /* an operator's: the reason is kept */
 		return 0;
 	}
 	if (it->kind == KC_OUTBOUND_CALL) {
@@ -697,6 +806,52 @@ rechecked(const struct kc_outbounder *o, long long id)
 	return 0;
 }
 
+/* Just before its[0..n) go out: their leases run a full lease from now
+ * again, and those no longer ours (a lease that ran out while the claim
+ * was checked, another worker's since) are dropped, unsent. -1 when the
+ * database failed: nothing may go then. */
+static int
+renew(struct kc_outbounder *o, const char *owner, struct item **its, size_t n)
+{
+	struct kc_buf ids;
+	struct kc_rows *r = NULL;
+	size_t i, j;
+	int rc = -1, ours;
+
+	kc_buf_init(&ids, 64 * 1024);
+	if (kc_buf_putc(&ids, '[') != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (kc_buf_printf(&ids, "%s%lld", i ? "," : "", its[i]->id) !=
+		    0)
+			goto out;
+	if (kc_buf_putc(&ids, ']') != 0 ||
+	    kc_db_exec(o->db, KC_SQL_OUTBOUND_RENEW,
+		       KC_ARGS(kc_p_strn(ids.data, ids.len),
+			       kc_p_int(o->cfg->outbound_lease),
+			       kc_p_str(owner)),
+		       NULL, NULL) != 0 ||
+	    kc_db_query(o->db, KC_SQL_OUTBOUND_OURS,
+			KC_ARGS(kc_p_strn(ids.data, ids.len), kc_p_str(owner)),
+			&r) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		for (j = 0, ours = 0; j < r->nrows && !ours; j++)
+			ours = kc_rows_int(r, j, 0) == its[i]->id;
+		if (!ours) {
+			kc_info("%s: its lease passed to another worker before "
+				"it was sent: not sent here",
+				its[i]->public_id);
+			item_release(its[i]);
+		}
+	}
+	rc = 0;
+out:
+	kc_rows_free(r);
+	kc_buf_free(&ids);
+	return rc;
+}
+
 /* Claims as many due actions as there are free slots, checks them again
  * and starts those that may go; the rest are finished at once. */
 static int
@@ -706,7 +861,7 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 	struct kc_buf ids;
 	struct kc_rows *r = NULL;
 	struct item **batch = o->batch;
-	size_t i, nbatch = 0, room = kc_carrier_free_slots(o->carrier);
+	size_t i, ngo, nbatch = 0, room = kc_carrier_free_slots(o->carrier);
 	int n, rc = -1;
 
 	*claimed = 0;
@@ -723,6 +878,9 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 		rc = 0;
 		goto out;
 	}
+	o->list_until_ms =
+	    kc_time_mono_ms() + o->cfg->outbound_lease * 1000 / 3;
+	o->ntaken = 0;
 	if (kc_db_query(o->db, KC_SQL_OUTBOUND_CLAIMED,
 			KC_ARGS(kc_p_strn(ids.data, ids.len), kc_p_str(owner)),
 			&r) != 0)
@@ -749,7 +907,7 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 	if (check_again(batch, nbatch, o->db) != 0)
 		goto out;
 	rc = 0;
-	for (i = 0; i < nbatch; i++) {
+	for (i = 0, ngo = 0; i < nbatch; i++) {
 		struct item *it = batch[i];
 
 		if (!it->in_use)
@@ -768,10 +926,21 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 			o->ready[o->nready++] = it;
 			continue;
 		}
+		batch[ngo++] = it;
+	}
+	if (ngo > 0 && renew(o, owner, batch, ngo) != 0)
+		rc = -1; /* nothing sent: their leases bring them back */
+	for (i = 0; rc == 0 && i < ngo; i++) {
+		struct item *it = batch[i];
+
+		if (!it->in_use)
+			continue; /* no longer ours */
 		request(o->cfg, it);
 		if (kc_carrier_start(o->carrier, &it->req) != 0)
 			o->ready[o->nready++] = it;
 	}
+	for (i = 0; rc != 0 && i < ngo; i++)
+		item_release(batch[i]);
 out:
 	kc_rows_free(r);
 	kc_buf_free(&ids);
@@ -819,7 +988,7 @@ decide(struct kc_outbounder *o, struct item *it)
 		if (it->unsettled)
 			it->next_ms = it->decided_ms +
 				      cfg->outbound_reconcile_after * 1000;
-		else
+		else if (it->req.result.message[0] == '\0')
 			snprintf(it->req.result.message,
 				 sizeof(it->req.result.message),
 				 "the carrier answered unclearly and has no "

@@ -17,11 +17,12 @@
 //   phone number, 21610 a number marked unsubscribed, 21614 one marked
 //   not mobile, and the others of Twilio's checks.
 //   GET  /2010-04-01/Accounts/{AccountSid}/Messages.json?To&From&DateSent>
-//        &PageSize, and Calls.json?To&From&StartTime>&PageSize: the
-//        account's messages or calls, newest first, filtered as Twilio
+//        &PageSize&Page, and Calls.json?To&From&StartTime>&PageSize&Page:
+//        the account's messages or calls, newest first, filtered as Twilio
 //        filters them (DateSent> and StartTime> a day, YYYY-MM-DD, on or
-//        after which it was created), {"messages" or "calls": […],
-//        "page_size", "next_page_uri", …}
+//        after which it was sent or started: never one still queued,
+//        whose date_sent or start_time is null), {"messages" or "calls":
+//        […], "page_size", "next_page_uri", …}
 //
 // Control, for the tests. Everything is per number, so that tests running
 // at once never see each other's requests or modes.
@@ -31,7 +32,8 @@
 //        each "fail" entry answers one request, in order (body: raw text
 //        instead of Twilio's JSON error; create: the message or call is
 //        created all the same, as when Twilio fails after taking it);
-//        delay_ms holds each answer (the resource exists meanwhile)
+//        delay_ms holds each answer (the resource exists meanwhile);
+//        list_delay_ms holds each answer to a list To number
 //   GET  /_log?to=NUMBER {"count", "created", "lists", "inflight_max",
 //        "requests":[{method, path, auth ("ok", "missing" or "wrong"),
 //        user, content_type, user_agent, params:[[name, value]…], status,
@@ -238,12 +240,17 @@ function api(req, res, raw, kind, account) {
 }
 
 // GET Messages.json or Calls.json: the list, filtered and paged as
-// Twilio's (one page; next_page_uri when there is more).
+// Twilio's. DateSent> and StartTime> (a day, YYYY-MM-DD) apply to
+// date_sent and start_time, as Twilio's do: a message or call still
+// queued has neither, so such a filter never lists it. Newest first by
+// creation; next_page_uri (with Page) while there is more.
 function list(req, res, kind, account, url) {
   const q = url.searchParams;
   const to = q.get('To'), from = q.get('From');
+  const field = kind === 'Messages' ? 'date_sent' : 'start_time';
   const day = q.get(kind === 'Messages' ? 'DateSent>' : 'StartTime>');
   const size = Math.min(Number(q.get('PageSize') || 50), 1000);
+  const pageNo = Number(q.get('Page') || 0);
   const creds = basicAuth(req.headers.authorization);
   number(to || '').lists++;
   if (!creds || creds[0] !== SID || creds[1] !== TOKEN || account !== SID) {
@@ -253,16 +260,32 @@ function list(req, res, kind, account, url) {
   if (day !== null && !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(day)) {
     return reply(res, 400, twilioError(400, 20001, `Invalid date ${day}`));
   }
+  if (!Number.isInteger(pageNo) || pageNo < 0) {
+    return reply(res, 400, twilioError(400, 20001, 'Invalid Page'));
+  }
   const since = day === null ? 0 : Date.parse(`${day}T00:00:00Z`);
   const all = [...resources.values()].filter((r) => r.kind === kind &&
     (to === null || r.obj.to === to) && (from === null || r.obj.from === from) &&
-    r.at >= since).sort((a, b) => b.at - a.at);
+    (day === null || (r.obj[field] !== null && Date.parse(r.obj[field]) >= since)))
+    .sort((a, b) => b.at - a.at);
   const key = kind === 'Messages' ? 'messages' : 'calls';
   const uri = `/${API}/Accounts/${SID}/${kind}.json`;
-  reply(res, 200, {[key]: all.slice(0, size).map((r) => r.obj), end:
-    Math.min(all.length, size) - 1, first_page_uri: `${uri}?PageSize=${size}&Page=0`,
-    next_page_uri: all.length > size ? `${uri}?PageSize=${size}&Page=1` : null,
-    page: 0, page_size: size, previous_page_uri: null, start: 0, uri});
+  const keep = new URLSearchParams();
+  if (to !== null) keep.set('To', to);
+  if (from !== null) keep.set('From', from);
+  if (day !== null) keep.set(kind === 'Messages' ? 'DateSent>' : 'StartTime>', day);
+  keep.set('PageSize', String(size));
+  const at = (n) => { keep.set('Page', String(n)); return `${uri}?${keep}`; };
+  const start = pageNo * size;
+  const rows = all.slice(start, start + size);
+  const answer = () => reply(res, 200, {[key]: rows.map((r) => r.obj), end: start + rows.length - 1,
+    first_page_uri: at(0),
+    next_page_uri: all.length > start + size ? at(pageNo + 1) : null,
+    page: pageNo, page_size: size,
+    previous_page_uri: pageNo > 0 ? at(pageNo - 1) : null, start, uri});
+  const delay = number(to || '').list_delay_ms;
+  if (delay) setTimeout(answer, delay);
+  else answer();
 }
 
 // POSTs body to url; resolves to {status, content_type, body}, or
@@ -323,6 +346,16 @@ async function statusCallback(res, o) {
   const r = resources.get(o.sid);
   if (!r) return reply(res, 404, {error: `no message or call ${o.sid}`});
   r.obj.status = o.status;
+  // As Twilio's: a message is dated sent, a call started, once it has
+  // left the carrier's queue.
+  if (r.kind === 'Messages' && r.obj.date_sent === null &&
+      !['queued', 'accepted', 'scheduled', 'sending'].includes(o.status)) {
+    r.obj.date_sent = rfc2822();
+  }
+  if (r.kind === 'Calls' && r.obj.start_time === null &&
+      !['queued', 'initiated'].includes(o.status)) {
+    r.obj.start_time = rfc2822();
+  }
   const first = (name) => (r.params.find(([n]) => n === name) || [])[1];
   const url = o.url || first('StatusCallback');
   if (!url) return reply(res, 409, {error: 'no StatusCallback'});
@@ -389,7 +422,7 @@ function control(req, res, raw, path, url) {
   if (path === '/_control/number') {
     if (!o.number) return reply(res, 400, {error: 'number is required'});
     const m = number(o.number);
-    for (const k of ['unsubscribed', 'not_mobile', 'delay_ms']) {
+    for (const k of ['unsubscribed', 'not_mobile', 'delay_ms', 'list_delay_ms']) {
       if (o[k] !== undefined) m[k] = o[k];
     }
     if (o.fail) m.fail.push(...o.fail);

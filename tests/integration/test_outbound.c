@@ -15,6 +15,7 @@
 #include "kc_nanp.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1757,7 +1758,9 @@ audited(const struct ob *o, const char *id, const char *action)
 
 /* A 500 that came after the carrier took the message: the action is
  * "unknown", the carrier is asked, finds it, and it is never sent
- * twice. */
+ * twice. The message is still queued with the carrier (no date_sent, as
+ * no status callback moved it on): a list filtered by DateSent> would
+ * not show it (review 11B, 1). */
 Test(outbound, a_5xx_after_the_carrier_took_it_is_not_sent_twice)
 {
 	struct ob o;
@@ -1989,4 +1992,115 @@ Test(outbound, carrier_21610_records_an_sms_opt_out)
 	cr_assert_str_eq(itest_jstr(r.json, "code"), "number_opted_out");
 	itest_resp_free(&r);
 	cr_assert_eq(carrier_requests(to), 1);
+}
+
+/* --- the lease at the moment of sending (review 11B, 2) ----------------- */
+
+struct run_arg {
+	const struct ob *o;
+	json_t *report;
+};
+
+static void *
+run_outbound(void *p)
+{
+	struct run_arg *a = p;
+	const char *args[] = {"outbound", "--business", a->o->t.biz, NULL};
+	int st;
+
+	a->report = itest_kcctl(&st, args);
+	return NULL;
+}
+
+/* An action whose lease passed to another worker while its claim was
+ * being settled with the carrier (a slow list for another action of the
+ * claim) is not sent by this worker: the leases are renewed, and checked
+ * to be still ours, just before anything goes. */
+Test(outbound, an_action_whose_lease_passed_on_before_sending_is_not_sent)
+{
+	struct ob o;
+	struct run_arg arg;
+	pthread_t th;
+	char slow[20], other[20], a[64], b[64], sql[512], *out;
+	long long deadline;
+
+	setup(&o);
+	consented(&o, slow, sizeof(slow), "sms", "\"list_delay_ms\":2500");
+	consented(&o, other, sizeof(other), "sms", NULL);
+	queued_message(&o, slow, a);
+	/* a may have gone out before: the carrier is asked (slowly). */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE outbound_actions SET status = 'unknown', attempts = "
+		 "1 WHERE public_id = '%s'",
+		 a);
+	out = itest_sql_root(sql);
+	free(out);
+	queued_message(&o, other, b);
+
+	arg.o = &o;
+	arg.report = NULL;
+	setenv("KC_OUTBOUND_LEASE", "12s", 1);
+	cr_assert_eq(pthread_create(&th, NULL, run_outbound, &arg), 0);
+	deadline = itest_mono_ms() + 20000;
+	while (carrier_count(slow, "lists") == 0 && itest_mono_ms() < deadline)
+		itest_msleep(20);
+	cr_assert_geq(carrier_count(slow, "lists"), 1, "no list asked");
+	/* Meanwhile another worker took b's lease. */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE outbound_actions SET lease_owner = 'w-other' WHERE "
+		 "public_id = '%s' AND status = 'sending'",
+		 b);
+	out = itest_sql_root(sql);
+	free(out);
+	pthread_join(th, NULL);
+	unsetenv("KC_OUTBOUND_LEASE");
+	cr_assert_not_null(arg.report, "kcctl outbound failed");
+	json_decref(arg.report);
+	cr_assert_eq(carrier_count(other, "count"), 0,
+		     "sent under another worker's lease");
+	/* The slow one was settled and sent within the claim's lease. */
+	cr_assert_eq(carrier_count(slow, "created"), 1);
+}
+
+/* Two calls from one number to one recipient, both with unclear answers
+ * after the carrier placed them: the carrier's two calls carry nothing
+ * that tells which is whose, so neither is taken by a guess (both would
+ * have taken the oldest); both are left unresolved, none placed again
+ * (review 11B, 3). */
+Test(outbound, two_unclear_calls_to_one_number_are_not_told_apart_by_a_guess)
+{
+	struct ob o;
+	char to[20], a[64], b[64], pa[128], pb[128];
+	long long deadline;
+	int settled = 0;
+	json_t *v;
+
+	setup(&o);
+	consented(&o, to, sizeof(to), "voice",
+		  "\"fail\":[{\"status\":502,\"create\":true},"
+		  "{\"status\":502,\"create\":true}]");
+	queued_call(&o, to, a);
+	queued_call(&o, to, b);
+	snprintf(pa, sizeof(pa), "/v1/outbound-calls/%s", a);
+	snprintf(pb, sizeof(pb), "/v1/outbound-calls/%s", b);
+	json_decref(outbound_with(&o, NULL, NULL));
+	cr_assert_eq(carrier_count(to, "created"), 2);
+	deadline = itest_mono_ms() + 20000;
+	while (!settled && itest_mono_ms() < deadline) {
+		json_decref(outbound_with(&o, NULL, NULL));
+		settled = audited(&o, a, "outbound_call.unresolved") > 0 &&
+			  audited(&o, b, "outbound_call.unresolved") > 0;
+		if (!settled)
+			itest_msleep(200);
+	}
+	cr_assert(settled, "not both unresolved within 20 s");
+	v = get(&o, pa);
+	cr_assert_str_eq(itest_jstr(v, "status"), "unknown");
+	cr_assert(json_is_null(json_object_get(v, "carrier_sid")));
+	json_decref(v);
+	v = get(&o, pb);
+	cr_assert_str_eq(itest_jstr(v, "status"), "unknown");
+	cr_assert(json_is_null(json_object_get(v, "carrier_sid")));
+	json_decref(v);
+	cr_assert_eq(carrier_count(to, "count"), 2, "placed again");
 }
