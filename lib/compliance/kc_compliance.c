@@ -349,12 +349,14 @@ check_consent(const struct kc_action_check *in,
 }
 
 /* A +1 number whose area code the table does not know (one opened
- * after the table was made) may be anywhere in the United States: from
- * Hawaii to the East coast, Alaska and Arizona's own time included. */
-static const char *const us_zones[] = {
-    "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles",
-    "America/Phoenix",  "America/Denver",    "America/Chicago",
-    "America/New_York"};
+ * after the table was made) may be anywhere the plan reaches: the United
+ * States from Hawaii to the East coast (Alaska and Arizona's own time
+ * included), Canada to Newfoundland, and the Caribbean. */
+static const char *const nanp_zones[] = {
+    "Pacific/Honolulu", "America/Anchorage",   "America/Los_Angeles",
+    "America/Phoenix",  "America/Denver",      "America/Chicago",
+    "America/New_York", "America/Puerto_Rico", "America/Halifax",
+    "America/St_Johns"};
 
 struct zone_set {
 	const char *zones[KC_HOURS_ZONES_MAX];
@@ -398,11 +400,11 @@ recipient_zones(const struct kc_action_check *in,
 		z->source = "number";
 		z->why = "the time zones of the number's area code";
 	} else if (kc_nanp_number(in->to) >= 0) {
-		for (i = 0; i < sizeof(us_zones) / sizeof(us_zones[0]); i++)
-			z->zones[z->n++] = us_zones[i];
-		z->source = "all_us_zones";
-		z->why = "every US time zone: the number's area code is not "
-			 "in the table";
+		for (i = 0; i < sizeof(nanp_zones) / sizeof(nanp_zones[0]); i++)
+			z->zones[z->n++] = nanp_zones[i];
+		z->source = "all_nanp_zones";
+		z->why = "every time zone of the North American Numbering "
+			 "Plan: the number's area code is not in the table";
 	} else {
 		z->zones[z->n++] =
 		    f->business_timezone[0] ? f->business_timezone : "UTC";
@@ -412,7 +414,7 @@ recipient_zones(const struct kc_action_check *in,
 	}
 	if (contact == NULL)
 		return;
-	if (strcmp(z->source, "all_us_zones") != 0 &&
+	if (strcmp(z->source, "all_nanp_zones") != 0 &&
 	    (strcmp(z->source, "business") == 0 || has_zone(z, contact))) {
 		z->zones[0] = contact;
 		z->n = 1;
@@ -427,9 +429,11 @@ recipient_zones(const struct kc_action_check *in,
 		z->why = "the contact's time zone, which is not the number's, "
 			 "and the time zones of the number's area code";
 	} else {
-		z->source = "contact_and_all_us_zones";
-		z->why = "the contact's time zone and every US time zone: the "
-			 "number's area code is not in the table";
+		z->source = "contact_and_all_nanp_zones";
+		z->why =
+		    "the contact's time zone and every time zone of the "
+		    "North American Numbering Plan: the number's area code "
+		    "is not in the table";
 	}
 }
 

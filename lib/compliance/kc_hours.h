@@ -14,7 +14,7 @@
 #define KC_HOURS_LATEST   (21 * 60)
 
 /* Up to KC_HOURS_ZONES_MAX zones are judged at once. */
-#define KC_HOURS_ZONES_MAX 8
+#define KC_HOURS_ZONES_MAX 12
 
 struct kc_hours_zone {
 	const char *zone; /* borrowed from the caller's list */

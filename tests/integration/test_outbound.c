@@ -1488,7 +1488,7 @@ Test(outbound, an_unknown_area_code_needs_every_us_zone)
 	hours_window(&o, 8 * 60);
 
 	call_request(&o, to, NULL, &r);
-	assert_hours_blocked(&r, "all_us_zones", 7);
+	assert_hours_blocked(&r, "all_nanp_zones", 10);
 	itest_resp_free(&r);
 	/* Nor does naming the business's zone help. */
 	cr_assert_eq(call_request(&o, to, tz, &r), 422, "%s", r.body);

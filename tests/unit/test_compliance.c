@@ -63,7 +63,7 @@ facts(const char *flags, struct kc_compliance_facts *f)
 #define NY   "+12125550199" /* America/New_York */
 #define FL   "+18505550123" /* America/Chicago and America/New_York */
 #define UK   "+442071838750"
-#define X555 "+15555550123" /* not in the table: every US zone */
+#define X555 "+15555550123" /* not in the table: every NANP zone */
 #define X350 "+13505550123" /* opened after the table was made */
 
 static const struct decide_case {
@@ -148,10 +148,10 @@ static const struct decide_case {
      "2026-07-15T17:59", KC_CHECK_OUTSIDE_CALLING_HOURS, "ppppppf"},
     {"unknown area code: 08:00 in Honolulu", V, IN, X350, "oe", NULL,
      "2026-07-15T18:00", NULL, "ppppppp"},
-    {"unknown area code: 20:59 in New York", S, IN, X350, "oe", NULL,
-     "2026-07-16T00:59", NULL, "ppppppp"},
-    {"unknown area code: 21:00 in New York", S, IN, X350, "oe", NULL,
-     "2026-07-16T01:00", KC_CHECK_OUTSIDE_CALLING_HOURS, "ppppppf"},
+    {"unknown area code: 20:59 in St. John's", S, IN, X350, "oe", NULL,
+     "2026-07-15T23:29", NULL, "ppppppp"},
+    {"unknown area code: 21:00 in St. John's (19:30 in New York)", S, IN, X350,
+     "oe", NULL, "2026-07-15T23:30", KC_CHECK_OUTSIDE_CALLING_HOURS, "ppppppf"},
     {"unknown area code: a contact zone does not narrow it", S, IN, X350, "oe",
      "America/New_York", "2026-07-15T14:00", KC_CHECK_OUTSIDE_CALLING_HOURS,
      "ppppppf"},
@@ -614,9 +614,9 @@ Test(decide, zone_sources)
 	    {FL, "America/Chicago", "contact", 1},
 	    {NY, "America/Chicago", "contact_and_number", 2},
 	    {NY, "America/New_York", "contact", 1},
-	    {X350, NULL, "all_us_zones", 7},
-	    {X555, "America/Chicago", "contact_and_all_us_zones", 7},
-	    {X555, "Asia/Tokyo", "contact_and_all_us_zones", 8},
+	    {X350, NULL, "all_nanp_zones", 10},
+	    {X555, "America/Chicago", "contact_and_all_nanp_zones", 10},
+	    {X555, "Asia/Tokyo", "contact_and_all_nanp_zones", 11},
 	    {UK, NULL, "business", 1},
 	    {UK, "Europe/London", "contact", 1},
 	    {NY, "Factory", "number", 1},
