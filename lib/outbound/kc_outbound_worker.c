@@ -999,7 +999,13 @@ decide(struct kc_outbounder *o, struct item *it)
 		return;
 	}
 	if (it->found) {
-		it->status = "accepted";
+		/* Where the carrier's listed status puts it, as its callback
+		 * would have (which may have been lost): a message found
+		 * delivered is delivered, with message.delivered. */
+		const char *st = kc_outbound_state_of(it->kind, res->status);
+
+		it->status = st ? st : "accepted";
+		it->event = kc_outbound_state_event(it->kind, it->status);
 		snprintf(it->action, sizeof(it->action), "%s.reconciled", obj);
 		return;
 	}
@@ -1078,9 +1084,11 @@ record(struct kc_outbounder *o, struct item *it)
 	char next[KC_TIME_MAX], sent[KC_TIME_MAX], ended[KC_TIME_MAX];
 	char *checks = NULL;
 	int blocked = strcmp(it->status, "blocked") == 0;
+	/* The carrier took it (or, found, had it in whatever state). */
 	int ok = res->outcome == KC_CARRIER_OK && !blocked &&
-		 strcmp(it->status, "accepted") == 0;
-	int final = strcmp(it->status, "failed") == 0 || blocked;
+		 (it->found || strcmp(it->status, "accepted") == 0);
+	int final = kc_outbound_state_rank(it->kind, it->status) ==
+		    kc_outbound_state_rank(it->kind, "failed");
 	unsigned long long n = 0;
 	json_t *before = NULL, *after = NULL, *a = NULL;
 	int rc = -1, changed;
@@ -1224,10 +1232,10 @@ count(struct kc_outbounder *o, struct kc_outbound_stats *st)
 			continue;
 		if (strcmp(it->status, "blocked") == 0)
 			st->blocked++;
-		else if (strcmp(it->status, "accepted") == 0)
-			st->accepted++;
 		else if (strcmp(it->status, "failed") == 0)
 			st->failed++;
+		else if (strcmp(it->status, "accepted") == 0 || it->found)
+			st->accepted++; /* or further on, found so */
 		else if (strcmp(it->status, "unknown") == 0)
 			st->unknown++;
 		else if (it->window_ms > 0 && it->check.code != NULL)

@@ -28,10 +28,12 @@
 // at once never see each other's requests or modes.
 //   POST /_control/number {"number", "unsubscribed", "not_mobile",
 //        "delay_ms", "fail":[{"status", "code", "message", "body",
-//        "location", "create"}…]}: how requests to number are answered;
-//        each "fail" entry answers one request, in order (body: raw text
-//        instead of Twilio's JSON error; create: the message or call is
-//        created all the same, as when Twilio fails after taking it);
+//        "location", "create", "create_status"}…]}: how requests to
+//        number are answered; each "fail" entry answers one request, in
+//        order (body: raw text instead of Twilio's JSON error; create: the
+//        message or call is created all the same, as when Twilio fails
+//        after taking it; create_status: and has moved on to that status
+//        since, its callback lost);
 //        delay_ms holds each answer (the resource exists meanwhile);
 //        list_delay_ms holds each answer to a list To number
 //   GET  /_log?to=NUMBER {"count", "created", "lists", "inflight_max",
@@ -211,7 +213,17 @@ function api(req, res, raw, kind, account) {
     headers['www-authenticate'] = 'Basic realm="Twilio API"';
   } else if (mode.fail.length > 0) {
     const f = mode.fail.shift();
-    if (f.create && !check(kind, params, mode)) create();
+    if (f.create && !check(kind, params, mode)) {
+      const obj = create();
+      // Taken, then moved on at the carrier, its callback lost.
+      if (f.create_status) {
+        obj.status = f.create_status;
+        if (!['queued', 'accepted', 'scheduled', 'sending', 'initiated']
+          .includes(f.create_status)) {
+          obj[kind === 'Messages' ? 'date_sent' : 'start_time'] = rfc2822();
+        }
+      }
+    }
     status = f.status || 500;
     body = f.body !== undefined ? f.body
       : twilioError(status, f.code || 20500, f.message || 'Internal Server Error');

@@ -1791,6 +1791,72 @@ Test(outbound, a_5xx_after_the_carrier_took_it_is_not_sent_twice)
 	cr_assert_eq(audited(&o, id, "message.reconciled"), 1);
 }
 
+/* What reconciliation finds is recorded where the carrier's listed
+ * status puts it, with that state's event, as the lost callback would
+ * have: at the carrier is the status the action was taken with and moved
+ * on to; want is the action's state then, event its event (review 11B,
+ * 5). */
+static void
+found_as(const char *kind, const char *carrier_status, const char *want,
+	 const char *event, int final)
+{
+	int call = strcmp(kind, "call") == 0;
+	struct ob o;
+	char to[20], id[64], path[128], mode[160];
+	json_t *v;
+
+	setup(&o);
+	snprintf(mode, sizeof(mode),
+		 "\"fail\":[{\"status\":500,\"create\":true,"
+		 "\"create_status\":\"%s\"}]",
+		 carrier_status);
+	consented(&o, to, sizeof(to), call ? "voice" : "sms", mode);
+	if (call)
+		queued_call(&o, to, id);
+	else
+		queued_message(&o, to, id);
+	snprintf(path, sizeof(path), "/v1/%s/%s",
+		 call ? "outbound-calls" : "messages", id);
+	outbound_until(&o, path, want);
+	v = get(&o, path);
+	cr_assert_str_eq(itest_jstr(v, "carrier_status"), carrier_status);
+	cr_assert_eq(
+	    strncmp(itest_jstr(v, "carrier_sid"), call ? "CA" : "SM", 2), 0);
+	if (final)
+		cr_assert(itest_jstr(v, "ended_at") != NULL, "%s",
+			  json_dumps(v, 0));
+	else
+		cr_assert(json_is_null(json_object_get(v, "ended_at")));
+	json_decref(v);
+	cr_assert_eq(events(&o, event, call ? "call_id" : "message_id", id), 1,
+		     "%s", event);
+	cr_assert_eq(
+	    audited(&o, id,
+		    call ? "outbound_call.reconciled" : "message.reconciled"),
+	    1);
+	cr_assert_eq(carrier_count(to, "count"), 1, "sent again");
+}
+
+Test(outbound, a_message_found_delivered_is_delivered)
+{
+	found_as("message", "delivered", "delivered", "message.delivered", 1);
+}
+
+Test(outbound, a_message_found_undelivered_has_failed)
+{
+	found_as("message", "undelivered", "failed", "message.failed", 1);
+}
+
+Test(outbound, a_message_found_sent_is_sent)
+{
+	found_as("message", "sent", "sent", "message.sent", 0);
+}
+
+Test(outbound, a_call_found_completed_has_ended)
+{
+	found_as("call", "completed", "completed", "call.ended", 1);
+}
+
 /* A 5xx before anything was made: asked, not found, sent again once. */
 Test(outbound, a_5xx_the_carrier_has_no_record_of_is_sent_again)
 {
