@@ -35,7 +35,8 @@
 //        after taking it; create_status: and has moved on to that status
 //        since, its callback lost);
 //        delay_ms holds each answer (the resource exists meanwhile);
-//        list_delay_ms holds each answer to a list To number
+//        list_delay_ms holds each answer to a list To number;
+//        list_status (e.g. 500) fails every list To number with it
 //   GET  /_log?to=NUMBER {"count", "created", "lists", "inflight_max",
 //        "requests":[{method, path, auth ("ok", "missing" or "wrong"),
 //        user, content_type, user_agent, params:[[name, value]…], status,
@@ -269,6 +270,11 @@ function list(req, res, kind, account, url) {
     return reply(res, 401, twilioError(401, 20003,
       'Authentication Error - invalid username'));
   }
+  const failing = number(to || '').list_status;
+  if (failing) {
+    return reply(res, failing, twilioError(failing, 20500,
+      'Internal Server Error'));
+  }
   if (day !== null && !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(day)) {
     return reply(res, 400, twilioError(400, 20001, `Invalid date ${day}`));
   }
@@ -434,7 +440,8 @@ function control(req, res, raw, path, url) {
   if (path === '/_control/number') {
     if (!o.number) return reply(res, 400, {error: 'number is required'});
     const m = number(o.number);
-    for (const k of ['unsubscribed', 'not_mobile', 'delay_ms', 'list_delay_ms']) {
+    for (const k of ['unsubscribed', 'not_mobile', 'delay_ms', 'list_delay_ms',
+      'list_status']) {
       if (o[k] !== undefined) m[k] = o[k];
     }
     if (o.fail) m.fail.push(...o.fail);
