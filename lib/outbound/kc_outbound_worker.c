@@ -1128,6 +1128,7 @@ record(struct kc_outbounder *o, struct item *it)
 		    kc_outbound_state_rank(it->kind, "failed");
 	unsigned long long n = 0;
 	json_t *before = NULL, *after = NULL, *a = NULL;
+	struct kc_actor by = o->actor; /* the job, about this action */
 	int rc = -1, changed;
 
 	/* An action settled with the carrier was not checked again. */
@@ -1160,14 +1161,15 @@ record(struct kc_outbounder *o, struct item *it)
 		rc = 0;
 		goto out;
 	}
+	by.request_id = it->public_id;
 	/* 21610: the carrier has the number as unsubscribed (a STOP sent
 	 * to it directly): recorded as our opt-out too, the way a STOP
 	 * keyword is, so the next message is blocked here, not refused
 	 * there. In this transaction, with the outcome. */
 	if (it->kind == KC_OUTBOUND_MESSAGE &&
 	    strcmp(it->status, "failed") == 0 && res->code == 21610 &&
-	    kc_compliance_opt_out(o->db, it->business_id, it->biz_pub, it->to,
-				  NULL, &changed) != 0)
+	    kc_compliance_opt_out_by(o->db, &by, it->business_id, it->biz_pub,
+				     it->to, &changed) != 0)
 		goto out;
 	/* Asked again, still no answer: no change, no audit row (one per
 	 * loop would bury the log). */

@@ -2054,6 +2054,16 @@ Test(outbound, carrier_21610_records_an_sms_opt_out)
 	e = json_array_get(json_object_get(v, "data"), 0);
 	cr_assert_str_eq(itest_jstr(e, "reason"), "stop_keyword");
 	json_decref(v);
+	/* Audited as the job's, about the action (review 11B, 10). */
+	v = get(&o, "/v1/audit-log?limit=100&action=dnc.added");
+	cr_assert_eq(json_array_size(json_object_get(v, "data")), 1);
+	e = json_array_get(json_object_get(v, "data"), 0);
+	cr_assert_str_eq(itest_jstr(json_object_get(e, "actor"), "type"),
+			 "system");
+	cr_assert_str_eq(itest_jstr(json_object_get(e, "actor"), "name"),
+			 "kcctl outbound");
+	cr_assert_str_eq(itest_jstr(e, "request_id"), id);
+	json_decref(v);
 	message(&o, to, "informational", "", &r);
 	cr_assert_eq(r.status, 422, "%s", r.body);
 	cr_assert_str_eq(itest_jstr(r.json, "code"), "number_opted_out");
