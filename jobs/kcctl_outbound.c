@@ -8,14 +8,75 @@
 #include "kcctl.h"
 #include "kcctl_run.h"
 #include "kc_log.h"
+#include "kc_outbound.h"
 #include "kc_outbound_worker.h"
 
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char usage[] =
     "usage: kcctl outbound [--for DURATION] [--lock FILE [--lock-wait "
-    "DURATION]] [--business ID]";
+    "DURATION]] [--business ID]\n"
+    "       kcctl outbound settle ID placed|not-placed [--sid SID]";
+
+static void
+settled_text(const json_t *v)
+{
+	printf("%s is %s\n", json_string_value(json_object_get(v, "id")),
+	       json_string_value(json_object_get(v, "status")));
+}
+
+/* settle ID placed|not-placed [--sid SID]: an operator's word, after
+ * asking the carrier, on an action the worker left unknown. */
+static int
+settle(struct kcctl *k, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"sid", required_argument, NULL, 's'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *sid = NULL, *id, *word;
+	char err[256];
+	json_t *out = NULL;
+	int c, rc, placed;
+	size_t i;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (c == 's')
+			sid = optarg;
+		else
+			return kcctl_usage(k, "%s", usage);
+	if (optind + 2 != argc)
+		return kcctl_usage(k, "%s", usage);
+	id = argv[optind];
+	word = argv[optind + 1];
+	if (strcmp(word, "placed") != 0 && strcmp(word, "not-placed") != 0)
+		return kcctl_usage(k, "%s", usage);
+	placed = strcmp(word, "placed") == 0;
+	if (sid != NULL && !placed)
+		return kcctl_usage(k, "--sid goes with placed");
+	/* A carrier SID: two letters and hex (SM..., CA...). */
+	for (i = 0; sid != NULL && sid[i] != '\0'; i++)
+		if (!((sid[i] >= '0' && sid[i] <= '9') ||
+		      (sid[i] >= 'a' && sid[i] <= 'z') ||
+		      (sid[i] >= 'A' && sid[i] <= 'Z')))
+			break;
+	if (sid != NULL && (sid[i] != '\0' || i < 2 || i > 64))
+		return kcctl_usage(k, "--sid: not a carrier SID");
+	if (kcctl_db_lazy(k) == NULL)
+		return kcctl_fail(k, "no database");
+	rc = kc_outbound_settle(k->db, &k->actor, id, placed, sid, &out, err,
+				sizeof(err));
+	if (rc == KC_NOTFOUND)
+		return kcctl_fail(k, "no outbound call or message %s", id);
+	if (rc == KC_CONFLICT)
+		return kcctl_fail(k, "%s", err);
+	if (rc != 0)
+		return kcctl_fail(k, "could not settle %s", id);
+	return kcctl_emit(k, out, settled_text);
+}
 
 static void
 text(const json_t *v)
@@ -73,6 +134,8 @@ kcctl_outbound(struct kcctl *k, int argc, char **argv)
 	size_t unrecorded = 0;
 	int reached = 0, outage = 0;
 
+	if (argc >= 2 && strcmp(argv[1], "settle") == 0)
+		return settle(k, argc - 1, argv + 1);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (kcctl_run_option(k, &run, c, optarg, &rc)) {

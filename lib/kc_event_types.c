@@ -102,6 +102,18 @@ const struct kc_event_type kc_event_types[] = {
      "\"informational\",\"status\":\"blocked\",\"blocked\":{\"code\":"
      "\"number_opted_out\",\"detail\":\"+14155550123 opted out of sms "
      "from this business\",\"stage\":\"send\"}}"},
+    {"outbound.unresolved",
+     "The outcome of an outbound call or SMS could not be settled with "
+     "the carrier: a call it has no record of (never placed again by us), "
+     "one it cannot tell apart from another, or an action it could not be "
+     "asked about in 10 tries. It stays unknown until its callback or an "
+     "operator (kcctl outbound settle) settles it.",
+     "{\"call_id\":\"ocall_7Tb3\",\"id\":\"ocall_7Tb3\",\"object\":"
+     "\"outbound_call\",\"to\":\"+14155550123\",\"from\":"
+     "\"+14155550100\",\"purpose\":\"informational\",\"status\":"
+     "\"unknown\",\"carrier_sid\":null,\"error_message\":\"the carrier "
+     "answered unclearly and has no record of the call: not placed again; "
+     "check with the carrier\"}"},
     {"message.sent", "The carrier sent an SMS on its way.",
      "{\"message_id\":\"msg_2Hq8\",\"id\":\"msg_2Hq8\",\"object\":"
      "\"message\",\"to\":\"+14155550123\",\"from\":\"+14155550100\","

@@ -634,11 +634,13 @@ kc_sms_keyword(const char *body, size_t len)
 }
 
 static int
-keyword_change(struct kc_db *db, long long business_id,
-	       const char *business_public_id, const char *phone,
-	       const char *message_sid, int stop, int *changed)
+keyword_change(struct kc_db *db, const struct kc_actor *by,
+	       long long business_id, const char *business_public_id,
+	       const char *phone, const char *message_sid, int stop,
+	       int *changed)
 {
-	struct kc_actor actor = {"system", "sms-keyword", message_sid};
+	struct kc_actor keyword = {"system", "sms-keyword", message_sid};
+	const struct kc_actor *actor = by ? by : &keyword;
 	char biz[KC_ID_MAX];
 	int dummy, rc;
 
@@ -653,9 +655,9 @@ keyword_change(struct kc_db *db, long long business_id,
 	}
 	if (kc_db_begin(db) != 0)
 		return -1;
-	rc = stop ? kc_dnc_opt_out(db, &actor, business_id, business_public_id,
+	rc = stop ? kc_dnc_opt_out(db, actor, business_id, business_public_id,
 				   phone, message_sid, changed)
-		  : kc_dnc_opt_in(db, &actor, business_id, business_public_id,
+		  : kc_dnc_opt_in(db, actor, business_id, business_public_id,
 				  phone, changed);
 	if (rc != 0) {
 		kc_db_rollback(db);
@@ -670,8 +672,17 @@ kc_compliance_opt_out(struct kc_db *db, long long business_id,
 		      const char *business_public_id, const char *phone,
 		      const char *message_sid, int *changed)
 {
-	return keyword_change(db, business_id, business_public_id, phone,
+	return keyword_change(db, NULL, business_id, business_public_id, phone,
 			      message_sid, 1, changed);
+}
+
+int
+kc_compliance_opt_out_by(struct kc_db *db, const struct kc_actor *actor,
+			 long long business_id, const char *business_public_id,
+			 const char *phone, int *changed)
+{
+	return keyword_change(db, actor, business_id, business_public_id, phone,
+			      NULL, 1, changed);
 }
 
 int
@@ -679,6 +690,6 @@ kc_compliance_opt_in(struct kc_db *db, long long business_id,
 		     const char *business_public_id, const char *phone,
 		     const char *message_sid, int *changed)
 {
-	return keyword_change(db, business_id, business_public_id, phone,
+	return keyword_change(db, NULL, business_id, business_public_id, phone,
 			      message_sid, 0, changed);
 }

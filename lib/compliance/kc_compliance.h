@@ -146,6 +146,13 @@ enum kc_sms_keyword kc_sms_keyword(const char *body, size_t len);
 int kc_compliance_opt_out(struct kc_db *db, long long business_id,
 			  const char *business_public_id, const char *phone,
 			  const char *message_sid, int *changed);
+/* The same opt-out, from what the carrier said rather than a keyword
+ * (Twilio's 21610: the number sent STOP to the carrier): audited with
+ * actor (the job, the action's id as the request id), no message SID. */
+int kc_compliance_opt_out_by(struct kc_db *db, const struct kc_actor *actor,
+			     long long business_id,
+			     const char *business_public_id, const char *phone,
+			     int *changed);
 /* STOP on a number whose live opt-out does not cover SMS (a voice-only
  * entry made before the API refused one) sets its SMS channel
  * (dnc.updated) instead. START: the live opt-out of the number, if any,

@@ -1277,7 +1277,8 @@ static const struct {
 	{"outbound_claimed",
 	 "SELECT STRAIGHT_JOIN a.id, a.public_id, a.business_id, b.public_id, "
 	 "a.kind, a.purpose, a.to_number, a.from_number, a.agent_public_id, "
-	 "a.timezone, a.body, a.attempts, a.holds, a.created_at FROM " IDS_TABLE
+	 "a.timezone, a.body, a.attempts, a.holds, a.created_at, "
+	 "a.reconcile_tries FROM " IDS_TABLE
 	 "JOIN outbound_actions a ON a.id = j.id JOIN businesses b ON b.id = "
 	 "a.business_id WHERE a.lease_owner = ? ORDER BY a.id"},
     /* Just before sending: the claim's leases run a full lease again from
@@ -1313,8 +1314,18 @@ static const struct {
 	 "carrier_status), error_code = ?, error_message = ?, send_checks = "
 	 "COALESCE(?, send_checks), blocked_code = ?, blocked_detail = ?, "
 	 "blocked_stage = ?, sent_at = COALESCE(sent_at, ?), ended_at = ?, "
-	 "updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND lease_owner = ? AND "
-	 "status = 'sending'"},
+	 "reconcile_tries = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND "
+	 "lease_owner = ? AND status = 'sending'"},
+    /* An operator's word on an action of unknown outcome (kcctl outbound
+     * settle): only while it is unknown and no worker holds it. */
+    [KC_SQL_OUTBOUND_SETTLE] =
+	{"outbound_settle",
+	 "UPDATE outbound_actions SET status = ?, carrier_sid = COALESCE(?, "
+	 "carrier_sid), next_attempt_at = ?, reconcile_tries = 0, "
+	 "error_message = ?, sent_at = IF(?, COALESCE(sent_at, "
+	 "UTC_TIMESTAMP(6)), sent_at), ended_at = IF(?, UTC_TIMESTAMP(6), "
+	 "ended_at), updated_at = UTC_TIMESTAMP(6) WHERE business_id = ? AND "
+	 "id = ? AND status = 'unknown'"},
     /* The caps: the row of a business and kind, its count reset when a
      * new minute begins (the first assignment reads the old window). */
     [KC_SQL_OUTBOUND_RATE_TOUCH] =

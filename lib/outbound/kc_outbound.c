@@ -424,3 +424,101 @@ kc_outbound_create(struct kc_db *db, const struct kc_actor *actor,
 		return -1;
 	return *code ? KC_BLOCKED : 0;
 }
+
+/* --- an operator's word (kcctl outbound settle) --------------------------- */
+
+int
+kc_outbound_settle(struct kc_db *db, const struct kc_actor *actor,
+		   const char *public_id, int placed, const char *sid,
+		   json_t **out, char *err, size_t errlen)
+{
+	struct kc_rows *r = NULL, *owner = NULL;
+	enum kc_outbound_kind k;
+	long long id, biz;
+	const char *state, *event;
+	char now[KC_TIME_MAX], action[48];
+	unsigned long long n = 0;
+	json_t *before = NULL, *after = NULL;
+	int requeue, final, rc = -1;
+
+	*out = NULL;
+	err[0] = '\0';
+	if (kc_db_begin(db) != 0)
+		return -1;
+	if (kc_db_query(db, KC_SQL_OUTBOUND_LOCK_PUBLIC,
+			KC_ARGS(kc_p_str(public_id)), &r) != 0)
+		goto fail;
+	if (r->nrows == 0) {
+		rc = KC_NOTFOUND;
+		goto fail;
+	}
+	id = kc_rows_int(r, 0, 0);
+	biz = kc_rows_int(r, 0, 1);
+	k = strcmp(kc_rows_get(r, 0, 3), "call") == 0 ? KC_OUTBOUND_CALL
+						      : KC_OUTBOUND_MESSAGE;
+	if (strcmp(kc_rows_get(r, 0, 4), "unknown") != 0) {
+		/* "sending": a worker holds it now; anything else is
+		 * settled already. */
+		snprintf(err, errlen,
+			 "%s is %s, not unknown: nothing to settle", public_id,
+			 kc_rows_get(r, 0, 4));
+		rc = KC_CONFLICT;
+		goto fail;
+	}
+	if (sid != NULL) {
+		if (kc_db_query(db, KC_SQL_OUTBOUND_SID_OWNER,
+				KC_ARGS(kc_p_str(sid)), &owner) != 0)
+			goto fail;
+		if (owner->nrows > 0 &&
+		    strcmp(kc_rows_get(owner, 0, 0), public_id) != 0) {
+			snprintf(err, errlen, "%s is %s's", sid,
+				 kc_rows_get(owner, 0, 0));
+			rc = KC_CONFLICT;
+			goto fail;
+		}
+	}
+	/* Placed: the carrier took it; its callbacks, if they come, move it
+	 * on. Not placed: a call fails (never placed again by us), a
+	 * message is queued to be sent again now. */
+	requeue = !placed && k == KC_OUTBOUND_MESSAGE;
+	state = placed ? "accepted" : requeue ? "queued" : "failed";
+	final = strcmp(state, "failed") == 0;
+	event = kc_outbound_state_event(k, state);
+	if (requeue && kc_time_db_at(kc_time_now_ms(), now, sizeof(now)) != 0)
+		goto fail;
+	if (kc_db_exec(db, KC_SQL_OUTBOUND_SETTLE,
+		       KC_ARGS(kc_p_str(state), kc_p_str(placed ? sid : NULL),
+			       kc_p_str(requeue ? now : NULL),
+			       kc_p_str(final ? "settled by an operator: the "
+						"carrier never placed it"
+					      : NULL),
+			       kc_p_int(placed), kc_p_int(final), kc_p_int(biz),
+			       kc_p_int(id)),
+		       &n, NULL) != 0)
+		goto fail;
+	if (n == 0)
+		goto fail; /* cannot be: the row is locked and unknown */
+	snprintf(action, sizeof(action), "%s.settled", object_name(k));
+	before = json_pack("{s:s}", "status", "unknown");
+	after = json_pack("{s:s, s:s, s:s?}", "status", state, "settled_as",
+			  placed ? "placed" : "not-placed", "carrier_sid", sid);
+	if (before == NULL || after == NULL ||
+	    kc_outbound_get(db, biz, k, public_id, out) != 0 ||
+	    kc_outbound_record(db, biz, kc_rows_get(r, 0, 2), actor, k,
+			       public_id, action, before, after, event,
+			       *out) != 0 ||
+	    kc_db_commit(db) != 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	kc_db_rollback(db);
+	json_decref(*out);
+	*out = NULL;
+out:
+	kc_rows_free(r);
+	kc_rows_free(owner);
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}

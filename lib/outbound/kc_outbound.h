@@ -87,6 +87,17 @@ int kc_outbound_record(struct kc_db *db, long long business_id,
 		       const json_t *before, const json_t *after,
 		       const char *event_type, const json_t *action_json);
 
+/* An operator's word on the action public_id (of any business), while it
+ * is unknown (kcctl outbound settle): placed, it is accepted (with sid,
+ * when given, as its carrier SID: its callbacks then find it); not
+ * placed, a call fails (call.ended) and a message is queued to be sent
+ * now. Audited (....settled) with actor; *out the action as GET shows it.
+ * 0; KC_NOTFOUND; KC_CONFLICT with err (not unknown, or sid another's);
+ * -1. */
+int kc_outbound_settle(struct kc_db *db, const struct kc_actor *actor,
+		       const char *public_id, int placed, const char *sid,
+		       json_t **out, char *err, size_t errlen);
+
 /* --- the carrier's callbacks (kc_outbound_callback.c) ------------------ */
 
 /* The state a carrier status (Twilio's MessageStatus or CallStatus) moves

@@ -31,6 +31,8 @@ struct item {
 	long long id, business_id;
 	enum kc_outbound_kind kind;
 	unsigned attempts, holds;
+	unsigned tries, new_tries; /* reconcile_tries: asked without answer */
+	int was_unknown; /* claimed unknown (not a lease that ended) */
 	char owner[KC_ID_MAX], public_id[KC_ID_MAX], biz_pub[KC_ID_MAX];
 	char to[40], from[40], agent[KC_ID_MAX], tz[72];
 	char *body;
@@ -68,6 +70,7 @@ struct kc_outbounder {
 	size_t nready;
 	struct item **batch; /* a claim's, while it is checked */
 	long long *recheck;  /* a claim's ids that may have gone out already */
+	char *recheck_unknown; /* of those, the ones claimed unknown */
 	size_t nrecheck;
 	struct kc_carrier_req **done;
 	long long next_claim_ms; /* monotonic; 0: claim when slots free */
@@ -123,8 +126,10 @@ kc_outbounder_new(struct kc_db *db, const struct kc_config *cfg,
 	o->batch = calloc(o->nitems, sizeof(*o->batch));
 	o->recheck = calloc(o->nitems, sizeof(*o->recheck));
 	o->taken = calloc(o->nitems, sizeof(*o->taken));
+	o->recheck_unknown = calloc(o->nitems, 1);
 	if (o->items == NULL || o->ready == NULL || o->done == NULL ||
-	    o->batch == NULL || o->recheck == NULL || o->taken == NULL) {
+	    o->batch == NULL || o->recheck == NULL || o->taken == NULL ||
+	    o->recheck_unknown == NULL) {
 		snprintf(err, errlen, "out of memory");
 		kc_outbounder_free(o);
 		return -1;
@@ -157,6 +162,7 @@ kc_outbounder_free(struct kc_outbounder *o)
 	free(o->done);
 	free(o->batch);
 	free(o->recheck);
+	free(o->recheck_unknown);
 	free(o->taken);
 	free(o);
 }
@@ -301,8 +307,11 @@ claim(struct kc_outbounder *o, const char *owner, long long limit,
 		 * flight or its outcome unrecorded. */
 		if ((strcmp(kc_rows_get(r, i, 3), "sending") == 0 ||
 		     strcmp(kc_rows_get(r, i, 3), "unknown") == 0) &&
-		    o->nrecheck < o->nitems)
+		    o->nrecheck < o->nitems) {
+			o->recheck_unknown[o->nrecheck] =
+			    strcmp(kc_rows_get(r, i, 3), "unknown") == 0;
 			o->recheck[o->nrecheck++] = c[i].id;
+		}
 	}
 	/* Rate rows in one order, so that two claims never wait on each
 	 * other's in opposite orders. */
@@ -399,6 +408,7 @@ fill(const struct kc_rows *r, size_t i, struct item *it)
 	it->holds = (unsigned)kc_rows_int(r, i, 12);
 	snprintf(it->created, sizeof(it->created), "%s",
 		 kc_rows_get(r, i, 13) ? kc_rows_get(r, i, 13) : "");
+	it->tries = (unsigned)kc_rows_int(r, i, 14);
 	if (it->kind == KC_OUTBOUND_MESSAGE &&
 	    (it->body = strdup(body ? body : "")) == NULL)
 		return -1;
@@ -770,6 +780,11 @@ settle(struct kc_outbounder *o, struct item *it)
 	}
 	if (rc < 0) {
 		it->unsettled = 1; /* asked again later */
+		/* Our credentials or URL are wrong: every list would fail
+		 * alike, so nothing more is claimed for a while. */
+		if (it->req.result.outcome == KC_CARRIER_CONFIG)
+			o->next_claim_ms =
+			    kc_time_mono_ms() + HOLD_PAUSE_MAX_MS;
 		return 0;
 	}
 	if (rc == 2) {
@@ -794,7 +809,8 @@ settle(struct kc_outbounder *o, struct item *it)
 	return 1;
 }
 
-/* Whether id is one of the claim's that may have gone out already. */
+/* Whether id is one of the claim's that may have gone out already: 1,
+ * 2 when it was claimed unknown; 0 when neither. */
 static int
 rechecked(const struct kc_outbounder *o, long long id)
 {
@@ -802,7 +818,7 @@ rechecked(const struct kc_outbounder *o, long long id)
 
 	for (i = 0; i < o->nrecheck; i++)
 		if (o->recheck[i] == id)
-			return 1;
+			return o->recheck_unknown[i] ? 2 : 1;
 	return 0;
 }
 
@@ -897,6 +913,7 @@ refill(struct kc_outbounder *o, int *claimed, long long *deferred)
 			continue;
 		}
 		it->reconcile = rechecked(o, it->id);
+		it->was_unknown = it->reconcile == 2;
 		if (it->reconcile && settle(o, it) == 0) {
 			o->ready[o->nready++] = it;
 			continue;
@@ -980,11 +997,31 @@ decide(struct kc_outbounder *o, struct item *it)
 		snprintf(it->action, sizeof(it->action), "%s.failed", obj);
 		return;
 	}
+	it->new_tries = 0;
+	if (it->unsettled) {
+		/* A configuration error of ours says nothing of the action:
+		 * it does not count against it. */
+		it->new_tries = it->tries + (res->outcome != KC_CARRIER_CONFIG);
+		if (it->new_tries >= KC_OUTBOUND_RECONCILE_TRIES) {
+			size_t len = strlen(it->req.result.message);
+
+			it->unsettled = 0;
+			it->unresolved = 1;
+			snprintf(it->req.result.message + len,
+				 sizeof(it->req.result.message) - len,
+				 "%sthe carrier was asked %u times without "
+				 "an answer: left for an operator",
+				 len ? "; " : "", it->new_tries);
+		}
+	}
 	if (it->unresolved || it->unsettled) {
 		/* Perhaps sent, perhaps not: a call waits for its callback
-		 * or an operator; the carrier is asked again about the
-		 * rest. */
+		 * or an operator, and so does what the carrier could not
+		 * settle in KC_OUTBOUND_RECONCILE_TRIES tries; the carrier
+		 * is asked again about the rest. */
 		it->status = "unknown";
+		if (it->unresolved)
+			it->event = "outbound.unresolved";
 		if (it->unsettled)
 			it->next_ms = it->decided_ms +
 				      cfg->outbound_reconcile_after * 1000;
@@ -999,7 +1036,13 @@ decide(struct kc_outbounder *o, struct item *it)
 		return;
 	}
 	if (it->found) {
-		it->status = "accepted";
+		/* Where the carrier's listed status puts it, as its callback
+		 * would have (which may have been lost): a message found
+		 * delivered is delivered, with message.delivered. */
+		const char *st = kc_outbound_state_of(it->kind, res->status);
+
+		it->status = st ? st : "accepted";
+		it->event = kc_outbound_state_event(it->kind, it->status);
 		snprintf(it->action, sizeof(it->action), "%s.reconciled", obj);
 		return;
 	}
@@ -1078,11 +1121,14 @@ record(struct kc_outbounder *o, struct item *it)
 	char next[KC_TIME_MAX], sent[KC_TIME_MAX], ended[KC_TIME_MAX];
 	char *checks = NULL;
 	int blocked = strcmp(it->status, "blocked") == 0;
+	/* The carrier took it (or, found, had it in whatever state). */
 	int ok = res->outcome == KC_CARRIER_OK && !blocked &&
-		 strcmp(it->status, "accepted") == 0;
-	int final = strcmp(it->status, "failed") == 0 || blocked;
+		 (it->found || strcmp(it->status, "accepted") == 0);
+	int final = kc_outbound_state_rank(it->kind, it->status) ==
+		    kc_outbound_state_rank(it->kind, "failed");
 	unsigned long long n = 0;
 	json_t *before = NULL, *after = NULL, *a = NULL;
+	struct kc_actor by = o->actor; /* the job, about this action */
 	int rc = -1, changed;
 
 	/* An action settled with the carrier was not checked again. */
@@ -1106,7 +1152,8 @@ record(struct kc_outbounder *o, struct item *it)
 		    kc_p_str(blocked ? "send" : NULL),
 		    p_time(ok ? it->decided_ms : 0, sent, sizeof(sent)),
 		    p_time(final ? it->decided_ms : 0, ended, sizeof(ended)),
-		    kc_p_int(it->id), kc_p_str(it->owner)),
+		    kc_p_int(it->new_tries), kc_p_int(it->id),
+		    kc_p_str(it->owner)),
 		&n, NULL) != 0)
 		goto out;
 	it->lost = n == 0;
@@ -1114,15 +1161,22 @@ record(struct kc_outbounder *o, struct item *it)
 		rc = 0;
 		goto out;
 	}
+	by.request_id = it->public_id;
 	/* 21610: the carrier has the number as unsubscribed (a STOP sent
 	 * to it directly): recorded as our opt-out too, the way a STOP
 	 * keyword is, so the next message is blocked here, not refused
 	 * there. In this transaction, with the outcome. */
 	if (it->kind == KC_OUTBOUND_MESSAGE &&
 	    strcmp(it->status, "failed") == 0 && res->code == 21610 &&
-	    kc_compliance_opt_out(o->db, it->business_id, it->biz_pub, it->to,
-				  NULL, &changed) != 0)
+	    kc_compliance_opt_out_by(o->db, &by, it->business_id, it->biz_pub,
+				     it->to, &changed) != 0)
 		goto out;
+	/* Asked again, still no answer: no change, no audit row (one per
+	 * loop would bury the log). */
+	if (it->was_unknown && it->unsettled && it->event == NULL) {
+		rc = 0;
+		goto out;
+	}
 	before =
 	    json_pack("{s:s}", "status", it->reconcile ? "unknown" : "sending");
 	after =
@@ -1224,10 +1278,10 @@ count(struct kc_outbounder *o, struct kc_outbound_stats *st)
 			continue;
 		if (strcmp(it->status, "blocked") == 0)
 			st->blocked++;
-		else if (strcmp(it->status, "accepted") == 0)
-			st->accepted++;
 		else if (strcmp(it->status, "failed") == 0)
 			st->failed++;
+		else if (strcmp(it->status, "accepted") == 0 || it->found)
+			st->accepted++; /* or further on, found so */
 		else if (strcmp(it->status, "unknown") == 0)
 			st->unknown++;
 		else if (it->window_ms > 0 && it->check.code != NULL)

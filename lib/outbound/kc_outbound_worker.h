@@ -22,6 +22,13 @@
 
 #include <stddef.h>
 
+/* Times in a row the carrier may be asked in vain what became of an
+ * action of unknown outcome (a failed or cut-short list, too long a
+ * list); then it is left unresolved (outbound.unresolved) for an
+ * operator: kcctl outbound settle. Our own configuration errors (401,
+ * 403) do not count. */
+#define KC_OUTBOUND_RECONCILE_TRIES 10
+
 struct kc_outbound_stats {
 	long long claimed;    /* leased to this worker */
 	long long deferred;   /* over a business's cap: back to the queue */

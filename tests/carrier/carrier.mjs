@@ -28,12 +28,15 @@
 // at once never see each other's requests or modes.
 //   POST /_control/number {"number", "unsubscribed", "not_mobile",
 //        "delay_ms", "fail":[{"status", "code", "message", "body",
-//        "location", "create"}…]}: how requests to number are answered;
-//        each "fail" entry answers one request, in order (body: raw text
-//        instead of Twilio's JSON error; create: the message or call is
-//        created all the same, as when Twilio fails after taking it);
+//        "location", "create", "create_status"}…]}: how requests to
+//        number are answered; each "fail" entry answers one request, in
+//        order (body: raw text instead of Twilio's JSON error; create: the
+//        message or call is created all the same, as when Twilio fails
+//        after taking it; create_status: and has moved on to that status
+//        since, its callback lost);
 //        delay_ms holds each answer (the resource exists meanwhile);
-//        list_delay_ms holds each answer to a list To number
+//        list_delay_ms holds each answer to a list To number;
+//        list_status (e.g. 500) fails every list To number with it
 //   GET  /_log?to=NUMBER {"count", "created", "lists", "inflight_max",
 //        "requests":[{method, path, auth ("ok", "missing" or "wrong"),
 //        user, content_type, user_agent, params:[[name, value]…], status,
@@ -211,7 +214,17 @@ function api(req, res, raw, kind, account) {
     headers['www-authenticate'] = 'Basic realm="Twilio API"';
   } else if (mode.fail.length > 0) {
     const f = mode.fail.shift();
-    if (f.create && !check(kind, params, mode)) create();
+    if (f.create && !check(kind, params, mode)) {
+      const obj = create();
+      // Taken, then moved on at the carrier, its callback lost.
+      if (f.create_status) {
+        obj.status = f.create_status;
+        if (!['queued', 'accepted', 'scheduled', 'sending', 'initiated']
+          .includes(f.create_status)) {
+          obj[kind === 'Messages' ? 'date_sent' : 'start_time'] = rfc2822();
+        }
+      }
+    }
     status = f.status || 500;
     body = f.body !== undefined ? f.body
       : twilioError(status, f.code || 20500, f.message || 'Internal Server Error');
@@ -256,6 +269,11 @@ function list(req, res, kind, account, url) {
   if (!creds || creds[0] !== SID || creds[1] !== TOKEN || account !== SID) {
     return reply(res, 401, twilioError(401, 20003,
       'Authentication Error - invalid username'));
+  }
+  const failing = number(to || '').list_status;
+  if (failing) {
+    return reply(res, failing, twilioError(failing, 20500,
+      'Internal Server Error'));
   }
   if (day !== null && !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(day)) {
     return reply(res, 400, twilioError(400, 20001, `Invalid date ${day}`));
@@ -422,7 +440,8 @@ function control(req, res, raw, path, url) {
   if (path === '/_control/number') {
     if (!o.number) return reply(res, 400, {error: 'number is required'});
     const m = number(o.number);
-    for (const k of ['unsubscribed', 'not_mobile', 'delay_ms', 'list_delay_ms']) {
+    for (const k of ['unsubscribed', 'not_mobile', 'delay_ms', 'list_delay_ms',
+      'list_status']) {
       if (o[k] !== undefined) m[k] = o[k];
     }
     if (o.fail) m.fail.push(...o.fail);

@@ -13,6 +13,7 @@
 #include "kc_db.h"
 #include "kc_hours.h"
 #include "kc_nanp.h"
+#include "kc_outbound_worker.h"
 
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -1791,6 +1792,72 @@ Test(outbound, a_5xx_after_the_carrier_took_it_is_not_sent_twice)
 	cr_assert_eq(audited(&o, id, "message.reconciled"), 1);
 }
 
+/* What reconciliation finds is recorded where the carrier's listed
+ * status puts it, with that state's event, as the lost callback would
+ * have: at the carrier is the status the action was taken with and moved
+ * on to; want is the action's state then, event its event (review 11B,
+ * 5). */
+static void
+found_as(const char *kind, const char *carrier_status, const char *want,
+	 const char *event, int final)
+{
+	int call = strcmp(kind, "call") == 0;
+	struct ob o;
+	char to[20], id[64], path[128], mode[160];
+	json_t *v;
+
+	setup(&o);
+	snprintf(mode, sizeof(mode),
+		 "\"fail\":[{\"status\":500,\"create\":true,"
+		 "\"create_status\":\"%s\"}]",
+		 carrier_status);
+	consented(&o, to, sizeof(to), call ? "voice" : "sms", mode);
+	if (call)
+		queued_call(&o, to, id);
+	else
+		queued_message(&o, to, id);
+	snprintf(path, sizeof(path), "/v1/%s/%s",
+		 call ? "outbound-calls" : "messages", id);
+	outbound_until(&o, path, want);
+	v = get(&o, path);
+	cr_assert_str_eq(itest_jstr(v, "carrier_status"), carrier_status);
+	cr_assert_eq(
+	    strncmp(itest_jstr(v, "carrier_sid"), call ? "CA" : "SM", 2), 0);
+	if (final)
+		cr_assert(itest_jstr(v, "ended_at") != NULL, "%s",
+			  json_dumps(v, 0));
+	else
+		cr_assert(json_is_null(json_object_get(v, "ended_at")));
+	json_decref(v);
+	cr_assert_eq(events(&o, event, call ? "call_id" : "message_id", id), 1,
+		     "%s", event);
+	cr_assert_eq(
+	    audited(&o, id,
+		    call ? "outbound_call.reconciled" : "message.reconciled"),
+	    1);
+	cr_assert_eq(carrier_count(to, "count"), 1, "sent again");
+}
+
+Test(outbound, a_message_found_delivered_is_delivered)
+{
+	found_as("message", "delivered", "delivered", "message.delivered", 1);
+}
+
+Test(outbound, a_message_found_undelivered_has_failed)
+{
+	found_as("message", "undelivered", "failed", "message.failed", 1);
+}
+
+Test(outbound, a_message_found_sent_is_sent)
+{
+	found_as("message", "sent", "sent", "message.sent", 0);
+}
+
+Test(outbound, a_call_found_completed_has_ended)
+{
+	found_as("call", "completed", "completed", "call.ended", 1);
+}
+
 /* A 5xx before anything was made: asked, not found, sent again once. */
 Test(outbound, a_5xx_the_carrier_has_no_record_of_is_sent_again)
 {
@@ -1987,6 +2054,16 @@ Test(outbound, carrier_21610_records_an_sms_opt_out)
 	e = json_array_get(json_object_get(v, "data"), 0);
 	cr_assert_str_eq(itest_jstr(e, "reason"), "stop_keyword");
 	json_decref(v);
+	/* Audited as the job's, about the action (review 11B, 10). */
+	v = get(&o, "/v1/audit-log?limit=100&action=dnc.added");
+	cr_assert_eq(json_array_size(json_object_get(v, "data")), 1);
+	e = json_array_get(json_object_get(v, "data"), 0);
+	cr_assert_str_eq(itest_jstr(json_object_get(e, "actor"), "type"),
+			 "system");
+	cr_assert_str_eq(itest_jstr(json_object_get(e, "actor"), "name"),
+			 "kcctl outbound");
+	cr_assert_str_eq(itest_jstr(e, "request_id"), id);
+	json_decref(v);
 	message(&o, to, "informational", "", &r);
 	cr_assert_eq(r.status, 422, "%s", r.body);
 	cr_assert_str_eq(itest_jstr(r.json, "code"), "number_opted_out");
@@ -2103,4 +2180,121 @@ Test(outbound, two_unclear_calls_to_one_number_are_not_told_apart_by_a_guess)
 	cr_assert(json_is_null(json_object_get(v, "carrier_sid")));
 	json_decref(v);
 	cr_assert_eq(carrier_count(to, "count"), 2, "placed again");
+}
+
+/* --- bounded reconciliation and an operator's word (review 11B, 4) ------- */
+
+/* Runs the worker until the action id has an audit row action (40 s). */
+static void
+outbound_until_audited(const struct ob *o, const char *id, const char *action)
+{
+	long long deadline = itest_mono_ms() + 40000;
+
+	while (itest_mono_ms() < deadline) {
+		json_decref(outbound_with(o, NULL, NULL));
+		if (audited(o, id, action) > 0)
+			return;
+		itest_msleep(200);
+	}
+	cr_assert_fail("no %s for %s after 40 s", action, id);
+}
+
+/* kcctl outbound settle id word [--sid sid]; its exit status. */
+static int
+settle_with(const char *id, const char *word, const char *sid)
+{
+	const char *args[] = {"outbound",           "settle", id,  word,
+			      sid ? "--sid" : NULL, sid,      NULL};
+	json_t *v;
+	int st;
+
+	v = itest_kcctl(&st, args);
+	json_decref(v);
+	return st;
+}
+
+/* The carrier cannot be asked (its lists fail): the message is asked
+ * about KC_OUTBOUND_RECONCILE_TRIES times, without an audit row per try,
+ * then left unresolved with one outbound.unresolved event and nothing
+ * due; an operator's not-placed sends it again, once. */
+Test(outbound, a_message_the_carrier_cannot_be_asked_about_ends_unresolved)
+{
+	struct ob o;
+	char to[20], id[64], path[128];
+	json_t *v, *m;
+
+	setup(&o);
+	consented(&o, to, sizeof(to), "sms",
+		  "\"fail\":[{\"status\":500}],\"list_status\":500");
+	queued_message(&o, to, id);
+	v = outbound_with(&o, NULL, NULL);
+	cr_assert_eq(itest_jint(v, "unknown"), 1, "%s", json_dumps(v, 0));
+	json_decref(v);
+	outbound_until_audited(&o, id, "message.unresolved");
+	cr_assert_geq(carrier_count(to, "lists"), KC_OUTBOUND_RECONCILE_TRIES);
+	cr_assert_eq(carrier_count(to, "count"), 1, "sent again");
+	cr_assert_eq(audited(&o, id, "message.unknown"), 1,
+		     "an audit row per try");
+	cr_assert_eq(events(&o, "outbound.unresolved", "message_id", id), 1);
+	m = get_message(&o, id);
+	cr_assert_str_eq(itest_jstr(m, "status"), "unknown");
+	cr_assert(json_is_null(json_object_get(m, "next_attempt_at")));
+	json_decref(m);
+	/* Nothing due: later runs neither ask nor send. */
+	itest_msleep(1100);
+	json_decref(outbound_with(&o, NULL, NULL));
+	cr_assert_eq(audited(&o, id, "message.unresolved"), 1);
+	cr_assert_eq(carrier_count(to, "count"), 1);
+
+	cr_assert_eq(settle_with(id, "placed", "not a sid"), 2);
+	cr_assert_eq(settle_with(id, "not-placed", NULL), 0);
+	cr_assert_eq(audited(&o, id, "message.settled"), 1);
+	cr_assert_neq(settle_with(id, "not-placed", NULL), 0, "settled twice");
+	cr_assert_eq(audited(&o, id, "message.settled"), 1);
+	snprintf(path, sizeof(path), "/v1/messages/%s", id);
+	outbound_until(&o, path, "accepted");
+	cr_assert_eq(carrier_count(to, "count"), 2);
+}
+
+/* A call the carrier has no record of: unresolved (with its event), then
+ * an operator says it was not placed (failed, call.ended, ended_at), or,
+ * for another, that it was, with the SID its callbacks then carry. */
+Test(outbound, an_unresolved_call_is_settled_by_an_operator)
+{
+	struct ob o;
+	char to[20], id[64], id2[64], path[128];
+	json_t *v;
+
+	setup(&o);
+	consented(&o, to, sizeof(to), "voice", "\"fail\":[{\"status\":502}]");
+	queued_call(&o, to, id);
+	json_decref(outbound_with(&o, NULL, NULL));
+	outbound_until_audited(&o, id, "outbound_call.unresolved");
+	cr_assert_eq(events(&o, "outbound.unresolved", "call_id", id), 1);
+	cr_assert_eq(events(&o, "call.ended", "call_id", id), 0);
+	cr_assert_neq(settle_with("ocall_nosuchthing", "placed", NULL), 0);
+	cr_assert_eq(settle_with(id, "not-placed", NULL), 0);
+	snprintf(path, sizeof(path), "/v1/outbound-calls/%s", id);
+	v = get(&o, path);
+	cr_assert_str_eq(itest_jstr(v, "status"), "failed");
+	cr_assert(itest_jstr(v, "ended_at") != NULL);
+	json_decref(v);
+	cr_assert_eq(events(&o, "call.ended", "call_id", id), 1);
+	cr_assert_eq(audited(&o, id, "outbound_call.settled"), 1);
+	cr_assert_eq(carrier_count(to, "count"), 1, "placed again");
+
+	itest_carrier_mode(to, "\"fail\":[{\"status\":502}]");
+	queued_call(&o, to, id2);
+	json_decref(outbound_with(&o, NULL, NULL));
+	outbound_until_audited(&o, id2, "outbound_call.unresolved");
+	cr_assert_eq(
+	    settle_with(id2, "placed", "CA0123456789abcdef0123456789abcdef"),
+	    0);
+	snprintf(path, sizeof(path), "/v1/outbound-calls/%s", id2);
+	v = get(&o, path);
+	cr_assert_str_eq(itest_jstr(v, "status"), "accepted");
+	cr_assert_str_eq(itest_jstr(v, "carrier_sid"),
+			 "CA0123456789abcdef0123456789abcdef");
+	json_decref(v);
+	cr_assert_eq(carrier_count(to, "count"), 2);
 }
