@@ -1,7 +1,7 @@
 /*
- * Unit tests for lib/core/kc_crypto: known answers from the standards (FIPS 180-2,
- * RFC 4231, RFC 4648, Standard Webhooks), strictness of the decoders, and
- * tamper resistance of sealed secrets.
+ * Unit tests for lib/core/kc_crypto: known answers from the standards (FIPS
+ * 180-2, RFC 4231, RFC 4648, Standard Webhooks), strictness of the decoders,
+ * and tamper resistance of sealed secrets.
  */
 #include <limits.h>
 #include <stdio.h>

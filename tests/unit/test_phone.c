@@ -1,6 +1,6 @@
 /*
- * Unit tests for lib/core/kc_phone: E.164 is '+', a non-zero country digit and 7
- * to 15 digits in all, nothing else.
+ * Unit tests for lib/core/kc_phone: E.164 is '+', a non-zero country digit and
+ * 7 to 15 digits in all, nothing else.
  */
 #include <criterion/criterion.h>
 

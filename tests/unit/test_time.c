@@ -1,6 +1,6 @@
 /*
- * Unit tests for lib/core/kc_time: MariaDB DATETIME(6) text to RFC 3339 and back
- * (offsets normalised to UTC, calendar-checked), and duration parsing.
+ * Unit tests for lib/core/kc_time: MariaDB DATETIME(6) text to RFC 3339 and
+ * back (offsets normalised to UTC, calendar-checked), and duration parsing.
  */
 #include <string.h>
 
