@@ -121,7 +121,7 @@ new_session(struct kc_db *db, const struct kc_config *cfg, long long user_id,
  * previous session ends and a new one starts. */
 static enum kc_signin_result
 signed_in(struct kc_db *db, const struct kc_config *cfg, struct kc_rows *u,
-	  const char *password, size_t n, const char *pair,
+	  const char *password, size_t n, const char *pair, const char *account,
 	  const char *client_addr, const char *old_token, char *token_out,
 	  struct kc_session *s)
 {
@@ -133,6 +133,9 @@ signed_in(struct kc_db *db, const struct kc_config *cfg, struct kc_rows *u,
 
 	if (kc_db_exec(db, KC_SQL_THROTTLE_CLEAR,
 		       KC_ARGS(kc_p_str("pair"), kc_p_str(pair)), NULL,
+		       NULL) != 0 ||
+	    kc_db_exec(db, KC_SQL_THROTTLE_CLEAR,
+		       KC_ARGS(kc_p_str("account"), kc_p_str(account)), NULL,
 		       NULL) != 0)
 		return KC_SIGNIN_ERROR;
 	if (kc_password_needs_rehash(kc_rows_get(u, 0, 4), &cfg->password)) {
@@ -200,6 +203,13 @@ kc_signin(struct kc_db *db, const struct kc_config *cfg, const char *email,
 	 * its owner out. A right password clears its pair's count. */
 	if (throttle_hit(db, "pair", pair, account, cfg->signin_window,
 			 cfg->signin_max_account, &over, retry_after) != 0 ||
+	    /* And the account from everywhere, far higher: guesses spread
+	     * over many clients (a botnet, an IPv6 /48 of /64s) still end;
+	     * a stranger must fail KC_SIGNIN_ACCOUNT_FACTOR times as often
+	     * as from one client to hold the owner up for a window. */
+	    throttle_hit(db, "account", account, account, cfg->signin_window,
+			 cfg->signin_max_account * KC_SIGNIN_ACCOUNT_FACTOR,
+			 &over, retry_after) != 0 ||
 	    throttle_hit(db, "address", address, NULL, cfg->signin_window,
 			 cfg->signin_max_address, &over, retry_after) != 0)
 		return KC_SIGNIN_ERROR;
@@ -225,8 +235,8 @@ kc_signin(struct kc_db *db, const struct kc_config *cfg, const char *email,
 	/* A disabled user's right password is refused like a wrong one. */
 	if (v != 0 || kc_rows_int(u, 0, 5))
 		goto out;
-	res = signed_in(db, cfg, u, password, n, pair, client_addr, old_token,
-			token_out, s);
+	res = signed_in(db, cfg, u, password, n, pair, account, client_addr,
+			old_token, token_out, s);
 out:
 	kc_rows_free(u);
 	return res;

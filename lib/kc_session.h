@@ -33,6 +33,10 @@ struct kc_session {
 	char csrf[KC_CSRF_MAX];
 };
 
+/* The sign-in failures one account may have from all clients together
+ * in signin_window: this many times signin_max_failures. */
+#define KC_SIGNIN_ACCOUNT_FACTOR 20
+
 enum kc_signin_result {
 	KC_SIGNIN_OK,
 	/* A wrong password, an unknown email and a disabled user are one

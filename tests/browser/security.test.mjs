@@ -307,6 +307,27 @@ test('failed sign-ins are throttled per account and address, with one answer for
   assert.equal(await dbValue(`SELECT COUNT(*) FROM signin_throttle WHERE scope = 'pair' AND account_hash = SHA2(CONCAT('account:', '${user.email}'), 256)`), '0');
 });
 
+test('guesses at one account spread over many clients still end: twenty times the per-client allowance from all of them', async () => {
+  const user = await newUser(biz, 'viewer');
+  const all = env.maxAccount * 20;
+  // Each client fails as often as it may; together they reach the
+  // account's allowance from everywhere.
+  for (let i = 0; i < all; i++) {
+    const from = `192.0.2.${Math.floor(i / env.maxAccount) + 1}`;
+    assert.equal((await attempt(from, user.email, 'not-the-password')).status, 401, `attempt ${i + 1} from ${from}`);
+  }
+  const held = await attempt('192.0.2.200', user.email, user.password);
+  assert.equal(held.status, 429, 'a fresh client, the right password, past the account\'s allowance');
+  assert.equal(held.signedIn, false);
+  // Another account is not held up by it.
+  const other = await newUser(biz, 'viewer');
+  assert.equal((await attempt('192.0.2.201', other.email, other.password)).signedIn, true);
+  // A password reset lets the owner in again at once.
+  const fresh = `pw-${rand(10)}`;
+  await kcctl(['user', 'reset-password', user.email], `${fresh}\n`);
+  assert.equal((await attempt('192.0.2.200', user.email, fresh)).signedIn, true);
+});
+
 test('sign-in attempts are throttled per client: an IPv4 address in either form, an IPv6 /64', async () => {
   const user = await newUser(biz, 'viewer');
   for (let i = 0; i < env.maxAddress; i++) {
