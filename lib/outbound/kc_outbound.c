@@ -465,6 +465,16 @@ kc_outbound_settle(struct kc_db *db, const struct kc_actor *actor,
 		rc = KC_CONFLICT;
 		goto fail;
 	}
+	/* The carrier gave it a SID: it has it, whatever came of it, and a
+	 * message sent again would reach the recipient twice. */
+	if (!placed && kc_rows_get(r, 0, 5) != NULL) {
+		snprintf(err, errlen,
+			 "%s has the carrier's SID %s: the carrier has it, so "
+			 "it cannot be settled as not placed",
+			 public_id, kc_rows_get(r, 0, 5));
+		rc = KC_CONFLICT;
+		goto fail;
+	}
 	if (sid != NULL) {
 		if (kc_db_query(db, KC_SQL_OUTBOUND_SID_OWNER,
 				KC_ARGS(kc_p_str(sid)), &owner) != 0)

@@ -2220,7 +2220,7 @@ settle_with(const char *id, const char *word, const char *sid)
 Test(outbound, a_message_the_carrier_cannot_be_asked_about_ends_unresolved)
 {
 	struct ob o;
-	char to[20], id[64], path[128];
+	char to[20], id[64], path[128], sql[256];
 	json_t *v, *m;
 
 	setup(&o);
@@ -2247,6 +2247,20 @@ Test(outbound, a_message_the_carrier_cannot_be_asked_about_ends_unresolved)
 	cr_assert_eq(carrier_count(to, "count"), 1);
 
 	cr_assert_eq(settle_with(id, "placed", "not a sid"), 2);
+	/* With the carrier's SID on it the carrier has it: not-placed, which
+	 * would send it again, is refused, and nothing changes. */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE outbound_actions SET carrier_sid = "
+		 "'SM0123456789abcdef0123456789abcdef' WHERE public_id = '%s'",
+		 id);
+	free(itest_sql_root(sql));
+	cr_assert_neq(settle_with(id, "not-placed", NULL), 0);
+	cr_assert_eq(audited(&o, id, "message.settled"), 0);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE outbound_actions SET carrier_sid = NULL WHERE "
+		 "public_id = '%s'",
+		 id);
+	free(itest_sql_root(sql));
 	cr_assert_eq(settle_with(id, "not-placed", NULL), 0);
 	cr_assert_eq(audited(&o, id, "message.settled"), 1);
 	cr_assert_neq(settle_with(id, "not-placed", NULL), 0, "settled twice");
