@@ -289,6 +289,29 @@ kc_outbound_record(struct kc_db *db, long long business_id,
 	return rc;
 }
 
+/* Whether the business has the row public_id names (stmt: business id,
+ * public id); else a 422 naming field. */
+static int
+business_has(struct kc_db *db, enum kc_sql stmt, long long business_id,
+	     const char *public_id, struct kc_verr *e, const char *code,
+	     const char *field, const char *detail)
+{
+	struct kc_rows *r;
+	size_t n;
+
+	if (kc_db_query(db, stmt,
+			KC_ARGS(kc_p_int(business_id), kc_p_str(public_id)),
+			&r) != 0)
+		return -1;
+	n = r->nrows;
+	kc_rows_free(r);
+	if (n == 0) {
+		kc_verr_set(e, 422, code, field, "%s", detail);
+		return KC_INVALID;
+	}
+	return 0;
+}
+
 /* The agent and the lead a body names must be the business's; another
  * business's read as ones that do not exist. */
 static int
@@ -297,35 +320,19 @@ references_valid(struct kc_db *db, long long business_id,
 {
 	const char *agent = kc_json_str(in, "agent_id");
 	const char *lead = kc_json_str(in, "lead_id");
-	struct kc_rows *r;
-	size_t n;
+	int rc;
 
-	if (k == KC_OUTBOUND_CALL && agent) {
-		if (kc_db_query(db, KC_SQL_AGENT_ID_BY_PUBLIC,
-				KC_ARGS(kc_p_int(business_id), kc_p_str(agent)),
-				&r) != 0)
-			return -1;
-		n = r->nrows;
-		kc_rows_free(r);
-		if (n == 0) {
-			kc_verr_set(e, 422, "unknown_agent", "agent_id",
-				    "agent_id names no agent of this business");
-			return KC_INVALID;
-		}
-	}
-	if (lead) {
-		if (kc_db_query(db, KC_SQL_OUTBOUND_LEAD_EXISTS,
-				KC_ARGS(kc_p_int(business_id), kc_p_str(lead)),
-				&r) != 0)
-			return -1;
-		n = r->nrows;
-		kc_rows_free(r);
-		if (n == 0) {
-			kc_verr_set(e, 422, "unknown_lead", "lead_id",
-				    "lead_id names no lead of this business");
-			return KC_INVALID;
-		}
-	}
+	if (k == KC_OUTBOUND_CALL && agent &&
+	    (rc = business_has(db, KC_SQL_AGENT_ID_BY_PUBLIC, business_id,
+			       agent, e, "unknown_agent", "agent_id",
+			       "agent_id names no agent of this business")) !=
+		0)
+		return rc;
+	if (lead &&
+	    (rc = business_has(db, KC_SQL_OUTBOUND_LEAD_EXISTS, business_id,
+			       lead, e, "unknown_lead", "lead_id",
+			       "lead_id names no lead of this business")) != 0)
+		return rc;
 	return 0;
 }
 
